@@ -1,0 +1,49 @@
+# Brings llama.cpp into the build as a static, position-independent subproject.
+# WASI_NN_LLAMA_DIR points at a user's own checkout; otherwise scripts/fetch-llama.sh fetches
+# the pinned source into a cache outside the repo (offline once cached).
+
+set(WASI_NN_LLAMA_DIR "" CACHE PATH "Use this llama.cpp checkout instead of the pinned, fetched one")
+
+if(NOT WASI_NN_LLAMA_DIR)
+  execute_process(
+    COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/fetch-llama.sh
+    OUTPUT_VARIABLE _llama_dir
+    OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "Could not fetch llama.cpp (see above). Set WASI_NN_LLAMA_DIR to a checkout to build offline.")
+  endif()
+  set(WASI_NN_LLAMA_DIR "${_llama_dir}" CACHE PATH "" FORCE)
+endif()
+if(NOT EXISTS "${WASI_NN_LLAMA_DIR}/include/llama.h")
+  message(FATAL_ERROR "WASI_NN_LLAMA_DIR=${WASI_NN_LLAMA_DIR} holds no llama.cpp tree (include/llama.h missing)")
+endif()
+message(STATUS "llama.cpp source: ${WASI_NN_LLAMA_DIR}")
+
+# llama.cpp is linked statically into our shared libraries, so every symbol but the ABI stays
+# hidden; that needs PIC objects.
+set(BUILD_SHARED_LIBS OFF CACHE BOOL "" FORCE)
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+set(LLAMA_BUILD_COMMON ON CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_TESTS OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_EXAMPLES OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_SERVER ${WASI_NN_BUILD_LLAMA_TOOLS} CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_TOOLS ${WASI_NN_BUILD_LLAMA_TOOLS} CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_APP OFF CACHE BOOL "" FORCE)
+set(LLAMA_USE_PREBUILT_UI OFF CACHE BOOL "" FORCE)
+set(LLAMA_BUILD_UI OFF CACHE BOOL "" FORCE)
+set(LLAMA_OPENSSL OFF CACHE BOOL "" FORCE)
+set(LLAMA_ALL_WARNINGS OFF CACHE BOOL "" FORCE)
+
+# EXCLUDE_FROM_ALL: only the targets we link (and the reference tools the tests use) are built.
+add_subdirectory(${WASI_NN_LLAMA_DIR} ${CMAKE_BINARY_DIR}/llama.cpp EXCLUDE_FROM_ALL)
+
+set(WASI_NN_LLAMA_NLOHMANN_DIR "${WASI_NN_LLAMA_DIR}/vendor")
+
+# AMX: some virtual machines advertise AMX and grant its permission, yet fault on the first AMX
+# instruction (seen here: SIGILL in ggml's AMX matmul for q8_0/q4_0/q4_K models). -march=native
+# would compile those kernels in; keep them out unless asked for.
+option(WASI_NN_GGML_AMX "Compile ggml's AMX kernels (only on hosts where AMX really runs)" OFF)
+if(NOT WASI_NN_GGML_AMX AND TARGET ggml-cpu AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_compile_options(ggml-cpu PRIVATE -mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
+endif()

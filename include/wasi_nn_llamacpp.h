@@ -1,0 +1,205 @@
+/*
+ * wasi_nn_llamacpp.h: the C ABI of libwasi_nn_llamacpp.so, a drop-in for WAMR 2.4's wasi-nn
+ * llama.cpp backend. WAMR's wasi-nn library dlopens "libwasi_nn_llamacpp.so" (found through
+ * the library search path) for the ggml and autodetect encodings and dlsyms the 9 functions
+ * below; guests reach them through the `wasi_ephemeral_nn` imports. Names, enum values and
+ * struct layouts are an exact contract with WAMR's wasi_nn_types.h (spec/ABI.md section 2).
+ *
+ * Types and names clash on purpose with wasi_nn_backend.h (the native-host ABI) and with
+ * WAMR's own wasi_nn_types.h: each defines its own wasi_nn_error, tensor, tensor_data, ...
+ * exactly as its hosts do, with other values and layouts. Include at most one of them in a
+ * translation unit; this header stops the build with an #error when another one is included.
+ *
+ * Conventions shared by every function below:
+ *  - Return value: `success` (0) or a wasi_nn_error code. Every function returns; none aborts
+ *    or throws, whatever it is given.
+ *  - Outputs are cleared first (a handle output to WASI_NN_NO_HANDLE, `*ctx` to NULL,
+ *    `*output_size` to 0) and hold a result only when the call returns `success` (get_output
+ *    also on `too_large`, see there).
+ *  - `ctx` is the value init_backend() stored: an opaque handle, not a pointer to dereference,
+ *    never reused within the process. WAMR calls init_backend() once per wasm module instance;
+ *    each context is independent (a stale one can never reach another instance's), and loaded
+ *    models are shared between them. A NULL, unknown or already deinitialised `ctx` returns
+ *    invalid_argument.
+ *  - Thread-safety: every function may be called from many threads at once, on the same or on
+ *    different contexts. compute() blocks the calling thread until that request has finished;
+ *    the other calls do not wait for a running request.
+ *  - Strings passed as (pointer, length) are read as: NULL means "none"; otherwise the length
+ *    is strnlen(pointer, length) when length > 0, and strlen(pointer) when length is 0.
+ *  - Last error message: after any call failed, get_output(ctx, WASI_NN_NO_HANDLE, 0, &out,
+ *    &size) copies the calling thread's last error message (what was wrong and what to do)
+ *    into out.buf, with the same capacity rules as any other output. Guests reach it through
+ *    the `get_output` import with context 0xFFFFFFFF (WAMR forwards get_output only once the
+ *    instance has loaded a model). `ctx` may be NULL here (native callers only). Reading the message never replaces it, even when the buffer is too small.
+ *    Messages are per thread: read it on the thread that made the failing call (WAMR runs a
+ *    guest's calls on the guest's thread).
+ *  - Nothing the backend logs goes to stdout: in a wasm host, stdout belongs to the guest.
+ */
+#ifndef WASI_NN_LLAMACPP_H_
+#define WASI_NN_LLAMACPP_H_
+
+#if defined(WASI_NN_BACKEND_H_) || defined(WASI_NN_TYPES_H)
+#error "wasi_nn_llamacpp.h defines the same type names as wasi_nn_backend.h and WAMR's wasi_nn_types.h; include only one of them per translation unit"
+#endif
+
+#include <stdint.h>
+
+/* The export macro: default visibility for the ABI functions of a library built with hidden
+ * visibility. */
+#ifndef WASI_NN_API
+#if defined(__GNUC__) || defined(__clang__)
+#define WASI_NN_API __attribute__((visibility("default")))
+#else
+#define WASI_NN_API
+#endif
+#endif
+
+/* A graph or execution-context value that never names one. As the `exec_ctx` of get_output()
+ * it selects the calling thread's last error message; on failure, handle outputs hold it. */
+#ifndef WASI_NN_NO_HANDLE
+#define WASI_NN_NO_HANDLE 0xFFFFFFFFu
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes (WAMR's numbering; an int-sized enum). Codes 100-103 carry their WasmEdge
+ * meanings. */
+typedef enum {
+  success = 0,
+  invalid_argument = 1,      /* a NULL pointer, unknown ctx, malformed or out-of-range value */
+  invalid_encoding = 2,      /* load(): encoding is neither ggml nor autodetect */
+  missing_memory = 3,        /* not enough memory for the model, context or KV cache */
+  busy = 4,                  /* the request could not start or finish in time; retry later */
+  runtime_error = 5,         /* the engine failed; the last error message says how */
+  unsupported_operation = 6, /* a valid request this backend does not do */
+  too_large = 7,             /* the output buffer is too small; *output_size holds the need */
+  not_found = 8,             /* unknown graph, execution context, input or output index */
+  end_of_sequence = 100,     /* streaming: nothing more to produce */
+  context_full = 101,        /* the conversation no longer fits the context window */
+  prompt_tool_long = 102,    /* (sic) one prompt alone exceeds the context window */
+  model_not_found = 103      /* the model file is missing or unreadable */
+} wasi_nn_error;
+
+/* A tensor's shape: `size` dimensions in `buf`. */
+typedef struct {
+  uint32_t *buf;
+  uint32_t size;
+} tensor_dimensions;
+
+/* Element types (WAMR built with WASM_ENABLE_WASI_EPHEMERAL_NN). They do not change how text
+ * inputs are read. */
+typedef enum { fp16 = 0, fp32 = 1, fp64 = 2, u8 = 3, i32 = 4, i64 = 5 } tensor_type;
+
+/* A buffer and its size in bytes: an input's bytes, or an output buffer and its capacity. */
+typedef struct {
+  uint8_t *buf;
+  uint32_t size;
+} tensor_data;
+
+/* An input tensor (32 bytes: dimensions at 0, type at 8, data.buf at 16, data.size at 24).
+ * The input is exactly data.size bytes, not NUL-terminated; `dimensions` is not used to size
+ * it. The backend copies what it needs before the call returns; the caller keeps ownership. */
+typedef struct {
+  tensor_dimensions *dimensions;
+  uint8_t type; /* a tensor_type value */
+  uint8_t _pad[3];
+  tensor_data data;
+} tensor;
+
+/* One part of a graph image, and an array of them (load()). Owned by the caller. */
+typedef struct {
+  uint8_t *buf;
+  uint32_t size;
+} graph_builder;
+
+typedef struct {
+  graph_builder *buf;
+  uint32_t size;
+} graph_builder_array;
+
+/* A loaded model, and a conversation on one (ids are never reused within a ctx). */
+typedef uint32_t graph;
+typedef uint32_t graph_execution_context;
+
+typedef enum {
+  openvino = 0,
+  onnx,
+  tensorflow,
+  pytorch,
+  tensorflowlite,
+  ggml = 5,
+  autodetect = 6,
+  unknown_backend
+} graph_encoding;
+
+typedef enum execution_target { cpu = 0, gpu, tpu } execution_target;
+
+/* Creates a backend context with default settings and stores it in `*ctx` (NULL on failure).
+ * Freed by deinit_backend(). */
+WASI_NN_API wasi_nn_error init_backend(void **ctx);
+
+/* Frees a backend context made by init_backend(): its execution contexts are closed and its
+ * graphs released (a model stays loaded while another context still uses it). Requests running
+ * on `ctx` in other threads are cancelled (they return runtime_error); `ctx` is invalid
+ * afterwards (calls with it, a second deinit_backend() included, return invalid_argument). The
+ * memory is freed once the last call still inside the context has returned. */
+WASI_NN_API wasi_nn_error deinit_backend(void *ctx);
+
+/* Loads a model from memory. `encoding` must be ggml or autodetect (else invalid_encoding).
+ * `target` must be cpu, gpu or tpu (else invalid_argument) but does not choose the device:
+ * placement comes from the config (n_gpu_layers). `builder` holds 1 or 2 parts: the GGUF
+ * image, then an optional JSON config of the model's settings. The bytes are copied; the
+ * caller keeps them. Stores the new graph in `*g`. */
+WASI_NN_API wasi_nn_error load(void *ctx, graph_builder_array *builder, graph_encoding encoding,
+                               execution_target target, graph *g);
+
+/* Loads (or shares an already loaded) GGUF model from the file `name` (`name_len` read as
+ * described above) with default settings and stores the new graph in `*g`. A missing or
+ * unreadable file returns model_not_found; a directory or a file that is not GGUF returns
+ * invalid_argument. */
+WASI_NN_API wasi_nn_error load_by_name(void *ctx, const char *name, uint32_t name_len, graph *g);
+
+/* Like load_by_name(), with a JSON config (snake_case or WasmEdge's dash-case keys; NULL means
+ * defaults). Malformed JSON, an unknown key, a value of the wrong type or out of range return
+ * invalid_argument; a key this backend knows but does not implement returns
+ * unsupported_operation. */
+WASI_NN_API wasi_nn_error load_by_name_with_config(void *ctx, const char *name,
+                                                   uint32_t name_len, const char *config,
+                                                   uint32_t config_len, graph *g);
+
+/* Opens a new execution context (a conversation with its own history and KV sequence) on the
+ * graph `g` and stores it in `*exec_ctx`. This ABI has no close: execution contexts live until
+ * deinit_backend(). */
+WASI_NN_API wasi_nn_error init_execution_context(void *ctx, graph g,
+                                                 graph_execution_context *exec_ctx);
+
+/* Sets input `index` of `exec_ctx`: 0 is the prompt (UTF-8 text without NUL bytes), 1 a JSON
+ * object of settings for the next compute only. The input is `input->data.size` bytes (at
+ * least 1, at most 64 MiB), copied before the call returns. Malformed text or settings return
+ * invalid_argument at once; another index returns not_found. */
+WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx, uint32_t index,
+                                    tensor *input);
+
+/* Generates for the inputs set so far. Blocks the caller until the request has finished.
+ * Without a prompt (set_input index 0) it returns invalid_argument. A prompt that alone exceeds
+ * the context window returns prompt_tool_long; a conversation that no longer fits returns
+ * context_full; a compute already running on the same conversation returns busy. */
+WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
+
+/* Copies output `index` (0: the generated text, 1: a JSON object of metadata) into
+ * `output->buf`, whose capacity is `output->size`; nothing is written past it. On success
+ * `*output_size` holds the bytes written (a NUL follows when there is room; it is not counted).
+ * When the output does not fit, returns too_large, writes nothing into the buffer, and sets
+ * `*output_size` to the byte count needed, so the guest can retry; `output->buf` may be NULL
+ * when `output->size` is 0. With `exec_ctx` == WASI_NN_NO_HANDLE it copies the calling
+ * thread's last error message instead (see the top of this file). */
+WASI_NN_API wasi_nn_error get_output(void *ctx, graph_execution_context exec_ctx, uint32_t index,
+                                     tensor_data *output, uint32_t *output_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WASI_NN_LLAMACPP_H_ */

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds everything, runs every test.
+#   BUILD_DIR (default: build)  JOBS (default: nproc)  extra CMake flags via CMAKE_ARGS
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${BUILD_DIR:-build}"
+jobs="${JOBS:-$(nproc)}"
+
+bash scripts/install-deps.sh
+start=$(date +%s)
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$build" -j "$jobs"
+echo "build: $(( $(date +%s) - start )) s"
+ctest --test-dir "$build" --output-on-failure -j "$jobs"

@@ -1,0 +1,135 @@
+#include "abi/shim.h"
+
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+namespace wasi_nn::abi {
+namespace {
+
+static_assert(sizeof(void*) == 8, "the C ABIs are defined for 64-bit targets");
+
+// The live backends of this library, by ctx value. A ctx is a token, not the Backend's address:
+// a counter under a tag in the non-canonical upper half of the address space, so a token never
+// equals a real pointer and is never reused. (An address would be: after deinit_backend the
+// allocator may give it to the next Backend, and a stale ctx would reach another host's or
+// wasm instance's backend instead of returning invalid_argument.)
+// Deliberately leaked: a host that never calls deinit_backend must not have Backends destroyed
+// by static destructors at exit, after the core's process-wide state may already be gone.
+struct Registry {
+  std::mutex mu;
+  uint64_t next = 1;                                                  // guarded by mu
+  std::unordered_map<uintptr_t, std::shared_ptr<Backend>> live;       // guarded by mu
+};
+
+constexpr uintptr_t kTokenTag = uintptr_t{0x574E} << 48;  // "WN"
+
+Registry& registry() {
+  static Registry* r = new Registry;
+  return *r;
+}
+
+uintptr_t key_of(const void* ctx) { return reinterpret_cast<uintptr_t>(ctx); }
+
+constexpr const char* kNotLive =
+    "ctx does not name a live backend (it was never returned by init_backend, or was already "
+    "passed to deinit_backend)";
+
+void require_ctx(const void* ctx) {
+  require(ctx != nullptr, "ctx is NULL: pass the value init_backend() stored");
+}
+
+}  // namespace
+
+void* adopt_backend(std::unique_ptr<Backend> backend) {
+  std::shared_ptr<Backend> shared(std::move(backend));
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  const uintptr_t token = kTokenTag | r.next++;
+  r.live.emplace(token, std::move(shared));
+  return reinterpret_cast<void*>(token);
+}
+
+std::shared_ptr<Backend> backend_of(const void* ctx) {
+  require_ctx(ctx);
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto it = r.live.find(key_of(ctx));
+  require(it != r.live.end(), kNotLive);
+  return it->second;
+}
+
+void deinit(const void* ctx) {
+  require_ctx(ctx);
+  std::shared_ptr<Backend> backend;
+  {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.live.find(key_of(ctx));
+    require(it != r.live.end(), kNotLive);
+    backend = std::move(it->second);
+    r.live.erase(it);
+  }
+  backend->shutdown();
+  // Calls still inside the Backend hold their own references; the last one out destroys it.
+}
+
+void require(bool ok, const char* message) {
+  if (!ok) throw Error(ErrorKind::InvalidArgument, message);
+}
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw Error(ErrorKind::InvalidArgument, message);
+}
+
+void clear_handle(uint32_t* out, const char* name) {
+  require(out != nullptr, std::string(name) + " (the output pointer) is NULL");
+  *out = Backend::kNoContext;
+}
+
+std::string_view text_arg(const char* s, uint32_t len) {
+  if (s == nullptr) return {};
+  return std::string_view(s, len > 0 ? strnlen(s, len) : strlen(s));
+}
+
+std::string_view input_bytes(const uint8_t* data, uint64_t size) {
+  require(data != nullptr, "the input tensor's data pointer is NULL");
+  require(size > 0, "the input tensor is empty (0 bytes); pass at least one byte");
+  require(size <= kMaxInputBytes, "the input tensor holds " + std::to_string(size) +
+                                      " bytes, more than the limit of " +
+                                      std::to_string(kMaxInputBytes) + " bytes");
+  return std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+size_t copy_last_error(uint32_t index, char* buf, size_t cap) {
+  if (index != 0) {
+    throw Error(ErrorKind::NotFound, "the last-error pseudo context has only output 0");
+  }
+  const std::string& text = Backend::last_error();
+  if (text.size() > cap) {
+    throw Error(ErrorKind::TooLarge,
+                "the last error message is " + std::to_string(text.size()) +
+                    " bytes but the buffer holds " + std::to_string(cap),
+                text.size());
+  }
+  if (!text.empty()) std::memcpy(buf, text.data(), text.size());
+  if (text.size() < cap) buf[text.size()] = '\0';
+  return text.size();
+}
+
+uint32_t saturate_u32(size_t n) { return n > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(n); }
+
+Failure failed(const char* function, bool record, ErrorKind kind, const char* message,
+               size_t needed) noexcept {
+  if (record) {
+    try {
+      Backend::set_last_error(std::string(function) + ": " + message);
+    } catch (...) {
+      // Out of memory while recording: the code still tells the caller what kind it was.
+    }
+  }
+  return Failure{kind, needed};
+}
+
+}  // namespace wasi_nn::abi

@@ -1,0 +1,72 @@
+// Backend: what one WASI-NN backend context (the `void *ctx` of both C ABIs) holds, as a C++
+// facade the ABI shims call. It owns two handle tables (graphs, execution contexts) whose ids
+// are never reused, and the sessions named by id. Models themselves live in the process-wide
+// ModelRegistry and are shared with every other Backend that loads the same file and settings.
+//
+// Errors: every call throws wasi_nn::Error (core/error.h); the shims catch and map it.
+// Thread-safety: every method may be called from many threads at once. compute() blocks its
+// caller until the request finishes; other calls never wait for a running compute.
+// Lifetime: the Backend must outlive nothing of its own: destroying it cancels its contexts'
+// running requests, waits for them to leave, and drops its references to models.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace wasi_nn {
+
+class BackendImpl;
+
+class Backend {
+ public:
+  // Handle value that never names a graph or context. get_output(kNoContext, 0, ...) returns the
+  // calling thread's last error message, so hosts and guests can read it through the ABI.
+  static constexpr uint32_t kNoContext = 0xFFFFFFFFu;
+
+  // `config_json` may be empty; otherwise a JSON object of backend-wide and default model keys.
+  explicit Backend(std::string_view config_json = {});
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  // Loads (or shares an already loaded) GGUF model. `config_json` may be empty. Returns a new
+  // graph id. The latest successful load becomes the backend's current model, which
+  // init_session() binds to.
+  uint32_t load_by_name(std::string_view path, std::string_view config_json);
+  // Loads a model from bytes in memory (a GGUF image); `config_json` as above.
+  uint32_t load_from_bytes(std::string_view gguf_bytes, std::string_view config_json);
+
+  // A new execution context on `graph`, holding its own conversation and KV sequence.
+  uint32_t init_execution_context(uint32_t graph);
+  // A new execution context bound to the session `session_id` on the current model: the
+  // conversation (and its KV cache) is kept between calls and shared by every context opened
+  // with the same id.
+  uint32_t init_session(std::string_view session_id);
+
+  // Index 0: the prompt (UTF-8 text). Index 1: a JSON object of settings for the next compute.
+  void set_input(uint32_t ctx, uint32_t index, std::string_view bytes);
+  // Generates for the inputs set so far. `runtime_json` (may be empty) overrides settings for
+  // this request only, like input index 1.
+  void compute(uint32_t ctx, std::string_view runtime_json = {});
+  // Copies output `index` (0: text, 1: metadata JSON) into `buf` of capacity `cap`; returns the
+  // bytes written. Writes a terminating NUL too when it fits (not counted). Throws TooLarge with
+  // the size needed (NUL excluded) when the text does not fit, writing nothing.
+  size_t get_output(uint32_t ctx, uint32_t index, char* buf, size_t cap);
+  void close_execution_context(uint32_t ctx);
+
+  // Cancels every running request of this backend and refuses new calls (InvalidArgument).
+  // deinit_backend calls it first, then destroys the Backend once no call is inside it.
+  void shutdown();
+
+  // Records `message` as the calling thread's last error (the shims call this on every failure).
+  static void set_last_error(std::string message);
+  static const std::string& last_error();
+
+ private:
+  std::unique_ptr<BackendImpl> impl_;
+};
+
+}  // namespace wasi_nn

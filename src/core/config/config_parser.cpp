@@ -1,0 +1,514 @@
+#include "core/config/config_parser.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.h"
+
+namespace wasi_nn {
+
+namespace {
+
+using V = ParamValue;
+using Path = std::vector<std::string>;
+
+// Name lookup built once from the table.
+struct Index {
+  std::unordered_map<std::string, const ParamSpec*> by_name;  // canonical names and aliases
+  std::unordered_set<std::string> prefixes;  // "dynatemp" for "dynatemp_range", ...
+  std::unordered_set<std::string> sections;
+};
+
+void add_name(Index& idx, const std::string& name, const ParamSpec& spec) {
+  idx.by_name.emplace(name, &spec);
+  for (size_t pos = name.find('_'); pos != std::string::npos; pos = name.find('_', pos + 1)) {
+    idx.prefixes.insert(name.substr(0, pos));
+  }
+}
+
+const Index& index() {
+  static const Index idx = [] {
+    Index i;
+    for (const auto& spec : param_table()) {
+      add_name(i, spec.name, spec);
+      for (const auto& alias : spec.aliases) add_name(i, alias, spec);
+    }
+    i.sections.insert(param_sections().begin(), param_sections().end());
+    return i;
+  }();
+  return idx;
+}
+
+std::string join(Path::const_iterator begin, Path::const_iterator end) {
+  std::string out;
+  for (auto it = begin; it != end; ++it) out += (it == begin ? "" : "_") + *it;
+  return out;
+}
+
+// The path with its leading section names dropped, joined: "sampling.dynatemp.range" ->
+// "dynatemp_range". Empty when the path is sections only.
+std::string stripped_name(const Path& p) {
+  auto it = p.begin();
+  while (it != p.end() && index().sections.count(*it)) ++it;
+  return join(it, p.end());
+}
+
+const ParamSpec* resolve(const Path& p) {
+  const auto& by_name = index().by_name;
+  auto hit = by_name.find(join(p.begin(), p.end()));
+  if (hit == by_name.end()) hit = by_name.find(stripped_name(p));
+  return hit == by_name.end() ? nullptr : hit->second;
+}
+
+// True when an object at this path may hold further keys.
+bool is_group(const Path& p) {
+  const std::string rest = stripped_name(p);
+  return rest.empty() || index().prefixes.count(rest) ||
+         index().prefixes.count(join(p.begin(), p.end()));
+}
+
+std::string normalise(std::string key) {
+  std::replace(key.begin(), key.end(), '-', '_');
+  return key;
+}
+
+// Hostile input can be huge: messages quote at most this much of it.
+std::string clip(const std::string& s, size_t max = 80) {
+  return s.size() <= max ? s : s.substr(0, max) + "...";
+}
+
+std::string describe(const V& v) {
+  const char* kind = v.is_string()    ? "a string"
+                     : v.is_boolean() ? "a boolean"
+                     : v.is_number()  ? "a number"
+                     : v.is_null()    ? "null"
+                     : v.is_array()   ? "a list"
+                                      : "an object";
+  return clip(v.dump()) + " (" + kind + ")";
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest known name, if it is close enough to be a typo; "" otherwise.
+std::string suggestion(const std::string& name) {
+  if (name.empty() || name.size() > 64) return "";  // bounds the work on hostile keys
+  std::string best;
+  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const auto& [known, spec] : index().by_name) {
+    const size_t d = edit_distance(name, known);
+    if (d < best_d || (d == best_d && known < best)) best = known, best_d = d;
+  }
+  return best_d <= std::max<size_t>(2, name.size() / 3) ? best : "";
+}
+
+[[noreturn]] void unknown_key(const std::string& key, const Path& p) {
+  std::string msg = "unknown config key '" + clip(key) + "'";
+  const std::string hint = suggestion(stripped_name(p));
+  if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
+  fail(ErrorKind::InvalidArgument, msg + " Remove it or use a key listed in docs/PARAMETERS.md.");
+}
+
+[[noreturn]] void bad_type(const std::string& key, const ParamSpec& spec, const V& v) {
+  const std::string range = param_range_text(spec);
+  const std::string type = param_type_name(spec);
+  const bool vowel = std::string("aeiou").find(type[0]) != std::string::npos;
+  fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' must be " +
+                                       (vowel ? "an " : "a ") + type +
+                                       (range == "-" ? "" : " (" + range + ")") + ", but got " +
+                                       describe(v) + "; give a value of that type.");
+}
+
+[[noreturn]] void out_of_range(const std::string& key, const ParamSpec& spec, const V& v) {
+  if (!spec.choices.empty()) {
+    fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) +
+                                         " is not one of: " + param_range_text(spec) +
+                                         ". Use one of these.");
+  }
+  fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) +
+                                       " is out of range; allowed: " + param_range_text(spec) +
+                                       ". Choose a value in that range.");
+}
+
+bool in_range(const ParamSpec& spec, double d) {
+  // Floats are stored as float: a finite double beyond FLT_MAX would become infinity.
+  const bool fits = spec.type == ParamType::Int || std::fabs(d) <= FLT_MAX;
+  return std::isfinite(d) && fits && d >= spec.min && d <= spec.max;
+}
+
+bool is_string_list(const V& v, bool allow_empty) {
+  if (!v.is_array() || (!allow_empty && v.empty())) return false;
+  return std::all_of(v.begin(), v.end(), [](const V& e) { return e.is_string(); });
+}
+
+// Strings in these lists must be non-empty: an empty stop string or DRY breaker matches
+// everywhere or nowhere, never what was meant.
+void require_non_empty_strings(const std::string& key, const ParamSpec& spec, const V& v) {
+  auto empty = [](const V& e) { return e.get_ref<const std::string&>().empty(); };
+  if (v.is_string() ? empty(v) : std::any_of(v.begin(), v.end(), empty)) out_of_range(key, spec, v);
+}
+
+// Checks `v` against the spec's type and range; returns it in the form apply() expects.
+V checked(const std::string& key, const ParamSpec& spec, const V& v) {
+  switch (spec.type) {
+    case ParamType::Bool:
+      if (!v.is_boolean()) bad_type(key, spec, v);
+      return v;
+    case ParamType::Int: {
+      if (!v.is_number()) bad_type(key, spec, v);
+      const double d = v.get<double>();
+      if (std::isfinite(d) && d != std::floor(d)) bad_type(key, spec, v);
+      if (!in_range(spec, d)) out_of_range(key, spec, v);
+      return V(static_cast<int64_t>(d));
+    }
+    case ParamType::Float:
+      if (!v.is_number()) bad_type(key, spec, v);
+      if (!in_range(spec, v.get<double>())) out_of_range(key, spec, v);
+      return V(v.get<double>());
+    case ParamType::EnumOrBool:
+      if (v.is_boolean()) return v;
+      [[fallthrough]];
+    case ParamType::Enum:
+      if (!v.is_string()) bad_type(key, spec, v);
+      if (std::find(spec.choices.begin(), spec.choices.end(), v.get<std::string>()) ==
+          spec.choices.end()) {
+        out_of_range(key, spec, v);
+      }
+      return v;
+    case ParamType::String:
+      if (!v.is_string()) bad_type(key, spec, v);
+      return v;
+    case ParamType::FloatList:
+      if (!v.is_array()) bad_type(key, spec, v);
+      for (const auto& e : v) {
+        if (!e.is_number()) bad_type(key, spec, v);
+        if (!in_range(spec, e.get<double>())) out_of_range(key, spec, v);
+      }
+      return v;
+    case ParamType::StringList:
+      if (!is_string_list(v, false)) bad_type(key, spec, v);
+      require_non_empty_strings(key, spec, v);
+      return v;
+    case ParamType::StringOrList:
+      if (!v.is_string() && !is_string_list(v, true)) bad_type(key, spec, v);
+      require_non_empty_strings(key, spec, v);
+      return v;
+    case ParamType::Samplers:
+      if (!v.is_string() && !is_string_list(v, true)) bad_type(key, spec, v);
+      return v;
+    case ParamType::Schema:
+      if (!v.is_object() && !v.is_string()) bad_type(key, spec, v);
+      return v;
+    case ParamType::LogitBias:
+      if (!v.is_object() && !v.is_array()) bad_type(key, spec, v);
+      return v;
+    case ParamType::Unsupported:
+      break;
+  }
+  return v;
+}
+
+// State of one parse_config() call.
+struct Document {
+  unsigned scope;
+  Settings& out;
+  std::map<std::string, std::string> given;  // canonical name -> key as the user wrote it
+};
+
+void check_scope(const std::string& key, const ParamSpec& spec, unsigned scope) {
+  if (spec.scopes & scope) return;
+  if (spec.scopes == kScopeRequest) {
+    fail(ErrorKind::InvalidArgument,
+         "config key '" + clip(key) + "' can only be set per request (input index 1, or "
+         "run_inference's config), not when loading a model or creating the backend.");
+  }
+  fail(ErrorKind::InvalidArgument,
+       "config key '" + clip(key) + "' can only be set when loading a model "
+       "(load_by_name_with_config) or in the backend config (init_backend_with_config), not per "
+       "request. Load the model again with the new value.");
+}
+
+void reject_unsupported(const std::string& key, const ParamSpec& spec, const V& v) {
+  if (!spec.default_json.empty() && v == V::parse(spec.default_json)) return;  // a no-op
+  std::string msg = "config key '" + clip(key) + "' is not supported by this backend (" +
+                    spec.help + "). Remove it";
+  if (!spec.default_json.empty()) msg += " or set it to " + spec.default_json;
+  fail(ErrorKind::Unsupported, msg + ".");
+}
+
+void apply_one(const std::string& key, const ParamSpec& spec, const V& v, Document& doc) {
+  auto [it, fresh] = doc.given.emplace(spec.name, key);
+  if (!fresh) {
+    fail(ErrorKind::InvalidArgument, "config keys '" + clip(it->second) + "' and '" + clip(key) +
+                                         "' both set " + spec.name + "; keep one of them.");
+  }
+  if (spec.type == ParamType::Unsupported) return reject_unsupported(key, spec, v);
+  check_scope(key, spec, doc.scope);
+  const V value = checked(key, spec, v);
+  try {
+    spec.apply(value, doc.out);
+  } catch (const Error& e) {
+    fail(e.kind(), "config key '" + clip(key) + "' " + e.what() + ".");
+  }
+  doc.out.present.insert(spec.name);
+}
+
+// Recursion depth is bounded by the parser's nesting limit (kMaxConfigDepth).
+void walk(const V& object, const std::string& prefix, const Path& path, Document& doc) {
+  for (const auto& [raw_key, value] : object.items()) {
+    const std::string key = prefix.empty() ? raw_key : prefix + "." + raw_key;
+    Path p = path;
+    p.push_back(normalise(raw_key));
+    const ParamSpec* spec = resolve(p);
+    const bool takes_object = spec && (spec->type == ParamType::Schema ||
+                                       spec->type == ParamType::LogitBias ||
+                                       spec->type == ParamType::Unsupported);
+    if (value.is_object() && !takes_object && is_group(p)) {
+      walk(value, key, p, doc);
+    } else if (spec) {
+      apply_one(key, *spec, value, doc);
+    } else if (stripped_name(p).empty()) {
+      fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' is a section; its value "
+                                       "must be an object of keys, not " + describe(value) + ".");
+    } else {
+      unknown_key(key, p);
+    }
+  }
+}
+
+std::string given_name(const Document& doc, const std::string& canonical) {
+  auto it = doc.given.find(canonical);
+  return it == doc.given.end() ? canonical : it->second;
+}
+
+// Rules that involve two keys. They run on the merged result, so a request that sets one key
+// is checked against the other's value from the load config.
+void cross_check(Document& doc) {
+  Settings& s = doc.out;
+  if (doc.given.count("grammar") && doc.given.count("json_schema")) {
+    fail(ErrorKind::InvalidArgument, "config keys '" + given_name(doc, "grammar") + "' and '" +
+                                         given_name(doc, "json_schema") +
+                                         "' both constrain the output; give only one.");
+  }
+  if (s.context.n_ubatch > s.context.n_batch) {
+    if (doc.given.count("ubatch_size")) {
+      fail(ErrorKind::InvalidArgument,
+           "config key '" + given_name(doc, "ubatch_size") + "' = " +
+               std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
+               std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
+    }
+    s.context.n_ubatch = s.context.n_batch;  // documented: follows a smaller batch_size
+  }
+  const auto& smp = s.request.sampling;
+  if (smp.xtc_probability > 0 && smp.xtc_threshold > 0.5f) {
+    fail(ErrorKind::InvalidArgument,
+         "config key '" + given_name(doc, "xtc_threshold") + "' = " + V(smp.xtc_threshold).dump() +
+             " disables XTC, so '" + given_name(doc, "xtc_probability") + "' = " +
+             V(smp.xtc_probability).dump() + " would have no effect; set xtc_threshold <= 0.5 "
+             "or xtc_probability to 0.");
+  }
+}
+
+// Parses with a callback that bounds nesting before it grows (the parser itself is iterative)
+// and rejects duplicate keys, which nlohmann would otherwise resolve by silently keeping one.
+V parse_text(std::string_view text) {
+  if (text.size() > kMaxConfigBytes) {
+    fail(ErrorKind::InvalidArgument, "config is " + std::to_string(text.size()) +
+                                         " bytes; the limit is " +
+                                         std::to_string(kMaxConfigBytes) + ". Send less.");
+  }
+  std::vector<std::unordered_set<std::string>> open_objects;
+  int depth = 0;
+  auto callback = [&](int, V::parse_event_t event, V& parsed) {
+    using E = V::parse_event_t;
+    if (event == E::object_start || event == E::array_start) {
+      if (++depth > kMaxConfigDepth) {
+        fail(ErrorKind::InvalidArgument, "config nests deeper than " +
+                                             std::to_string(kMaxConfigDepth) +
+                                             " levels; flatten it.");
+      }
+      if (event == E::object_start) open_objects.emplace_back();
+    } else if (event == E::object_end || event == E::array_end) {
+      --depth;
+      if (event == E::object_end) open_objects.pop_back();
+    } else if (event == E::key && !open_objects.back().insert(parsed.get<std::string>()).second) {
+      fail(ErrorKind::InvalidArgument, "config key '" + clip(parsed.get<std::string>()) +
+                                           "' appears twice in one object; keep one.");
+    }
+    return true;
+  };
+  try {
+    return V::parse(text.begin(), text.end(), callback);
+  } catch (const V::exception& e) {
+    std::string why = e.what();
+    why = why.substr(why.find(']') + 1);  // drop nlohmann's "[json.exception...]" tag
+    fail(ErrorKind::InvalidArgument,
+         "config is not valid JSON:" + clip(why, 200) + ". Check quotes, commas and brackets.");
+  }
+}
+
+// ---- the parameter reference ----
+
+// Cells of a Markdown table: '|' would end the cell, a newline the row.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+std::string code_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "`" : ", `") + n + "`";
+  return out.empty() ? "-" : out;
+}
+
+const char* kIntro = R"(# Configuration parameters
+
+<!-- Generated from src/core/config/param_table.cpp by wasi-nn-params-doc; do not edit.
+     Regenerate: <build>/src/core/config/wasi-nn-params-doc > docs/PARAMETERS.md -->
+
+Every setting is a key in a JSON object. Three places take one:
+
+| Scope | Where | Keys accepted |
+|---|---|---|
+| backend | `init_backend_with_config` | every key except request-only ones; model, context and request keys become defaults for every load |
+| load | `load_by_name_with_config` | every key except request-only ones; request keys become the model's defaults |
+| request | input index 1, `run_inference`'s config | request keys only (sampling, stopping, session); they apply to the next compute only |
+
+## How keys are written
+
+- **Flat**: `{"ctx_size": 4096, "temp": 0.7}`.
+- **Nested in sections**: `{"model": {"n_gpu_layers": 99}, "sampling": {"top_p": 0.9}}`. Sections only
+  group keys: any key may sit in any section. Section names: %SECTIONS%.
+- **Nested names**: an object may spell out the parts of a name:
+  `{"sampling": {"dynatemp": {"range": 0.1, "exponent": 1.2}}}` sets `dynatemp_range` and
+  `dynatemp_exponent`; `{"memory_management": {"cache_policy": {"enable_prompt_cache": true, "retention_ms": 300000}}}`
+  sets `cache_prompt` and `idle_timeout_ms`.
+- **WasmEdge's spellings**: `n-gpu-layers`, `ctx-size`, `n-predict`, `batch-size`, `threads`, `temp`, `top-p`,
+  `repeat-penalty`, ... Every `-` in a key is read as `_` (dash-case works for every key).
+- **Aliases**: each key's other names are listed below (`n_ctx` for `ctx_size`, `max_tokens` for `n_predict`, ...).
+
+Lookup: each path component has `-` replaced by `_`; the whole path joined with `_` is looked up among
+names and aliases (`logging.level` -> `logging_level`); if that fails, leading section names are dropped
+and the rest is joined and looked up (`sampling.dynatemp.range` -> `dynatemp_range`). An object is taken
+as a value, not a section, when its key names a parameter that takes one (`json_schema`, `logit_bias`).
+
+## Errors
+
+Nothing is ignored. A config is rejected as a whole (invalid argument), with a message naming the key as
+written, the value and what is allowed, when: the text is not a JSON object; a key is unknown (the
+message suggests the closest name); a key is given twice (also under two aliases); a value has the wrong
+type or is out of range; a key is not allowed at that scope; the text exceeds %BYTES% bytes or nests
+deeper than %DEPTH% levels. Keys the original project documented but this backend does not implement
+fail with unsupported operation, unless given the one value that describes what the backend does anyway
+(see the last table).
+
+Cross-parameter rules:
+- `ubatch_size` <= `batch_size`. When only `batch_size` is given, `ubatch_size` is lowered to it.
+- `xtc_threshold` > 0.5 disables XTC, so it is rejected while `xtc_probability` > 0.
+- `grammar` and `json_schema` are not given together.
+- `-1` for `repeat_last_n` and `dry_penalty_last_n` means the context size (`ctx_size`).
+)";
+
+const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
+    {"backend", "Backend: sessions and logging"},
+    {"model", "Model: loading the weights"},
+    {"context", "Context: the KV cache and its compute"},
+    {"sampling", "Sampling: choosing each token (defaults are llama.cpp's, as llama-server uses them)"},
+    {"stopping", "Stopping"},
+    {"session", "Session: prompts and conversation"},
+};
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
+    text.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return text;
+}
+
+std::string section_markdown(const std::string& section, const std::string& title) {
+  std::string md = "\n## " + title + "\n\n| Key | Aliases | Type | Default | Allowed | Scopes | "
+                   "Description |\n|---|---|---|---|---|---|---|\n";
+  for (const auto& spec : param_table()) {
+    if (spec.section != section || spec.type == ParamType::Unsupported) continue;
+    const std::string def = spec.default_json.empty() ? "none" : "`" + spec.default_json + "`";
+    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " +
+          param_type_name(spec) + " | " + cell(def) + " | " + cell(param_range_text(spec)) +
+          " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
+  }
+  return md;
+}
+
+std::string unsupported_markdown() {
+  std::string md = "\n## Recognised but not supported\n\nThese keys fail with unsupported "
+                   "operation. A key with an accepted value may be given that value, which is "
+                   "what the backend does anyway.\n\n| Key | Aliases | Accepted value | Why |"
+                   "\n|---|---|---|---|\n";
+  for (const auto& spec : param_table()) {
+    if (spec.type != ParamType::Unsupported) continue;
+    const std::string ok = spec.default_json.empty() ? "-" : "`" + spec.default_json + "`";
+    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + ok +
+          " | " + cell(spec.help) + " |\n";
+  }
+  return md;
+}
+
+}  // namespace
+
+std::string parameters_markdown() {
+  std::string sections;
+  for (const auto& s : param_sections()) sections += (sections.empty() ? "`" : ", `") + s + "`";
+  std::string md = replace_all(kIntro, "%SECTIONS%", sections);
+  md = replace_all(md, "%BYTES%", std::to_string(kMaxConfigBytes));
+  md = replace_all(md, "%DEPTH%", std::to_string(kMaxConfigDepth));
+  for (const auto& [section, title] : kSectionTitles) md += section_markdown(section, title);
+  return md + unsupported_markdown();
+}
+
+void parse_config(std::string_view json, unsigned scope, Settings& into) {
+  // C callers may count the string's terminator in its length; nlohmann would stop at any NUL
+  // and silently ignore the rest, so a NUL before the end is an error.
+  while (!json.empty() && json.back() == '\0') json.remove_suffix(1);
+  if (json.find('\0') != std::string_view::npos) {
+    fail(ErrorKind::InvalidArgument, "config has a NUL byte at offset " +
+                                         std::to_string(json.find('\0')) +
+                                         "; pass only the JSON text.");
+  }
+  const bool blank = std::all_of(json.begin(), json.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  });
+  if (blank) return;
+  const V root = parse_text(json);
+  if (!root.is_object()) {
+    fail(ErrorKind::InvalidArgument, "config must be a JSON object such as {\"ctx_size\": 4096}, "
+                                     "not " + describe(root) + ".");
+  }
+  Settings work = into;
+  Document doc{scope, work, {}};
+  walk(root, "", {}, doc);
+  cross_check(doc);
+  into = std::move(work);
+}
+
+}  // namespace wasi_nn

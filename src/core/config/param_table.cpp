@@ -1,0 +1,513 @@
+// The parameter table. Sampling defaults are read from llama.cpp's own common_params_sampling,
+// so they follow the pinned llama.cpp (they match llama-server's). Ranges follow llama-server's
+// validation, tightened where a value would be silently replaced or have no effect.
+#include "core/config/param_table.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "json-schema-to-grammar.h"
+#include "llama.h"
+
+namespace wasi_nn {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kI32 = 2147483647.0;
+
+using V = ParamValue;
+
+// Every apply function has the same shape; the macro keeps each table row to its one statement.
+#define APPLY(stmt) [](const V& v, Settings& s) { (void)v; (void)s; stmt; }
+// Sampling fields llama.cpp also reads from a model's metadata: the flag tells it the user chose.
+#define APPLY_SAMPLING(field, type, flag)                          \
+  [](const V& v, Settings& s) {                                    \
+    s.request.sampling.field = v.get<type>();                      \
+    s.request.sampling.user_sampling_config |= COMMON_PARAMS_SAMPLING_CONFIG_##flag; \
+  }
+
+// Integers print in full (4294967295, not 4.29497e+09); floats with %g, which prints llama.cpp's
+// float defaults as written in its source (0.95f -> "0.95") and parses back to the same float.
+std::string num(double d) {
+  char buf[32];
+  const bool integral = std::fabs(d) < 1e15 && d == std::floor(d);
+  std::snprintf(buf, sizeof(buf), integral ? "%.0f" : "%g", d);
+  return buf;
+}
+
+std::string quoted(const std::string& s) { return V(s).dump(); }
+
+void apply_tensor_split(const V& v, Settings& s) {
+  if (v.size() > llama_max_devices()) {
+    fail(ErrorKind::InvalidArgument, "has " + std::to_string(v.size()) +
+                                         " entries; this build supports at most " +
+                                         std::to_string(llama_max_devices()) + " devices");
+  }
+  s.model.tensor_split = v.get<std::vector<float>>();
+}
+
+void apply_seed(const V& v, Settings& s) {
+  const int64_t seed = v.get<int64_t>();
+  s.request.sampling.seed = seed < 0 ? LLAMA_DEFAULT_SEED : static_cast<uint32_t>(seed);
+}
+
+// Sampler kinds a user may name, in llama.cpp's order.
+const std::vector<common_sampler_type>& sampler_kinds() {
+  static const std::vector<common_sampler_type> kinds = {
+      COMMON_SAMPLER_TYPE_PENALTIES, COMMON_SAMPLER_TYPE_DRY,     COMMON_SAMPLER_TYPE_TOP_N_SIGMA,
+      COMMON_SAMPLER_TYPE_TOP_K,     COMMON_SAMPLER_TYPE_TYPICAL_P, COMMON_SAMPLER_TYPE_TOP_P,
+      COMMON_SAMPLER_TYPE_MIN_P,     COMMON_SAMPLER_TYPE_XTC,     COMMON_SAMPLER_TYPE_TEMPERATURE,
+      COMMON_SAMPLER_TYPE_INFILL,    COMMON_SAMPLER_TYPE_ADAPTIVE_P};
+  return kinds;
+}
+
+std::string sampler_choices() {
+  std::string names, chars;
+  for (auto kind : sampler_kinds()) {
+    names += (names.empty() ? "" : ", ") + common_sampler_type_to_str(kind);
+    chars += common_sampler_type_to_chr(kind);
+  }
+  return "names: " + names + "; chars: " + chars;
+}
+
+[[noreturn]] void unknown_sampler(const std::string& item) {
+  fail(ErrorKind::InvalidArgument,
+       "names an unknown sampler '" + item + "' (" + sampler_choices() + ")");
+}
+
+common_sampler_type sampler_from_char(char c) {
+  for (auto kind : sampler_kinds()) {
+    if (common_sampler_type_to_chr(kind) == c) return kind;
+  }
+  unknown_sampler(std::string(1, c));
+}
+
+// llama.cpp's converters skip unknown names with a warning; we convert one name at a time so an
+// unknown name is an error instead of a silently shorter chain. (Names go through llama.cpp for
+// its spellings: "top-k", "topk", "nucleus", ...)
+void apply_samplers(const V& v, Settings& s) {
+  std::vector<common_sampler_type> chain;
+  if (v.is_string()) {
+    for (char c : v.get_ref<const std::string&>()) chain.push_back(sampler_from_char(c));
+  } else {
+    for (const auto& name : v) {
+      auto one = common_sampler_types_from_names({name.get<std::string>()});
+      if (one.size() != 1) unknown_sampler(name.get<std::string>());
+      chain.push_back(one[0]);
+    }
+  }
+  s.request.sampling.samplers = std::move(chain);
+  s.request.sampling.user_sampling_config |= COMMON_PARAMS_SAMPLING_CONFIG_SAMPLERS;
+}
+
+std::string default_samplers() {
+  V names = V::array();
+  for (auto kind : common_params_sampling().samplers) {
+    names.push_back(common_sampler_type_to_str(kind));
+  }
+  return names.dump();
+}
+
+void apply_grammar(const V& v, Settings& s) {
+  const auto& text = v.get_ref<const std::string&>();
+  s.request.sampling.grammar =
+      text.empty() ? common_grammar() : common_grammar(COMMON_GRAMMAR_TYPE_USER, text);
+}
+
+// Same conversion and grammar type as llama-server's "json_schema" field.
+void apply_json_schema(const V& v, Settings& s) {
+  std::string grammar;
+  try {
+    const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    grammar = json_schema_to_grammar(common_json::parse(text));
+  } catch (const std::exception& e) {
+    fail(ErrorKind::InvalidArgument, std::string("is not a usable JSON schema: ") + e.what());
+  }
+  if (grammar.empty()) fail(ErrorKind::InvalidArgument, "converts to an empty grammar");
+  s.request.sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, grammar);
+}
+
+float bias_value(const V& b) {
+  if (b.is_boolean() && !b.get<bool>()) return -std::numeric_limits<float>::infinity();
+  if (!b.is_number() || !std::isfinite(b.get<double>())) {
+    fail(ErrorKind::InvalidArgument, "has bias " + b.dump() + "; a bias is a finite number, "
+                                     "or false to forbid the token");
+  }
+  return b.get<float>();
+}
+
+llama_token token_id(const V& t) {
+  if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() > kI32) {
+    fail(ErrorKind::Unsupported, "names token " + t.dump() + "; give token ids (integers >= 0): "
+                                 "biasing by token text is not supported");
+  }
+  return static_cast<llama_token>(t.get<int64_t>());
+}
+
+// Token ids are checked against the vocabulary by the engine, which knows the model.
+void apply_logit_bias(const V& v, Settings& s) {
+  std::vector<llama_logit_bias> out;
+  if (v.is_array()) {
+    for (const auto& e : v) {
+      if (!e.is_array() || e.size() != 2) {
+        fail(ErrorKind::InvalidArgument,
+             "has entry " + e.dump() + "; each entry is [token_id, bias]");
+      }
+      out.push_back({token_id(e[0]), bias_value(e[1])});
+    }
+  } else {
+    for (const auto& [key, bias] : v.items()) {
+      char* end = nullptr;
+      const long long id = std::strtoll(key.c_str(), &end, 10);
+      token_id(key.empty() || *end ? V(key) : V(id));
+      out.push_back({static_cast<llama_token>(id), bias_value(bias)});
+    }
+  }
+  s.request.sampling.logit_bias = std::move(out);
+}
+
+void apply_stop(const V& v, Settings& s) {
+  s.request.stop = v.is_string() ? std::vector<std::string>{v.get<std::string>()}
+                                 : v.get<std::vector<std::string>>();
+}
+
+void apply_flash_attn(const V& v, Settings& s) {
+  s.context.flash_attn = v.is_boolean() ? (v.get<bool>() ? "on" : "off") : v.get<std::string>();
+}
+
+void no_apply(const V&, Settings&) {}
+
+const std::vector<std::string> kCacheTypes = {"f32",  "f16",  "bf16",   "q8_0", "q4_0",
+                                              "q4_1", "iq4_nl", "q5_0", "q5_1"};
+
+// Keys the original project documented but this backend does not implement. A value equal to
+// `accepted` describes what the backend does anyway and is accepted; any other is an error.
+ParamSpec unsupported(const char* name, const char* section, std::vector<std::string> aliases,
+                      std::string accepted, std::string why) {
+  return {name, section, std::move(aliases), ParamType::Unsupported, kScopeAll, 0, 0, {},
+          std::move(accepted), std::move(why), no_apply};
+}
+
+std::vector<ParamSpec> build_table() {
+  const common_params_sampling d;  // llama.cpp's defaults
+  const auto T = ParamType::Bool;  // short names keep the rows readable
+  const auto I = ParamType::Int;
+  const auto F = ParamType::Float;
+  const auto E = ParamType::Enum;
+  const auto S = ParamType::String;
+  const unsigned LT = kScopeLoadTime, ALL = kScopeAll;
+  std::vector<ParamSpec> t = {
+      // backend
+      {"max_sessions", "backend", {}, I, LT, 1, 100000, {}, "100",
+       "Most sessions (named conversations with their history and KV state) one backend keeps.",
+       APPLY(s.backend.max_sessions = v.get<uint32_t>())},
+      {"idle_timeout_ms", "backend", {"retention_ms", "session_timeout_ms"}, I, LT, 1, 604800000,
+       {}, "300000", "A session unused for this many milliseconds is closed and its memory freed.",
+       APPLY(s.backend.idle_timeout_ms = v.get<uint64_t>())},
+      {"log_level", "backend", {"logging_level"}, E, LT, 0, 0,
+       {"none", "error", "warn", "info", "debug"}, "\"warn\"",
+       "Least severe message written to the log sink (stderr unless the host installs one); "
+       "applies to llama.cpp's own log too. Never written to stdout.",
+       APPLY(s.backend.log_level = v.get<std::string>())},
+      // model
+      {"n_gpu_layers", "model", {"ngl", "gpu_layers"}, I, LT, -1, kI32, {}, "0",
+       "Model layers offloaded to the GPU: 0 = CPU only, -1 = all (so does any number above the "
+       "model's layer count).",
+       APPLY(s.model.n_gpu_layers = v.get<int32_t>())},
+      {"main_gpu", "model", {}, I, LT, 0, kI32, {}, "0",
+       "GPU that holds the whole model with split_mode none (and intermediate results with "
+       "row); must name a device present at load.",
+       APPLY(s.model.main_gpu = v.get<int32_t>())},
+      {"split_mode", "model", {}, E, LT, 0, 0, {"none", "layer", "row"}, "\"layer\"",
+       "How the model is spread over several GPUs: none = main_gpu only, layer = whole layers "
+       "per GPU, row = rows of each tensor.",
+       APPLY(s.model.split_mode = v.get<std::string>())},
+      {"tensor_split", "model", {}, ParamType::FloatList, LT, 0, kInf, {}, "[]",
+       "Share of the model each GPU holds, e.g. [3, 1]; empty = in proportion to free memory.",
+       apply_tensor_split},
+      {"use_mmap", "model", {"mmap"}, T, LT, 0, 0, {}, "true",
+       "Map the model file into memory instead of reading it (faster loads, shared pages).",
+       APPLY(s.model.use_mmap = v.get<bool>())},
+      {"use_mlock", "model", {"mlock"}, T, LT, 0, 0, {}, "false",
+       "Lock the model in RAM so the OS cannot swap it out.",
+       APPLY(s.model.use_mlock = v.get<bool>())},
+      // context
+      {"ctx_size", "context", {"n_ctx", "context_size"}, I, LT, 16, 1048576, {}, "4096",
+       "Context window of one conversation, in tokens (prompt, history and reply). The KV "
+       "cache holds n_parallel windows of this size.",
+       APPLY(s.context.ctx_size = v.get<uint32_t>())},
+      {"batch_size", "context", {"n_batch"}, I, LT, 1, 1048576, {}, "512",
+       "Most tokens one decode step processes, summed over every conversation in the step.",
+       APPLY(s.context.n_batch = v.get<uint32_t>())},
+      {"ubatch_size", "context", {"n_ubatch"}, I, LT, 1, 1048576, {}, "512",
+       "Physical batch: most tokens sent to the device at once. Must not exceed batch_size; "
+       "when only batch_size is given, ubatch_size is lowered to it.",
+       APPLY(s.context.n_ubatch = v.get<uint32_t>())},
+      {"threads", "context", {"n_threads"}, I, LT, 0, 1024, {}, "0",
+       "CPU threads for generation; 0 = chosen from the machine's cores.",
+       APPLY(s.context.threads = v.get<int32_t>())},
+      {"threads_batch", "context", {"n_threads_batch"}, I, LT, 0, 1024, {}, "0",
+       "CPU threads for prompt processing; 0 = same as threads.",
+       APPLY(s.context.threads_batch = v.get<int32_t>())},
+      {"n_parallel", "context", {"parallel", "slots"}, I, LT, 1, 256, {}, "4",
+       "KV sequences resident at once: how many conversations keep their KV state in memory "
+       "and can generate in the same decode step.",
+       APPLY(s.context.n_parallel = v.get<uint32_t>())},
+      {"flash_attn", "context", {"flash_attention"}, ParamType::EnumOrBool, LT, 0, 0,
+       {"auto", "on", "off"}, "\"auto\"",
+       "Flash attention: auto = when the device supports it. true/false mean on/off.",
+       apply_flash_attn},
+      {"cache_type_k", "context", {}, E, LT, 0, 0, kCacheTypes, "\"f16\"",
+       "Data type of the KV cache's keys; quantized types save memory.",
+       APPLY(s.context.cache_type_k = v.get<std::string>())},
+      {"cache_type_v", "context", {}, E, LT, 0, 0, kCacheTypes, "\"f16\"",
+       "Data type of the KV cache's values; quantized types need flash attention.",
+       APPLY(s.context.cache_type_v = v.get<std::string>())},
+      // sampling (llama.cpp's defaults, as llama-server uses them)
+      {"temperature", "sampling", {"temp"}, F, ALL, 0, kInf, {}, num(d.temp),
+       "Randomness of the next-token choice; 0 = greedy (always the most likely token).",
+       APPLY_SAMPLING(temp, float, TEMP)},
+      {"dynatemp_range", "sampling", {}, F, ALL, 0, kInf, {}, num(d.dynatemp_range),
+       "Dynamic temperature: the temperature varies within temperature +- range with the "
+       "entropy of the candidates; 0 = disabled.",
+       APPLY(s.request.sampling.dynatemp_range = v.get<float>())},
+      {"dynatemp_exponent", "sampling", {}, F, ALL, 0, kInf, {}, num(d.dynatemp_exponent),
+       "Dynamic temperature exponent: how entropy maps to temperature.",
+       APPLY(s.request.sampling.dynatemp_exponent = v.get<float>())},
+      {"top_k", "sampling", {}, I, ALL, 0, kI32, {}, num(d.top_k),
+       "Keep only the K most likely tokens; 0 = disabled.", APPLY_SAMPLING(top_k, int32_t, TOP_K)},
+      {"top_p", "sampling", {}, F, ALL, 0, 1, {}, num(d.top_p),
+       "Keep the most likely tokens whose probabilities add up to P; 1 = disabled.",
+       APPLY_SAMPLING(top_p, float, TOP_P)},
+      {"min_p", "sampling", {}, F, ALL, 0, 1, {}, num(d.min_p),
+       "Drop tokens less likely than P times the most likely one; 0 = disabled.",
+       APPLY_SAMPLING(min_p, float, MIN_P)},
+      {"typical_p", "sampling", {"typ_p"}, F, ALL, 0, 1, {}, num(d.typ_p),
+       "Locally typical sampling with parameter P; 1 = disabled.",
+       APPLY(s.request.sampling.typ_p = v.get<float>())},
+      {"top_n_sigma", "sampling", {}, F, ALL, -1, kInf, {}, num(d.top_n_sigma),
+       "Keep tokens within N standard deviations of the top logit; negative = disabled.",
+       APPLY(s.request.sampling.top_n_sigma = v.get<float>())},
+      {"xtc_probability", "sampling", {}, F, ALL, 0, 1, {}, num(d.xtc_probability),
+       "Chance that XTC removes the most likely tokens; 0 = disabled.",
+       APPLY_SAMPLING(xtc_probability, float, XTC_PROBABILITY)},
+      {"xtc_threshold", "sampling", {}, F, ALL, 0, 1, {}, num(d.xtc_threshold),
+       "XTC removes tokens above this probability. Above 0.5 XTC does nothing, so a value "
+       "above 0.5 with xtc_probability > 0 is rejected.",
+       APPLY_SAMPLING(xtc_threshold, float, XTC_THRESHOLD)},
+      {"repeat_penalty", "sampling", {"penalty_repeat"}, F, ALL, 0.01, kInf, {},
+       num(d.penalty_repeat), "Penalty for repeating recent tokens; 1 = disabled.",
+       APPLY_SAMPLING(penalty_repeat, float, PENALTY_REPEAT)},
+      {"repeat_last_n", "sampling", {"penalty_last_n"}, I, ALL, -1, kI32, {},
+       num(d.penalty_last_n), "Recent tokens the penalties look at; 0 = disabled, -1 = ctx_size.",
+       APPLY_SAMPLING(penalty_last_n, int32_t, PENALTY_LAST_N)},
+      {"presence_penalty", "sampling", {"penalty_present"}, F, ALL, -kInf, kInf, {},
+       num(d.penalty_present), "Penalty for any token already present; 0 = disabled.",
+       APPLY(s.request.sampling.penalty_present = v.get<float>())},
+      {"frequency_penalty", "sampling", {"penalty_freq"}, F, ALL, -kInf, kInf, {},
+       num(d.penalty_freq), "Penalty growing with how often a token appeared; 0 = disabled.",
+       APPLY(s.request.sampling.penalty_freq = v.get<float>())},
+      {"dry_multiplier", "sampling", {}, F, ALL, 0, kInf, {}, num(d.dry_multiplier),
+       "DRY (don't repeat yourself) penalty strength; 0 = disabled.",
+       APPLY(s.request.sampling.dry_multiplier = v.get<float>())},
+      {"dry_base", "sampling", {}, F, ALL, 1, kInf, {}, num(d.dry_base),
+       "DRY penalty base: penalty = multiplier * base ^ (repeat length - allowed length).",
+       APPLY(s.request.sampling.dry_base = v.get<float>())},
+      {"dry_allowed_length", "sampling", {}, I, ALL, 0, kI32, {}, num(d.dry_allowed_length),
+       "Repetitions up to this many tokens are not penalised by DRY.",
+       APPLY(s.request.sampling.dry_allowed_length = v.get<int32_t>())},
+      {"dry_penalty_last_n", "sampling", {}, I, ALL, -1, kI32, {}, num(d.dry_penalty_last_n),
+       "Recent tokens DRY scans for repetitions; 0 = disabled, -1 = ctx_size.",
+       APPLY(s.request.sampling.dry_penalty_last_n = v.get<int32_t>())},
+      {"dry_sequence_breakers", "sampling", {}, ParamType::StringList, ALL, 0, 0, {},
+       V(d.dry_sequence_breakers).dump(), "Strings that end a repetition for DRY.",
+       APPLY(s.request.sampling.dry_sequence_breakers = v.get<std::vector<std::string>>())},
+      {"mirostat", "sampling", {}, I, ALL, 0, 2, {}, num(d.mirostat),
+       "Mirostat sampling: 0 = off, 1 = Mirostat, 2 = Mirostat 2.0 (replaces the sampler chain "
+       "apart from temperature).",
+       APPLY_SAMPLING(mirostat, int32_t, MIROSTAT)},
+      {"mirostat_tau", "sampling", {}, F, ALL, 0, kInf, {}, num(d.mirostat_tau),
+       "Mirostat target entropy.", APPLY_SAMPLING(mirostat_tau, float, MIROSTAT_TAU)},
+      {"mirostat_eta", "sampling", {}, F, ALL, 0, kInf, {}, num(d.mirostat_eta),
+       "Mirostat learning rate.", APPLY_SAMPLING(mirostat_eta, float, MIROSTAT_ETA)},
+      {"seed", "sampling", {}, I, ALL, -1, 4294967295.0, {}, "-1",
+       "Random seed; -1 = a new random seed for every request.", apply_seed},
+      {"min_keep", "sampling", {}, I, ALL, 0, kI32, {}, num(d.min_keep),
+       "Each sampler keeps at least this many tokens; 0 = no minimum.",
+       APPLY(s.request.sampling.min_keep = v.get<int32_t>())},
+      {"samplers", "sampling", {}, ParamType::Samplers, ALL, 0, 0, {}, default_samplers(),
+       "Order of the sampler chain: a list of names, or a string of one char per sampler (" +
+           sampler_choices() + ").",
+       apply_samplers},
+      {"grammar", "sampling", {}, S, ALL, 0, 0, {}, "\"\"",
+       "GBNF grammar the output must follow; empty = none. Not together with json_schema.",
+       apply_grammar},
+      {"json_schema", "sampling", {}, ParamType::Schema, ALL, 0, 0, {}, "",
+       "JSON schema (an object, or a string holding one) the output must follow; converted to "
+       "a grammar. Not together with grammar.",
+       apply_json_schema},
+      {"logit_bias", "sampling", {}, ParamType::LogitBias, ALL, 0, 0, {}, "[]",
+       "Added to the logits of given token ids: [[id, bias], ...] or {\"id\": bias}; a bias of "
+       "false forbids the token.",
+       apply_logit_bias},
+      // stopping
+      {"n_predict", "stopping", {"max_tokens", "max_completion_tokens"}, I, ALL, -1, kI32, {},
+       "512", "Most tokens to generate; -1 = until end of sequence or a full context.",
+       APPLY(s.request.n_predict = v.get<int32_t>())},
+      {"stop", "stopping", {"stop_sequences", "reverse_prompt"}, ParamType::StringOrList, ALL, 0,
+       0, {}, "[]", "Generation stops at any of these strings, which are left out of the output.",
+       apply_stop},
+      {"ignore_eos", "stopping", {}, T, ALL, 0, 0, {}, "false",
+       "Keep generating past end-of-sequence tokens (until n_predict or a stop string).",
+       APPLY(s.request.sampling.ignore_eos = v.get<bool>())},
+      // session
+      {"mode", "session", {}, E, ALL, 0, 0, {"chat", "raw"}, "\"chat\"",
+       "chat = the prompt is a user message, formatted with the chat template and added to the "
+       "session's history; raw = the prompt is tokenized as given.",
+       APPLY(s.request.chat.mode = v.get<std::string>())},
+      {"chat_template", "session", {}, S, ALL, 0, 0, {}, "\"\"",
+       "Chat template: empty = the model's own; or a llama.cpp built-in name; or Jinja text.",
+       APPLY(s.request.chat.chat_template = v.get<std::string>())},
+      {"system_prompt", "session", {}, S, ALL, 0, 0, {}, "\"\"",
+       "System message placed before the conversation in chat mode; empty = none.",
+       APPLY(s.request.chat.system_prompt = v.get<std::string>())},
+      {"cache_prompt", "session", {"enable_prompt_cache"}, T, ALL, 0, 0, {}, "true",
+       "Reuse the KV cache for the prefix this prompt shares with the session's previous one.",
+       APPLY(s.request.cache_prompt = v.get<bool>())},
+      {"reset", "session", {}, T, kScopeRequest, 0, 0, {}, "false",
+       "Forget the session's conversation (history and KV state) before this request.",
+       APPLY(s.request.reset = v.get<bool>())},
+  };
+  const std::vector<ParamSpec> unsupported_keys = {
+      unsupported("auto_cleanup", "backend", {}, "true",
+                  "idle sessions are always closed after idle_timeout_ms"),
+      unsupported("max_concurrent", "backend", {}, "", "concurrency is set by n_parallel"),
+      unsupported("queue_size", "backend", {}, "", "there is no separate task queue to size"),
+      unsupported("default_task_timeout_ms", "backend", {}, "",
+                  "request time limits are not configurable"),
+      unsupported("priority_scheduling_enabled", "backend", {"priority"}, "",
+                  "requests have no priorities"),
+      unsupported("fair_scheduling_enabled", "backend", {}, "",
+                  "every active conversation shares each decode step"),
+      unsupported("auto_queue_cleanup", "backend", {}, "", "there is no separate task queue"),
+      unsupported("queue_warning_threshold", "backend", {}, "", "there is no separate task queue"),
+      unsupported("queue_reject_threshold", "backend", {}, "", "there is no separate task queue"),
+      unsupported("numa", "model", {}, "", "NUMA placement is left to the OS"),
+      unsupported("n_probs", "sampling", {"logprobs"}, "0", "token probabilities are not returned"),
+      unsupported("grammar_lazy", "sampling", {}, "false",
+                  "lazy grammars need triggers, which are not supported"),
+      unsupported("stream", "stopping", {"stream_stdout"}, "false",
+                  "the whole reply is returned by get_output"),
+      unsupported("context_shifting", "memory", {"context_shift"}, "false",
+                  "history is never dropped to make room; a full context ends the request "
+                  "(context_full)"),
+      unsupported("n_keep_tokens", "memory", {"n_keep"}, "", "there is no context shifting"),
+      unsupported("n_discard_tokens", "memory", {"n_discard"}, "", "there is no context shifting"),
+      unsupported("cache_strategy", "memory", {"cache_deletion_strategy"}, "",
+                  "idle sessions are evicted by idle_timeout_ms"),
+      unsupported("max_cache_tokens", "memory", {}, "", "KV memory is ctx_size * n_parallel"),
+      unsupported("enable_partial_cache_deletion", "memory", {}, "", "use cache_prompt"),
+      unsupported("enable_token_cache_reuse", "memory", {}, "", "use cache_prompt"),
+      unsupported("max_memory_mb", "memory", {}, "",
+                  "memory follows from the model, ctx_size and n_parallel"),
+      unsupported("memory_pressure_threshold", "memory", {}, "", "memory use is fixed at load"),
+      unsupported("enable_debug", "logging", {"enable_debug_log"}, "false",
+                  "use log_level \"debug\""),
+      unsupported("enable_log", "logging", {}, "", "use log_level"),
+      unsupported("timestamps", "logging", {}, "", "the log sink formats messages"),
+      unsupported("colors", "logging", {}, "false", "logs are never coloured"),
+      unsupported("file", "logging", {"log_file"}, "", "a log file is not configurable here"),
+      unsupported("batch_processing", "performance", {}, "true",
+                  "conversations are always batched"),
+      unsupported("batch_timeout_ms", "performance", {}, "",
+                  "decode steps do not wait to fill a batch"),
+      unsupported("embedding", "runtime", {}, "false", "only text generation is served"),
+      unsupported("mmproj", "model", {"image"}, "", "multimodal input is not supported"),
+      unsupported("lora", "model", {}, "", "LoRA adapters are not supported"),
+  };
+  t.insert(t.end(), unsupported_keys.begin(), unsupported_keys.end());
+  return t;
+}
+
+#undef APPLY
+#undef APPLY_SAMPLING
+
+}  // namespace
+
+const std::vector<ParamSpec>& param_table() {
+  static const std::vector<ParamSpec> table = build_table();
+  return table;
+}
+
+const std::vector<std::string>& param_sections() {
+  static const std::vector<std::string> sections = {
+      "backend", "model",   "context", "sampling",    "stopping", "session", "memory",
+      "memory_management", "cache_policy", "logging", "performance", "runtime", "chat"};
+  return sections;
+}
+
+void apply_defaults(Settings& s) {
+  s = Settings();
+  for (const auto& spec : param_table()) {
+    if (spec.type == ParamType::Unsupported || spec.default_json.empty()) continue;
+    spec.apply(V::parse(spec.default_json), s);
+  }
+  s.request.sampling.user_sampling_config = 0;  // defaults are not the user's choice
+}
+
+std::string param_type_name(const ParamSpec& spec) {
+  switch (spec.type) {
+    case ParamType::Bool: return "bool";
+    case ParamType::Int: return "integer";
+    case ParamType::Float: return "number";
+    case ParamType::Enum: return "string";
+    case ParamType::EnumOrBool: return "string or bool";
+    case ParamType::String: return "string";
+    case ParamType::FloatList: return "list of numbers";
+    case ParamType::StringList: return "list of strings";
+    case ParamType::StringOrList: return "string or list of strings";
+    case ParamType::Samplers: return "list of strings, or string";
+    case ParamType::Schema: return "object or string";
+    case ParamType::LogitBias: return "list or object";
+    case ParamType::Unsupported: return "-";
+  }
+  return "?";
+}
+
+std::string param_range_text(const ParamSpec& spec) {
+  switch (spec.type) {
+    case ParamType::Int:
+    case ParamType::Float:
+    case ParamType::FloatList: {
+      std::string r = spec.min == -kInf && spec.max == kInf ? "any finite number"
+                      : spec.max == kInf ? ">= " + num(spec.min)
+                                         : num(spec.min) + " to " + num(spec.max);
+      return spec.type == ParamType::FloatList ? "each " + r : r;
+    }
+    case ParamType::Enum:
+    case ParamType::EnumOrBool: {
+      std::string r;
+      for (const auto& c : spec.choices) r += (r.empty() ? "" : ", ") + c;
+      return (spec.type == ParamType::EnumOrBool ? "true, false, " : "") + r;
+    }
+    case ParamType::StringList: return "non-empty list of non-empty strings";
+    case ParamType::StringOrList: return "non-empty strings";
+    case ParamType::Samplers: return "sampler names or chars";
+    default: return "-";
+  }
+}
+
+std::string param_scope_text(unsigned scopes) {
+  std::string r;
+  if (scopes & kScopeBackend) r += "backend";
+  if (scopes & kScopeLoad) r += std::string(r.empty() ? "" : ", ") + "load";
+  if (scopes & kScopeRequest) r += std::string(r.empty() ? "" : ", ") + "request";
+  return r;
+}
+
+}  // namespace wasi_nn

@@ -1,0 +1,48 @@
+#include "core/config/settings.h"
+
+#include <cstdio>
+
+namespace wasi_nn {
+
+namespace {
+
+// %g keeps keys short and stable ("0.5", not "0.500000"); equal floats print equally.
+std::string float_list(const std::vector<float>& values) {
+  std::string out;
+  char buf[32];
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::snprintf(buf, sizeof(buf), "%s%g", i ? "," : "", static_cast<double>(values[i]));
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ModelSettings::operator==(const ModelSettings& o) const {
+  return n_gpu_layers == o.n_gpu_layers && main_gpu == o.main_gpu && split_mode == o.split_mode &&
+         tensor_split == o.tensor_split && use_mmap == o.use_mmap && use_mlock == o.use_mlock;
+}
+
+std::string ModelSettings::key() const {
+  return "n_gpu_layers=" + std::to_string(n_gpu_layers) + ";main_gpu=" + std::to_string(main_gpu) +
+         ";split_mode=" + split_mode + ";tensor_split=" + float_list(tensor_split) +
+         ";use_mmap=" + (use_mmap ? "1" : "0") + ";use_mlock=" + (use_mlock ? "1" : "0");
+}
+
+bool ContextSettings::operator==(const ContextSettings& o) const {
+  return ctx_size == o.ctx_size && n_batch == o.n_batch && n_ubatch == o.n_ubatch &&
+         threads == o.threads && threads_batch == o.threads_batch && n_parallel == o.n_parallel &&
+         flash_attn == o.flash_attn && cache_type_k == o.cache_type_k &&
+         cache_type_v == o.cache_type_v;
+}
+
+std::string ContextSettings::key() const {
+  return "ctx_size=" + std::to_string(ctx_size) + ";batch_size=" + std::to_string(n_batch) +
+         ";ubatch_size=" + std::to_string(n_ubatch) + ";threads=" + std::to_string(threads) +
+         ";threads_batch=" + std::to_string(threads_batch) +
+         ";n_parallel=" + std::to_string(n_parallel) + ";flash_attn=" + flash_attn +
+         ";cache_type_k=" + cache_type_k + ";cache_type_v=" + cache_type_v;
+}
+
+}  // namespace wasi_nn

@@ -1,0 +1,84 @@
+// Typed settings, grouped by who owns them. The values are filled from JSON by the parameter
+// table (param_table.cpp); nothing else parses config. Defaults live in the table too: a
+// default-constructed struct here only holds neutral zero values until apply_defaults() runs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sampling.h"  // llama.cpp common: common_params_sampling
+
+namespace wasi_nn {
+
+// Weight-loading parameters: two loads with equal ModelSettings share one llama_model.
+struct ModelSettings {
+  int32_t n_gpu_layers = 0;  // -1 = all layers
+  int32_t main_gpu = 0;
+  std::string split_mode;  // "none" | "layer" | "row"
+  std::vector<float> tensor_split;
+  bool use_mmap = true;
+  bool use_mlock = false;
+
+  bool operator==(const ModelSettings& o) const;
+  std::string key() const;  // stable text for registry keys and logs
+};
+
+// Parameters of the llama_context a model is served from; two loads with equal ModelSettings
+// and ContextSettings share one engine (context + scheduler thread).
+struct ContextSettings {
+  uint32_t ctx_size = 0;      // tokens per sequence (conversation window)
+  uint32_t n_batch = 0;       // logical batch: max tokens per decode step
+  uint32_t n_ubatch = 0;      // physical batch
+  int32_t threads = 0;        // generation threads
+  int32_t threads_batch = 0;  // prompt-processing threads
+  uint32_t n_parallel = 0;    // KV sequences resident at once (slots)
+  std::string flash_attn;     // "auto" | "on" | "off"
+  std::string cache_type_k;   // ggml type name, e.g. "f16", "q8_0"
+  std::string cache_type_v;
+
+  bool operator==(const ContextSettings& o) const;
+  std::string key() const;
+};
+
+// How a prompt becomes tokens.
+struct ChatSettings {
+  std::string mode;           // "chat" (apply the chat template, keep history) | "raw"
+  std::string chat_template;  // "" = the model's own; a built-in name; or a Jinja template
+  std::string system_prompt;
+};
+
+// Everything that may vary per request: load-time values are the defaults, a request's JSON
+// (set_input index 1, or run_inference's runtime config) overrides them for that request only.
+struct RequestSettings {
+  common_params_sampling sampling;
+  // sampling.penalty_last_n and sampling.dry_penalty_last_n may hold -1 = "the context size":
+  // the engine resolves it (llama.cpp's samplers do not). sampling.seed == LLAMA_DEFAULT_SEED
+  // means a random seed. sampling.ignore_eos needs the engine to add the EOG logit biases.
+  int32_t n_predict = 0;  // -1 = until EOS or context end
+  std::vector<std::string> stop;
+  bool reset = false;         // forget the conversation before this request
+  bool cache_prompt = true;   // reuse the KV prefix shared with the previous request
+  ChatSettings chat;
+};
+
+// Backend-wide settings (init_backend_with_config, and the backend section of a load config).
+struct BackendSettings {
+  uint32_t max_sessions = 0;
+  uint64_t idle_timeout_ms = 0;
+  std::string log_level;  // "none" | "error" | "warn" | "info" | "debug"
+};
+
+// One parsed config document. `present` records which canonical keys were given, so a load
+// config can be told apart from defaults when it is merged over an earlier one.
+struct Settings {
+  BackendSettings backend;
+  ModelSettings model;
+  ContextSettings context;
+  RequestSettings request;
+  std::set<std::string> present;  // canonical names of every key any parse_config() applied
+};
+
+}  // namespace wasi_nn

@@ -1,0 +1,45 @@
+#include "core/engine/request.h"
+
+namespace wasi_nn {
+namespace {
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  if (a.time_since_epoch().count() == 0 || b.time_since_epoch().count() == 0) return 0;
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+}  // namespace
+
+Request::~Request() {
+  if (sampler) common_sampler_free(sampler);
+}
+
+const RequestResult& Request::wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return done_; });
+  return result_;
+}
+
+void Request::finish(std::string stop_reason) {
+  const auto now = Clock::now();
+  result_.stop_reason = std::move(stop_reason);
+  result_.text = stop.text();
+  if (stop.stopped()) result_.stop_word = stop.matched();
+  result_.queue_ms = ms_between(t_submit, t_admit);
+  result_.prompt_ms = ms_between(t_admit, t_first.time_since_epoch().count() ? t_first : now);
+  result_.generate_ms = ms_between(t_first, now);
+  publish();
+}
+
+void Request::fail(Error error) {
+  result_.error = std::move(error);
+  publish();
+}
+
+void Request::publish() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace wasi_nn

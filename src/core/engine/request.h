@@ -1,0 +1,82 @@
+// Request: one generation job handed from a caller's thread to an engine's worker thread.
+// The caller fills the inputs (tokens, sampler, limits), submits, and waits; the worker
+// decodes and samples, then publishes the result and wakes the caller.
+// Thread-safety: inputs are written by the caller before submit() and read-only afterwards;
+// progress fields belong to the worker; the result is published under `mu_` by finish().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/engine/stop_matcher.h"
+#include "core/error.h"
+#include "llama.h"
+#include "sampling.h"
+
+namespace wasi_nn {
+
+using Clock = std::chrono::steady_clock;
+
+struct RequestResult {
+  std::string text;
+  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full"
+  std::string stop_word;    // the stop string that ended it, when stop_reason == "stop"
+  uint32_t n_prompt = 0;    // tokens in the prompt (whole conversation)
+  uint32_t n_cached = 0;    // of those, reused from the KV cache
+  uint32_t n_generated = 0;
+  double queue_ms = 0;      // submit -> admitted to a sequence
+  double prompt_ms = 0;     // admitted -> first token sampled
+  double generate_ms = 0;   // first token -> end
+  std::vector<llama_token> tokens;  // generated tokens
+  std::optional<Error> error;
+};
+
+class Request {
+ public:
+  // --- inputs, fixed before submit ---
+  uint64_t owner = 0;  // the conversation (KV sequence) this request continues
+  std::vector<llama_token> prompt;
+  bool cache_prompt = true;
+  int32_t n_predict = -1;  // -1: until EOS or the context is full
+  common_sampler* sampler = nullptr;  // owned; freed with the request
+  StopMatcher stop;
+
+  Request() = default;
+  ~Request();
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
+
+  // Asks the worker to stop this request at its next step (it finishes with Cancelled).
+  void cancel() { cancelled_ = true; }
+  bool cancelled() const { return cancelled_; }
+
+  // Caller: blocks until the worker finished the request; returns its result.
+  const RequestResult& wait();
+
+  // --- worker side ---
+  void finish(std::string stop_reason);
+  void fail(Error error);
+  RequestResult& progress() { return result_; }  // worker only, before finish
+
+  Clock::time_point t_submit, t_admit, t_first;
+
+ private:
+  void publish();
+
+  std::atomic<bool> cancelled_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // guarded by mu_
+  RequestResult result_;
+};
+
+using RequestPtr = std::shared_ptr<Request>;
+
+}  // namespace wasi_nn

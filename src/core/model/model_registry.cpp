@@ -1,0 +1,43 @@
+#include "core/model/model_registry.h"
+
+#include "core/log.h"
+
+namespace wasi_nn {
+
+ModelRegistry& ModelRegistry::instance() {
+  static ModelRegistry* registry = new ModelRegistry();  // leaked: outlives static teardown
+  return *registry;
+}
+
+std::shared_ptr<Engine> ModelRegistry::acquire(const std::string& key, const std::string& path,
+                                               const ModelSettings& model,
+                                               const ContextSettings& context) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string wkey = key + "\n" + model.key();
+  std::shared_ptr<ModelWeights> weights = weights_[wkey].lock();
+  if (!weights) {
+    weights = std::make_shared<ModelWeights>(path, model);
+    weights_[wkey] = weights;
+  } else {
+    LOG_INFO("sharing already loaded model '%s'", path.c_str());
+  }
+  const std::string ekey = wkey + "\n" + context.key();
+  std::shared_ptr<Engine> engine = engines_[ekey].lock();
+  if (!engine) {
+    engine = std::make_shared<Engine>(weights, context);
+    engines_[ekey] = engine;
+  }
+  // Drop entries whose objects are gone, so the maps do not grow with every load.
+  for (auto it = engines_.begin(); it != engines_.end();) it = it->second.expired() ? engines_.erase(it) : std::next(it);
+  for (auto it = weights_.begin(); it != weights_.end();) it = it->second.expired() ? weights_.erase(it) : std::next(it);
+  return engine;
+}
+
+size_t ModelRegistry::live_models() {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (auto& kv : weights_) n += kv.second.expired() ? 0 : 1;
+  return n;
+}
+
+}  // namespace wasi_nn

@@ -1,0 +1,73 @@
+#include "core/session/session_table.h"
+
+#include "core/error.h"
+#include "core/log.h"
+
+namespace wasi_nn {
+namespace {
+
+// A session is unused when only the table holds it and no turn is running.
+bool unused(const std::shared_ptr<Conversation>& c, Clock::time_point* last_used) {
+  if (c.use_count() > 1) return false;
+  std::unique_lock<std::mutex> lock(c->turn_mu, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  *last_used = c->last_used;
+  return true;
+}
+
+}  // namespace
+
+void SessionTable::expire_idle(const BackendSettings& limits) {
+  if (limits.idle_timeout_ms == 0) return;
+  const auto cutoff = Clock::now() - std::chrono::milliseconds(limits.idle_timeout_ms);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    Clock::time_point last;
+    if (unused(it->second, &last) && last < cutoff) {
+      LOG_INFO("session '%s' expired after idle_timeout_ms", it->first.c_str());
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+bool SessionTable::evict_lru() {
+  auto victim = sessions_.end();
+  Clock::time_point oldest = Clock::time_point::max();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    Clock::time_point last;
+    if (unused(it->second, &last) && last < oldest) {
+      oldest = last;
+      victim = it;
+    }
+  }
+  if (victim == sessions_.end()) return false;
+  LOG_INFO("session '%s' evicted (max_sessions reached)", victim->first.c_str());
+  sessions_.erase(victim);
+  return true;
+}
+
+std::shared_ptr<Conversation> SessionTable::open(const std::string& id,
+                                                 const std::shared_ptr<Graph>& graph,
+                                                 const BackendSettings& limits) {
+  expire_idle(limits);
+  auto it = sessions_.find(id);
+  if (it != sessions_.end() && it->second->graph == graph) return it->second;
+  std::vector<common_chat_msg> history;
+  if (it != sessions_.end()) {
+    std::unique_lock<std::mutex> lock(it->second->turn_mu, std::try_to_lock);
+    if (!lock.owns_lock()) fail(ErrorKind::Busy, "session '" + id + "' is computing on the previous model; retry when it finishes");
+    history = it->second->history;  // carried over to the new model
+    sessions_.erase(it);
+  }
+  if (sessions_.size() >= limits.max_sessions && !evict_lru()) {
+    fail(ErrorKind::Busy, "max_sessions (" + std::to_string(limits.max_sessions) +
+                              ") sessions are open and all in use; close a context or raise max_sessions");
+  }
+  auto conv = std::make_shared<Conversation>(graph, id);
+  conv->history = std::move(history);
+  sessions_[id] = conv;
+  return conv;
+}
+
+}  // namespace wasi_nn

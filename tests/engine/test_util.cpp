@@ -1,0 +1,51 @@
+#include "test_util.h"
+
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+
+namespace wasi_nn::test {
+
+std::string model_path(const std::string& name) {
+  return std::string(WASI_NN_TEST_MODEL_DIR) + "/" + name + ".gguf";
+}
+
+Output generate(Backend& b, uint32_t ctx, const std::string& prompt, const std::string& request_json) {
+  b.set_input(ctx, 0, prompt);
+  if (!request_json.empty()) b.set_input(ctx, 1, request_json);
+  b.compute(ctx);
+  std::string buf(1 << 20, '\0');
+  Output out;
+  out.text.assign(buf.data(), b.get_output(ctx, 0, buf.data(), buf.size()));
+  size_t n = b.get_output(ctx, 1, buf.data(), buf.size());
+  out.meta = nlohmann::json::parse(buf.substr(0, n));
+  return out;
+}
+
+std::string llama_completion_greedy(const std::string& model, const std::string& prompt, int n_predict) {
+  const std::string tool = WASI_NN_LLAMA_COMPLETION;
+  if (tool.empty()) throw std::runtime_error("llama-completion was not built");
+  // The prompt is written to a file so no shell quoting can change it.
+  char tmpl[] = "/tmp/wasi-nn-prompt-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  FILE* f = fdopen(fd, "w");
+  fputs(prompt.c_str(), f);
+  fclose(f);
+  const std::string cmd = tool + " -m " + model + " -f " + tmpl + " -n " + std::to_string(n_predict) +
+                          " --temp 0 -no-cnv --no-display-prompt --no-warmup -t 2 -c 512 --simple-io 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int rc = pclose(p);
+  remove(tmpl);
+  if (rc != 0) throw std::runtime_error("llama-completion failed: " + cmd);
+  // llama-completion ends its output with "\n\n" of its own (completion.cpp, at exit).
+  if (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0) out.resize(out.size() - 2);
+  return out;
+}
+
+}  // namespace wasi_nn::test
