@@ -5,10 +5,12 @@
 #include "wasi_nn_llamacpp.h"
 
 #include <cstddef>
+#include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "abi/shim.h"
+#include "core/access/model_access.h"
 
 namespace {
 
@@ -79,6 +81,13 @@ wasi_nn_error guarded(const char* function, Args&&... args) {
   return wasi_nn::abi::guard(to_code, function, std::forward<Args>(args)...);
 }
 
+// What guests may load by name: only models the host granted (core/access/model_access.h).
+// Re-read from the environment at every init_backend.
+wasi_nn::ModelAccessSlot& guest_models() {
+  static wasi_nn::ModelAccessSlot slot(wasi_nn::ModelAccess::Mode::Confined);
+  return slot;
+}
+
 wasi_nn_error load_file(const char* function, void* ctx, const char* name, uint32_t name_len,
                         std::string_view config, graph* g) {
   return guarded(function, [&] {
@@ -87,7 +96,7 @@ wasi_nn_error load_file(const char* function, void* ctx, const char* name, uint3
     require(name != nullptr, "name (the model path) is NULL");
     std::string_view path = text_arg(name, name_len);
     require(!path.empty(), "name is empty: pass the path of a GGUF model file");
-    *g = backend->load_by_name(path, config);
+    *g = backend->load_by_name(guest_models().current()->resolve(path), config);
   });
 }
 
@@ -99,7 +108,11 @@ wasi_nn_error init_backend(void** ctx) {
   return guarded("init_backend", [&] {
     require(ctx != nullptr, "ctx (where the new backend is stored) is NULL");
     *ctx = nullptr;
-    *ctx = wasi_nn::abi::adopt_backend(std::make_unique<Backend>());
+    guest_models().refresh();
+    // WASI_NN_CONFIG: the host's default settings (JSON) for every backend and load; a guest's
+    // load config overrides them key by key. wasi-nn-run sets it from --nn-config.
+    const char* defaults = std::getenv("WASI_NN_CONFIG");
+    *ctx = wasi_nn::abi::adopt_backend(std::make_unique<Backend>(defaults ? defaults : ""));
   });
 }
 

@@ -42,7 +42,7 @@ std::string canonical_path(std::string_view name) {
 // terminator counted) are dropped.
 std::string_view check_prompt(std::string_view text) {
   while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
-  if (text.size() > kMaxPromptBytes) fail(ErrorKind::TooLarge, "the prompt is larger than 64 MiB");
+  if (text.size() > kMaxPromptBytes) fail(ErrorKind::InvalidArgument, "the prompt is larger than 64 MiB; send a shorter prompt");
   if (std::memchr(text.data(), '\0', text.size())) {
     fail(ErrorKind::InvalidArgument, "the prompt contains a NUL byte before its end; send UTF-8 text");
   }

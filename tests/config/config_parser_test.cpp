@@ -320,7 +320,7 @@ TEST(ParseConfig, KeysGivenTwiceAreRejected) {
 }
 
 TEST(ParseConfig, UnsupportedKeys) {
-  for (const char* json : {R"({"n_probs": 5})", R"({"stream": true})", R"({"numa": "distribute"})",
+  for (const char* json : {R"({"stream": true})", R"({"numa": "distribute"})",
                            R"({"memory": {"context_shifting": true}})", R"({"lora": [{"id": 0}]})",
                            R"({"mmproj": {"path": "x"}})"}) {
     const Error e = error_of(json);
@@ -328,7 +328,7 @@ TEST(ParseConfig, UnsupportedKeys) {
     EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos) << e.what();
   }
   // The value that describes what the backend does anyway is accepted.
-  EXPECT_NO_THROW(parsed(R"({"stream": false, "n_probs": 0, "context_shift": false})",
+  EXPECT_NO_THROW(parsed(R"({"stream": false, "context_shift": false})",
                          kScopeRequest));
 }
 

@@ -18,6 +18,7 @@ const char* kRaw = R"({"mode": "raw", "temperature": 0})";
 class Generation : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Generation, GreedyEqualsLlamaCompletion) {
+  if (std::string(WASI_NN_LLAMA_COMPLETION).empty()) GTEST_SKIP() << "llama-completion not built (WASI_NN_BUILD_LLAMA_TOOLS=OFF)";
   const std::string model = model_path(GetParam());
   Backend b;
   uint32_t g = b.load_by_name(model, R"({"ctx_size": 512, "threads": 2, "n_predict": 24})");
@@ -131,6 +132,29 @@ TEST_F(GenerationLlama, MetadataReportsCountsAndTimings) {
   EXPECT_TRUE(out.meta.contains("cached_tokens"));
   EXPECT_TRUE(out.meta["timings"].contains("prompt_ms"));
   EXPECT_TRUE(out.meta["timings"].contains("generate_tokens_per_second"));
+}
+
+TEST_F(GenerationLlama, NProbsReturnsTopCandidates) {
+  auto out = generate(b, ctx, "Hello", R"({"mode": "raw", "temperature": 0, "n_predict": 4, "n_probs": 3})");
+  ASSERT_TRUE(out.meta.contains("probs")) << out.meta.dump();
+  ASSERT_EQ(out.meta["probs"].size(), 4u);
+  for (const auto& step : out.meta["probs"]) {
+    ASSERT_EQ(step["top"].size(), 3u);
+    float prev = 1.0f;
+    for (const auto& c : step["top"]) {
+      EXPECT_LE(c["prob"].get<float>(), prev);
+      prev = c["prob"].get<float>();
+    }
+    EXPECT_EQ(step["top"][0]["token"], step["token"]);  // greedy picks the most likely token
+  }
+  auto none = generate(b, ctx, "Hello", R"({"mode": "raw", "n_predict": 2})");
+  EXPECT_FALSE(none.meta.contains("probs"));
+}
+
+TEST_F(GenerationLlama, TimeLimitStopsGeneration) {
+  auto out = generate(b, ctx, "Hello", R"({"mode": "raw", "n_predict": 400, "ignore_eos": true, "t_max_predict_ms": 1})");
+  EXPECT_EQ(out.meta["stop_reason"], "time_limit") << out.meta.dump();
+  EXPECT_LT(out.meta["output_tokens"].get<int>(), 400);
 }
 
 }  // namespace

@@ -57,12 +57,7 @@ foreach(_spec IN LISTS _models)
     message(FATAL_ERROR "${_name}: greedy generation produced no text")
   endif()
 
-  # 3: greedy decoding must be reproducible; tests compare against fixed outputs.
-  run_completion("${_name} (second run)" _text2 _unused
-    -m "${_model}" -p "Hello" -no-cnv --no-display-prompt ${_common})
-  if(NOT _text1 STREQUAL _text2)
-    message(FATAL_ERROR "${_name}: greedy output differs between runs:\n[${_text1}]\n[${_text2}]")
-  endif()
+  # Reproducibility is asserted on our own engine (tests/engine), not on llama.cpp's tool.
 
   # 4: one chat turn through the Jinja engine; llama-completion logs a rendered example.
   run_completion("${_name} (chat)" _unused _chat_log

@@ -122,7 +122,7 @@ std::string suggestion(const std::string& name) {
 [[noreturn]] void unknown_key(const std::string& key, const Path& p) {
   std::string msg = "unknown config key '" + clip(key) + "'";
   const std::string hint = suggestion(stripped_name(p));
-  if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
+  msg += hint.empty() ? "." : "; did you mean '" + hint + "'?";
   fail(ErrorKind::InvalidArgument, msg + " Remove it or use a key listed in docs/PARAMETERS.md.");
 }
 

@@ -362,6 +362,14 @@ std::vector<ParamSpec> build_table() {
       {"stop", "stopping", {"stop_sequences", "reverse_prompt"}, ParamType::StringOrList, ALL, 0,
        0, {}, "[]", "Generation stops at any of these strings, which are left out of the output.",
        apply_stop},
+      {"t_max_predict_ms", "stopping", {"time_limit_ms"}, I, ALL, 0, 86400000.0, {}, "0",
+       "Stop generating this many milliseconds after the first token (stop_reason "
+       "\"time_limit\"); 0 = no limit.",
+       APPLY(s.request.t_max_predict_ms = v.get<int64_t>())},
+      {"n_probs", "sampling", {}, I, ALL, 0, 100, {}, "0",
+       "Return, in the metadata (output 1) \"probs\", each generated token's probability and "
+       "the n_probs most likely candidates (softmax of the raw logits); 0 = off.",
+       APPLY(s.request.sampling.n_probs = v.get<int32_t>())},
       {"ignore_eos", "stopping", {}, T, ALL, 0, 0, {}, "false",
        "Keep generating past end-of-sequence tokens (until n_predict or a stop string).",
        APPLY(s.request.sampling.ignore_eos = v.get<bool>())},
@@ -398,7 +406,6 @@ std::vector<ParamSpec> build_table() {
       unsupported("queue_warning_threshold", "backend", {}, "", "there is no separate task queue"),
       unsupported("queue_reject_threshold", "backend", {}, "", "there is no separate task queue"),
       unsupported("numa", "model", {}, "", "NUMA placement is left to the OS"),
-      unsupported("n_probs", "sampling", {"logprobs"}, "0", "token probabilities are not returned"),
       unsupported("grammar_lazy", "sampling", {}, "false",
                   "lazy grammars need triggers, which are not supported"),
       unsupported("stream", "stopping", {"stream_stdout"}, "false",

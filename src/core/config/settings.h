@@ -58,6 +58,7 @@ struct RequestSettings {
   // the engine resolves it (llama.cpp's samplers do not). sampling.seed == LLAMA_DEFAULT_SEED
   // means a random seed. sampling.ignore_eos needs the engine to add the EOG logit biases.
   int32_t n_predict = 0;  // -1 = until EOS or context end
+  int64_t t_max_predict_ms = 0;  // 0 = no time limit on generation
   std::vector<std::string> stop;
   bool reset = false;         // forget the conversation before this request
   bool cache_prompt = true;   // reuse the KV prefix shared with the previous request

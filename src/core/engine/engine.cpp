@@ -77,7 +77,9 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
              "did not fit in memory. Lower ctx_size or n_parallel, or use a quantised "
              "cache_type_k/cache_type_v.");
   }
-  n_ctx_seq_ = llama_n_ctx_seq(ctx_);
+  // llama.cpp rounds each sequence up to a multiple of 256 cells; hold conversations to the
+  // window the user asked for, so limits and messages match ctx_size.
+  n_ctx_seq_ = std::min<uint32_t>(settings.ctx_size, llama_n_ctx_seq(ctx_));
   n_batch_ = llama_n_batch(ctx_);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   slots_.resize(n_par);
@@ -257,8 +259,10 @@ void Engine::sample(Slot& slot) {
   RequestResult& res = r.progress();
   const llama_token tok = common_sampler_sample(r.sampler, ctx_, slot.i_batch);
   common_sampler_accept(r.sampler, tok, true);
+  if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
   slot.i_batch = -1;
-  if (res.n_generated == 0) r.t_first = Clock::now();
+  const auto now = Clock::now();
+  if (res.n_generated == 0) r.t_first = now;
   ++res.n_generated;
   res.tokens.push_back(tok);
 
@@ -269,6 +273,9 @@ void Engine::sample(Slot& slot) {
     return end_request(slot, "length");
   }
   if (slot.tokens.size() >= n_ctx_seq_) return end_request(slot, "context_full");
+  if (r.t_max_predict_ms > 0 && now - r.t_first >= std::chrono::milliseconds(r.t_max_predict_ms)) {
+    return end_request(slot, "time_limit");
+  }
   slot.pending = tok;
 }
 

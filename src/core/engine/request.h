@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/engine/stop_matcher.h"
+#include "core/engine/token_probs.h"
 #include "core/error.h"
 #include "llama.h"
 #include "sampling.h"
@@ -26,7 +27,7 @@ using Clock = std::chrono::steady_clock;
 
 struct RequestResult {
   std::string text;
-  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full"
+  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full" | "time_limit"
   std::string stop_word;    // the stop string that ended it, when stop_reason == "stop"
   uint32_t n_prompt = 0;    // tokens in the prompt (whole conversation)
   uint32_t n_cached = 0;    // of those, reused from the KV cache
@@ -35,6 +36,7 @@ struct RequestResult {
   double prompt_ms = 0;     // admitted -> first token sampled
   double generate_ms = 0;   // first token -> end
   std::vector<llama_token> tokens;  // generated tokens
+  std::vector<TokenProbs> probs;    // per generated token, when n_probs > 0
   std::optional<Error> error;
 };
 
@@ -45,6 +47,8 @@ class Request {
   std::vector<llama_token> prompt;
   bool cache_prompt = true;
   int32_t n_predict = -1;  // -1: until EOS or the context is full
+  int32_t n_probs = 0;     // > 0: record this many top candidates per generated token
+  int64_t t_max_predict_ms = 0;  // > 0: stop generating this long after the first token
   common_sampler* sampler = nullptr;  // owned; freed with the request
   StopMatcher stop;
 

@@ -85,6 +85,15 @@ std::string metadata_json(const RequestResult& r, const Conversation& conv) {
   m["stop_reason"] = r.stop_reason;
   if (!r.stop_word.empty()) m["stop_word"] = r.stop_word;
   m["timings"] = t;
+  if (!r.probs.empty()) {
+    json probs = json::array();
+    for (const auto& p : r.probs) {
+      json top = json::array();
+      for (const auto& c : p.top) top.push_back({{"token", c.token}, {"text", c.text}, {"prob", c.prob}});
+      probs.push_back({{"token", p.token}, {"text", p.text}, {"prob", p.prob}, {"top", top}});
+    }
+    m["probs"] = probs;
+  }
   if (!conv.session_id.empty()) m["session_id"] = conv.session_id;
   return m.dump();
 }
@@ -128,6 +137,8 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
     req->prompt = std::move(built.tokens);
     req->cache_prompt = rs.cache_prompt;
     req->n_predict = rs.n_predict;
+    req->n_probs = rs.sampling.n_probs;
+    req->t_max_predict_ms = rs.t_max_predict_ms;
     std::vector<std::string> stops = rs.stop;
     stops.insert(stops.end(), built.template_stops.begin(), built.template_stops.end());
     req->stop = StopMatcher(std::move(stops));
