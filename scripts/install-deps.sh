@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, only those missing. Needs root (or
-# sudo). Safe to run repeatedly.
+# sudo). Safe to run repeatedly. Tools count as present when their command is on PATH (npm or
+# cargo may come from elsewhere than apt, e.g. nodesource or rustup).
 set -euo pipefail
 
-pkgs=(cmake ninja-build g++ git npm ccache libgtest-dev)
+# command:package — build, tests, wasm guests (clang-14 for wasm32-wasi, wabt), and cargo,
+# which fetches WAMR's source crate (scripts/fetch-wamr.sh).
+tools=(cmake:cmake ninja:ninja-build g++:g++ git:git npm:npm ccache:ccache
+       clang-14:clang-14 wasm-ld-14:lld-14 wasm-objdump:wabt cargo:cargo)
+# file:package — libraries and sysroots.
+files=(/usr/include/gtest/gtest.h:libgtest-dev
+       /usr/include/wasm32-wasi/stdio.h:wasi-libc
+       /usr/lib/llvm-14/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a:libclang-rt-14-dev-wasm32)
+
 missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+for t in "${tools[@]}"; do command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}"); done
+for f in "${files[@]}"; do compgen -G "${f%%:*}" >/dev/null || missing+=("${f#*:}"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "abi/shim.h"
+#include "core/access/model_access.h"
 
 namespace {
 
@@ -114,10 +115,19 @@ size_t take_capacity(const uint8_t* output, uint32_t* output_size) {
   return cap;
 }
 
+// Native hosts are trusted: any path loads, unless WASI_NN_PRELOAD / WASI_NN_MODEL_DIRS are set,
+// which confine this ABI exactly like the WAMR one (core/access/model_access.h). Re-read from
+// the environment at every init_backend*.
+wasi_nn::ModelAccessSlot& host_models() {
+  static wasi_nn::ModelAccessSlot slot(wasi_nn::ModelAccess::Mode::Open);
+  return slot;
+}
+
 wasi_nn_error create_backend(const char* function, void** ctx, std::string_view config) {
   return guarded(function, [&] {
     require(ctx != nullptr, "ctx (where the new backend is stored) is NULL");
     *ctx = nullptr;
+    host_models().refresh();
     *ctx = wasi_nn::abi::adopt_backend(std::make_unique<Backend>(config));
   });
 }
@@ -130,7 +140,7 @@ wasi_nn_error load_file(const char* function, void* ctx, const char* filename,
     require(filename != nullptr, "filename is NULL");
     std::string_view path = text_arg(filename, filename_len);
     require(!path.empty(), "filename is empty: pass the path of a GGUF model file");
-    *g = backend->load_by_name(path, config);
+    *g = backend->load_by_name(host_models().current()->resolve(path), config);
   });
 }
 

@@ -34,18 +34,26 @@ std::string llama_completion_greedy(const std::string& model, const std::string&
   fclose(f);
   const std::string cmd = tool + " -m " + model + " -f " + tmpl + " -n " + std::to_string(n_predict) +
                           " --temp 0 -no-cnv --no-display-prompt --no-warmup -t 2 -c 512 --simple-io 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed");
+  // llama-completion prints through an asynchronous log thread and can exit before the last
+  // pieces are flushed (seen under load); a complete run ends with its own "\n\n", so retry
+  // until one does.
   std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int rc = pclose(p);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("popen failed");
+    out.clear();
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    if (pclose(p) != 0) throw std::runtime_error("llama-completion failed: " + cmd);
+    if (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0) {
+      out.resize(out.size() - 2);
+      remove(tmpl);
+      return out;
+    }
+  }
   remove(tmpl);
-  if (rc != 0) throw std::runtime_error("llama-completion failed: " + cmd);
-  // llama-completion ends its output with "\n\n" of its own (completion.cpp, at exit).
-  if (out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0) out.resize(out.size() - 2);
-  return out;
+  throw std::runtime_error("llama-completion never printed a complete output: " + cmd);
 }
 
 }  // namespace wasi_nn::test
