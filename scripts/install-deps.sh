@@ -4,10 +4,12 @@
 # cargo may come from elsewhere than apt, e.g. nodesource or rustup).
 set -euo pipefail
 
-# command:package — build, tests, wasm guests (clang-14 for wasm32-wasi, wabt), and cargo,
-# which fetches WAMR's source crate (scripts/fetch-wamr.sh).
+# command:package — build, tests, wasm guests (clang-14 for wasm32-wasi, wabt), cargo, which
+# fetches WAMR's source crate (scripts/fetch-wamr.sh), and pip + unzip, which fetch the demo's
+# model (scripts/fetch-model.sh).
 tools=(cmake:cmake ninja:ninja-build g++:g++ git:git npm:npm ccache:ccache
-       clang-14:clang-14 wasm-ld-14:lld-14 wasm-objdump:wabt cargo:cargo)
+       clang-14:clang-14 wasm-ld-14:lld-14 wasm-objdump:wabt cargo:cargo
+       pip3:python3-pip unzip:unzip)
 # file:package — libraries and sysroots.
 files=(/usr/include/gtest/gtest.h:libgtest-dev
        /usr/include/wasm32-wasi/stdio.h:wasi-libc

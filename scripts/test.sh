@@ -11,4 +11,6 @@ start=$(date +%s)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j "$jobs"
 echo "build: $(( $(date +%s) - start )) s"
-ctest --test-dir "$build" --output-on-failure -j "$jobs"
+# Tests run one at a time: each already uses the cores (ggml threads spin at barriers, so
+# two tests per core make both crawl). CTEST_PARALLEL_LEVEL overrides.
+ctest --test-dir "$build" --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-1}"

@@ -284,7 +284,8 @@ TEST(ParseConfig, OutOfRangeNamesKeyValueAndRange) {
   expect_invalid(R"({"tensor_split": [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]})",
                  {"'tensor_split'", "devices"});
   expect_invalid(R"({"logit_bias": [[1, "x"]]})", {"'logit_bias'", "bias"});
-  EXPECT_EQ(error_of(R"({"logit_bias": {"hello": 1}})").kind(), ErrorKind::Unsupported);
+  expect_invalid(R"({"logit_bias": [[-1, 1]]})", {"'logit_bias'", "integer >= 0"});
+  expect_invalid(R"({"logit_bias": {"": 1}})", {"'logit_bias'", "non-empty text"});
 }
 
 TEST(ParseConfig, CrossParameterRules) {
@@ -321,7 +322,7 @@ TEST(ParseConfig, KeysGivenTwiceAreRejected) {
 
 TEST(ParseConfig, UnsupportedKeys) {
   for (const char* json : {R"({"stream": true})", R"({"numa": "distribute"})",
-                           R"({"memory": {"context_shifting": true}})", R"({"lora": [{"id": 0}]})",
+                           R"({"lora": [{"id": 0}]})",
                            R"({"mmproj": {"path": "x"}})"}) {
     const Error e = error_of(json);
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << json << ": " << e.what();

@@ -219,6 +219,9 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
     case ParamType::LogitBias:
       if (!v.is_object() && !v.is_array()) bad_type(key, spec, v);
       return v;
+    case ParamType::GrammarTriggers:
+      if (!v.is_array()) bad_type(key, spec, v);
+      return v;
     case ParamType::Unsupported:
       break;
   }
@@ -234,6 +237,12 @@ struct Document {
 
 void check_scope(const std::string& key, const ParamSpec& spec, unsigned scope) {
   if (spec.scopes & scope) return;
+  if (spec.scopes == kScopeBackend) {
+    fail(ErrorKind::Security,
+         "config key '" + clip(key) + "' is a host setting: only the backend config "
+         "(init_backend_with_config, or WASI_NN_CONFIG for WAMR) may set it, not a model load or "
+         "a request.");
+  }
   if (spec.scopes == kScopeRequest) {
     fail(ErrorKind::InvalidArgument,
          "config key '" + clip(key) + "' can only be set per request (input index 1, or "
@@ -298,6 +307,72 @@ std::string given_name(const Document& doc, const std::string& canonical) {
   return it == doc.given.end() ? canonical : it->second;
 }
 
+// Penalty windows are ring buffers of that many tokens, allocated per request: a window beyond
+// the context could never fill, and a huge one would exhaust memory. A window nobody set (the
+// default 64 with a tiny ctx_size) follows ctx_size down instead.
+void check_windows(Document& doc) {
+  Settings& s = doc.out;
+  const int64_t n_ctx = s.context.ctx_size;
+  const std::pair<const char*, int32_t*> windows[] = {
+      {"repeat_last_n", &s.request.sampling.penalty_last_n},
+      {"dry_penalty_last_n", &s.request.sampling.dry_penalty_last_n}};
+  for (const auto& [name, window] : windows) {
+    const int32_t n = *window;
+    if (n <= n_ctx) continue;
+    if (!s.present.count(name)) {
+      *window = static_cast<int32_t>(n_ctx);
+      continue;
+    }
+    fail(ErrorKind::InvalidArgument,
+         "config key '" + given_name(doc, name) + "' = " + std::to_string(n) +
+             " exceeds ctx_size = " + std::to_string(n_ctx) + ": the penalty window cannot be "
+             "longer than the context. Use at most ctx_size, or -1 for the whole context.");
+  }
+}
+
+// A lazy grammar needs a grammar and a trigger; triggers need a lazy grammar.
+void check_grammar(Document& doc) {
+  const auto& smp = doc.out.request.sampling;
+  const bool has_grammar = !common_grammar_value(smp.grammar).empty();
+  if (smp.grammar_lazy && smp.grammar_triggers.empty()) {
+    fail(ErrorKind::InvalidArgument, "config key '" + given_name(doc, "grammar_lazy") +
+                                         "' = true needs grammar_triggers (the words or patterns "
+                                         "that switch the grammar on); give some, or drop "
+                                         "grammar_lazy.");
+  }
+  if (smp.grammar_lazy && !has_grammar) {
+    fail(ErrorKind::InvalidArgument, "config key '" + given_name(doc, "grammar_lazy") +
+                                         "' = true needs a grammar or json_schema to apply; "
+                                         "give one, or drop grammar_lazy.");
+  }
+  if (!smp.grammar_lazy && !smp.grammar_triggers.empty()) {
+    fail(ErrorKind::InvalidArgument, "config key '" + given_name(doc, "grammar_triggers") +
+                                         "' only applies to a lazy grammar; set grammar_lazy to "
+                                         "true (with a grammar or json_schema), or drop the "
+                                         "triggers.");
+  }
+}
+
+// Settings the chosen chain ignores. Mirostat replaces the chain, so a samplers list given with
+// it (in the same config) has no effect; adaptive_target acts only through the adaptive_p sampler.
+void check_sampler_chain(Document& doc) {
+  const auto& smp = doc.out.request.sampling;
+  if (smp.mirostat != 0 && doc.given.count("mirostat") && doc.given.count("samplers")) {
+    fail(ErrorKind::InvalidArgument, "config keys '" + given_name(doc, "mirostat") + "' and '" +
+                                         given_name(doc, "samplers") + "' contradict: mirostat "
+                                         "replaces the sampler chain, so the samplers order "
+                                         "would have no effect; give only one.");
+  }
+  const bool adaptive = std::find(smp.samplers.begin(), smp.samplers.end(),
+                                  COMMON_SAMPLER_TYPE_ADAPTIVE_P) != smp.samplers.end();
+  if (smp.adaptive_target >= 0 && (!adaptive || smp.mirostat != 0)) {
+    fail(ErrorKind::InvalidArgument, "config key '" + given_name(doc, "adaptive_target") +
+                                         "' has no effect unless samplers lists adaptive_p (and "
+                                         "mirostat is 0); add adaptive_p to samplers, or drop "
+                                         "adaptive_target.");
+  }
+}
+
 // Rules that involve two keys. They run on the merged result, so a request that sets one key
 // is checked against the other's value from the load config.
 void cross_check(Document& doc) {
@@ -324,6 +399,9 @@ void cross_check(Document& doc) {
              V(smp.xtc_probability).dump() + " would have no effect; set xtc_threshold <= 0.5 "
              "or xtc_probability to 0.");
   }
+  check_windows(doc);
+  check_grammar(doc);
+  check_sampler_chain(doc);
 }
 
 // Parses with a callback that bounds nesting before it grows (the parser itself is iterative)
@@ -427,7 +505,15 @@ Cross-parameter rules:
 - `ubatch_size` <= `batch_size`. When only `batch_size` is given, `ubatch_size` is lowered to it.
 - `xtc_threshold` > 0.5 disables XTC, so it is rejected while `xtc_probability` > 0.
 - `grammar` and `json_schema` are not given together.
-- `-1` for `repeat_last_n` and `dry_penalty_last_n` means the context size (`ctx_size`).
+- `-1` for `repeat_last_n` and `dry_penalty_last_n` means the context size (`ctx_size`); a larger
+  window than `ctx_size` is rejected (checked per request against the model's `ctx_size`); the
+  default window follows a smaller `ctx_size` down.
+- `grammar_lazy` = true needs `grammar_triggers` and a `grammar` or `json_schema`; `grammar_triggers`
+  need `grammar_lazy`.
+- `mirostat` (other than 0) and `samplers` are not given together: mirostat replaces the chain.
+- `adaptive_target` >= 0 needs `adaptive_p` in `samplers`.
+- `logit_bias` token ids must exist in the model's vocabulary, and a token trigger's text must be
+  one token of it (checked per request).
 )";
 
 const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
@@ -437,6 +523,8 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"sampling", "Sampling: choosing each token (defaults are llama.cpp's, as llama-server uses them)"},
     {"stopping", "Stopping"},
     {"session", "Session: prompts and conversation"},
+    {"memory", "Memory: KV reuse across conversations, saved states, context shift"},
+    {"runtime", "Runtime: queueing"},
 };
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {

@@ -3,12 +3,14 @@
 // validation, tightened where a value would be silently replaced or have no effect.
 #include "core/config/param_table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/config/param_values.h"
 #include "core/error.h"
 #include "json-schema-to-grammar.h"
 #include "llama.h"
@@ -132,45 +134,6 @@ void apply_json_schema(const V& v, Settings& s) {
   s.request.sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, grammar);
 }
 
-float bias_value(const V& b) {
-  if (b.is_boolean() && !b.get<bool>()) return -std::numeric_limits<float>::infinity();
-  if (!b.is_number() || !std::isfinite(b.get<double>())) {
-    fail(ErrorKind::InvalidArgument, "has bias " + b.dump() + "; a bias is a finite number, "
-                                     "or false to forbid the token");
-  }
-  return b.get<float>();
-}
-
-llama_token token_id(const V& t) {
-  if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() > kI32) {
-    fail(ErrorKind::Unsupported, "names token " + t.dump() + "; give token ids (integers >= 0): "
-                                 "biasing by token text is not supported");
-  }
-  return static_cast<llama_token>(t.get<int64_t>());
-}
-
-// Token ids are checked against the vocabulary by the engine, which knows the model.
-void apply_logit_bias(const V& v, Settings& s) {
-  std::vector<llama_logit_bias> out;
-  if (v.is_array()) {
-    for (const auto& e : v) {
-      if (!e.is_array() || e.size() != 2) {
-        fail(ErrorKind::InvalidArgument,
-             "has entry " + e.dump() + "; each entry is [token_id, bias]");
-      }
-      out.push_back({token_id(e[0]), bias_value(e[1])});
-    }
-  } else {
-    for (const auto& [key, bias] : v.items()) {
-      char* end = nullptr;
-      const long long id = std::strtoll(key.c_str(), &end, 10);
-      token_id(key.empty() || *end ? V(key) : V(id));
-      out.push_back({static_cast<llama_token>(id), bias_value(bias)});
-    }
-  }
-  s.request.sampling.logit_bias = std::move(out);
-}
-
 void apply_stop(const V& v, Settings& s) {
   s.request.stop = v.is_string() ? std::vector<std::string>{v.get<std::string>()}
                                  : v.get<std::vector<std::string>>();
@@ -254,6 +217,46 @@ std::vector<ParamSpec> build_table() {
       {"threads_batch", "context", {"n_threads_batch"}, I, LT, 0, 1024, {}, "0",
        "CPU threads for prompt processing; 0 = same as threads.",
        APPLY(s.context.threads_batch = v.get<int32_t>())},
+      // serving: the engine's queue and its store of evicted conversations' KV states
+      {"max_queue", "backend", {"queue_size"}, I, LT, 1, 1000000, {}, "256",
+       "Requests that may wait for a free sequence per model; one more answers busy.",
+       APPLY(s.context.max_queue = v.get<uint32_t>())},
+      {"priority_aging_ms", "backend", {}, I, LT, 1, 86400000.0, {}, "1000",
+       "A waiting request gains +1 priority per this many milliseconds, so none waits forever.",
+       APPLY(s.context.priority_aging_ms = v.get<uint32_t>())},
+      {"kv_save_budget_mb", "memory", {}, I, LT, 0, 1048576, {}, "1024",
+       "Host memory for the KV states of conversations evicted from their sequence; their next "
+       "turn restores it instead of re-processing the history. 0 = do not save.",
+       APPLY(s.context.kv_save_budget_mb = v.get<uint64_t>())},
+      {"kv_save_dir", "memory", {}, S, kScopeBackend, 0, 0, {}, "\"\"",
+       "Directory where saved KV states spill when kv_save_budget_mb is full; empty = memory "
+       "only. Host setting only (init_backend_with_config / WASI_NN_CONFIG): a model load or a "
+       "request cannot set it.",
+       APPLY(s.context.kv_save_dir = v.get<std::string>())},
+      {"kv_save_disk_budget_mb", "memory", {}, I, LT, 0, 1048576 * 16.0, {}, "4096",
+       "Disk space kv_save_dir may use.", APPLY(s.context.kv_save_disk_budget_mb = v.get<uint64_t>())},
+      {"prefix_sharing", "memory", {}, T, LT, 0, 0, {}, "true",
+       "A prompt sharing 32+ leading tokens with another conversation's KV copies them instead "
+       "of computing them again (a common system prompt is computed once).",
+       APPLY(s.context.prefix_sharing = v.get<bool>())},
+      {"priority", "runtime", {}, I, ALL, -100, 100, {}, "0",
+       "Queue priority: higher is admitted to a sequence first; FIFO among equals.",
+       APPLY(s.request.priority = v.get<int32_t>())},
+      {"timeout_ms", "runtime", {"default_task_timeout_ms"}, I, ALL, 0, 86400000.0, {}, "0",
+       "Fail the request with timeout when it has not finished this long after compute was "
+       "called (queueing included); 0 = none.",
+       APPLY(s.request.timeout_ms = v.get<int64_t>())},
+      {"context_shift", "memory", {"context_shifting"}, T, ALL, 0, 0, {}, "true",
+       "When a conversation outgrows ctx_size: before a turn, drop its oldest turns; while "
+       "generating, keep n_keep tokens, discard n_discard and go on. false = answer "
+       "context_full (101).",
+       APPLY(s.request.context_shift = v.get<bool>())},
+      {"n_keep", "memory", {"n_keep_tokens"}, I, ALL, 0, kI32, {}, "0",
+       "Tokens kept at the start of the window on a context shift (BOS is always kept).",
+       APPLY(s.request.n_keep = v.get<int32_t>())},
+      {"n_discard", "memory", {"n_discard_tokens"}, I, ALL, 0, kI32, {}, "0",
+       "Tokens discarded per context shift; 0 = half of those not kept.",
+       APPLY(s.request.n_discard = v.get<int32_t>())},
       {"n_parallel", "context", {"parallel", "slots"}, I, LT, 1, 256, {}, "4",
        "KV sequences resident at once: how many conversations keep their KV state in memory "
        "and can generate in the same decode step.",
@@ -291,7 +294,7 @@ std::vector<ParamSpec> build_table() {
        "Locally typical sampling with parameter P; 1 = disabled.",
        APPLY(s.request.sampling.typ_p = v.get<float>())},
       {"top_n_sigma", "sampling", {}, F, ALL, -1, kInf, {}, num(d.top_n_sigma),
-       "Keep tokens within N standard deviations of the top logit; negative = disabled.",
+       "Keep tokens within N standard deviations of the top logit; 0 or negative = disabled.",
        APPLY(s.request.sampling.top_n_sigma = v.get<float>())},
       {"xtc_probability", "sampling", {}, F, ALL, 0, 1, {}, num(d.xtc_probability),
        "Chance that XTC removes the most likely tokens; 0 = disabled.",
@@ -335,6 +338,13 @@ std::vector<ParamSpec> build_table() {
        "Mirostat target entropy.", APPLY_SAMPLING(mirostat_tau, float, MIROSTAT_TAU)},
       {"mirostat_eta", "sampling", {}, F, ALL, 0, kInf, {}, num(d.mirostat_eta),
        "Mirostat learning rate.", APPLY_SAMPLING(mirostat_eta, float, MIROSTAT_ETA)},
+      {"adaptive_target", "sampling", {}, F, ALL, -1, 1, {}, num(d.adaptive_target),
+       "Adaptive-p sampling: pick tokens near this probability; negative = disabled. Takes "
+       "effect only when samplers lists adaptive_p (which then replaces the final random pick).",
+       APPLY(s.request.sampling.adaptive_target = v.get<float>())},
+      {"adaptive_decay", "sampling", {}, F, ALL, 0, 0.99, {}, num(d.adaptive_decay),
+       "Adaptive-p: decay of its running average; history is about 1 / (1 - decay) tokens.",
+       APPLY(s.request.sampling.adaptive_decay = v.get<float>())},
       {"seed", "sampling", {}, I, ALL, -1, 4294967295.0, {}, "-1",
        "Random seed; -1 = a new random seed for every request.", apply_seed},
       {"min_keep", "sampling", {}, I, ALL, 0, kI32, {}, num(d.min_keep),
@@ -352,9 +362,21 @@ std::vector<ParamSpec> build_table() {
        "a grammar. Not together with grammar.",
        apply_json_schema},
       {"logit_bias", "sampling", {}, ParamType::LogitBias, ALL, 0, 0, {}, "[]",
-       "Added to the logits of given token ids: [[id, bias], ...] or {\"id\": bias}; a bias of "
-       "false forbids the token.",
+       "Added to the logits of given tokens: [[token, bias], ...] or {\"token\": bias}, where a "
+       "token is an id or a text (every token of the text, as the model tokenizes it, gets the "
+       "bias); a bias of false forbids the token. Ids must be in the model's vocabulary.",
        apply_logit_bias},
+      {"grammar_lazy", "sampling", {}, T, ALL, 0, 0, {}, "false",
+       "Apply grammar (or json_schema) only from the point where one of grammar_triggers "
+       "appears in the output; the grammar must then match from the trigger on.",
+       APPLY(s.request.sampling.grammar_lazy = v.get<bool>())},
+      {"grammar_triggers", "sampling", {}, ParamType::GrammarTriggers, ALL, 0, 0, {}, "[]",
+       "What switches a lazy grammar on: a list of words (strings) or objects {\"type\": "
+       "\"word\" | \"pattern\" | \"pattern_full\" | \"token\", \"value\": text or regex, "
+       "\"token\": id} (llama-server's numeric types 0-3 too). A pattern's first capture group, "
+       "if any, marks where the grammar starts; pattern_full must match the whole output so "
+       "far; a token trigger names one token by id or by its text.",
+       apply_grammar_triggers},
       // stopping
       {"n_predict", "stopping", {"max_tokens", "max_completion_tokens"}, I, ALL, -1, kI32, {},
        "512", "Most tokens to generate; -1 = until end of sequence or a full context.",
@@ -366,7 +388,7 @@ std::vector<ParamSpec> build_table() {
        "Stop generating this many milliseconds after the first token (stop_reason "
        "\"time_limit\"); 0 = no limit.",
        APPLY(s.request.t_max_predict_ms = v.get<int64_t>())},
-      {"n_probs", "sampling", {}, I, ALL, 0, 100, {}, "0",
+      {"n_probs", "sampling", {"logprobs"}, I, ALL, 0, 100, {}, "0",
        "Return, in the metadata (output 1) \"probs\", each generated token's probability and "
        "the n_probs most likely candidates (softmax of the raw logits); 0 = off.",
        APPLY(s.request.sampling.n_probs = v.get<int32_t>())},
@@ -379,8 +401,10 @@ std::vector<ParamSpec> build_table() {
        "session's history; raw = the prompt is tokenized as given.",
        APPLY(s.request.chat.mode = v.get<std::string>())},
       {"chat_template", "session", {}, S, ALL, 0, 0, {}, "\"\"",
-       "Chat template: empty = the model's own; or a llama.cpp built-in name; or Jinja text.",
-       APPLY(s.request.chat.chat_template = v.get<std::string>())},
+       "Chat template: empty = the model's own; a llama.cpp built-in name (e.g. \"chatml\", "
+       "\"llama3\", \"phi3\"), rendered by llama.cpp's built-in formatter; or Jinja text, rendered "
+       "by llama.cpp's Jinja engine. The template's end-of-turn marker is also a stop string.",
+       apply_chat_template},
       {"system_prompt", "session", {}, S, ALL, 0, 0, {}, "\"\"",
        "System message placed before the conversation in chat mode; empty = none.",
        APPLY(s.request.chat.system_prompt = v.get<std::string>())},
@@ -395,26 +419,16 @@ std::vector<ParamSpec> build_table() {
       unsupported("auto_cleanup", "backend", {}, "true",
                   "idle sessions are always closed after idle_timeout_ms"),
       unsupported("max_concurrent", "backend", {}, "", "concurrency is set by n_parallel"),
-      unsupported("queue_size", "backend", {}, "", "there is no separate task queue to size"),
-      unsupported("default_task_timeout_ms", "backend", {}, "",
-                  "request time limits are not configurable"),
-      unsupported("priority_scheduling_enabled", "backend", {"priority"}, "",
-                  "requests have no priorities"),
+      unsupported("priority_scheduling_enabled", "backend", {}, "true",
+                  "requests are always admitted by priority (see priority)"),
       unsupported("fair_scheduling_enabled", "backend", {}, "",
                   "every active conversation shares each decode step"),
       unsupported("auto_queue_cleanup", "backend", {}, "", "there is no separate task queue"),
       unsupported("queue_warning_threshold", "backend", {}, "", "there is no separate task queue"),
       unsupported("queue_reject_threshold", "backend", {}, "", "there is no separate task queue"),
       unsupported("numa", "model", {}, "", "NUMA placement is left to the OS"),
-      unsupported("grammar_lazy", "sampling", {}, "false",
-                  "lazy grammars need triggers, which are not supported"),
       unsupported("stream", "stopping", {"stream_stdout"}, "false",
                   "the whole reply is returned by get_output"),
-      unsupported("context_shifting", "memory", {"context_shift"}, "false",
-                  "history is never dropped to make room; a full context ends the request "
-                  "(context_full)"),
-      unsupported("n_keep_tokens", "memory", {"n_keep"}, "", "there is no context shifting"),
-      unsupported("n_discard_tokens", "memory", {"n_discard"}, "", "there is no context shifting"),
       unsupported("cache_strategy", "memory", {"cache_deletion_strategy"}, "",
                   "idle sessions are evicted by idle_timeout_ms"),
       unsupported("max_cache_tokens", "memory", {}, "", "KV memory is ctx_size * n_parallel"),
@@ -481,6 +495,7 @@ std::string param_type_name(const ParamSpec& spec) {
     case ParamType::Samplers: return "list of strings, or string";
     case ParamType::Schema: return "object or string";
     case ParamType::LogitBias: return "list or object";
+    case ParamType::GrammarTriggers: return "list";
     case ParamType::Unsupported: return "-";
   }
   return "?";

@@ -36,7 +36,8 @@ enum class ParamType {
   StringOrList,  // one non-empty string, or a list of them (possibly empty)
   Samplers,      // a list of sampler names, or a string of sampler chars
   Schema,        // a JSON schema: an object, or a string holding one
-  LogitBias,     // [[token_id, bias], ...] or {"token_id": bias}; bias false = never
+  LogitBias,     // [[token, bias], ...] or {"token": bias}; token = id or text; false = never
+  GrammarTriggers,  // a list of words, or {"type", "value", "token"} objects
   Unsupported,   // a key the original project documented that this backend does not do
 };
 

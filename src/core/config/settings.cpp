@@ -30,19 +30,18 @@ std::string ModelSettings::key() const {
          ";use_mmap=" + (use_mmap ? "1" : "0") + ";use_mlock=" + (use_mlock ? "1" : "0");
 }
 
-bool ContextSettings::operator==(const ContextSettings& o) const {
-  return ctx_size == o.ctx_size && n_batch == o.n_batch && n_ubatch == o.n_ubatch &&
-         threads == o.threads && threads_batch == o.threads_batch && n_parallel == o.n_parallel &&
-         flash_attn == o.flash_attn && cache_type_k == o.cache_type_k &&
-         cache_type_v == o.cache_type_v;
-}
+bool ContextSettings::operator==(const ContextSettings& o) const { return key() == o.key(); }
 
 std::string ContextSettings::key() const {
   return "ctx_size=" + std::to_string(ctx_size) + ";batch_size=" + std::to_string(n_batch) +
          ";ubatch_size=" + std::to_string(n_ubatch) + ";threads=" + std::to_string(threads) +
          ";threads_batch=" + std::to_string(threads_batch) +
          ";n_parallel=" + std::to_string(n_parallel) + ";flash_attn=" + flash_attn +
-         ";cache_type_k=" + cache_type_k + ";cache_type_v=" + cache_type_v;
+         ";cache_type_k=" + cache_type_k + ";cache_type_v=" + cache_type_v +
+         ";max_queue=" + std::to_string(max_queue) + ";priority_aging_ms=" + std::to_string(priority_aging_ms) +
+         ";kv_save_budget_mb=" + std::to_string(kv_save_budget_mb) + ";kv_save_dir=" + kv_save_dir +
+         ";kv_save_disk_budget_mb=" + std::to_string(kv_save_disk_budget_mb) +
+         ";prefix_sharing=" + (prefix_sharing ? "1" : "0");
 }
 
 }  // namespace wasi_nn

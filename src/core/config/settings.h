@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sampling.h"  // llama.cpp common: common_params_sampling
@@ -38,6 +39,13 @@ struct ContextSettings {
   std::string flash_attn;     // "auto" | "on" | "off"
   std::string cache_type_k;   // ggml type name, e.g. "f16", "q8_0"
   std::string cache_type_v;
+  // Serving (the engine's queue and its store of evicted conversations' KV states).
+  uint32_t max_queue = 0;            // requests waiting for a sequence; more answer Busy
+  uint32_t priority_aging_ms = 0;    // a waiting request gains +1 priority per this many ms
+  uint64_t kv_save_budget_mb = 0;    // host memory for evicted KV states; 0 = do not save
+  std::string kv_save_dir;           // "" = memory only; else spill to this directory
+  uint64_t kv_save_disk_budget_mb = 0;
+  bool prefix_sharing = true;        // copy a shared prompt prefix from another sequence
 
   bool operator==(const ContextSettings& o) const;
   std::string key() const;
@@ -54,11 +62,21 @@ struct ChatSettings {
 // (set_input index 1, or run_inference's runtime config) overrides them for that request only.
 struct RequestSettings {
   common_params_sampling sampling;
+  // logit_bias entries given as text: compute tokenizes each with the model's vocabulary and
+  // biases every token of it (as llama-server does); they complement sampling.logit_bias.
+  std::vector<std::pair<std::string, float>> logit_bias_text;
   // sampling.penalty_last_n and sampling.dry_penalty_last_n may hold -1 = "the context size":
   // the engine resolves it (llama.cpp's samplers do not). sampling.seed == LLAMA_DEFAULT_SEED
   // means a random seed. sampling.ignore_eos needs the engine to add the EOG logit biases.
+  // sampling.grammar_triggers of type TOKEN may hold token == LLAMA_TOKEN_NULL: the token is
+  // named by its text (value), resolved against the model's vocabulary by compute.
   int32_t n_predict = 0;  // -1 = until EOS or context end
   int64_t t_max_predict_ms = 0;  // 0 = no time limit on generation
+  int32_t priority = 0;          // higher is admitted first
+  int64_t timeout_ms = 0;        // 0 = none; else the whole request (queue + generation)
+  bool context_shift = true;     // when the window fills: drop old tokens/turns and go on
+  int32_t n_keep = 0;            // tokens kept at the start on a shift (BOS always kept)
+  int32_t n_discard = 0;         // tokens dropped per shift; 0 = half of what is not kept
   std::vector<std::string> stop;
   bool reset = false;         // forget the conversation before this request
   bool cache_prompt = true;   // reuse the KV prefix shared with the previous request

@@ -1,26 +1,14 @@
+// Engine lifecycle, queue and admission. The decode step itself is in engine_step.cpp.
 #include "core/engine/engine.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 
 #include "common.h"
+#include "core/engine/engine_slot.h"
 #include "core/log.h"
 
 namespace wasi_nn {
-
-struct Engine::Slot {
-  llama_seq_id seq = 0;
-  uint64_t owner = 0;                // 0: free
-  std::vector<llama_token> tokens;   // what the KV sequence holds, position i = tokens[i]
-  RequestPtr req;                    // the running request, if any
-  size_t n_prompt_done = 0;          // prompt tokens already in the KV
-  llama_token pending = LLAMA_TOKEN_NULL;  // sampled, not yet decoded
-  int32_t i_batch = -1;              // batch index whose logits this slot samples from
-  bool in_batch = false;             // contributed tokens to the current batch
-  uint64_t last_used = 0;
-};
-
 namespace {
 
 ggml_type kv_type_of(const std::string& name) {
@@ -38,11 +26,7 @@ llama_flash_attn_type flash_attn_of(const std::string& v) {
   return LLAMA_FLASH_ATTN_TYPE_AUTO;
 }
 
-size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_token>& b) {
-  size_t n = std::min(a.size(), b.size()), i = 0;
-  while (i < n && a[i] == b[i]) ++i;
-  return i;
-}
+constexpr uint64_t kMiB = 1024 * 1024;
 
 }  // namespace
 
@@ -52,7 +36,9 @@ uint64_t Engine::new_owner_id() {
 }
 
 Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& settings)
-    : weights_(std::move(weights)), settings_(settings) {
+    : weights_(std::move(weights)),
+      settings_(settings),
+      store_(settings.kv_save_budget_mb * kMiB, settings.kv_save_dir, settings.kv_save_disk_budget_mb * kMiB) {
   const uint32_t n_par = std::max<uint32_t>(1, settings.n_parallel);
   const int32_t threads = settings.threads > 0 ? settings.threads : common_cpu_get_num_math();
   llama_context_params cp = llama_context_default_params();
@@ -81,6 +67,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   // window the user asked for, so limits and messages match ctx_size.
   n_ctx_seq_ = std::min<uint32_t>(settings.ctx_size, llama_n_ctx_seq(ctx_));
   n_batch_ = llama_n_batch(ctx_);
+  can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   slots_.resize(n_par);
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
@@ -106,6 +93,10 @@ void Engine::submit(RequestPtr request) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) fail(ErrorKind::Cancelled, "the model is being unloaded");
+    if (queue_.size() >= settings_.max_queue) {
+      fail(ErrorKind::Busy, "the request queue is full (" + std::to_string(settings_.max_queue) +
+                                " requests waiting, max_queue); retry later or raise max_queue");
+    }
     queue_.push_back(std::move(request));
   }
   cv_.notify_all();
@@ -119,11 +110,20 @@ void Engine::release(uint64_t owner) {
   cv_.notify_all();
 }
 
+void Engine::wake() { cv_.notify_all(); }
+
+EngineStats Engine::stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  EngineStats s = stats_;
+  s.queued = queue_.size();
+  return s;
+}
+
 void Engine::drain(Error error) {
   for (auto& slot : slots_) {
     if (slot.req) fail_request(slot, error);
   }
-  std::deque<RequestPtr> queued;
+  std::vector<RequestPtr> queued;
   {
     std::lock_guard<std::mutex> lock(mu_);
     queued.swap(queue_);
@@ -140,157 +140,113 @@ void Engine::run() {
       };
       cv_.wait(lock, [&] { return stop_ || !releases_.empty() || busy() || !queue_.empty(); });
       if (stop_) return;
-      for (uint64_t owner : releases_) {
-        for (auto& slot : slots_) {
-          if (slot.owner == owner && !slot.req) clear_slot(slot);
-        }
-      }
-      releases_.clear();
+      handle_releases_locked();
+      fail_cancelled_locked();
       admit_locked();
+      stats_.active = 0;
+      stats_.resident = 0;
+      for (const auto& s : slots_) {
+        stats_.active += s.req ? 1 : 0;
+        stats_.resident += s.owner ? 1 : 0;
+      }
+      stats_.saved = store_.entries();
+      stats_.saved_bytes = store_.memory_bytes();
+      stats_.saved_disk_bytes = store_.disk_bytes();
     }
     for (auto& slot : slots_) {
-      if (slot.req && slot.req->cancelled()) {
-        fail_request(slot, Error(ErrorKind::Cancelled, "the request was cancelled (its context was closed or its backend deinitialised)"));
-      }
+      if (slot.req && slot.req->cancelled()) fail_request(slot, slot.req->cancel_error());
     }
     if (build_batch() == 0) continue;
     after_decode(llama_decode(ctx_, batch_));
   }
 }
 
-bool Engine::admit_locked() {
-  bool admitted = false;
+void Engine::handle_releases_locked() {
+  for (uint64_t owner : releases_) {
+    store_.drop(owner);
+    Slot* s = slot_for(owner);
+    if (s && !s->req) clear_slot(*s);
+  }
+  releases_.clear();
+}
+
+void Engine::fail_cancelled_locked() {
   for (auto it = queue_.begin(); it != queue_.end();) {
-    RequestPtr& req = *it;
-    Slot* target = nullptr;
-    for (auto& s : slots_) {
-      if (s.owner == req->owner) target = &s;
-    }
-    if (target && target->req) {  // same conversation already running: keep order
+    if ((*it)->cancelled()) {
+      (*it)->fail((*it)->cancel_error());
+      it = queue_.erase(it);
+    } else {
       ++it;
-      continue;
     }
-    if (!target) {
-      for (auto& s : slots_) {
-        if (s.owner == 0) { target = &s; break; }
-      }
-    }
-    if (!target) {  // evict the least recently used idle sequence
-      for (auto& s : slots_) {
-        if (!s.req && (!target || s.last_used < target->last_used)) target = &s;
-      }
-      if (target) clear_slot(*target);
-    }
-    if (!target) break;  // every sequence is generating; wait for one to finish
-    target->owner = req->owner;
-    target->req = std::move(req);
-    it = queue_.erase(it);
-    start_request(*target);
-    admitted = true;
   }
-  return admitted;
 }
 
-void Engine::start_request(Slot& slot) {
-  Request& r = *slot.req;
-  r.t_admit = Clock::now();
-  size_t keep = r.cache_prompt ? common_prefix(slot.tokens, r.prompt) : 0;
-  if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
-  if (keep < slot.tokens.size()) {
-    llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(keep), -1);
-    slot.tokens.resize(keep);
-  }
-  r.progress().n_prompt = static_cast<uint32_t>(r.prompt.size());
-  r.progress().n_cached = static_cast<uint32_t>(keep);
-  slot.n_prompt_done = keep;
-  slot.pending = LLAMA_TOKEN_NULL;
-  slot.i_batch = -1;
-}
-
-int Engine::build_batch() {
-  common_batch_clear(batch_);
-  const int32_t cap = static_cast<int32_t>(n_batch_);
-  // Generating sequences first: one token each keeps every stream moving.
+Engine::Slot* Engine::slot_for(uint64_t owner) {
   for (auto& s : slots_) {
-    s.i_batch = -1;
-    s.in_batch = false;
-    if (!s.req || s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap) continue;
-    s.i_batch = batch_.n_tokens;
-    s.in_batch = true;
-    common_batch_add(batch_, s.pending, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
-    s.tokens.push_back(s.pending);
-    s.pending = LLAMA_TOKEN_NULL;
+    if (s.owner == owner) return &s;
   }
-  // Then prompt chunks, in slot order, as far as the batch has room.
-  for (auto& s : slots_) {
-    if (!s.req || s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
-    const auto& prompt = s.req->prompt;
-    s.in_batch = batch_.n_tokens < cap;
-    while (s.n_prompt_done < prompt.size() && batch_.n_tokens < cap) {
-      const bool last = s.n_prompt_done + 1 == prompt.size();
-      if (last) s.i_batch = batch_.n_tokens;
-      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last);
-      s.tokens.push_back(prompt[s.n_prompt_done]);
-      ++s.n_prompt_done;
-    }
-  }
-  return batch_.n_tokens;
+  return nullptr;
 }
 
-void Engine::after_decode(int rc) {
-  if (rc != 0) {
-    const std::string why = rc == 1 ? "no room left in the KV cache" : "llama_decode returned " + std::to_string(rc);
-    LOG_ERR("decode failed: %s", why.c_str());
-    for (auto& s : slots_) {
-      // The KV state of every sequence in the failed batch is unknown: start them afresh.
-      if (!s.req || !s.in_batch) continue;
-      fail_request(s, Error(rc == 1 ? ErrorKind::ContextFull : ErrorKind::Runtime, "decoding failed: " + why));
-      clear_slot(s);
-    }
-    return;
-  }
-  for (auto& s : slots_) {
-    if (s.req && s.i_batch >= 0) sample(s);
-  }
-}
-
-void Engine::sample(Slot& slot) {
-  Request& r = *slot.req;
-  RequestResult& res = r.progress();
-  const llama_token tok = common_sampler_sample(r.sampler, ctx_, slot.i_batch);
-  common_sampler_accept(r.sampler, tok, true);
-  if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
-  slot.i_batch = -1;
+// The admissible request with the highest effective priority (priority + aging), FIFO among
+// equals; *target receives the slot it will run on. Null when none can start now.
+RequestPtr Engine::pop_best_locked(Slot** target) {
   const auto now = Clock::now();
-  if (res.n_generated == 0) r.t_first = now;
-  ++res.n_generated;
-  res.tokens.push_back(tok);
-
-  const llama_vocab* vocab = weights_->vocab();
-  if (llama_vocab_is_eog(vocab, tok)) return end_request(slot, "eos");
-  if (r.stop.append(common_token_to_piece(vocab, tok, false))) return end_request(slot, "stop");
-  if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {
-    return end_request(slot, "length");
+  const double aging = std::max<uint32_t>(1, settings_.priority_aging_ms);
+  auto effective = [&](const RequestPtr& r) {
+    return r->priority + std::chrono::duration<double, std::milli>(now - r->t_submit).count() / aging;
+  };
+  Slot* free_slot = nullptr;
+  Slot* lru_idle = nullptr;
+  for (auto& s : slots_) {
+    if (s.owner == 0 && !free_slot) free_slot = &s;
+    if (!s.req && (!lru_idle || s.last_used < lru_idle->last_used)) lru_idle = &s;
   }
-  if (slot.tokens.size() >= n_ctx_seq_) return end_request(slot, "context_full");
-  if (r.t_max_predict_ms > 0 && now - r.t_first >= std::chrono::milliseconds(r.t_max_predict_ms)) {
-    return end_request(slot, "time_limit");
+  auto best = queue_.end();
+  Slot* best_slot = nullptr;
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    Slot* own = slot_for((*it)->owner);
+    if (own && own->req) continue;  // its conversation is running: it waits its turn
+    Slot* s = own ? own : (free_slot ? free_slot : lru_idle);
+    if (!s) continue;
+    if (best == queue_.end() || effective(*it) > effective(*best)) {
+      best = it;
+      best_slot = s;
+    }
   }
-  slot.pending = tok;
+  if (best == queue_.end()) return nullptr;
+  RequestPtr r = std::move(*best);
+  queue_.erase(best);
+  *target = best_slot;
+  return r;
 }
 
-void Engine::end_request(Slot& slot, const char* reason) {
-  slot.req->finish(reason);
-  slot.req.reset();
-  slot.pending = LLAMA_TOKEN_NULL;
-  slot.last_used = ++clock_;
+void Engine::admit_locked() {
+  Slot* slot = nullptr;
+  while (RequestPtr r = pop_best_locked(&slot)) {
+    if (slot->owner != r->owner) {
+      if (slot->owner != 0) evict(*slot);
+      slot->owner = r->owner;
+    }
+    slot->req = std::move(r);
+    start_request(*slot);
+  }
 }
 
-void Engine::fail_request(Slot& slot, Error error) {
-  slot.req->fail(std::move(error));
-  slot.req.reset();
-  slot.pending = LLAMA_TOKEN_NULL;
-  slot.last_used = ++clock_;
+// Saves the slot's KV state for its owner's next turn (when the store is enabled) and frees it.
+void Engine::evict(Slot& slot) {
+  if (store_.enabled() && !slot.tokens.empty()) {
+    SavedSequence saved;
+    saved.tokens = slot.tokens;
+    saved.state.resize(llama_state_seq_get_size(ctx_, slot.seq));
+    const size_t n = llama_state_seq_get_data(ctx_, saved.state.data(), saved.state.size(), slot.seq);
+    if (n == saved.state.size()) {
+      LOG_DEBUG("saved KV of conversation %llu (%zu tokens, %zu bytes)", (unsigned long long)slot.owner,
+                saved.tokens.size(), n);
+      store_.put(slot.owner, std::move(saved));
+    }
+  }
+  clear_slot(slot);
 }
 
 void Engine::clear_slot(Slot& slot) {

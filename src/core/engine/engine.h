@@ -7,25 +7,41 @@
 // Sequences: the context holds `n_parallel` KV sequences of `ctx_size` tokens each. A
 // conversation (an "owner" id) keeps its sequence between requests, so its next turn decodes
 // only the new tokens. When more conversations than sequences are active, the least recently
-// used idle sequence is cleared and its owner's next request re-processes its prompt.
+// used idle sequence is evicted: its KV state is saved (KvStore, within kv_save_budget_mb, and
+// spilled to kv_save_dir when set) and restored on its owner's next turn. A new prompt that
+// shares a prefix with another sequence copies that prefix instead of computing it.
 //
-// Thread-safety: submit() and release() may be called from any thread.
+// Queue: highest effective priority first, FIFO among equals; a waiting request gains +1
+// priority every priority_aging_ms, so none waits forever behind a stream of higher-priority
+// ones (priorities are bounded, so any request eventually outranks every newcomer). At most
+// max_queue requests wait; more answer Busy.
+//
+// Thread-safety: submit(), release(), wake() and stats() may be called from any thread.
 // Lifetime: destroying the Engine stops the worker; requests still queued or running finish
 // with ErrorKind::Cancelled.
 #pragma once
 
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "core/config/settings.h"
+#include "core/engine/kv_store.h"
 #include "core/engine/request.h"
 #include "core/model/model_weights.h"
 
 namespace wasi_nn {
+
+struct EngineStats {
+  size_t queued = 0;
+  size_t active = 0;          // sequences generating or processing a prompt
+  size_t resident = 0;        // sequences holding a conversation's KV
+  size_t saved = 0;           // evicted KV states kept in the store
+  uint64_t saved_bytes = 0;   // in memory
+  uint64_t saved_disk_bytes = 0;
+};
 
 class Engine {
  public:
@@ -34,15 +50,19 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Queues a request; the caller then waits on it. Never blocks on decoding.
+  // Queues a request; the caller then waits on it. Never blocks on decoding. Throws Busy when
+  // max_queue requests are already waiting.
   void submit(RequestPtr request);
-  // Forgets the KV sequence of `owner` (its conversation ended). Asynchronous.
+  // Forgets the KV sequence and saved state of `owner` (its conversation ended). Asynchronous.
   void release(uint64_t owner);
+  // Makes the worker look at its queue now (after a request was cancelled).
+  void wake();
+  EngineStats stats();
 
   // Tokens one sequence (conversation) may hold.
   uint32_t n_ctx_seq() const { return n_ctx_seq_; }
+  bool can_shift() const { return can_shift_; }
   const ModelWeights& weights() const { return *weights_; }
-  const std::shared_ptr<ModelWeights>& weights_ptr() const { return weights_; }
   const ContextSettings& settings() const { return settings_; }
 
   // A new process-unique owner id for a conversation.
@@ -52,11 +72,18 @@ class Engine {
   struct Slot;
 
   void run();
-  bool admit_locked();                  // moves queued requests into free slots
-  void start_request(Slot& slot);      // prefix reuse, KV trimming
-  int build_batch();                    // returns tokens added
+  void handle_releases_locked();
+  void fail_cancelled_locked();
+  void admit_locked();
+  RequestPtr pop_best_locked(Slot** target);
+  Slot* slot_for(uint64_t owner);
+  void evict(Slot& slot);
+  void start_request(Slot& slot);
+  size_t share_prefix(Slot& slot, size_t keep);
+  int build_batch();
   void after_decode(int rc);
   void sample(Slot& slot);
+  void shift(Slot& slot);
   void end_request(Slot& slot, const char* reason);
   void fail_request(Slot& slot, Error error);
   void clear_slot(Slot& slot);
@@ -68,13 +95,16 @@ class Engine {
   llama_batch batch_{};
   uint32_t n_ctx_seq_ = 0;
   uint32_t n_batch_ = 0;
+  bool can_shift_ = false;
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
+  KvStore store_;            // worker only
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<RequestPtr> queue_;     // guarded by mu_
+  std::vector<RequestPtr> queue_;    // guarded by mu_
   std::vector<uint64_t> releases_;   // guarded by mu_
+  EngineStats stats_;                // guarded by mu_, refreshed by the worker each step
   bool stop_ = false;                // guarded by mu_
   std::thread worker_;
 };

@@ -12,6 +12,28 @@ Request::~Request() {
   if (sampler) common_sampler_free(sampler);
 }
 
+void Request::cancel(ErrorKind why, std::string message) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) return;  // the first reason wins
+    cancel_kind_ = why;
+    cancel_message_ = message.empty()
+        ? "the request was cancelled (its context was closed or its backend deinitialised)"
+        : std::move(message);
+  }
+  cancelled_ = true;
+}
+
+Error Request::cancel_error() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Error(cancel_kind_, cancel_message_);
+}
+
+bool Request::wait_until(Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_until(lock, deadline, [&] { return done_; });
+}
+
 const RequestResult& Request::wait() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return done_; });

@@ -32,6 +32,10 @@ struct RequestResult {
   uint32_t n_prompt = 0;    // tokens in the prompt (whole conversation)
   uint32_t n_cached = 0;    // of those, reused from the KV cache
   uint32_t n_generated = 0;
+  uint32_t n_restored = 0;  // of n_cached, restored from a saved (evicted) KV state
+  uint32_t n_shared = 0;    // of n_cached, copied from another conversation's sequence
+  uint32_t n_shifted = 0;   // tokens dropped by context shifts during generation
+  uint32_t n_kept = 0;      // tokens the last shift kept at the start of the window
   double queue_ms = 0;      // submit -> admitted to a sequence
   double prompt_ms = 0;     // admitted -> first token sampled
   double generate_ms = 0;   // first token -> end
@@ -49,6 +53,10 @@ class Request {
   int32_t n_predict = -1;  // -1: until EOS or the context is full
   int32_t n_probs = 0;     // > 0: record this many top candidates per generated token
   int64_t t_max_predict_ms = 0;  // > 0: stop generating this long after the first token
+  int32_t priority = 0;          // higher is admitted first (with aging, see Engine)
+  bool context_shift = false;    // when the window fills while generating: shift and go on
+  int32_t n_keep = 0;
+  int32_t n_discard = 0;
   common_sampler* sampler = nullptr;  // owned; freed with the request
   StopMatcher stop;
 
@@ -57,12 +65,15 @@ class Request {
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
 
-  // Asks the worker to stop this request at its next step (it finishes with Cancelled).
-  void cancel() { cancelled_ = true; }
+  // Asks the worker to drop this request at its next step; it then fails with `why`.
+  void cancel(ErrorKind why = ErrorKind::Cancelled, std::string message = "");
   bool cancelled() const { return cancelled_; }
+  Error cancel_error() const;
 
   // Caller: blocks until the worker finished the request; returns its result.
   const RequestResult& wait();
+  // Caller: like wait(), but gives up at `deadline` and returns false (the request runs on).
+  bool wait_until(Clock::time_point deadline);
 
   // --- worker side ---
   void finish(std::string stop_reason);
@@ -75,7 +86,9 @@ class Request {
   void publish();
 
   std::atomic<bool> cancelled_{false};
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  ErrorKind cancel_kind_ = ErrorKind::Cancelled;  // guarded by mu_
+  std::string cancel_message_;                     // guarded by mu_
   std::condition_variable cv_;
   bool done_ = false;  // guarded by mu_
   RequestResult result_;

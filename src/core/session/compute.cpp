@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/session/exec_context.h"
 #include "core/session/prompt_builder.h"
+#include "core/session/sampler_setup.h"
 
 namespace wasi_nn {
 namespace {
@@ -22,36 +23,6 @@ RequestSettings merge_request_settings(const Graph& graph, const std::string& in
   parse_config(input_json, kScopeRequest, s);
   parse_config(runtime_json, kScopeRequest, s);
   return s.request;
-}
-
-// The caller owns the result. Fails InvalidArgument when llama.cpp rejects the sampling setup
-// (a grammar that does not parse is the usual cause).
-common_sampler* make_sampler(const Engine& engine, RequestSettings& rs) {
-  common_params_sampling& sp = rs.sampling;
-  const int32_t n_ctx = static_cast<int32_t>(engine.n_ctx_seq());
-  if (sp.penalty_last_n == -1) sp.penalty_last_n = n_ctx;
-  if (sp.dry_penalty_last_n == -1) sp.dry_penalty_last_n = n_ctx;
-  sp.n_prev = std::max(sp.n_prev, sp.penalty_last_n);  // the sampler's history must cover the penalty window
-  const int32_t n_vocab = llama_vocab_n_tokens(engine.weights().vocab());
-  for (const auto& lb : sp.logit_bias) {
-    if (lb.token < 0 || lb.token >= n_vocab) {
-      fail(ErrorKind::InvalidArgument, "logit_bias names token " + std::to_string(lb.token) +
-                                           " but the model's vocabulary has tokens 0.." + std::to_string(n_vocab - 1));
-    }
-  }
-  if (sp.ignore_eos) {
-    const llama_vocab* vocab = engine.weights().vocab();
-    for (llama_token t = 0; t < llama_vocab_n_tokens(vocab); ++t) {
-      if (llama_vocab_is_eog(vocab, t)) sp.logit_bias.push_back({t, -INFINITY});
-    }
-  }
-  common_sampler* smpl = common_sampler_init(engine.weights().get(), sp);
-  if (!smpl) {
-    fail(ErrorKind::InvalidArgument,
-         "the sampling settings were rejected by llama.cpp (most often a grammar or json_schema "
-         "that does not parse; set WASI_NN_LOG_LEVEL=warn to see its reason)");
-  }
-  return smpl;
 }
 
 void check_fits(const Engine& engine, size_t n_prompt, size_t n_without_history) {
@@ -69,7 +40,7 @@ void check_fits(const Engine& engine, size_t n_prompt, size_t n_without_history)
            "model with a larger ctx_size");
 }
 
-std::string metadata_json(const RequestResult& r, const Conversation& conv) {
+std::string metadata_json(const RequestResult& r, const Conversation& conv, size_t dropped_messages) {
   json t;
   t["queue_ms"] = r.queue_ms;
   t["prompt_ms"] = r.prompt_ms;
@@ -81,6 +52,13 @@ std::string metadata_json(const RequestResult& r, const Conversation& conv) {
   json m;
   m["input_tokens"] = r.n_prompt;
   m["cached_tokens"] = r.n_cached;
+  m["restored_tokens"] = r.n_restored;  // of cached: from a saved (evicted) KV state
+  m["shared_tokens"] = r.n_shared;      // of cached: copied from another conversation
+  if (r.n_shifted) {
+    m["shifted_tokens"] = r.n_shifted;
+    m["kept_tokens"] = r.n_kept;
+  }
+  if (dropped_messages) m["dropped_messages"] = dropped_messages;
   m["output_tokens"] = r.n_generated;
   m["stop_reason"] = r.stop_reason;
   if (!r.stop_word.empty()) m["stop_word"] = r.stop_word;
@@ -95,13 +73,34 @@ std::string metadata_json(const RequestResult& r, const Conversation& conv) {
     m["probs"] = probs;
   }
   if (!conv.session_id.empty()) m["session_id"] = conv.session_id;
-  return m.dump();
+  const std::string& path = conv.graph->engine->weights().path();
+  m["model"] = path.substr(path.find_last_of('/') + 1);
+  // A token's piece may be part of a UTF-8 sequence (or the model's output invalid UTF-8):
+  // such bytes become U+FFFD rather than failing the dump.
+  return m.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Turn-level context shift before a request: while the rendered conversation leaves too little
+// room to answer, forget its oldest user/assistant pair (the system prompt stays). Returns the
+// number of messages dropped from the front of *history.
+size_t drop_old_turns(const Graph& graph, const RequestSettings& rs, const std::string& prompt,
+                      std::vector<common_chat_msg>* history, BuiltPrompt* built) {
+  const size_t n_ctx = graph.engine->n_ctx_seq();
+  const size_t wanted = rs.n_predict > 0 ? static_cast<size_t>(rs.n_predict) : n_ctx / 4;
+  const size_t room = std::max<size_t>(1, std::min(wanted, n_ctx / 2));
+  size_t dropped = 0;
+  while (built->tokens.size() + room > n_ctx && history->size() >= 2) {
+    history->erase(history->begin(), history->begin() + 2);
+    dropped += 2;
+    *built = build_prompt(graph, rs, *history, prompt);
+  }
+  return dropped;
 }
 
 std::string error_json(const Error& e) {
   json m;
   m["error"] = {{"kind", error_kind_name(e.kind())}, {"message", e.what()}};
-  return m.dump();
+  return m.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -125,10 +124,12 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
     RequestSettings rs = merge_request_settings(graph, input_json, runtime_json);
     if (rs.reset) conv.history.clear();
     const bool raw = is_raw_mode(rs);
-    BuiltPrompt built = build_prompt(graph, rs, raw ? std::vector<common_chat_msg>{} : conv.history, prompt);
+    std::vector<common_chat_msg> history = raw ? std::vector<common_chat_msg>{} : conv.history;
+    BuiltPrompt built = build_prompt(graph, rs, history, prompt);
     if (built.tokens.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; set input 0 to some text");
+    const size_t dropped = rs.context_shift ? drop_old_turns(graph, rs, prompt, &history, &built) : 0;
     if (built.tokens.size() >= engine.n_ctx_seq()) {
-      size_t alone = raw || conv.history.empty() ? built.tokens.size() : build_prompt(graph, rs, {}, prompt).tokens.size();
+      size_t alone = history.empty() ? built.tokens.size() : build_prompt(graph, rs, {}, prompt).tokens.size();
       check_fits(engine, built.tokens.size(), alone);
     }
 
@@ -139,6 +140,10 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
     req->n_predict = rs.n_predict;
     req->n_probs = rs.sampling.n_probs;
     req->t_max_predict_ms = rs.t_max_predict_ms;
+    req->priority = rs.priority;
+    req->context_shift = rs.context_shift;
+    req->n_keep = rs.n_keep;
+    req->n_discard = rs.n_discard;
     std::vector<std::string> stops = rs.stop;
     stops.insert(stops.end(), built.template_stops.begin(), built.template_stops.end());
     req->stop = StopMatcher(std::move(stops));
@@ -151,6 +156,11 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
       ctx.inflight = req;
     }
     graph.engine->submit(req);
+    if (rs.timeout_ms > 0 && !req->wait_until(req->t_submit + std::chrono::milliseconds(rs.timeout_ms))) {
+      req->cancel(ErrorKind::Timeout, "the request did not finish within timeout_ms (" +
+                                          std::to_string(rs.timeout_ms) + " ms); raise timeout_ms or retry later");
+      graph.engine->wake();
+    }
     const RequestResult& res = req->wait();
     {
       std::lock_guard<std::mutex> lock(ctx.mu);
@@ -159,6 +169,7 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
     if (res.error) throw *res.error;
 
     if (!raw) {
+      conv.history.erase(conv.history.begin(), conv.history.begin() + dropped);
       common_chat_msg user, assistant;
       user.role = "user";
       user.content = prompt;
@@ -170,7 +181,7 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
     conv.last_used = Clock::now();
     std::lock_guard<std::mutex> lock(ctx.mu);
     ctx.output_text = res.text;
-    ctx.output_meta = metadata_json(res, conv);
+    ctx.output_meta = metadata_json(res, conv, dropped);
     ctx.request_json.clear();  // index 1 applies to one compute only
   } catch (const Error& e) {
     LOG_WARN("compute failed (%s): %s", error_kind_name(e.kind()), e.what());

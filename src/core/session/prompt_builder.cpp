@@ -1,10 +1,79 @@
 #include "core/session/prompt_builder.h"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <mutex>
+
 #include "common.h"
 #include "core/error.h"
 #include "core/session/graph.h"
 
 namespace wasi_nn {
+
+namespace {
+
+// A chat_template that names one of llama.cpp's built-in formats ("llama3", "phi3", ...). These
+// are rendered by llama.cpp's built-in formatter (llama_chat_apply_template), as llama-server
+// does without --jinja: given to the Jinja engine, a name would render as its own text.
+bool is_builtin_template(const std::string& name) {
+  std::vector<const char*> names(llama_chat_builtin_templates(nullptr, 0));
+  llama_chat_builtin_templates(names.data(), names.size());
+  return std::find_if(names.begin(), names.end(), [&](const char* n) { return name == n; }) !=
+         names.end();
+}
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+// The template's end-of-turn marker ("<|im_end|>", "<|end|>", "</s>", ...): what it writes
+// after an assistant reply, found by rendering a one-turn exchange whose reply is a sentinel.
+// The model should end its turn with it; when it spells the marker as plain text (or the
+// template is not the model's own), the marker is a stop string. Empty when the template puts
+// only whitespace there or cannot render the exchange.
+std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
+  static const char* kSentinel = "WasiNnEndOfTurnProbe";
+  common_chat_templates_inputs in;
+  common_chat_msg user, reply;
+  user.role = "user";
+  user.content = "Hi";
+  reply.role = "assistant";
+  reply.content = kSentinel;
+  in.messages = {user, reply};
+  in.add_generation_prompt = false;
+  in.use_jinja = use_jinja;
+  try {
+    const std::string text = common_chat_templates_apply(tmpls, in).prompt;
+    const size_t at = text.rfind(kSentinel);
+    return at == std::string::npos ? "" : trim(text.substr(at + std::string(kSentinel).size()));
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+// Rendering costs as much as a request's own prompt, so markers are kept per template source
+// (a few templates per process; the cache is emptied if hostile requests grow it).
+std::string end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> cache;
+  const std::string key = (use_jinja ? "j:" : "b:") + common_chat_templates_source(tmpls);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  std::string marker = render_end_of_turn(tmpls, use_jinja);
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() >= 64) cache.clear();
+  cache.emplace(key, marker);
+  return marker;
+}
+
+}  // namespace
 
 bool is_raw_mode(const RequestSettings& settings) { return settings.chat.mode == "raw"; }
 
@@ -36,7 +105,7 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
   user.content = input;
   in.messages.push_back(user);
   in.add_generation_prompt = true;
-  in.use_jinja = true;
+  in.use_jinja = !is_builtin_template(settings.chat.chat_template);
   common_chat_params params;
   try {
     params = common_chat_templates_apply(tmpls, in);
@@ -46,6 +115,11 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
   }
   out.tokens = common_tokenize(vocab, params.prompt, /*add_special=*/true, /*parse_special=*/true);
   out.template_stops = params.additional_stops;
+  const std::string marker = end_of_turn(tmpls, in.use_jinja);
+  if (!marker.empty() && std::find(out.template_stops.begin(), out.template_stops.end(), marker) ==
+                             out.template_stops.end()) {
+    out.template_stops.push_back(marker);
+  }
   return out;
 }
 

@@ -16,7 +16,8 @@ struct Graph;
 
 struct BuiltPrompt {
   std::vector<llama_token> tokens;
-  std::vector<std::string> template_stops;  // stop words the template itself declares
+  // Stop words of the template: those llama.cpp declares for it, and its end-of-turn marker.
+  std::vector<std::string> template_stops;
 };
 
 bool is_raw_mode(const RequestSettings& settings);

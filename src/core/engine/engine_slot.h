@@ -1,0 +1,22 @@
+// Engine::Slot: one KV sequence of the engine's context. Private to the engine's .cpp files.
+#pragma once
+
+#include <vector>
+
+#include "core/engine/engine.h"
+
+namespace wasi_nn {
+
+struct Engine::Slot {
+  llama_seq_id seq = 0;
+  uint64_t owner = 0;                // 0: free
+  std::vector<llama_token> tokens;   // what the KV sequence holds, position i = tokens[i]
+  RequestPtr req;                    // the running request, if any
+  size_t n_prompt_done = 0;          // prompt tokens already in the KV
+  llama_token pending = LLAMA_TOKEN_NULL;  // sampled, not yet decoded
+  int32_t i_batch = -1;              // batch index whose logits this slot samples from
+  bool in_batch = false;             // contributed tokens to the current batch
+  uint64_t last_used = 0;
+};
+
+}  // namespace wasi_nn

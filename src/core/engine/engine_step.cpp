@@ -1,0 +1,190 @@
+// Engine: starting a request on a sequence (restore, prefix reuse and sharing) and the decode
+// step (one batch for all sequences, sampling, stopping, context shift). Worker thread only.
+#include <algorithm>
+
+#include "common.h"
+#include "core/engine/engine.h"
+#include "core/engine/engine_slot.h"
+#include "core/log.h"
+
+namespace wasi_nn {
+namespace {
+
+size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_token>& b) {
+  size_t n = std::min(a.size(), b.size()), i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+// A prefix shorter than this is cheaper to compute than to copy a whole KV stream for.
+constexpr size_t kMinSharedPrefix = 32;
+
+}  // namespace
+
+void Engine::start_request(Slot& slot) {
+  Request& r = *slot.req;
+  RequestResult& res = r.progress();
+  r.t_admit = Clock::now();
+  if (slot.tokens.empty()) {
+    SavedSequence saved;
+    if (store_.take(r.owner, &saved)) {
+      if (llama_state_seq_set_data(ctx_, saved.state.data(), saved.state.size(), slot.seq) == saved.state.size()) {
+        slot.tokens = std::move(saved.tokens);
+        res.n_restored = static_cast<uint32_t>(slot.tokens.size());
+      } else {
+        LOG_WARN("could not restore the saved KV state of conversation %llu; re-processing it", (unsigned long long)r.owner);
+        llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, -1, -1);
+      }
+    }
+  }
+  size_t keep = r.cache_prompt ? common_prefix(slot.tokens, r.prompt) : 0;
+  if (r.cache_prompt && settings_.prefix_sharing) keep = share_prefix(slot, keep);
+  if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
+  if (keep < slot.tokens.size()) {
+    llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(keep), -1);
+    slot.tokens.resize(keep);
+  }
+  res.n_restored = std::min<uint32_t>(res.n_restored, static_cast<uint32_t>(keep));
+  res.n_prompt = static_cast<uint32_t>(r.prompt.size());
+  res.n_cached = static_cast<uint32_t>(keep);
+  slot.n_prompt_done = keep;
+  slot.pending = LLAMA_TOKEN_NULL;
+  slot.i_batch = -1;
+}
+
+// When another sequence holds a longer prefix of this prompt, copy its KV (a buffer copy at
+// the next decode) instead of computing the prefix again. Returns the tokens now reusable.
+size_t Engine::share_prefix(Slot& slot, size_t keep) {
+  const auto& prompt = slot.req->prompt;
+  Slot* best = nullptr;
+  size_t best_len = keep;
+  for (auto& o : slots_) {
+    if (&o == &slot || o.tokens.empty()) continue;
+    // Only positions already decoded are final: a running prompt may not be complete yet.
+    const size_t len = std::min(common_prefix(o.tokens, prompt), o.tokens.size());
+    if (len > best_len) {
+      best_len = len;
+      best = &o;
+    }
+  }
+  if (!best || best_len < keep + kMinSharedPrefix) return keep;
+  llama_memory_t mem = llama_get_memory(ctx_);
+  llama_memory_seq_rm(mem, slot.seq, -1, -1);
+  llama_memory_seq_cp(mem, best->seq, slot.seq, -1, -1);
+  llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(best_len), -1);
+  slot.tokens.assign(best->tokens.begin(), best->tokens.begin() + best_len);
+  slot.req->progress().n_shared = static_cast<uint32_t>(best_len);
+  slot.req->progress().n_restored = 0;
+  return best_len;
+}
+
+int Engine::build_batch() {
+  common_batch_clear(batch_);
+  const int32_t cap = static_cast<int32_t>(n_batch_);
+  // Generating sequences first: one token each keeps every stream moving.
+  for (auto& s : slots_) {
+    s.i_batch = -1;
+    s.in_batch = false;
+    if (!s.req || s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap) continue;
+    s.i_batch = batch_.n_tokens;
+    s.in_batch = true;
+    common_batch_add(batch_, s.pending, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
+    s.tokens.push_back(s.pending);
+    s.pending = LLAMA_TOKEN_NULL;
+  }
+  // Then prompt chunks, in slot order, as far as the batch has room.
+  for (auto& s : slots_) {
+    if (!s.req || s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
+    const auto& prompt = s.req->prompt;
+    s.in_batch = batch_.n_tokens < cap;
+    while (s.n_prompt_done < prompt.size() && batch_.n_tokens < cap) {
+      const bool last = s.n_prompt_done + 1 == prompt.size();
+      if (last) s.i_batch = batch_.n_tokens;
+      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last);
+      s.tokens.push_back(prompt[s.n_prompt_done]);
+      ++s.n_prompt_done;
+    }
+  }
+  return batch_.n_tokens;
+}
+
+void Engine::after_decode(int rc) {
+  if (rc != 0) {
+    const std::string why = rc == 1 ? "no room left in the KV cache" : "llama_decode returned " + std::to_string(rc);
+    LOG_ERR("decode failed: %s", why.c_str());
+    for (auto& s : slots_) {
+      // The KV state of every sequence in the failed batch is unknown: start them afresh.
+      if (!s.req || !s.in_batch) continue;
+      fail_request(s, Error(rc == 1 ? ErrorKind::ContextFull : ErrorKind::Runtime, "decoding failed: " + why));
+      clear_slot(s);
+    }
+    return;
+  }
+  for (auto& s : slots_) {
+    if (s.req && s.i_batch >= 0) sample(s);
+  }
+}
+
+void Engine::sample(Slot& slot) {
+  Request& r = *slot.req;
+  RequestResult& res = r.progress();
+  const llama_token tok = common_sampler_sample(r.sampler, ctx_, slot.i_batch);
+  common_sampler_accept(r.sampler, tok, true);
+  if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
+  slot.i_batch = -1;
+  const auto now = Clock::now();
+  if (res.n_generated == 0) r.t_first = now;
+  ++res.n_generated;
+  res.tokens.push_back(tok);
+
+  const llama_vocab* vocab = weights_->vocab();
+  if (llama_vocab_is_eog(vocab, tok)) return end_request(slot, "eos");
+  if (r.stop.append(common_token_to_piece(vocab, tok, false))) return end_request(slot, "stop");
+  if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {
+    return end_request(slot, "length");
+  }
+  // With shifting, n_predict = -1 would never end: one window's worth is the most per request.
+  if (r.n_predict < 0 && r.context_shift && res.n_generated >= n_ctx_seq_) return end_request(slot, "length");
+  if (r.t_max_predict_ms > 0 && now - r.t_first >= std::chrono::milliseconds(r.t_max_predict_ms)) {
+    return end_request(slot, "time_limit");
+  }
+  if (slot.tokens.size() >= n_ctx_seq_) {
+    if (!r.context_shift || !can_shift_) return end_request(slot, "context_full");
+    shift(slot);
+  }
+  slot.pending = tok;
+}
+
+// llama.cpp server's context shift: keep the first n_keep tokens (BOS at least), drop the next
+// n_discard, and slide the rest down so generation continues in the same window.
+void Engine::shift(Slot& slot) {
+  Request& r = *slot.req;
+  const int32_t n_past = static_cast<int32_t>(slot.tokens.size());
+  const int32_t add_bos = llama_vocab_get_add_bos(weights_->vocab()) ? 1 : 0;
+  const int32_t n_keep = std::min(std::max(r.n_keep, add_bos), n_past - 2);
+  const int32_t n_left = n_past - n_keep;
+  const int32_t n_discard = r.n_discard > 0 ? std::min(r.n_discard, n_left - 1) : n_left / 2;
+  llama_memory_t mem = llama_get_memory(ctx_);
+  llama_memory_seq_rm(mem, slot.seq, n_keep, n_keep + n_discard);
+  llama_memory_seq_add(mem, slot.seq, n_keep + n_discard, n_past, -n_discard);
+  slot.tokens.erase(slot.tokens.begin() + n_keep, slot.tokens.begin() + n_keep + n_discard);
+  r.progress().n_shifted += static_cast<uint32_t>(n_discard);
+  r.progress().n_kept = static_cast<uint32_t>(n_keep);
+  LOG_DEBUG("context shift: kept %d, discarded %d of %d tokens", n_keep, n_discard, n_past);
+}
+
+void Engine::end_request(Slot& slot, const char* reason) {
+  slot.req->finish(reason);
+  slot.req.reset();
+  slot.pending = LLAMA_TOKEN_NULL;
+  slot.last_used = ++clock_;
+}
+
+void Engine::fail_request(Slot& slot, Error error) {
+  slot.req->fail(std::move(error));
+  slot.req.reset();
+  slot.pending = LLAMA_TOKEN_NULL;
+  slot.last_used = ++clock_;
+}
+
+}  // namespace wasi_nn

@@ -1,0 +1,90 @@
+#include "core/session/sampler_setup.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "common.h"
+#include "core/error.h"
+
+namespace wasi_nn {
+namespace {
+
+std::string shown(const std::string& text) { return nlohmann::json(text).dump().substr(0, 80); }
+
+void check_token(const llama_vocab* vocab, llama_token token, const char* what) {
+  const int32_t n_vocab = llama_vocab_n_tokens(vocab);
+  if (token < 0 || token >= n_vocab) {
+    fail(ErrorKind::InvalidArgument, std::string(what) + " names token " + std::to_string(token) +
+                                         " but the model's vocabulary has tokens 0.." +
+                                         std::to_string(n_vocab - 1));
+  }
+}
+
+// Like llama-server: a text bias applies to every token of the text as the model tokenizes it
+// (no BOS, special-token text taken literally).
+void resolve_logit_bias(const llama_vocab* vocab, RequestSettings& rs) {
+  auto& biases = rs.sampling.logit_bias;
+  for (const auto& lb : biases) check_token(vocab, lb.token, "logit_bias");
+  for (const auto& [text, bias] : rs.logit_bias_text) {
+    const auto tokens = common_tokenize(vocab, text, /*add_special=*/false, /*parse_special=*/false);
+    if (tokens.empty()) {
+      fail(ErrorKind::InvalidArgument, "logit_bias text " + shown(text) + " has no tokens");
+    }
+    for (llama_token t : tokens) biases.push_back({t, bias});
+  }
+}
+
+// A token trigger given by text must be exactly one token (special tokens such as
+// "<tool_call>" are parsed as such).
+void resolve_triggers(const llama_vocab* vocab, common_params_sampling& sp) {
+  for (auto& trigger : sp.grammar_triggers) {
+    if (trigger.type != COMMON_GRAMMAR_TRIGGER_TYPE_TOKEN) continue;
+    if (trigger.token == LLAMA_TOKEN_NULL) {
+      const auto ids = common_tokenize(vocab, trigger.value, false, /*parse_special=*/true);
+      if (ids.size() != 1) {
+        fail(ErrorKind::InvalidArgument,
+             "grammar_triggers token " + shown(trigger.value) + " is " +
+                 std::to_string(ids.size()) + " tokens for this model, not one; use a \"word\" "
+                 "trigger for text");
+      }
+      trigger.token = ids[0];
+    }
+    check_token(vocab, trigger.token, "grammar_triggers");
+    if (trigger.value.empty()) trigger.value = common_token_to_piece(vocab, trigger.token, true);
+  }
+}
+
+}  // namespace
+
+common_sampler* make_sampler(const Engine& engine, RequestSettings& rs) {
+  common_params_sampling& sp = rs.sampling;
+  const llama_vocab* vocab = engine.weights().vocab();
+  const int32_t n_ctx = static_cast<int32_t>(engine.n_ctx_seq());
+  if (sp.penalty_last_n == -1) sp.penalty_last_n = n_ctx;
+  if (sp.dry_penalty_last_n == -1) sp.dry_penalty_last_n = n_ctx;
+  // The sampler's history must cover the penalty window.
+  sp.n_prev = std::max(sp.n_prev, sp.penalty_last_n);
+  resolve_logit_bias(vocab, rs);
+  resolve_triggers(vocab, sp);
+  if (sp.ignore_eos) {
+    for (llama_token t = 0; t < llama_vocab_n_tokens(vocab); ++t) {
+      if (llama_vocab_is_eog(vocab, t)) sp.logit_bias.push_back({t, -INFINITY});
+    }
+  }
+  common_sampler* smpl = nullptr;
+  try {
+    smpl = common_sampler_init(engine.weights().get(), sp);
+  } catch (const std::exception& e) {
+    fail(ErrorKind::InvalidArgument,
+         std::string("the sampling settings were rejected by llama.cpp: ") + e.what());
+  }
+  if (!smpl) {
+    fail(ErrorKind::InvalidArgument,
+         "the sampling settings were rejected by llama.cpp (most often a grammar or json_schema "
+         "that does not parse; set WASI_NN_LOG_LEVEL=warn to see its reason)");
+  }
+  return smpl;
+}
+
+}  // namespace wasi_nn

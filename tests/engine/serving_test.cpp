@@ -1,0 +1,291 @@
+// Serving: the priority queue, backpressure, timeouts, cancellation, KV save/restore on
+// eviction, prefix sharing, context shift, hot swap, and many threads at once.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "core/error.h"
+#include "core/model/model_registry.h"
+#include "test_util.h"
+
+namespace wasi_nn {
+namespace {
+
+using namespace std::chrono_literals;
+using test::generate;
+using test::model_path;
+
+// A request that keeps the only sequence busy until its context is closed (context shift lets
+// it run past the window).
+const char* kEndless = R"({"mode": "raw", "n_predict": 1000000, "ignore_eos": true})";
+
+ErrorKind kind_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  ADD_FAILURE() << "no error";
+  return ErrorKind::Runtime;
+}
+
+class OneSequence : public ::testing::Test {
+ protected:
+  void load(const std::string& extra = "") {
+    g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 4096, "n_parallel": 1, "threads": 2, "temperature": 0)" + extra + "}");
+  }
+  // Starts an endless request on its own context; it holds the only sequence until stop_long().
+  void start_long() {
+    long_ctx = b.init_execution_context(g);
+    long_thread = std::thread([this] {
+      try {
+        generate(b, long_ctx, "busy", kEndless);
+      } catch (const Error& e) {
+        long_kind = static_cast<int>(e.kind());
+      }
+    });
+    std::this_thread::sleep_for(300ms);
+  }
+  void stop_long() {
+    b.close_execution_context(long_ctx);
+    long_thread.join();
+    EXPECT_EQ(long_kind, static_cast<int>(ErrorKind::Cancelled));
+  }
+  Backend b;
+  uint32_t g = 0, long_ctx = 0;
+  std::thread long_thread;
+  std::atomic<int> long_kind{-1};
+};
+
+TEST_F(OneSequence, HigherPriorityIsAdmittedFirst) {
+  load();
+  std::atomic<int> counter{0}, low_order{-1}, high_order{-1};
+  start_long();
+  uint32_t lo = b.init_execution_context(g), hi = b.init_execution_context(g);
+  std::thread low([&] { generate(b, lo, "low", R"({"mode": "raw", "n_predict": 4, "priority": 0})"); low_order = counter++; });
+  std::this_thread::sleep_for(100ms);
+  std::thread high([&] { generate(b, hi, "high", R"({"mode": "raw", "n_predict": 4, "priority": 10})"); high_order = counter++; });
+  std::this_thread::sleep_for(100ms);
+  stop_long();
+  low.join(); high.join();
+  EXPECT_LT(high_order, low_order);
+}
+
+TEST_F(OneSequence, AgingLetsALowPriorityRequestOvertakeNewcomers) {
+  load(R"(, "priority_aging_ms": 1)");  // +1 priority per ms waited
+  std::atomic<int> counter{0}, old_order{-1}, new_order{-1};
+  start_long();
+  uint32_t c1 = b.init_execution_context(g), c2 = b.init_execution_context(g);
+  std::thread old_req([&] { generate(b, c1, "old", R"({"mode": "raw", "n_predict": 4, "priority": -100})"); old_order = counter++; });
+  std::this_thread::sleep_for(400ms);  // the old request has aged past +300
+  std::thread new_req([&] { generate(b, c2, "new", R"({"mode": "raw", "n_predict": 4, "priority": 100})"); new_order = counter++; });
+  std::this_thread::sleep_for(100ms);
+  stop_long();
+  old_req.join(); new_req.join();
+  EXPECT_LT(old_order, new_order);
+}
+
+TEST_F(OneSequence, FullQueueAnswersBusy) {
+  load(R"(, "max_queue": 1)");
+  start_long();
+  uint32_t c1 = b.init_execution_context(g), c2 = b.init_execution_context(g);
+  std::thread queued([&] { generate(b, c1, "queued", R"({"mode": "raw", "n_predict": 2})"); });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(kind_of([&] { generate(b, c2, "one too many", R"({"mode": "raw", "n_predict": 2})"); }), ErrorKind::Busy);
+  stop_long();
+  queued.join();
+}
+
+TEST_F(OneSequence, TimeoutFailsAWaitingRequest) {
+  load();
+  start_long();
+  uint32_t c = b.init_execution_context(g);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(kind_of([&] { generate(b, c, "late", R"({"mode": "raw", "n_predict": 2, "timeout_ms": 100})"); }), ErrorKind::Timeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
+  stop_long();
+}
+
+TEST_F(OneSequence, ClosingAContextCancelsItsRequest) {
+  load();
+  uint32_t c = b.init_execution_context(g);
+  std::atomic<int> kind{-1};
+  std::thread t([&] {
+    try {
+      generate(b, c, "long", kEndless);
+      kind = -2;
+    } catch (const Error& e) {
+      kind = static_cast<int>(e.kind());
+    }
+  });
+  std::this_thread::sleep_for(300ms);
+  b.close_execution_context(c);
+  t.join();
+  EXPECT_EQ(kind, static_cast<int>(ErrorKind::Cancelled));
+  // The engine serves the next request.
+  uint32_t c2 = b.init_execution_context(g);
+  EXPECT_EQ(generate(b, c2, "next", R"({"mode": "raw", "n_predict": 3})").meta["output_tokens"], 3);
+}
+
+// Chat sessions on a one-sequence engine: a second session evicts the first.
+std::string eviction_config(int budget_mb) {
+  return R"({"ctx_size": 1024, "n_parallel": 1, "threads": 2, "temperature": 0, "n_predict": 8, "kv_save_budget_mb": )" +
+         std::to_string(budget_mb) + "}";
+}
+
+TEST(Eviction, RestoredSessionContinuesIdentically) {
+  Backend b;
+  b.load_by_name(model_path("tiny-llama"), eviction_config(64));
+  // Control: the same turns with no eviction in between.
+  uint32_t control = b.init_session("control");
+  auto c1 = generate(b, control, "Hi there, tell me a story.");
+  auto c2 = generate(b, control, "And then?");
+  // Evicted: another session takes the only sequence between the turns.
+  uint32_t s = b.init_session("evicted");
+  auto e1 = generate(b, s, "Hi there, tell me a story.");
+  uint32_t other = b.init_session("other");
+  generate(b, other, "Something else entirely.");
+  auto e2 = generate(b, s, "And then?");
+  EXPECT_EQ(e1.text, c1.text);
+  EXPECT_EQ(e2.text, c2.text);
+  EXPECT_GT(e2.meta["restored_tokens"].get<int>(), 0) << e2.meta.dump();
+  EXPECT_GE(e2.meta["cached_tokens"].get<int>(), e1.meta["input_tokens"].get<int>());
+}
+
+TEST(Eviction, WithoutSavingTheHistoryIsReprocessedWithTheSameResult) {
+  Backend b;
+  b.load_by_name(model_path("tiny-llama"), eviction_config(0));
+  uint32_t s = b.init_session("a");
+  auto t1 = generate(b, s, "Hi there, tell me a story.");
+  uint32_t other = b.init_session("b");
+  generate(b, other, "Something else entirely.");
+  auto t2 = generate(b, s, "And then?");
+  EXPECT_EQ(t2.meta["restored_tokens"], 0);
+  EXPECT_EQ(t2.meta["cached_tokens"], 0);
+  Backend ref;
+  ref.load_by_name(model_path("tiny-llama"), eviction_config(64));
+  uint32_t r = ref.init_session("a");
+  generate(ref, r, "Hi there, tell me a story.");
+  EXPECT_EQ(generate(ref, r, "And then?").text, t2.text);
+}
+
+TEST(PrefixSharing, ACommonSystemPromptIsComputedOnce) {
+  std::string system;
+  for (int i = 0; i < 12; ++i) system += "You are a careful, friendly and precise assistant. ";
+  nlohmann::json load = {{"ctx_size", 1024}, {"n_parallel", 2}, {"threads", 2}, {"temperature", 0},
+                         {"n_predict", 6}, {"system_prompt", system}};
+  Backend b;
+  b.load_by_name(model_path("tiny-qwen2"), load.dump());
+  uint32_t x = b.init_session("x"), y = b.init_session("y");
+  auto first = generate(b, x, "Question one?");
+  auto second = generate(b, y, "Question two?");
+  EXPECT_EQ(first.meta["shared_tokens"], 0);
+  EXPECT_GE(second.meta["shared_tokens"].get<int>(), 32) << second.meta.dump();
+  EXPECT_EQ(second.meta["shared_tokens"], second.meta["cached_tokens"]);
+  // Same answer as when the prefix is computed afresh.
+  load["prefix_sharing"] = false;
+  Backend ref;
+  ref.load_by_name(model_path("tiny-qwen2"), load.dump());
+  uint32_t ry = ref.init_session("y");
+  auto fresh = generate(ref, ry, "Question two?");
+  EXPECT_EQ(fresh.meta["shared_tokens"], 0);
+  EXPECT_EQ(fresh.text, second.text);
+}
+
+TEST(ContextShift, LongConversationKeepsGoing) {
+  Backend b;
+  b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true})");
+  uint32_t s = b.init_session("long");
+  int dropped = 0;
+  for (int turn = 0; turn < 12; ++turn) {
+    auto out = generate(b, s, "This is turn number " + std::to_string(turn) + " of a long chat.");
+    dropped += out.meta.value("dropped_messages", 0);
+  }
+  EXPECT_GT(dropped, 0);
+}
+
+TEST(ContextShift, DisabledAnswersContextFull) {
+  Backend b;
+  b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true, "context_shift": false})");
+  uint32_t s = b.init_session("long");
+  ErrorKind kind = ErrorKind::Runtime;
+  bool failed = false;
+  for (int turn = 0; turn < 12 && !failed; ++turn) {
+    try {
+      generate(b, s, "This is turn number " + std::to_string(turn) + " of a long chat.");
+    } catch (const Error& e) {
+      failed = true;
+      kind = e.kind();
+    }
+  }
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(kind, ErrorKind::ContextFull);
+}
+
+TEST(ContextShift, GenerationContinuesPastTheWindow) {
+  Backend b;
+  uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "threads": 2, "temperature": 0})");
+  uint32_t c = b.init_execution_context(g);
+  auto out = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 600, "ignore_eos": true, "n_keep": 4})");
+  EXPECT_EQ(out.meta["output_tokens"], 600);
+  EXPECT_EQ(out.meta["stop_reason"], "length");
+  EXPECT_GT(out.meta["shifted_tokens"].get<int>(), 0);
+  EXPECT_EQ(out.meta["kept_tokens"], 4);
+  auto more = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 300, "ignore_eos": true, "n_keep": 40, "cache_prompt": false})");
+  EXPECT_EQ(more.meta["kept_tokens"], 40);
+  auto off = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 600, "ignore_eos": true, "context_shift": false})");
+  EXPECT_EQ(off.meta["stop_reason"], "context_full");
+}
+
+TEST(HotSwap, InFlightRequestFinishesOnTheOldModel) {
+  Backend b;
+  uint32_t g_old = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 4096, "threads": 2})");
+  uint32_t c_old = b.init_execution_context(g_old);
+  std::atomic<bool> ok{false};
+  std::thread t([&] {
+    ok = generate(b, c_old, "old", R"({"mode": "raw", "n_predict": 1500, "ignore_eos": true})").meta["output_tokens"] == 1500;
+  });
+  std::this_thread::sleep_for(200ms);
+  b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 512, "threads": 2})");  // the swap
+  EXPECT_EQ(ModelRegistry::instance().live_models(), 2u);
+  uint32_t s = b.init_session("after-swap");
+  auto out = generate(b, s, "Hello");
+  EXPECT_NE(out.meta["model"].get<std::string>().find("tiny-qwen2"), std::string::npos);
+  t.join();
+  EXPECT_TRUE(ok);
+}
+
+TEST(Concurrency, SixteenThreadsManySessions) {
+  Backend b;
+  b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 512, "n_parallel": 4, "threads": 2, "n_predict": 6})");
+  constexpr int kThreads = 16;
+  std::atomic<int> failures{0}, turns{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        uint32_t ctx = b.init_session("user-" + std::to_string(i % 12));  // some share a session
+        for (int t = 0; t < 3; ++t) {
+          try {
+            generate(b, ctx, "Message " + std::to_string(t));
+            ++turns;
+          } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Busy) throw;  // two threads on one session: one waits
+          }
+        }
+        b.close_execution_context(ctx);
+      } catch (const std::exception& e) {
+        ++failures;
+        ADD_FAILURE() << "thread " << i << ": " << e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_GE(turns, 36);
+}
+
+}  // namespace
+}  // namespace wasi_nn
