@@ -58,16 +58,17 @@ macro(wasi_nn_add_wamr_vmlib)
   set(WAMR_BUILD_WASI_NN 0)
   include(${WASI_NN_WAMR_DIR}/build-scripts/runtime_lib.cmake)
   set(_wamr_nn ${WASI_NN_WAMR_DIR}/core/iwasm/libraries/wasi-nn)
+  # wasi_nn_streaming.c compiles WAMR's wasi_nn.c (by #include) and adds the streaming natives.
   add_library(wamr_vmlib STATIC
     ${WAMR_RUNTIME_LIB_SOURCE}
-    ${_wamr_nn}/src/wasi_nn.c
+    ${PROJECT_SOURCE_DIR}/src/host/wasi_nn_streaming.c
     ${_wamr_nn}/src/utils/wasi_nn_app_native.c)
   target_compile_definitions(wamr_vmlib PUBLIC
     WASM_ENABLE_WASI_NN=1 WASM_ENABLE_WASI_EPHEMERAL_NN=1 WASM_ENABLE_MODULE_INST_CONTEXT=1
     PRIVATE NN_LOG_LEVEL=2)
   target_include_directories(wamr_vmlib PUBLIC
     ${WASI_NN_WAMR_DIR}/core/iwasm/include
-    PRIVATE ${_wamr_nn}/include)
+    PRIVATE ${_wamr_nn}/include ${_wamr_nn}/src ${PROJECT_SOURCE_DIR}/src/host)
   # Third-party C: its own warnings are not ours to fix.
   target_compile_options(wamr_vmlib PRIVATE -w)
   target_link_libraries(wamr_vmlib PUBLIC m ${CMAKE_DL_LIBS} Threads::Threads)

@@ -79,20 +79,31 @@ static bool turn(Chat *chat, const char *line) {
     report("set_input(0)", e);
     return false;
   }
-  if ((e = nn_compute(chat->ctx)) != NN_SUCCESS) {
-    report("compute", e);
-    return false;
+  /* Stream the reply: print each piece as soon as the backend has it. */
+  bool started = false;
+  char piece[4096];
+  for (;;) {
+    e = nn_compute_single(chat->ctx);
+    if (e == NN_ERR_END_OF_SEQUENCE) break;
+    uint32_t n = 0;
+    if (e == NN_SUCCESS) e = nn_get_output_single(chat->ctx, 0, (uint8_t *)piece, sizeof piece - 1, &n);
+    if (e != NN_SUCCESS) {
+      report("compute_single", e);
+      nn_fini_single(chat->ctx);
+      return false;
+    }
+    piece[n] = '\0';
+    const char *text = piece;
+    if (!started) {
+      while (*text == ' ' || *text == '\n') ++text; /* many templates leave a space or newline */
+      started = *text != '\0';
+    }
+    fputs(text, stdout);
+    fflush(stdout);
   }
-  char *reply = nn_get_text_alloc(chat->ctx, 0, &e);
-  if (reply == NULL) {
-    report("get_output(0)", e);
-    return false;
-  }
-  const char *text = reply;
-  while (*text == ' ' || *text == '\n') ++text; /* many templates leave a space or newline */
-  printf("%s\n", text);
+  nn_fini_single(chat->ctx);
+  printf("\n");
   fflush(stdout);
-  free(reply);
   return true;
 }
 

@@ -209,6 +209,19 @@ WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
 WASI_NN_API wasi_nn_error get_output(void *ctx, graph_execution_context exec_ctx, uint32_t index,
                                      tensor_data output, uint32_t *output_size);
 
+/* Streaming, with WasmEdge's meaning (an extension to the original ABI).
+ * compute_single runs the request set with set_input one step further and returns once new
+ * text is available; get_output_single then copies that step's text (index 0; never half a
+ * UTF-8 character nor the start of a possible stop string) or the metadata so far (index 1),
+ * with get_output's buffer rules. When all text was handed out, compute_single returns
+ * end_of_sequence (100). fini_single ends the stream (cancelling generation if it still runs),
+ * adds the turn to the conversation and frees the stream's state; call it before the next
+ * compute. Chunks concatenated equal the text a plain compute returns. */
+WASI_NN_API wasi_nn_error compute_single(void *ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error get_output_single(void *ctx, graph_execution_context exec_ctx,
+                                            uint32_t index, tensor_data output, uint32_t *output_size);
+WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ctx);
+
 /* set_input(exec_ctx, index, input) + compute with `runtime_config` overriding settings for
  * this request only + get_output(exec_ctx, 0, output, output_size), in one call that blocks
  * until the request has finished. `runtime_config` may be NULL; its length is

@@ -13,7 +13,8 @@ tools=(cmake:cmake ninja:ninja-build g++:g++ git:git npm:npm ccache:ccache
 # file:package — libraries and sysroots.
 files=(/usr/include/gtest/gtest.h:libgtest-dev
        /usr/include/wasm32-wasi/stdio.h:wasi-libc
-       /usr/lib/llvm-14/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a:libclang-rt-14-dev-wasm32)
+       /usr/lib/llvm-14/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a:libclang-rt-14-dev-wasm32
+       /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev)
 
 missing=()
 for t in "${tools[@]}"; do command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}"); done

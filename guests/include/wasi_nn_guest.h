@@ -128,6 +128,16 @@ nn_error nn_compute(nn_exec_ctx ctx) NN_IMPORT("compute");
 nn_error nn_get_output(nn_exec_ctx ctx, uint32_t index, uint8_t *buf, uint32_t capacity,
                        uint32_t *written) NN_IMPORT("get_output");
 
+/* Streaming (WasmEdge's names; wasi-nn-run provides them, stock WAMR does not). compute_single
+ * runs the request one step further and returns once new text is available, or
+ * NN_ERR_END_OF_SEQUENCE when the reply is complete. (i)i. */
+nn_error nn_compute_single(nn_exec_ctx ctx) NN_IMPORT("compute_single");
+/* The text of the last step (index 0) or the metadata so far (index 1), as nn_get_output. */
+nn_error nn_get_output_single(nn_exec_ctx ctx, uint32_t index, uint8_t *buf, uint32_t capacity,
+                              uint32_t *written) NN_IMPORT("get_output_single");
+/* Ends the stream (cancelling it if it still runs) and adds the turn to the conversation. */
+nn_error nn_fini_single(nn_exec_ctx ctx) NN_IMPORT("fini_single");
+
 /* ---- Helpers --------------------------------------------------------------------------- */
 
 /* A short name for an error code ("too_large", "context_full", ...). */

@@ -228,6 +228,24 @@ wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t i
   return guarded("get_output", body, output_size, /*record=*/!last_error);
 }
 
+wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx) {
+  return guarded("compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
+}
+
+wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
+                                tensor_data output, uint32_t* output_size) {
+  auto body = [&] {
+    size_t cap = take_capacity(output, output_size);
+    *output_size = wasi_nn::abi::saturate_u32(
+        backend_of(ctx)->get_output_single(exec_ctx, index, reinterpret_cast<char*>(output), cap));
+  };
+  return guarded("get_output_single", body, output_size);
+}
+
+wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx) {
+  return guarded("fini_single", [&] { backend_of(ctx)->fini_single(exec_ctx); });
+}
+
 wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_t index,
                             tensor* input, tensor_data output, uint32_t* output_size,
                             const char* runtime_config, uint32_t config_len) {

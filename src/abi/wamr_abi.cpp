@@ -183,4 +183,26 @@ wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t i
   return guarded("get_output", body, output_size, /*record=*/!last_error);
 }
 
+wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx) {
+  return guarded("compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
+}
+
+wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
+                                tensor_data* output, uint32_t* output_size) {
+  auto body = [&] {
+    require(output_size != nullptr, "output_size is NULL");
+    *output_size = 0;
+    require(output != nullptr, "output (the tensor_data describing the buffer) is NULL");
+    char* buf = reinterpret_cast<char*>(output->buf);
+    require(buf != nullptr || output->size == 0, "output->buf is NULL but output->size is not 0");
+    *output_size = wasi_nn::abi::saturate_u32(
+        backend_of(ctx)->get_output_single(exec_ctx, index, buf, output->size));
+  };
+  return guarded("get_output_single", body, output_size);
+}
+
+wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx) {
+  return guarded("fini_single", [&] { backend_of(ctx)->fini_single(exec_ctx); });
+}
+
 }  // extern "C"

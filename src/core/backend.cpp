@@ -53,6 +53,12 @@ std::string_view check_prompt(std::string_view text) {
     size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = n != 0 && i + n <= text.size();
     for (size_t k = 1; ok && k < n; ++k) ok = (s[i + k] & 0xC0) == 0x80;
+    if (ok && n > 1) {  // no overlong forms, UTF-16 surrogates, or code points past U+10FFFF
+      uint32_t cp = c & (0x7F >> n);
+      for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+      ok = cp >= (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) && cp <= 0x10FFFF &&
+           (cp < 0xD800 || cp > 0xDFFF);
+    }
     if (!ok) fail(ErrorKind::InvalidArgument, "the prompt is not valid UTF-8 (at byte " + std::to_string(i) + ")");
     i += n;
   }
@@ -212,6 +218,38 @@ void Backend::compute(uint32_t ctx, std::string_view runtime_json) {
   run_compute(*c, std::string(runtime_json));
 }
 
+void Backend::compute_single(uint32_t ctx, std::string_view runtime_json) {
+  auto c = find_context(*impl_, ctx);
+  stream_step(*c, std::string(runtime_json));
+}
+
+void Backend::fini_single(uint32_t ctx) {
+  auto c = find_context(*impl_, ctx);
+  stream_finish(*c);
+}
+
+static size_t copy_out(const std::string& out, char* buf, size_t cap) {
+  if (out.size() > cap || (out.size() > 0 && !buf)) {
+    throw Error(ErrorKind::TooLarge, "the output is " + std::to_string(out.size()) + " bytes but the buffer holds " +
+                                         std::to_string(cap) + "; call again with a larger buffer", out.size());
+  }
+  if (!out.empty()) std::memcpy(buf, out.data(), out.size());
+  if (buf && out.size() < cap) buf[out.size()] = '\0';
+  return out.size();
+}
+
+size_t Backend::get_output_single(uint32_t ctx, uint32_t index, char* buf, size_t cap) {
+  auto c = find_context(*impl_, ctx);
+  std::string out;
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    if (index == 0) out = c->single_output;
+    else if (index == 1) out = c->output_meta;
+    else fail(ErrorKind::NotFound, "output index " + std::to_string(index) + " does not exist (0: the step's text, 1: metadata JSON)");
+  }
+  return copy_out(out, buf, cap);
+}
+
 size_t Backend::get_output(uint32_t ctx, uint32_t index, char* buf, size_t cap) {
   std::string out;
   if (ctx == kNoContext) {
@@ -224,13 +262,7 @@ size_t Backend::get_output(uint32_t ctx, uint32_t index, char* buf, size_t cap) 
     else if (index == 1) out = c->output_meta;
     else fail(ErrorKind::NotFound, "output index " + std::to_string(index) + " does not exist (0: generated text, 1: metadata JSON)");
   }
-  if (out.size() > cap || (out.size() > 0 && !buf)) {
-    throw Error(ErrorKind::TooLarge, "the output is " + std::to_string(out.size()) + " bytes but the buffer holds " +
-                                         std::to_string(cap) + "; call again with a larger buffer", out.size());
-  }
-  if (!out.empty()) std::memcpy(buf, out.data(), out.size());
-  if (buf && out.size() < cap) buf[out.size()] = '\0';
-  return out.size();
+  return copy_out(out, buf, cap);
 }
 
 void Backend::close_execution_context(uint32_t ctx) {
@@ -240,9 +272,12 @@ void Backend::close_execution_context(uint32_t ctx) {
     impl_->check_open();
     c = impl_->contexts.remove(ctx);
   }
-  std::lock_guard<std::mutex> lock(c->mu);
-  c->closed = true;
-  if (c->inflight) c->inflight->cancel();
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    c->closed = true;
+    if (c->inflight) c->inflight->cancel();
+  }
+  stream_finish(*c);  // an open stream ends here, so its conversation is free again
 }
 
 void Backend::set_last_error(std::string message) { t_last_error = std::move(message); }

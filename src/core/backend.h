@@ -57,6 +57,15 @@ class Backend {
   size_t get_output(uint32_t ctx, uint32_t index, char* buf, size_t cap);
   void close_execution_context(uint32_t ctx);
 
+  // Streaming, with WasmEdge's meaning. compute_single runs the request set with set_input one
+  // step further: it returns once new text is available, readable with get_output_single
+  // (index 0: that step's text; index 1: the metadata so far, final after the end). When all
+  // text was handed out it throws EndOfSequence. fini_single ends the stream (cancelling it if
+  // it still runs) and writes the turn to the conversation; call it before the next compute.
+  void compute_single(uint32_t ctx, std::string_view runtime_json = {});
+  size_t get_output_single(uint32_t ctx, uint32_t index, char* buf, size_t cap);
+  void fini_single(uint32_t ctx);
+
   // Cancels every running request of this backend and refuses new calls (InvalidArgument).
   // deinit_backend calls it first, then destroys the Backend once no call is inside it.
   void shutdown();

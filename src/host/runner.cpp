@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/wasi_nn_streaming.h"
 #include "wasm_export.h"
 
 namespace wasi_nn::host {
@@ -94,6 +95,7 @@ class Session {
     init.mem_alloc_type = Alloc_With_System_Allocator;
     if (!wasm_runtime_full_init(&init)) return fail(kExitRuntime, "WAMR failed to start");
     runtime_ = true;
+    if (!wasi_nn_register_streaming()) return fail(kExitRuntime, "could not register the WASI-NN streaming functions");
 
     char err[256] = {0};
     module_ = wasm_runtime_load(bytes_.data(), static_cast<uint32_t>(bytes_.size()), err, sizeof err);

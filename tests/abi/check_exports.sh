@@ -11,10 +11,13 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 
-# spec/ABI.md section 1: the 13 functions of the original project's ABI.
+# spec/ABI.md section 1: the 13 functions of the original project's ABI, plus streaming (3).
 seed_expected="
 close_execution_context
 compute
+compute_single
+fini_single
+get_output_single
 deinit_backend
 get_output
 init_backend
@@ -28,9 +31,12 @@ run_inference
 set_input
 "
 
-# spec/ABI.md section 2: the 9 functions WAMR 2.4's wasi-nn library dlsyms.
+# spec/ABI.md section 2: the 9 functions WAMR 2.4's wasi-nn library dlsyms, plus streaming (3).
 wamr_expected="
 compute
+compute_single
+fini_single
+get_output_single
 deinit_backend
 get_output
 init_backend

@@ -35,6 +35,10 @@ set(_sig_init_execution_context "(i32, i32) -> i32")                   # (i*)i
 set(_sig_set_input "(i32, i32, i32) -> i32")                           # (ii*)i
 set(_sig_compute "(i32) -> i32")                                       # (i)i
 set(_sig_get_output "(i32, i32, i32, i32, i32) -> i32")                # (ii*i*)i
+# Streaming, as WasmEdge names them; wasi-nn-run registers them (src/host/wasi_nn_streaming.c).
+set(_sig_compute_single "(i32) -> i32")                                # (i)i
+set(_sig_get_output_single "(i32, i32, i32, i32, i32) -> i32")         # (ii*i*)i
+set(_sig_fini_single "(i32) -> i32")                                   # (i)i
 
 string(REPLACE "\n" ";" _type_lines "${_types}")
 string(REPLACE "\n" ";" _import_lines "${_imports}")

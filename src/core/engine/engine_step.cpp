@@ -152,6 +152,7 @@ void Engine::sample(Slot& slot) {
     if (!r.context_shift || !can_shift_) return end_request(slot, "context_full");
     shift(slot);
   }
+  r.publish_progress();
   slot.pending = tok;
 }
 

@@ -40,6 +40,24 @@ const RequestResult& Request::wait() {
   return result_;
 }
 
+void Request::publish_progress() {
+  const size_t safe = stop.safe_length();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (safe <= released_.size()) return;
+    released_.append(stop.text(), released_.size(), safe - released_.size());
+  }
+  cv_.notify_all();
+}
+
+std::string Request::wait_text(size_t seen, Clock::time_point deadline, bool* done) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_until(lock, deadline, [&] { return done_ || released_.size() > seen; });
+  *done = done_;
+  const std::string& text = done_ && !result_.error ? result_.text : released_;
+  return seen < text.size() ? text.substr(seen) : std::string();
+}
+
 void Request::finish(std::string stop_reason) {
   const auto now = Clock::now();
   result_.stop_reason = std::move(stop_reason);

@@ -75,7 +75,14 @@ class Request {
   // Caller: like wait(), but gives up at `deadline` and returns false (the request runs on).
   bool wait_until(Clock::time_point deadline);
 
+  // Caller (streaming): waits until more than `seen` bytes of text are released, the request
+  // ended, or `deadline`; then returns the released text from byte `seen` on and sets *done.
+  // Released text never holds a possible stop-string prefix or half a UTF-8 character.
+  std::string wait_text(size_t seen, Clock::time_point deadline, bool* done);
+
   // --- worker side ---
+  // After each generated token: releases the text that can no longer change.
+  void publish_progress();
   void finish(std::string stop_reason);
   void fail(Error error);
   RequestResult& progress() { return result_; }  // worker only, before finish
@@ -91,6 +98,7 @@ class Request {
   std::string cancel_message_;                     // guarded by mu_
   std::condition_variable cv_;
   bool done_ = false;  // guarded by mu_
+  std::string released_;  // guarded by mu_: text safe to stream
   RequestResult result_;
 };
 

@@ -105,12 +105,8 @@ std::string error_json(const Error& e) {
 
 }  // namespace
 
-void run_compute(ExecContext& ctx, const std::string& runtime_json) {
+Turn begin_turn(ExecContext& ctx, const std::string& runtime_json) {
   Conversation& conv = *ctx.conv;
-  std::unique_lock<std::mutex> turn(conv.turn_mu, std::try_to_lock);
-  if (!turn.owns_lock()) {
-    fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
-  }
   std::string prompt, input_json;
   {
     std::lock_guard<std::mutex> lock(ctx.mu);
@@ -118,16 +114,29 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
     prompt = ctx.prompt;
     input_json = ctx.request_json;
   }
+  std::vector<common_chat_msg> history;
+  {
+    std::lock_guard<std::mutex> lock(conv.turn_mu);
+    if (conv.in_turn) fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
+    conv.in_turn = true;
+    history = conv.history;
+  }
   try {
     const Graph& graph = *conv.graph;
     const Engine& engine = *graph.engine;
     RequestSettings rs = merge_request_settings(graph, input_json, runtime_json);
-    if (rs.reset) conv.history.clear();
-    const bool raw = is_raw_mode(rs);
-    std::vector<common_chat_msg> history = raw ? std::vector<common_chat_msg>{} : conv.history;
+    Turn turn;
+    turn.prompt = prompt;
+    turn.raw = is_raw_mode(rs);
+    turn.timeout_ms = rs.timeout_ms;
+    if (rs.reset || turn.raw) history.clear();
+    if (rs.reset) {
+      std::lock_guard<std::mutex> lock(conv.turn_mu);
+      conv.history.clear();
+    }
     BuiltPrompt built = build_prompt(graph, rs, history, prompt);
     if (built.tokens.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; set input 0 to some text");
-    const size_t dropped = rs.context_shift ? drop_old_turns(graph, rs, prompt, &history, &built) : 0;
+    turn.dropped = rs.context_shift ? drop_old_turns(graph, rs, prompt, &history, &built) : 0;
     if (built.tokens.size() >= engine.n_ctx_seq()) {
       size_t alone = history.empty() ? built.tokens.size() : build_prompt(graph, rs, {}, prompt).tokens.size();
       check_fits(engine, built.tokens.size(), alone);
@@ -149,49 +158,81 @@ void run_compute(ExecContext& ctx, const std::string& runtime_json) {
     req->stop = StopMatcher(std::move(stops));
     req->sampler = make_sampler(engine, rs);
     for (llama_token t : req->prompt) common_sampler_accept(req->sampler, t, false);
-
     {
       std::lock_guard<std::mutex> lock(ctx.mu);
       if (ctx.closed) fail(ErrorKind::Cancelled, "the execution context was closed");
       ctx.inflight = req;
+      ctx.request_json.clear();  // index 1 applies to one compute only
     }
     graph.engine->submit(req);
-    if (rs.timeout_ms > 0 && !req->wait_until(req->t_submit + std::chrono::milliseconds(rs.timeout_ms))) {
-      req->cancel(ErrorKind::Timeout, "the request did not finish within timeout_ms (" +
-                                          std::to_string(rs.timeout_ms) + " ms); raise timeout_ms or retry later");
-      graph.engine->wake();
-    }
-    const RequestResult& res = req->wait();
-    {
-      std::lock_guard<std::mutex> lock(ctx.mu);
-      ctx.inflight.reset();
-    }
-    if (res.error) throw *res.error;
+    turn.req = std::move(req);
+    return turn;
+  } catch (const Error& e) {
+    fail_turn(ctx, e);
+    throw;
+  }
+}
 
-    if (!raw) {
-      conv.history.erase(conv.history.begin(), conv.history.begin() + dropped);
+const RequestResult& wait_turn(const ExecContext& ctx, const Turn& turn) {
+  Request& req = *turn.req;
+  if (turn.timeout_ms > 0 && !req.wait_until(req.t_submit + std::chrono::milliseconds(turn.timeout_ms))) {
+    req.cancel(ErrorKind::Timeout, "the request did not finish within timeout_ms (" +
+                                       std::to_string(turn.timeout_ms) + " ms); raise timeout_ms or retry later");
+    ctx.conv->graph->engine->wake();
+  }
+  return req.wait();
+}
+
+void end_turn(ExecContext& ctx, const Turn& turn, const RequestResult& res) {
+  Conversation& conv = *ctx.conv;
+  std::string meta;
+  {
+    std::lock_guard<std::mutex> lock(conv.turn_mu);
+    if (!turn.raw) {
+      conv.history.erase(conv.history.begin(), conv.history.begin() + std::min(turn.dropped, conv.history.size()));
       common_chat_msg user, assistant;
       user.role = "user";
-      user.content = prompt;
+      user.content = turn.prompt;
       assistant.role = "assistant";
       assistant.content = res.text;
       conv.history.push_back(std::move(user));
       conv.history.push_back(std::move(assistant));
     }
     conv.last_used = Clock::now();
-    std::lock_guard<std::mutex> lock(ctx.mu);
-    ctx.output_text = res.text;
-    ctx.output_meta = metadata_json(res, conv, dropped);
-    ctx.request_json.clear();  // index 1 applies to one compute only
-  } catch (const Error& e) {
-    LOG_WARN("compute failed (%s): %s", error_kind_name(e.kind()), e.what());
-    std::lock_guard<std::mutex> lock(ctx.mu);
-    ctx.inflight.reset();
-    ctx.output_text.clear();
-    ctx.output_meta = error_json(e);
-    ctx.request_json.clear();
-    throw;
+    meta = metadata_json(res, conv, turn.dropped);
+    conv.in_turn = false;
   }
+  std::lock_guard<std::mutex> lock(ctx.mu);
+  ctx.inflight.reset();
+  ctx.output_text = res.text;
+  ctx.output_meta = std::move(meta);
+}
+
+void fail_turn(ExecContext& ctx, const Error& e) {
+  LOG_WARN("compute failed (%s): %s", error_kind_name(e.kind()), e.what());
+  {
+    std::lock_guard<std::mutex> lock(ctx.conv->turn_mu);
+    ctx.conv->in_turn = false;
+  }
+  std::lock_guard<std::mutex> lock(ctx.mu);
+  ctx.inflight.reset();
+  ctx.output_text.clear();
+  ctx.output_meta = error_json(e);
+  ctx.request_json.clear();
+}
+
+void run_compute(ExecContext& ctx, const std::string& runtime_json) {
+  {
+    std::lock_guard<std::mutex> lock(ctx.mu);
+    if (ctx.stream) fail(ErrorKind::Busy, "a stream is open on this context; call fini_single first");
+  }
+  Turn turn = begin_turn(ctx, runtime_json);
+  const RequestResult& res = wait_turn(ctx, turn);
+  if (res.error) {
+    fail_turn(ctx, *res.error);
+    throw *res.error;
+  }
+  end_turn(ctx, turn, res);
 }
 
 }  // namespace wasi_nn

@@ -1,8 +1,9 @@
 // Conversation: one dialogue and its KV sequence. A plain execution context owns one; a session
 // id names one that several contexts may share and that outlives them (until evicted by
 // max_sessions or idle_timeout_ms). Its turns run one at a time.
-// Thread-safety: `history` and `last_used` are guarded by `turn_mu`; compute holds it for
-// the whole turn, so a second concurrent compute on the same conversation answers Busy.
+// Thread-safety: `history`, `last_used` and `in_turn` are guarded by `turn_mu`, held only
+// briefly. A turn (a compute, or a stream from its first compute_single to fini_single) sets
+// `in_turn`, so a second concurrent turn on the same conversation answers Busy.
 #pragma once
 
 #include <memory>
@@ -30,6 +31,7 @@ class Conversation {
   std::mutex turn_mu;
   std::vector<common_chat_msg> history;  // guarded by turn_mu
   Clock::time_point last_used;           // guarded by turn_mu
+  bool in_turn = false;                  // guarded by turn_mu
 };
 
 }  // namespace wasi_nn

@@ -9,8 +9,8 @@ namespace {
 // A session is unused when only the table holds it and no turn is running.
 bool unused(const std::shared_ptr<Conversation>& c, Clock::time_point* last_used) {
   if (c.use_count() > 1) return false;
-  std::unique_lock<std::mutex> lock(c->turn_mu, std::try_to_lock);
-  if (!lock.owns_lock()) return false;
+  std::lock_guard<std::mutex> lock(c->turn_mu);
+  if (c->in_turn) return false;
   *last_used = c->last_used;
   return true;
 }
@@ -55,9 +55,11 @@ std::shared_ptr<Conversation> SessionTable::open(const std::string& id,
   if (it != sessions_.end() && it->second->graph == graph) return it->second;
   std::vector<common_chat_msg> history;
   if (it != sessions_.end()) {
-    std::unique_lock<std::mutex> lock(it->second->turn_mu, std::try_to_lock);
-    if (!lock.owns_lock()) fail(ErrorKind::Busy, "session '" + id + "' is computing on the previous model; retry when it finishes");
-    history = it->second->history;  // carried over to the new model
+    {
+      std::lock_guard<std::mutex> lock(it->second->turn_mu);
+      if (it->second->in_turn) fail(ErrorKind::Busy, "session '" + id + "' is computing on the previous model; retry when it finishes");
+      history = it->second->history;  // carried over to the new model
+    }
     sessions_.erase(it);
   }
   if (sessions_.size() >= limits.max_sessions && !evict_lru()) {

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the tests with sanitizers (llama.cpp included) and runs them.
+#
+#   scripts/sanitize.sh asan [quick]   ASan+UBSan (WASI_NN_SANITIZE_ADDRESS) in build-asan: the
+#                                      whole suite, or with `quick` the short CI set (config,
+#                                      ABI, hardening and the fast engine tests)
+#   scripts/sanitize.sh tsan           TSan (WASI_NN_SANITIZE_THREAD) in build-tsan: the
+#                                      concurrency tests (engine and both ABIs' thread tests)
+#
+# Environment: BUILD_DIR overrides the folder, JOBS (default 2). Any sanitizer report fails the
+# run (halt_on_error / exitcode); leaks are reported by LeakSanitizer under asan. The WAMR host
+# and guests are not built here: WAMR's own interpreter is not what is being checked.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=${1:?usage: scripts/sanitize.sh asan [quick] | tsan}
+quick=${2:-}
+jobs=${JOBS:-2}
+common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWASI_NN_BUILD_LLAMA_TOOLS=OFF
+        -DWASI_NN_BUILD_BENCH=OFF -DWASI_NN_BUILD_GUESTS=OFF -DWASI_NN_BUILD_WAMR_HOST=OFF)
+
+case "$kind" in
+  asan)
+    build=${BUILD_DIR:-build-asan}
+    cmake -S . -B "$build" "${common[@]}" -DWASI_NN_SANITIZE_ADDRESS=ON >/dev/null
+    export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:allocator_may_return_null=1:detect_stack_use_after_return=0"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    if [ -n "$quick" ]; then
+      ninja -C "$build" -j"$jobs" config_tests abi_seed_tests abi_wamr_tests \
+        hardening_seed_tests hardening_wamr_tests hardening_fault_tests engine_tests tiny_models
+      # The slow engine tests (parity against llama.cpp, long generations) are left to the
+      # full run.
+      ctest --test-dir "$build" -j1 --timeout 900 --output-on-failure \
+        -R '^(config\.|abi_seed_tests|abi_wamr_tests|hardening_|Session|OneSequence|Eviction|KvStore|StopMatcher|Registry)'
+    else
+      ninja -C "$build" -j"$jobs"
+      ctest --test-dir "$build" -j1 --timeout 1800 --output-on-failure
+    fi
+    ;;
+  tsan)
+    build=${BUILD_DIR:-build-tsan}
+    cmake -S . -B "$build" "${common[@]}" -DWASI_NN_SANITIZE_THREAD=ON >/dev/null
+    ninja -C "$build" -j"$jobs" engine_tests abi_seed_tests abi_wamr_tests tiny_models
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+    "$build/tests/engine/engine_tests" \
+      --gtest_filter='Session*:Concurrency*:OneSequence*:Eviction*:HotSwap*'
+    "$build/tests/abi/abi_seed_tests" --gtest_filter='SeedAbiThreads*'
+    WASI_NN_MODEL_DIRS="$build/models:/tmp" "$build/tests/abi/abi_wamr_tests" --gtest_filter='WamrAbiThreads*'
+    ;;
+  *) echo "usage: scripts/sanitize.sh asan [quick] | tsan" >&2; exit 2 ;;
+esac

@@ -1,0 +1,101 @@
+/*
+ * WAMR's wasi-nn library (core/iwasm/libraries/wasi-nn/src/wasi_nn.c, unchanged) plus the three
+ * streaming functions WasmEdge guests import from wasi_ephemeral_nn: compute_single,
+ * get_output_single, fini_single. WAMR's library does not import them from its backend, so the
+ * host adds them here. They reach the instance's backend context through WAMR's own per-instance
+ * state (which is private to wasi_nn.c, hence the #include), with the same locking and
+ * guest-address checks as WAMR's get_output, and call the functions of the same
+ * libwasi_nn_llamacpp.so WAMR loaded.
+ */
+#include "wasi_nn.c"
+
+#include <dlfcn.h>
+
+#include "wasi_nn_streaming.h"
+
+typedef wasi_nn_error (*STEP_FN)(void *, graph_execution_context);
+typedef wasi_nn_error (*GET_SINGLE_FN)(void *, graph_execution_context, uint32_t, tensor_data *,
+                                       uint32_t *);
+
+static STEP_FN compute_single_fn, fini_single_fn;
+static GET_SINGLE_FN get_output_single_fn;
+
+/* The library is already loaded by WAMR when a guest has loaded a model; RTLD_NOLOAD finds that
+ * same copy. Before that, the streaming calls have no backend to talk to. */
+static bool
+resolve_streaming(void)
+{
+    if (compute_single_fn && get_output_single_fn && fini_single_fn)
+        return true;
+    void *lib = dlopen("libwasi_nn_llamacpp.so", RTLD_LAZY | RTLD_NOLOAD);
+    if (!lib)
+        return false;
+    compute_single_fn = (STEP_FN)dlsym(lib, "compute_single");
+    fini_single_fn = (STEP_FN)dlsym(lib, "fini_single");
+    get_output_single_fn = (GET_SINGLE_FN)dlsym(lib, "get_output_single");
+    return compute_single_fn && get_output_single_fn && fini_single_fn;
+}
+
+static wasi_nn_error
+step(wasm_exec_env_t exec_env, graph_execution_context ctx, bool finish)
+{
+    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
+    if (!instance)
+        return runtime_error;
+    WASINNContext *wasi_nn_ctx = lock_ctx(instance);
+    if (wasi_nn_ctx == NULL)
+        return busy;
+    wasi_nn_error res;
+    if (!wasi_nn_ctx->is_backend_ctx_initialized || !resolve_streaming())
+        res = invalid_argument; /* no model loaded yet in this instance */
+    else
+        res = (finish ? fini_single_fn : compute_single_fn)(wasi_nn_ctx->backend_ctx, ctx);
+    unlock_ctx(wasi_nn_ctx);
+    return res;
+}
+
+static wasi_nn_error
+wasi_nn_compute_single(wasm_exec_env_t exec_env, graph_execution_context ctx)
+{
+    return step(exec_env, ctx, false);
+}
+
+static wasi_nn_error
+wasi_nn_fini_single(wasm_exec_env_t exec_env, graph_execution_context ctx)
+{
+    return step(exec_env, ctx, true);
+}
+
+static wasi_nn_error
+wasi_nn_get_output_single(wasm_exec_env_t exec_env, graph_execution_context ctx, uint32_t index,
+                          void *output, uint32_t output_len, uint32_t *output_size)
+{
+    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
+    if (!instance)
+        return runtime_error;
+    WASINNContext *wasi_nn_ctx = lock_ctx(instance);
+    if (wasi_nn_ctx == NULL)
+        return busy;
+    wasi_nn_error res = invalid_argument;
+    if (wasm_runtime_validate_native_addr(instance, output, output_len)
+        && wasm_runtime_validate_native_addr(instance, output_size, (uint64)sizeof(uint32_t))
+        && wasi_nn_ctx->is_backend_ctx_initialized && resolve_streaming()) {
+        tensor_data tensor = { .buf = output, .size = output_len };
+        res = get_output_single_fn(wasi_nn_ctx->backend_ctx, ctx, index, &tensor, output_size);
+    }
+    unlock_ctx(wasi_nn_ctx);
+    return res;
+}
+
+static NativeSymbol streaming_symbols[] = {
+    { "compute_single", wasi_nn_compute_single, "(i)i", NULL },
+    { "get_output_single", wasi_nn_get_output_single, "(ii*i*)i", NULL },
+    { "fini_single", wasi_nn_fini_single, "(i)i", NULL },
+};
+
+bool
+wasi_nn_register_streaming(void)
+{
+    return wasm_runtime_register_natives("wasi_ephemeral_nn", streaming_symbols,
+                                         sizeof(streaming_symbols) / sizeof(streaming_symbols[0]));
+}
