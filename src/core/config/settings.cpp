@@ -19,10 +19,8 @@ std::string float_list(const std::vector<float>& values) {
 
 }  // namespace
 
-bool ModelSettings::operator==(const ModelSettings& o) const {
-  return n_gpu_layers == o.n_gpu_layers && main_gpu == o.main_gpu && split_mode == o.split_mode &&
-         tensor_split == o.tensor_split && use_mmap == o.use_mmap && use_mlock == o.use_mlock;
-}
+// Equality is the registry key's: one definition of "the same settings".
+bool ModelSettings::operator==(const ModelSettings& o) const { return key() == o.key(); }
 
 std::string ModelSettings::key() const {
   return "n_gpu_layers=" + std::to_string(n_gpu_layers) + ";main_gpu=" + std::to_string(main_gpu) +
