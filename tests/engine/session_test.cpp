@@ -28,6 +28,24 @@ TEST(Session, TurnTwoDecodesOnlyTheNewTokens) {
   EXPECT_EQ(t2.meta["session_id"], "alice");
 }
 
+// The reply's own tokens stay in the KV for the next turn: turn two re-processes only the
+// template's end-of-turn marker and the new message, not a re-tokenization of the reply.
+TEST(Session, TurnTwoReusesTheReplyTokens) {
+  for (const char* model : {"tiny-qwen2", "tiny-phi3"}) {
+    Backend b;
+    b.load_by_name(model_path(model), kLoad);
+    uint32_t ctx = b.init_session("carol");
+    auto t1 = generate(b, ctx, "Tell me a story.", R"({"ignore_eos": true})");
+    ASSERT_EQ(t1.meta["stop_reason"], "length") << model;
+    auto t2 = generate(b, ctx, "And then?");
+    const int in1 = t1.meta["input_tokens"], out1 = t1.meta["output_tokens"];
+    // The last generated token was sampled but not decoded, so it is not in the KV yet.
+    EXPECT_GE(t2.meta["cached_tokens"].get<int>(), in1 + out1 - 1) << model << " " << t2.meta.dump();
+    auto t3 = generate(b, ctx, "The end.");
+    EXPECT_GE(t3.meta["cached_tokens"].get<int>(), t2.meta["input_tokens"].get<int>()) << model;
+  }
+}
+
 TEST(Session, SameIdSharesTheConversation) {
   Backend b;
   b.load_by_name(model_path("tiny-qwen2"), kLoad);

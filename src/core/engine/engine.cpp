@@ -67,6 +67,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   // window the user asked for, so limits and messages match ctx_size.
   n_ctx_seq_ = std::min<uint32_t>(settings.ctx_size, llama_n_ctx_seq(ctx_));
   n_batch_ = llama_n_batch(ctx_);
+  n_vocab_ = llama_vocab_n_tokens(weights_->vocab());
   can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   slots_.resize(n_par);

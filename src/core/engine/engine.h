@@ -95,6 +95,7 @@ class Engine {
   llama_batch batch_{};
   uint32_t n_ctx_seq_ = 0;
   uint32_t n_batch_ = 0;
+  int32_t n_vocab_ = 0;
   bool can_shift_ = false;
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only

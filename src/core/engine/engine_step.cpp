@@ -128,7 +128,9 @@ void Engine::after_decode(int rc) {
 void Engine::sample(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
-  const llama_token tok = common_sampler_sample(r.sampler, ctx_, slot.i_batch);
+  const llama_token tok = r.greedy.enabled
+                              ? greedy_pick(llama_get_logits_ith(ctx_, slot.i_batch), n_vocab_, r.greedy.bias)
+                              : common_sampler_sample(r.sampler, ctx_, slot.i_batch);
   common_sampler_accept(r.sampler, tok, true);
   if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
   slot.i_batch = -1;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/greedy.h"
 #include "core/engine/stop_matcher.h"
 #include "core/engine/token_probs.h"
 #include "core/error.h"
@@ -58,6 +59,7 @@ class Request {
   int32_t n_keep = 0;
   int32_t n_discard = 0;
   common_sampler* sampler = nullptr;  // owned; freed with the request
+  GreedyPlan greedy;                  // enabled: pick by argmax instead of the sampler chain
   StopMatcher stop;
 
   Request() = default;

@@ -115,11 +115,13 @@ Turn begin_turn(ExecContext& ctx, const std::string& runtime_json) {
     input_json = ctx.request_json;
   }
   std::vector<common_chat_msg> history;
+  RenderedTurn last;
   {
     std::lock_guard<std::mutex> lock(conv.turn_mu);
     if (conv.in_turn) fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
     conv.in_turn = true;
     history = conv.history;
+    last = conv.last_turn;
   }
   try {
     const Graph& graph = *conv.graph;
@@ -133,8 +135,9 @@ Turn begin_turn(ExecContext& ctx, const std::string& runtime_json) {
     if (rs.reset) {
       std::lock_guard<std::mutex> lock(conv.turn_mu);
       conv.history.clear();
+      conv.last_turn = RenderedTurn();
     }
-    BuiltPrompt built = build_prompt(graph, rs, history, prompt);
+    BuiltPrompt built = build_prompt(graph, rs, history, prompt, rs.reset || turn.raw ? nullptr : &last);
     if (built.tokens.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; set input 0 to some text");
     turn.dropped = rs.context_shift ? drop_old_turns(graph, rs, prompt, &history, &built) : 0;
     if (built.tokens.size() >= engine.n_ctx_seq()) {
@@ -142,6 +145,7 @@ Turn begin_turn(ExecContext& ctx, const std::string& runtime_json) {
       check_fits(engine, built.tokens.size(), alone);
     }
 
+    if (!turn.raw) turn.rendered = RenderedTurn{std::move(built.text), built.tokens, {}};
     auto req = std::make_shared<Request>();
     req->owner = conv.owner;
     req->prompt = std::move(built.tokens);
@@ -157,6 +161,7 @@ Turn begin_turn(ExecContext& ctx, const std::string& runtime_json) {
     stops.insert(stops.end(), built.template_stops.begin(), built.template_stops.end());
     req->stop = StopMatcher(std::move(stops));
     req->sampler = make_sampler(engine, rs);
+    req->greedy = plan_greedy(rs.sampling, engine.weights().vocab());
     for (llama_token t : req->prompt) common_sampler_accept(req->sampler, t, false);
     {
       std::lock_guard<std::mutex> lock(ctx.mu);
@@ -197,6 +202,10 @@ void end_turn(ExecContext& ctx, const Turn& turn, const RequestResult& res) {
       assistant.content = res.text;
       conv.history.push_back(std::move(user));
       conv.history.push_back(std::move(assistant));
+      conv.last_turn = turn.rendered;
+      conv.last_turn.reply = res.tokens;
+    } else {
+      conv.last_turn = RenderedTurn();
     }
     conv.last_used = Clock::now();
     meta = metadata_json(res, conv, turn.dropped);

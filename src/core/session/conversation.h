@@ -1,7 +1,7 @@
 // Conversation: one dialogue and its KV sequence. A plain execution context owns one; a session
 // id names one that several contexts may share and that outlives them (until evicted by
 // max_sessions or idle_timeout_ms). Its turns run one at a time.
-// Thread-safety: `history`, `last_used` and `in_turn` are guarded by `turn_mu`, held only
+// Thread-safety: `history`, `last_used`, `in_turn` and `last_turn` are guarded by `turn_mu`, held only
 // briefly. A turn (a compute, or a stream from its first compute_single to fini_single) sets
 // `in_turn`, so a second concurrent turn on the same conversation answers Busy.
 #pragma once
@@ -14,6 +14,7 @@
 #include "chat.h"
 #include "core/engine/request.h"
 #include "core/session/graph.h"
+#include "core/session/prompt_builder.h"
 
 namespace wasi_nn {
 
@@ -32,6 +33,7 @@ class Conversation {
   std::vector<common_chat_msg> history;  // guarded by turn_mu
   Clock::time_point last_used;           // guarded by turn_mu
   bool in_turn = false;                  // guarded by turn_mu
+  RenderedTurn last_turn;                // guarded by turn_mu: the last chat turn, as cached
 };
 
 }  // namespace wasi_nn

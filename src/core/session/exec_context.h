@@ -19,6 +19,7 @@ struct Turn {
   std::string prompt;   // the user's input, added to the history when the turn ends
   bool raw = false;
   size_t dropped = 0;   // oldest history messages dropped to make room
+  RenderedTurn rendered;  // its prompt text and tokens (the reply is added when it ends)
   int64_t timeout_ms = 0;
 };
 

@@ -73,12 +73,34 @@ std::string end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
   return marker;
 }
 
+// The tokens of `text` when it starts with the previous turn's prompt and reply: the previous
+// prompt tokens, then the reply tokens whose pieces the text repeats (a template may trim the
+// reply, a stop string may have cut it), then the rest tokenized. Empty when it does not start
+// so (history dropped or edited, another system prompt or template).
+std::vector<llama_token> tokens_after(const llama_vocab* vocab, const RenderedTurn& prev,
+                                      const std::string& text, size_t* reused) {
+  if (prev.text.empty() || text.compare(0, prev.text.size(), prev.text) != 0) return {};
+  std::vector<llama_token> out = prev.prompt;
+  size_t at = prev.text.size();
+  for (llama_token t : prev.reply) {
+    const std::string piece = common_token_to_piece(vocab, t, /*special=*/true);
+    if (piece.empty() || text.compare(at, piece.size(), piece) != 0) break;
+    out.push_back(t);
+    at += piece.size();
+  }
+  *reused = out.size();
+  const auto rest = common_tokenize(vocab, text.substr(at), /*add_special=*/false, /*parse_special=*/true);
+  out.insert(out.end(), rest.begin(), rest.end());
+  return out;
+}
+
 }  // namespace
 
 bool is_raw_mode(const RequestSettings& settings) { return settings.chat.mode == "raw"; }
 
 BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
-                         const std::vector<common_chat_msg>& history, const std::string& input) {
+                         const std::vector<common_chat_msg>& history, const std::string& input,
+                         const RenderedTurn* previous) {
   const llama_vocab* vocab = graph.engine->weights().vocab();
   BuiltPrompt out;
   if (is_raw_mode(settings)) {
@@ -113,7 +135,11 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
     fail(ErrorKind::InvalidArgument, std::string("the chat template failed on this conversation: ") +
                                          e.what() + ". Use mode \"raw\" to send a preformatted prompt.");
   }
-  out.tokens = common_tokenize(vocab, params.prompt, /*add_special=*/true, /*parse_special=*/true);
+  if (previous) out.tokens = tokens_after(vocab, *previous, params.prompt, &out.reused);
+  if (out.tokens.empty()) {
+    out.tokens = common_tokenize(vocab, params.prompt, /*add_special=*/true, /*parse_special=*/true);
+  }
+  out.text = std::move(params.prompt);
   out.template_stops = params.additional_stops;
   const std::string marker = end_of_turn(tmpls, in.use_jinja);
   if (!marker.empty() && std::find(out.template_stops.begin(), out.template_stops.end(), marker) ==
