@@ -163,6 +163,30 @@ TEST_F(Embedding, EqualsLlamaEmbeddingTool) {
   }
 }
 
+// tiny-bert: an encoder (non-causal attention, its own mean pooling), as real embedding models.
+TEST_F(Embedding, EncoderModelEqualsLlamaEmbeddingTool) {
+  uint32_t ctx = b.init_execution_context(b.load_by_name(model_path("tiny-bert"), R"({"embedding": true, "ctx_size": 256, "threads": 2})"));
+  Output o = generate(b, ctx, json(kTexts).dump(), R"({"embd_input": "json"})");
+  EXPECT_EQ(o.meta["pooling"], "mean");  // from the GGUF
+  json ours = json::parse(o.text)["embeddings"];
+  ASSERT_EQ(ours.size(), kTexts.size());
+  for (size_t i = 0; i < kTexts.size(); ++i) {
+    ExpectNear(Vec(ours[i]), Vec(json::parse(generate(b, ctx, kTexts[i]).text)["embedding"]), 1e-5f);
+  }
+  if (std::string(WASI_NN_LLAMA_EMBEDDING).empty()) GTEST_SKIP() << "llama-embedding not built";
+  auto ref = llama_embedding_reference(model_path("tiny-bert"), kTexts, "mean", 2);
+  ASSERT_EQ(ref.size(), kTexts.size());
+  for (size_t i = 0; i < kTexts.size(); ++i) ExpectNear(Vec(ours[i]), ref[i], 1e-4f);
+  // CLS pooling, not normalised: the first token's raw vector.
+  Backend other;
+  uint32_t cls = other.init_execution_context(other.load_by_name(model_path("tiny-bert"),
+      R"({"embedding": true, "pooling": "cls", "embd_normalize": -1, "ctx_size": 256, "threads": 2})"));
+  json ours_cls = json::parse(generate(other, cls, json(kTexts).dump(), R"({"embd_input": "json"})").text)["embeddings"];
+  auto ref_cls = llama_embedding_reference(model_path("tiny-bert"), kTexts, "cls", -1);
+  ASSERT_EQ(ref_cls.size(), kTexts.size());
+  for (size_t i = 0; i < kTexts.size(); ++i) ExpectNear(Vec(ours_cls[i]), ref_cls[i], 1e-4f);
+}
+
 TEST_F(Embedding, BadRequestsAreRefusedPrecisely) {
   uint32_t ctx = Load("mean");
   auto expect_error = [&](const std::string& input, const std::string& request, ErrorKind kind, const char* words) {

@@ -58,9 +58,9 @@ std::vector<std::vector<float>> llama_embedding_reference(const std::string& mod
   const std::string cmd = tool + " -m " + model + " -f " + file + " --pooling " + pooling +
                           " --embd-normalize " + std::to_string(normalize) +
                           " --embd-output-format array --no-warmup -t 2 -c 512 2>/dev/null";
-  // Its log thread may exit before the last bytes are flushed (as llama-completion's): retry
-  // until the printed array parses.
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  // Its log thread may exit before the last bytes are flushed (as llama-completion's; seen in a
+  // third of the runs here): retry until the printed array parses.
+  for (int attempt = 0; attempt < 12; ++attempt) {
     const std::string out = run_tool(cmd);
     const size_t open = out.find('['), close = out.rfind(']');
     if (open == std::string::npos || close == std::string::npos || close < open) continue;
