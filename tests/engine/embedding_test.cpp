@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "core/error.h"
 #include "test_util.h"
@@ -122,6 +123,23 @@ TEST_F(Embedding, MoreInputsThanSequencesStillEqualSingleCalls) {
   for (size_t i = 0; i < many.size(); ++i) {
     ExpectNear(Vec(out["embeddings"][i]), Vec(json::parse(Run(ctx, many[i]).bytes)["embedding"]), 1e-5f);
   }
+}
+
+// Contexts on one engine computing at once: the worker serves them in turn, each gets its own.
+TEST_F(Embedding, ConcurrentContextsGetTheirOwnVectors) {
+  uint32_t first = Load("mean");
+  std::vector<std::string> want;
+  for (const auto& t : kTexts) want.push_back(Run(first, t).bytes);
+  std::vector<uint32_t> ctxs;
+  for (size_t i = 0; i < 6; ++i) ctxs.push_back(b.init_execution_context(b.load_by_name(model_path("tiny-llama"),
+      R"({"embedding": true, "pooling": "mean", "ctx_size": 256, "n_parallel": 4, "threads": 2})")));
+  std::vector<std::string> got(ctxs.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < ctxs.size(); ++i) {
+    threads.emplace_back([&, i] { got[i] = Run(ctxs[i], kTexts[i % kTexts.size()]).bytes; });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < ctxs.size(); ++i) EXPECT_EQ(got[i], want[i % kTexts.size()]) << i;
 }
 
 TEST_F(Embedding, PoolingNoneGivesOneVectorPerToken) {

@@ -72,8 +72,11 @@ json input_json(const RequestResult& r, size_t* at, size_t n_vectors) {
   return list;
 }
 
+// "f32" promises little-endian floats: copying the host's own is that only on such a host.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "embd_output f32 copies host floats: needs a little-endian host");
+
 std::string output_bytes(const RequestResult& r, const EmbeddingSettings& es, const std::vector<size_t>& vectors_each) {
-  if (es.output == "f32") {  // the host's floats are IEEE-754 little-endian (x86-64, aarch64)
+  if (es.output == "f32") {
     std::string bytes(r.embeddings.size() * sizeof(float), '\0');
     if (!bytes.empty()) std::memcpy(bytes.data(), r.embeddings.data(), bytes.size());
     return bytes;
