@@ -37,6 +37,11 @@ set(LLAMA_ALL_WARNINGS OFF CACHE BOOL "" FORCE)
 
 # EXCLUDE_FROM_ALL: only the targets we link (and the reference tools the tests use) are built.
 add_subdirectory(${WASI_NN_LLAMA_DIR} ${CMAKE_BINARY_DIR}/llama.cpp EXCLUDE_FROM_ALL)
+# llama.cpp's embedding tool lives among its examples, which we do not build: add just it, as
+# the reference the embedding tests compare with.
+if(WASI_NN_BUILD_LLAMA_TOOLS AND EXISTS "${WASI_NN_LLAMA_DIR}/examples/embedding/CMakeLists.txt")
+  add_subdirectory(${WASI_NN_LLAMA_DIR}/examples/embedding ${CMAKE_BINARY_DIR}/llama.cpp/examples/embedding EXCLUDE_FROM_ALL)
+endif()
 
 set(WASI_NN_LLAMA_NLOHMANN_DIR "${WASI_NN_LLAMA_DIR}/vendor")
 

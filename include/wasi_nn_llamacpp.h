@@ -185,7 +185,11 @@ WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx,
 /* Generates for the inputs set so far. Blocks the caller until the request has finished.
  * Without a prompt (set_input index 0) it returns invalid_argument. A prompt that alone exceeds
  * the context window returns prompt_tool_long; a conversation that no longer fits returns
- * context_full; a compute already running on the same conversation returns busy. */
+ * context_full; a compute already running on the same conversation returns busy.
+ * On a model loaded with {"embedding": true} it computes the embedding of input 0 instead
+ * (see docs/PARAMETERS.md, section Embeddings): output 0 then holds JSON
+ * {"n_embedding": N, "embedding": [...]} or, with "embd_output": "f32", raw little-endian
+ * floats; an input longer than one batch returns prompt_tool_long. */
 WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
 
 /* Copies output `index` (0: the generated text, 1: a JSON object of metadata) into

@@ -2,8 +2,9 @@
 # the vocab-only GGUFs that llama.cpp ships in models/. Included from tests/CMakeLists.txt, so
 # the variables below are visible to tests/*/CMakeLists.txt:
 #
-#   WASI_NN_TEST_MODEL_DIR     folder holding tiny-llama.gguf, tiny-qwen2.gguf, tiny-phi3.gguf
-#   WASI_NN_TEST_MODELS        the three model paths
+#   WASI_NN_TEST_MODEL_DIR     folder holding tiny-llama.gguf, tiny-qwen2.gguf, tiny-phi3.gguf,
+#                              and the embedding encoder tiny-bert.gguf
+#   WASI_NN_TEST_MODELS        the four model paths
 #   WASI_NN_LLAMA_COMPLETION   $<TARGET_FILE:llama-completion> (a reference generator; empty
 #                              when WASI_NN_BUILD_LLAMA_TOOLS is OFF)
 #
@@ -21,8 +22,12 @@ set(WASI_NN_TEST_MODEL_SPECS
     "tiny-qwen2|qwen2|ggml-vocab-qwen2.gguf"
     "tiny-phi3|phi3|ggml-vocab-phi-3.gguf")
 
+# Embedding-only models (no text generation, so not in the llama-completion smoke test): a tiny
+# BERT encoder with mean pooling (~4 MB).
+set(WASI_NN_TEST_EMBED_MODEL_SPECS "tiny-bert|bert|ggml-vocab-bert-bge.gguf")
+
 set(WASI_NN_TEST_MODELS "")
-foreach(_spec IN LISTS WASI_NN_TEST_MODEL_SPECS)
+foreach(_spec IN LISTS WASI_NN_TEST_MODEL_SPECS WASI_NN_TEST_EMBED_MODEL_SPECS)
   string(REPLACE "|" ";" _parts "${_spec}")
   list(GET _parts 0 _name)
   list(GET _parts 1 _arch)

@@ -3,7 +3,8 @@
 //
 // The tokenizer (every tokenizer.* key) is copied from a vocab-only GGUF such as the ones
 // llama.cpp ships in models/. The hyperparameters, tensor names and shapes are the ones the
-// llama.cpp loader requires for the chosen architecture (src/models/{llama,qwen2,phi3}.cpp).
+// llama.cpp loader requires for the chosen architecture (src/models/{llama,qwen2,phi3,bert}.cpp;
+// bert is a tiny encoder for embedding tests: non-causal, mean pooling, no output head).
 // The same tool writes realistic shapes (--preset) for benchmarks: tensors are generated and
 // written one block of rows at a time, so an 8B model never sits in memory.
 //
@@ -62,7 +63,7 @@ const char * kPhi3Template =
 
 // ---- Options ---------------------------------------------------------------------------------
 
-enum class Arch { Llama, Qwen2, Phi3 };
+enum class Arch { Llama, Qwen2, Phi3, Bert };
 
 struct Options {
     std::string vocab, out, arch_name = "llama", preset, name;
@@ -89,7 +90,7 @@ const Preset kPresets[] = {
 
 const char * kUsage =
     "usage: make-tiny-model --vocab VOCAB.gguf --out OUT.gguf [options]\n"
-    "  --arch llama|qwen2|phi3     architecture (default llama)\n"
+    "  --arch llama|qwen2|phi3|bert  architecture (default llama; bert: an embedding encoder)\n"
     "  --preset llama3-1b|llama3-8b  realistic shape (sets arch and sizes; flags after it override)\n"
     "  --n-layer N --n-embd N --n-head N --n-head-kv N --n-ff N   (default 2, 64, 4, 4, 128)\n"
     "  --ctx N                     training context length (default 4096)\n"
@@ -182,7 +183,8 @@ Arch arch_from_name(const std::string & s) {
     if (s == "llama") return Arch::Llama;
     if (s == "qwen2") return Arch::Qwen2;
     if (s == "phi3") return Arch::Phi3;
-    throw std::runtime_error("--arch: unknown architecture '" + s + "' (llama, qwen2, phi3)");
+    if (s == "bert") return Arch::Bert;
+    throw std::runtime_error("--arch: unknown architecture '" + s + "' (llama, qwen2, phi3, bert)");
 }
 
 struct TypeInfo { const char * name; ggml_type type; llama_ftype ftype; };
@@ -212,11 +214,40 @@ struct TensorSpec {
     std::string name;
     int64_t     ne0, ne1;   // ne1 == 0: a 1-D tensor (norms, biases), always f32
     Init        init;
+    bool        f32 = false;  // kept f32 whatever --type says (the graph adds it to f32 data)
 };
 
 // The tensors the loader requires (plus the biases real Qwen2 checkpoints carry), in the order
 // convert_hf_to_gguf.py writes them.
+// BERT (src/models/bert.cpp): learned positions and token types, layer norms with biases after
+// attention and after the FFN, biases everywhere, and no output head.
+std::vector<TensorSpec> plan_bert(const Options & o, int64_t n_vocab) {
+    const int64_t e = o.n_embd;
+    std::vector<TensorSpec> t = {{"token_embd.weight", e, n_vocab, Init::Random},
+                                 {"token_types.weight", e, 2, Init::Random, true},
+                                 {"position_embd.weight", e, o.ctx, Init::Random},
+                                 {"token_embd_norm.weight", e, 0, Init::Ones},
+                                 {"token_embd_norm.bias", e, 0, Init::Random}};
+    for (int64_t i = 0; i < o.n_layer; ++i) {
+        const std::string b = "blk." + std::to_string(i) + ".";
+        for (const char * m : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
+            t.push_back({b + m + ".weight", e, e, Init::Random});
+            t.push_back({b + m + ".bias", e, 0, Init::Random});
+        }
+        t.push_back({b + "attn_output_norm.weight", e, 0, Init::Ones});
+        t.push_back({b + "attn_output_norm.bias", e, 0, Init::Random});
+        t.push_back({b + "ffn_up.weight", e, o.n_ff, Init::Random});
+        t.push_back({b + "ffn_up.bias", o.n_ff, 0, Init::Random});
+        t.push_back({b + "ffn_down.weight", o.n_ff, e, Init::Random});
+        t.push_back({b + "ffn_down.bias", e, 0, Init::Random});
+        t.push_back({b + "layer_output_norm.weight", e, 0, Init::Ones});
+        t.push_back({b + "layer_output_norm.bias", e, 0, Init::Random});
+    }
+    return t;
+}
+
 std::vector<TensorSpec> plan_tensors(Arch arch, const Options & o, int64_t n_vocab) {
+    if (arch == Arch::Bert) return plan_bert(o, n_vocab);
     const int64_t head = o.n_embd / o.n_head;
     const int64_t n_q = head * o.n_head, n_kv = head * o.n_head_kv;
     std::vector<TensorSpec> t;
@@ -345,6 +376,12 @@ void set_hparams(gguf_context * g, Arch arch, const Options & o, const TypeInfo 
     gguf_set_val_u32(g, key("feed_forward_length").c_str(), (uint32_t) o.n_ff);
     gguf_set_val_u32(g, key("attention.head_count").c_str(), (uint32_t) o.n_head);
     gguf_set_val_u32(g, key("attention.head_count_kv").c_str(), (uint32_t) o.n_head_kv);
+    if (arch == Arch::Bert) {  // an encoder: every token sees every other; mean-pooled vectors
+        gguf_set_val_f32(g, key("attention.layer_norm_epsilon").c_str(), 1e-12f);
+        gguf_set_val_bool(g, key("attention.causal").c_str(), false);
+        gguf_set_val_u32(g, key("pooling_type").c_str(), (uint32_t) LLAMA_POOLING_TYPE_MEAN);
+        return;
+    }
     gguf_set_val_f32(g, key("attention.layer_norm_rms_epsilon").c_str(), arch == Arch::Qwen2 ? 1e-6f : 1e-5f);
     gguf_set_val_u32(g, key("rope.dimension_count").c_str(), (uint32_t) (o.n_embd / o.n_head));
     gguf_set_val_f32(g, key("rope.freq_base").c_str(), (float) rope_base);
@@ -355,6 +392,7 @@ const char * default_template(Arch arch) {
         case Arch::Llama: return kLlama3Template;
         case Arch::Qwen2: return kChatMLTemplate;
         case Arch::Phi3:  return kPhi3Template;
+        case Arch::Bert:  return "";  // an encoder has no chat
     }
     return "";
 }
@@ -387,7 +425,7 @@ void run(Options o) {
     std::vector<ggml_type> types;
     uint64_t n_params = 0;
     for (const TensorSpec & s : plan) {
-        ggml_type type = s.ne1 == 0 ? GGML_TYPE_F32 : ti.type;
+        ggml_type type = s.ne1 == 0 || s.f32 ? GGML_TYPE_F32 : ti.type;
         if (s.ne0 % ggml_blck_size(type) != 0)
             throw std::runtime_error(s.name + ": row of " + std::to_string(s.ne0) + " is not a multiple of the " +
                                      ti.name + " block size " + std::to_string(ggml_blck_size(type)));

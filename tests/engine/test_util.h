@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,5 +22,10 @@ Output generate(Backend& b, uint32_t ctx, const std::string& prompt, const std::
 
 // Runs llama.cpp's own llama-completion greedily on a raw prompt; returns only the generated text.
 std::string llama_completion_greedy(const std::string& model, const std::string& prompt, int n_predict);
+
+// Runs llama.cpp's own llama-embedding on `texts` (one prompt each) with the given pooling and
+// normalisation; returns one vector per text (per token with pooling "none").
+std::vector<std::vector<float>> llama_embedding_reference(const std::string& model, const std::vector<std::string>& texts,
+                                                          const std::string& pooling, int normalize);
 
 }  // namespace wasi_nn::test

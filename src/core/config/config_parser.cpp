@@ -525,6 +525,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"session", "Session: prompts and conversation"},
     {"memory", "Memory: KV reuse across conversations, saved states, context shift"},
     {"runtime", "Runtime: queueing"},
+    {"embeddings", "Embeddings: vectors instead of text"},
 };
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {

@@ -414,6 +414,31 @@ std::vector<ParamSpec> build_table() {
       {"reset", "session", {}, T, kScopeRequest, 0, 0, {}, "false",
        "Forget the session's conversation (history and KV state) before this request.",
        APPLY(s.request.reset = v.get<bool>())},
+      // embeddings
+      {"embedding", "embeddings", {"embeddings_mode"}, T, ALL, 0, 0, {}, "false",
+       "Load the model for embeddings: compute returns the pooled, normalised vector of input 0 "
+       "(output 0) instead of generated text. Set at load; a request may only repeat the "
+       "load's value (an embedding request to a text model is an error). No streaming.",
+       APPLY(s.context.embedding = v.get<bool>())},
+      {"pooling", "embeddings", {"pooling_type"}, E, LT, 0, 0,
+       {"model", "none", "mean", "cls", "last", "rank"}, "\"model\"",
+       "How token vectors become one vector per input: model = the GGUF's own pooling type; "
+       "none = one vector per token; rank = the reranking head's scores (never normalised).",
+       APPLY(s.context.pooling = v.get<std::string>())},
+      {"embd_normalize", "embeddings", {"embd_normalise", "normalize"}, I, ALL, -1, kI32, {}, "2",
+       "Normalisation of each vector (llama.cpp's common_embd_normalize): -1 none, 0 max "
+       "absolute scaled to int16 range, 1 taxicab, 2 euclidean (L2 norm 1), >2 p-norm.",
+       APPLY(s.request.embd.normalize = v.get<int32_t>())},
+      {"embd_output", "embeddings", {"embedding_output"}, E, ALL, 0, 0, {"json", "f32"}, "\"json\"",
+       "Output 0 of an embedding request: json = {\"n_embedding\": N, \"embedding\": [...]} "
+       "(WasmEdge's shape; with embd_input json: \"embeddings\": [[...], ...]); f32 = the raw "
+       "little-endian floats, every vector in input order (N per vector; see n_vectors in "
+       "output 1).",
+       APPLY(s.request.embd.output = v.get<std::string>())},
+      {"embd_input", "embeddings", {"embedding_input"}, E, ALL, 0, 0, {"text", "json"}, "\"text\"",
+       "Input 0 of an embedding request: text = one text; json = a JSON array of texts, "
+       "embedded together (sequences share decode steps) and returned in order.",
+       APPLY(s.request.embd.input = v.get<std::string>())},
   };
   const std::vector<ParamSpec> unsupported_keys = {
       unsupported("auto_cleanup", "backend", {}, "true",
@@ -447,7 +472,6 @@ std::vector<ParamSpec> build_table() {
                   "conversations are always batched"),
       unsupported("batch_timeout_ms", "performance", {}, "",
                   "decode steps do not wait to fill a batch"),
-      unsupported("embedding", "runtime", {}, "false", "only text generation is served"),
       unsupported("mmproj", "model", {"image"}, "", "multimodal input is not supported"),
       unsupported("lora", "model", {}, "", "LoRA adapters are not supported"),
   };
@@ -468,7 +492,8 @@ const std::vector<ParamSpec>& param_table() {
 const std::vector<std::string>& param_sections() {
   static const std::vector<std::string> sections = {
       "backend", "model",   "context", "sampling",    "stopping", "session", "memory",
-      "memory_management", "cache_policy", "logging", "performance", "runtime", "chat"};
+      "memory_management", "cache_policy", "logging", "performance", "runtime", "chat",
+      "embeddings"};
   return sections;
 }
 

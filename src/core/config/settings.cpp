@@ -39,7 +39,7 @@ std::string ContextSettings::key() const {
          ";max_queue=" + std::to_string(max_queue) + ";priority_aging_ms=" + std::to_string(priority_aging_ms) +
          ";kv_save_budget_mb=" + std::to_string(kv_save_budget_mb) + ";kv_save_dir=" + kv_save_dir +
          ";kv_save_disk_budget_mb=" + std::to_string(kv_save_disk_budget_mb) +
-         ";prefix_sharing=" + (prefix_sharing ? "1" : "0");
+         ";prefix_sharing=" + (prefix_sharing ? "1" : "0") + ";embedding=" + (embedding ? "1;pooling=" + pooling : "0");  // pooling matters only then
 }
 
 }  // namespace wasi_nn

@@ -46,6 +46,9 @@ struct ContextSettings {
   std::string kv_save_dir;           // "" = memory only; else spill to this directory
   uint64_t kv_save_disk_budget_mb = 0;
   bool prefix_sharing = true;        // copy a shared prompt prefix from another sequence
+  // Embedding mode: the engine returns pooled vectors instead of generating text.
+  bool embedding = false;
+  std::string pooling;               // "model" (the GGUF's own) | none | mean | cls | last | rank
 
   bool operator==(const ContextSettings& o) const;
   std::string key() const;
@@ -56,6 +59,13 @@ struct ChatSettings {
   std::string mode;           // "chat" (apply the chat template, keep history) | "raw"
   std::string chat_template;  // "" = the model's own; a built-in name; or a Jinja template
   std::string system_prompt;
+};
+
+// What an embedding request returns (models loaded with embedding = true).
+struct EmbeddingSettings {
+  int32_t normalize = 2;  // common_embd_normalize: -1 none, 0 max-abs int16, 1 taxicab, 2 L2, >2 p-norm
+  std::string output;     // "json" | "f32" (raw little-endian floats)
+  std::string input;      // "text" (input 0 is one text) | "json" (a JSON array of texts)
 };
 
 // Everything that may vary per request: load-time values are the defaults, a request's JSON
@@ -81,6 +91,7 @@ struct RequestSettings {
   bool reset = false;         // forget the conversation before this request
   bool cache_prompt = true;   // reuse the KV prefix shared with the previous request
   ChatSettings chat;
+  EmbeddingSettings embd;
 };
 
 // Backend-wide settings (init_backend_with_config, and the backend section of a load config).

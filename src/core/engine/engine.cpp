@@ -26,6 +26,15 @@ llama_flash_attn_type flash_attn_of(const std::string& v) {
   return LLAMA_FLASH_ATTN_TYPE_AUTO;
 }
 
+enum llama_pooling_type pooling_of(const std::string& v) {
+  if (v == "none") return LLAMA_POOLING_TYPE_NONE;
+  if (v == "mean") return LLAMA_POOLING_TYPE_MEAN;
+  if (v == "cls") return LLAMA_POOLING_TYPE_CLS;
+  if (v == "last") return LLAMA_POOLING_TYPE_LAST;
+  if (v == "rank") return LLAMA_POOLING_TYPE_RANK;
+  return LLAMA_POOLING_TYPE_UNSPECIFIED;  // the model's own
+}
+
 constexpr uint64_t kMiB = 1024 * 1024;
 
 }  // namespace
@@ -53,6 +62,14 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   cp.type_k = kv_type_of(settings.cache_type_k);
   cp.type_v = kv_type_of(settings.cache_type_v);
   cp.no_perf = true;
+  if (settings.embedding) {
+    cp.embeddings = true;
+    cp.pooling_type = pooling_of(settings.pooling);
+    cp.n_ubatch = cp.n_batch;  // a whole input in one ubatch: encoders attend to all of it
+    // One KV stream: with one stream per sequence llama.cpp splits a batch into equal-length
+    // pieces per sequence, and a sequence pooled across ubatches would keep only its last piece.
+    cp.kv_unified = true;
+  }
 
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
@@ -68,8 +85,13 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   n_ctx_seq_ = std::min<uint32_t>(settings.ctx_size, llama_n_ctx_seq(ctx_));
   n_batch_ = llama_n_batch(ctx_);
   n_vocab_ = llama_vocab_n_tokens(weights_->vocab());
+  // Embedding decodes hold every input whole in one shared KV stream: no more than it holds.
+  if (settings.embedding) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ctx(ctx_));
   can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
+  pooling_ = llama_pooling_type(ctx_);
+  n_embd_ = pooling_ == LLAMA_POOLING_TYPE_RANK ? llama_model_n_cls_out(weights_->get())
+                                                : static_cast<uint32_t>(llama_model_n_embd_out(weights_->get()));
   slots_.resize(n_par);
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
   LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads",
@@ -133,6 +155,7 @@ void Engine::drain(Error error) {
 }
 
 void Engine::run() {
+  if (settings_.embedding) return run_embeddings();
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);

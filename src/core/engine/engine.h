@@ -16,11 +16,19 @@
 // ones (priorities are bounded, so any request eventually outranks every newcomer). At most
 // max_queue requests wait; more answer Busy.
 //
+// Embedding mode (ContextSettings::embedding): the context computes pooled embeddings and the
+// worker serves only embedding requests (Request::embed_inputs), one at a time in queue order;
+// all inputs of one request share a decode while they fit n_batch and n_parallel sequences
+// (engine_embed.cpp). n_ubatch is raised to n_batch so every input is one ubatch, as
+// non-causal (encoder) models need, and the KV cache is one unified stream (so llama.cpp never
+// splits a sequence across ubatches); it is cleared around every decode.
+//
 // Thread-safety: submit(), release(), wake() and stats() may be called from any thread.
 // Lifetime: destroying the Engine stops the worker; requests still queued or running finish
 // with ErrorKind::Cancelled.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -59,6 +67,13 @@ class Engine {
   void wake();
   EngineStats stats();
 
+  bool embedding() const { return settings_.embedding; }
+  // Floats per vector (the rank head's outputs with pooling rank) and the pooling in effect.
+  uint32_t n_embd() const { return n_embd_; }
+  enum llama_pooling_type pooling() const { return pooling_; }
+  // The longest input an embedding request may hold (one batch, one sequence).
+  uint32_t max_embed_tokens() const { return std::min(n_batch_, n_ctx_seq_); }
+
   // Tokens one sequence (conversation) may hold.
   uint32_t n_ctx_seq() const { return n_ctx_seq_; }
   bool can_shift() const { return can_shift_; }
@@ -88,6 +103,8 @@ class Engine {
   void fail_request(Slot& slot, Error error);
   void clear_slot(Slot& slot);
   void drain(Error error);
+  void run_embeddings();
+  void embed(Request& r);
 
   std::shared_ptr<ModelWeights> weights_;
   ContextSettings settings_;
@@ -97,6 +114,8 @@ class Engine {
   uint32_t n_batch_ = 0;
   int32_t n_vocab_ = 0;
   bool can_shift_ = false;
+  uint32_t n_embd_ = 0;
+  enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only

@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 struct RequestResult {
   std::string text;
-  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full" | "time_limit"
+  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full" | "time_limit" | "embedding"
   std::string stop_word;    // the stop string that ended it, when stop_reason == "stop"
   uint32_t n_prompt = 0;    // tokens in the prompt (whole conversation)
   uint32_t n_cached = 0;    // of those, reused from the KV cache
@@ -42,6 +42,10 @@ struct RequestResult {
   double generate_ms = 0;   // first token -> end
   std::vector<llama_token> tokens;  // generated tokens
   std::vector<TokenProbs> probs;    // per generated token, when n_probs > 0
+  // Embedding requests: every vector, in input order (one per input, or one per token with
+  // pooling none), each n_embd floats, already normalised.
+  std::vector<float> embeddings;
+  uint32_t n_embd = 0;
   std::optional<Error> error;
 };
 
@@ -61,6 +65,11 @@ class Request {
   common_sampler* sampler = nullptr;  // owned; freed with the request
   GreedyPlan greedy;                  // enabled: pick by argmax instead of the sampler chain
   StopMatcher stop;
+  // Embedding requests (engines in embedding mode): one token list per input, each no longer
+  // than the engine's batch; the worker pools, normalises (common_embd_normalize) and returns
+  // them in RequestResult::embeddings.
+  std::vector<std::vector<llama_token>> embed_inputs;
+  int32_t embd_normalize = 2;
 
   Request() = default;
   ~Request();

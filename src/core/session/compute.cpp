@@ -22,6 +22,10 @@ RequestSettings merge_request_settings(const Graph& graph, const std::string& in
   Settings s = graph.settings;
   parse_config(input_json, kScopeRequest, s);
   parse_config(runtime_json, kScopeRequest, s);
+  if (s.context.embedding) {
+    fail(ErrorKind::InvalidArgument, "this model was loaded for text generation; embeddings need a model "
+                                     "loaded with {\"embedding\": true} (load it again with that key)");
+  }
   return s.request;
 }
 
@@ -107,6 +111,10 @@ std::string error_json(const Error& e) {
 
 Turn begin_turn(ExecContext& ctx, const std::string& runtime_json) {
   Conversation& conv = *ctx.conv;
+  if (conv.graph->engine->embedding()) {
+    fail(ErrorKind::InvalidArgument, "streaming (compute_single) is not available on a model loaded with "
+                                     "\"embedding\": true; call compute and read the vector at output 0");
+  }
   std::string prompt, input_json;
   {
     std::lock_guard<std::mutex> lock(ctx.mu);
@@ -231,6 +239,7 @@ void fail_turn(ExecContext& ctx, const Error& e) {
 }
 
 void run_compute(ExecContext& ctx, const std::string& runtime_json) {
+  if (ctx.conv->graph->engine->embedding()) return run_embedding(ctx, runtime_json);
   {
     std::lock_guard<std::mutex> lock(ctx.mu);
     if (ctx.stream) fail(ErrorKind::Busy, "a stream is open on this context; call fini_single first");

@@ -52,6 +52,10 @@ struct ExecContext {
 // and stores the outputs. Throws Error; on failure output 1 holds the error as JSON.
 void run_compute(ExecContext& ctx, const std::string& runtime_json);
 
+// The same for a model loaded with "embedding": true (embed.cpp): output 0 holds the vectors
+// (JSON or raw f32, per embd_output), output 1 the metadata. run_compute dispatches to it.
+void run_embedding(ExecContext& ctx, const std::string& runtime_json);
+
 // The two halves of a turn. begin_turn marks the conversation busy, builds and submits the
 // request (Busy when a turn is already running). end_turn writes history and outputs and frees
 // the conversation; fail_turn records the error as output 1 and frees it.
