@@ -4,6 +4,7 @@
 #include "core/config/param_table.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 
 #include "core/config/param_values.h"
 #include "core/error.h"
+#include "ggml-rpc.h"
 #include "json-schema-to-grammar.h"
 #include "llama.h"
 
@@ -51,6 +53,65 @@ void apply_tensor_split(const V& v, Settings& s) {
                                          std::to_string(llama_max_devices()) + " devices");
   }
   s.model.tensor_split = v.get<std::vector<float>>();
+}
+
+// "host:port" as ggml's RPC client reads it: the first ':' splits, so no IPv6 literals.
+std::string checked_endpoint(const std::string& item) {
+  const size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+  const std::string ep = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+  const std::string quoted_ep = "'" + (ep.size() > 80 ? ep.substr(0, 80) + "..." : ep) + "'";
+  const std::string form = "; write host:port, e.g. 127.0.0.1:50052";
+  if (ep.empty()) fail(ErrorKind::InvalidArgument, "has an empty entry" + form);
+  const size_t colon = ep.find(':');
+  if (colon == std::string::npos) {
+    fail(ErrorKind::InvalidArgument, "entry " + quoted_ep + " has no port" + form);
+  }
+  const std::string host = ep.substr(0, colon), port = ep.substr(colon + 1);
+  const bool host_ok = !host.empty() && host.size() <= 253 &&
+                       std::all_of(host.begin(), host.end(), [](unsigned char c) {
+                         return std::isalnum(c) || c == '.' || c == '-' || c == '_';
+                       });
+  if (!host_ok) {
+    fail(ErrorKind::InvalidArgument,
+         "entry " + quoted_ep + " has no valid host (a host name or IPv4 address; ggml's RPC "
+         "client takes no IPv6 literals)" + form);
+  }
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+    fail(ErrorKind::InvalidArgument,
+         "entry " + quoted_ep + " has port '" + port.substr(0, 16) + "'; a port is 1 to 65535");
+  }
+  return ep;
+}
+
+void apply_rpc_servers(const V& v, Settings& s) {
+  std::vector<std::string> items;
+  if (v.is_string()) {
+    const std::string& text = v.get_ref<const std::string&>();
+    for (size_t start = 0;;) {
+      const size_t comma = text.find(',', start);
+      items.push_back(text.substr(start, comma == std::string::npos ? comma : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  } else {
+    items = v.get<std::vector<std::string>>();
+  }
+  if (items.size() > GGML_RPC_MAX_SERVERS) {
+    fail(ErrorKind::InvalidArgument, "names " + std::to_string(items.size()) +
+                                         " servers; ggml's RPC backend takes at most " +
+                                         std::to_string(GGML_RPC_MAX_SERVERS));
+  }
+  std::vector<std::string> servers;
+  for (const auto& item : items) {
+    std::string ep = checked_endpoint(item);
+    if (std::find(servers.begin(), servers.end(), ep) != servers.end()) {
+      fail(ErrorKind::InvalidArgument, "names '" + ep + "' twice; list each server once");
+    }
+    servers.push_back(std::move(ep));
+  }
+  s.model.rpc_servers = std::move(servers);
 }
 
 void apply_seed(const V& v, Settings& s) {
@@ -178,21 +239,34 @@ std::vector<ParamSpec> build_table() {
        "applies to llama.cpp's own log too. Never written to stdout.",
        APPLY(s.backend.log_level = v.get<std::string>())},
       // model
-      {"n_gpu_layers", "model", {"ngl", "gpu_layers"}, I, LT, -1, kI32, {}, "0",
-       "Model layers offloaded to the GPU: 0 = CPU only, -1 = all (so does any number above the "
-       "model's layer count).",
-       APPLY(s.model.n_gpu_layers = v.get<int32_t>())},
+      {"n_gpu_layers", "model", {"ngl", "gpu_layers"}, ParamType::IntOrAuto, LT, -1, kI32,
+       {"auto"}, "\"auto\"",
+       "Model layers offloaded to GPUs and RPC servers: auto = as many as fit in free device "
+       "memory next to the KV cache of ctx_size x n_parallel (llama.cpp's own fitting, as "
+       "llama-server does by default); 0 = CPU only; -1 = all (so does any number above the "
+       "model's layer count). Without a GPU or RPC server every value runs on the CPU.",
+       APPLY(s.model.n_gpu_layers =
+                 v.is_string() ? ModelSettings::kAutoGpuLayers : v.get<int32_t>())},
       {"main_gpu", "model", {}, I, LT, 0, kI32, {}, "0",
        "GPU that holds the whole model with split_mode none (and intermediate results with "
-       "row); must name a device present at load.",
+       "row); must be below the number of devices present at load (0 without any).",
        APPLY(s.model.main_gpu = v.get<int32_t>())},
       {"split_mode", "model", {}, E, LT, 0, 0, {"none", "layer", "row"}, "\"layer\"",
        "How the model is spread over several GPUs: none = main_gpu only, layer = whole layers "
        "per GPU, row = rows of each tensor.",
        APPLY(s.model.split_mode = v.get<std::string>())},
       {"tensor_split", "model", {}, ParamType::FloatList, LT, 0, kInf, {}, "[]",
-       "Share of the model each GPU holds, e.g. [3, 1]; empty = in proportion to free memory.",
+       "Share of the model each device holds, e.g. [3, 1], in device order (RPC servers first, "
+       "then local GPUs); at most one entry per device present at load; empty = in proportion "
+       "to free memory.",
        apply_tensor_split},
+      {"rpc_servers", "model", {"rpc"}, ParamType::StringOrList, kScopeBackend, 0, 0, {}, "[]",
+       "llama.cpp rpc-server processes (built from the same llama.cpp) that hold model layers, as "
+       "\"host:port,host:port\" or a list [\"host:port\", ...]; each is a device ahead of the "
+       "local GPUs, filled by n_gpu_layers. A server that does not answer within 5 s fails the "
+       "load. Host setting only (init_backend_with_config / WASI_NN_CONFIG): it opens network "
+       "connections, so a model load or a request cannot set it.",
+       apply_rpc_servers},
       {"use_mmap", "model", {"mmap"}, T, LT, 0, 0, {}, "true",
        "Map the model file into memory instead of reading it (faster loads, shared pages).",
        APPLY(s.model.use_mmap = v.get<bool>())},
@@ -485,6 +559,7 @@ std::string param_type_name(const ParamSpec& spec) {
   switch (spec.type) {
     case ParamType::Bool: return "bool";
     case ParamType::Int: return "integer";
+    case ParamType::IntOrAuto: return "integer or \"" + spec.choices.at(0) + "\"";
     case ParamType::Float: return "number";
     case ParamType::Enum: return "string";
     case ParamType::EnumOrBool: return "string or bool";
@@ -504,11 +579,13 @@ std::string param_type_name(const ParamSpec& spec) {
 std::string param_range_text(const ParamSpec& spec) {
   switch (spec.type) {
     case ParamType::Int:
+    case ParamType::IntOrAuto:
     case ParamType::Float:
     case ParamType::FloatList: {
       std::string r = spec.min == -kInf && spec.max == kInf ? "any finite number"
                       : spec.max == kInf ? ">= " + num(spec.min)
                                          : num(spec.min) + " to " + num(spec.max);
+      if (spec.type == ParamType::IntOrAuto) return spec.choices.at(0) + ", or " + r;
       return spec.type == ParamType::FloatList ? "each " + r : r;
     }
     case ParamType::Enum:
