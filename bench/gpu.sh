@@ -85,6 +85,9 @@ if [ "$smoke" = 0 ]; then
   find_tool nvidia-smi >/dev/null || missing+=("nvidia-smi (the NVIDIA driver: without it no GPU is usable)")
 fi
 llama_dir="${WASI_NN_LLAMA_DIR:-}"
+if [ -z "$llama_dir" ] && [ -f "$build/CMakeCache.txt" ]; then  # an existing build keeps its source
+  llama_dir="$(sed -n 's/^WASI_NN_LLAMA_DIR:PATH=//p' "$build/CMakeCache.txt")"
+fi
 if [ -z "$llama_dir" ]; then
   for d in "$root/.deps/llama.cpp" "$HOME/.cache/wasi_nn_backend/llama.cpp-80fb11ac73e6"; do
     [ -f "$d/include/llama.h" ] && { llama_dir="$d"; break; }

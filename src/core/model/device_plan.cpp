@@ -102,9 +102,9 @@ DevicePlan::DevicePlan(const std::string& path, const ModelSettings& model, cons
     LOG_INFO("n_gpu_layers auto: %s layers on %zu device(s) for '%s'", layers.c_str(), n_devices_,
              path.c_str());
   } else {
-    LOG_WARN("n_gpu_layers auto: llama.cpp could not fit '%s' to free device memory; loading "
-             "with every layer offloaded (set n_gpu_layers, or lower ctx_size/n_parallel)",
-             path.c_str());
+    LOG_WARN("n_gpu_layers auto: llama.cpp could not fit '%s' to free device memory (its own "
+             "warning says why); loading with every layer offloaded. Set n_gpu_layers, or lower "
+             "ctx_size/n_parallel.", path.c_str());
   }
 }
 
