@@ -12,14 +12,15 @@
 #           says what is missing and stops
 #   build   $BUILD_DIR with GGML_CUDA=ON for CMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH (90 = Hopper:
 #           H100/H200), tests/WAMR/guests off; targets wasi-nn-bench llama-bench llama-server
-#           llama-quantize make-tiny-model
+#           llama-quantize make-tiny-model wasi_nn_llamacpp; then tests/abi/check_exports.sh
 #   model   bench/make-model.sh llama3-8b Q4_K_M (random weights, 4.9 GB; 16 GB of disk while
 #           it is made), cached in .deps/cache
 #   bench   bench/bench.py with every layer on the GPU (-ngl 99 / n_gpu_layers 99): decode tg128
 #           and prompt pp512 against llama-bench, $PARALLEL concurrent sessions against
 #           llama-server --parallel $PARALLEL; then our decode with n_gpu_layers "auto"
 # Everything goes to $OUT (default $BUILD_DIR/gpu-out): gpu.log (all output), machine.txt (card,
-# driver, toolkit), stages.txt (seconds per stage), bench-results/ (bench.py's JSON and logs).
+# driver, toolkit), stages.txt (seconds per stage), exports.txt (export check, NEEDED libraries),
+# bench-results/ (bench.py's JSON and logs).
 #
 # Options (or env): --arch A (CUDA_ARCH, default 90; e.g. "80;86;89;90" for a general build)
 #   --parallel N (PARALLEL, default 32)  --reps R (REPS, default 3)  --model M (MODEL: llama3-8b,
@@ -118,7 +119,7 @@ cat "$OUT/machine.txt"
 stage_done check "$t0"
 
 # ---- build ------------------------------------------------------------------------------------
-targets=(wasi-nn-bench llama-bench llama-server llama-quantize make-tiny-model)
+targets=(wasi-nn-bench llama-bench llama-server llama-quantize make-tiny-model wasi_nn_llamacpp)
 if wants build || wants model || wants bench; then
   t0=$(date +%s)
   if [ ! -f "$build/CMakeCache.txt" ]; then
@@ -134,6 +135,12 @@ if wants build || wants model || wants bench; then
   say "building ${targets[*]} ($(nproc) jobs)"
   "$cmake_bin" --build "$build" --parallel "$(nproc)" --target "${targets[@]}" > "$OUT/build.log" 2>&1 ||
     { tail -n 40 "$OUT/build.log"; die "building failed (see $OUT/build.log)"; }
+  # The CUDA build must stay self-contained too: only the ABI exported, no llama/ggml NEEDED.
+  bash "$root/tests/abi/check_exports.sh" "$build/src/abi/libwasi_nn_backend.so" \
+    "$build/src/abi/libwasi_nn_llamacpp.so" > "$OUT/exports.txt" 2>&1 ||
+    say "warning: tests/abi/check_exports.sh failed on this build (see $OUT/exports.txt)"
+  readelf -d "$build/src/abi/libwasi_nn_backend.so" 2>/dev/null | awk '/NEEDED/ {print $NF}' >> "$OUT/exports.txt"
+  cat "$OUT/exports.txt"
   stage_done build "$t0"
 fi
 

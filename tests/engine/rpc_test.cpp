@@ -1,5 +1,6 @@
 // rpc_servers: layers on two llama.cpp rpc-server processes on loopback generate exactly what
 // the local CPU generates; servers that are down or silent fail the load quickly, naming them.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -53,11 +54,11 @@ class RpcServer {
   RpcServer() : port_(free_port()), log_(testing::TempDir() + "rpc-server-" + std::to_string(port_) + ".log") {
     const std::string port = std::to_string(port_);
     pid_ = ::fork();
-    if (pid_ == 0) {
+    if (pid_ == 0) {  // only async-signal-safe calls: other threads may hold locks
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      FILE* out = std::freopen(log_.c_str(), "w", stdout);
-      (void)out;
-      ::dup2(STDOUT_FILENO, STDERR_FILENO);
+      const int out = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(out, STDERR_FILENO);
       ::execl(WASI_NN_RPC_SERVER, WASI_NN_RPC_SERVER, "-H", "127.0.0.1", "-p", port.c_str(), "-t", "1",
               static_cast<char*>(nullptr));
       ::_exit(127);
