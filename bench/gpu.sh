@@ -24,7 +24,8 @@
 #
 # Options (or env): --arch A (CUDA_ARCH, default 90; e.g. "80;86;89;90" for a general build)
 #   --parallel N (PARALLEL, default 32)  --reps R (REPS, default 3)  --model M (MODEL: llama3-8b,
-#   llama3-1b, or a .gguf path)  --stage S (only check|build|model|bench)
+#   llama3-1b, or a .gguf path)  --stage S (stop after check|build|model|bench; a stage already
+#   done takes seconds, so `--stage build` then a plain call splits a run in two)
 #   --cpu-smoke   the same flow without CUDA on the tiny shape, 4 sessions, 1 repetition, in
 #                 $BUILD_DIR (default build-gpu-smoke; an existing configured build is used as
 #                 it is): checks the script itself on a machine without a GPU.
@@ -44,9 +45,10 @@ while [ $# -gt 0 ]; do
     --parallel) parallel="$2"; shift 2;;
     --reps) reps="$2"; shift 2;;
     --model) model="$2"; shift 2;;
-    --stage) only="$2"; shift 2;;
+    --stage) only="$2"; shift 2
+      case "$only" in check|build|model|bench) ;; *) echo "gpu.sh: --stage takes check, build, model or bench" >&2; exit 2;; esac;;
     --cpu-smoke) smoke=1; shift;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0;;
     *) echo "gpu.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
@@ -62,7 +64,12 @@ exec > >(tee -a "$OUT/gpu.log") 2>&1
 t_start=$(date +%s)
 say() { echo "gpu.sh [$(( $(date +%s) - t_start ))s]: $*"; }
 die() { say "error: $*"; exit 1; }
-wants() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+order="check build model bench"
+wants() {  # is stage $1 at or before the --stage to stop after?
+  [ -z "$only" ] && return 0
+  case " ${order%%"$only"*}$only " in *" $1 "*) return 0;; esac
+  return 1
+}
 stage_done() { echo "$1 $(( $(date +%s) - $2 ))" >> "$OUT/stages.txt"; say "$1 done in $(( $(date +%s) - $2 )) s"; }
 
 # ---- check ------------------------------------------------------------------------------------
@@ -120,7 +127,7 @@ stage_done check "$t0"
 
 # ---- build ------------------------------------------------------------------------------------
 targets=(wasi-nn-bench llama-bench llama-server llama-quantize make-tiny-model wasi_nn_llamacpp)
-if wants build || wants model || wants bench; then
+if wants build; then
   t0=$(date +%s)
   if [ ! -f "$build/CMakeCache.txt" ]; then
     gen=(); [ -n "$ninja_bin" ] && gen=(-G Ninja)
@@ -146,7 +153,7 @@ fi
 
 # ---- model ------------------------------------------------------------------------------------
 model_path="$model"
-if wants model || wants bench; then
+if wants model; then
   t0=$(date +%s)
   case "$model" in
     llama3-1b|llama3-8b|tiny)
