@@ -4,7 +4,6 @@
 #include "core/config/param_table.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -12,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/param_values.h"
+#include "core/config/rpc_server_list.h"
 #include "core/error.h"
-#include "ggml-rpc.h"
 #include "json-schema-to-grammar.h"
 #include "llama.h"
 
@@ -53,65 +52,6 @@ void apply_tensor_split(const V& v, Settings& s) {
                                          std::to_string(llama_max_devices()) + " devices");
   }
   s.model.tensor_split = v.get<std::vector<float>>();
-}
-
-// "host:port" as ggml's RPC client reads it: the first ':' splits, so no IPv6 literals.
-std::string checked_endpoint(const std::string& item) {
-  const size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-  const std::string ep = b == std::string::npos ? "" : item.substr(b, e - b + 1);
-  const std::string quoted_ep = "'" + (ep.size() > 80 ? ep.substr(0, 80) + "..." : ep) + "'";
-  const std::string form = "; write host:port, e.g. 127.0.0.1:50052";
-  if (ep.empty()) fail(ErrorKind::InvalidArgument, "has an empty entry" + form);
-  const size_t colon = ep.find(':');
-  if (colon == std::string::npos) {
-    fail(ErrorKind::InvalidArgument, "entry " + quoted_ep + " has no port" + form);
-  }
-  const std::string host = ep.substr(0, colon), port = ep.substr(colon + 1);
-  const bool host_ok = !host.empty() && host.size() <= 253 &&
-                       std::all_of(host.begin(), host.end(), [](unsigned char c) {
-                         return std::isalnum(c) || c == '.' || c == '-' || c == '_';
-                       });
-  if (!host_ok) {
-    fail(ErrorKind::InvalidArgument,
-         "entry " + quoted_ep + " has no valid host (a host name or IPv4 address; ggml's RPC "
-         "client takes no IPv6 literals)" + form);
-  }
-  const bool digits = !port.empty() && port.size() <= 5 &&
-                      std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); });
-  if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
-    fail(ErrorKind::InvalidArgument,
-         "entry " + quoted_ep + " has port '" + port.substr(0, 16) + "'; a port is 1 to 65535");
-  }
-  return ep;
-}
-
-void apply_rpc_servers(const V& v, Settings& s) {
-  std::vector<std::string> items;
-  if (v.is_string()) {
-    const std::string& text = v.get_ref<const std::string&>();
-    for (size_t start = 0;;) {
-      const size_t comma = text.find(',', start);
-      items.push_back(text.substr(start, comma == std::string::npos ? comma : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  } else {
-    items = v.get<std::vector<std::string>>();
-  }
-  if (items.size() > GGML_RPC_MAX_SERVERS) {
-    fail(ErrorKind::InvalidArgument, "names " + std::to_string(items.size()) +
-                                         " servers; ggml's RPC backend takes at most " +
-                                         std::to_string(GGML_RPC_MAX_SERVERS));
-  }
-  std::vector<std::string> servers;
-  for (const auto& item : items) {
-    std::string ep = checked_endpoint(item);
-    if (std::find(servers.begin(), servers.end(), ep) != servers.end()) {
-      fail(ErrorKind::InvalidArgument, "names '" + ep + "' twice; list each server once");
-    }
-    servers.push_back(std::move(ep));
-  }
-  s.model.rpc_servers = std::move(servers);
 }
 
 void apply_seed(const V& v, Settings& s) {
@@ -266,7 +206,7 @@ std::vector<ParamSpec> build_table() {
        "local GPUs, filled by n_gpu_layers. A server that does not answer within 5 s fails the "
        "load. Host setting only (init_backend_with_config / WASI_NN_CONFIG): it opens network "
        "connections, so a model load or a request cannot set it.",
-       apply_rpc_servers},
+       APPLY(s.model.rpc_servers = rpc_server_list(v))},
       {"use_mmap", "model", {"mmap"}, T, LT, 0, 0, {}, "true",
        "Map the model file into memory instead of reading it (faster loads, shared pages).",
        APPLY(s.model.use_mmap = v.get<bool>())},
