@@ -94,7 +94,7 @@ def machine_info():
 
 def llama_bench(a, commands):
     out = run([a.tool("llama-bench"), "-m", a.model, "-t", str(a.threads), "-p", str(a.n_prompt),
-               "-n", str(a.n_gen), "-r", str(a.reps), "-o", "json"], commands)
+               "-n", str(a.n_gen), "-r", str(a.reps), "-o", "json"] + a.ngl_args, commands)
     res = {"runs": json.loads(out)}
     for t in res["runs"]:
         if t["n_prompt"] > 0 and t["n_gen"] == 0:
@@ -113,7 +113,8 @@ def ours(a, commands):
     run([a.tool("wasi-nn-bench"), "--model", a.model, "--threads", str(a.threads),
                 "--reps", str(a.reps), "--n-gen", str(a.n_gen), "--n-prompt", str(a.n_prompt),
                 "--parallel", str(a.parallel), "--conc-predict", str(a.conc_predict),
-                "--history", str(a.history), "--ctx", str(a.ctx), "--json", out_json], commands, echo=True)
+                "--history", str(a.history), "--ctx", str(a.ctx), "--json", out_json] + a.load_args,
+        commands, echo=True)
     with open(out_json) as f:
         return json.load(f)
 
@@ -190,7 +191,7 @@ def llama_server(a, commands):
     exe = a.tool("llama-server")
     port = free_port()
     cmd = [exe, "-m", a.model, "-t", str(a.threads), "-tb", str(a.threads), "-np", str(a.parallel),
-           "-c", str(a.ctx * a.parallel), "--host", "127.0.0.1", "--port", str(port)]
+           "-c", str(a.ctx * a.parallel), "--host", "127.0.0.1", "--port", str(port)] + a.ngl_args
     helptext = subprocess.run([exe, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, errors="replace", timeout=60).stdout
     if "--no-webui" in helptext:
@@ -251,6 +252,8 @@ def wamr_guest(a, commands):
     request = {"mode": "raw", "temperature": 0, "ignore_eos": True, "n_predict": a.n_gen,
                "cache_prompt": False}
     load = {"ctx_size": a.ctx, "n_parallel": a.parallel, "threads": a.threads, "threads_batch": a.threads}
+    if a.ngl is not None:
+        load["n_gpu_layers"] = a.ngl
     # Each guest run is paired with a native decode run right after it, so both see the same
     # machine load (on a shared machine, figures taken minutes apart are not comparable).
     tps, native = [], []
@@ -264,7 +267,7 @@ def wamr_guest(a, commands):
         out_json = os.path.join(a.results_dir, "native-decode.json")
         run([a.tool("wasi-nn-bench"), "--model", a.model, "--threads", str(a.threads), "--reps", "1",
              "--n-gen", str(a.n_gen), "--parallel", str(a.parallel), "--ctx", str(a.ctx),
-             "--only", "decode", "--json", out_json], commands)
+             "--only", "decode", "--json", out_json] + a.load_args, commands)
         with open(out_json) as f:
             native.append(json.load(f)["decode"]["tokens_per_second"])
     res = {"tokens_per_second": statistics.median(tps), "runs": tps,
@@ -314,7 +317,12 @@ def main():
     p.add_argument("--history", type=int, default=1000)
     p.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition: checks the suite runs")
     p.add_argument("--skip", default="", help="comma list of: server, wamr")
+    p.add_argument("--ngl", type=int, default=None,
+                   help="layers on the GPU for every engine (llama-bench/llama-server -ngl, our "
+                        "n_gpu_layers); default: each one's own default")
     a = p.parse_args()
+    a.ngl_args = [] if a.ngl is None else ["-ngl", str(a.ngl)]
+    a.load_args = [] if a.ngl is None else ["--load-config", json.dumps({"n_gpu_layers": a.ngl})]
     if a.smoke:
         a.reps, a.n_gen, a.n_prompt, a.conc_predict, a.history = 1, 16, 64, 8, 128
     a.ctx = max(2048, a.history + 256, a.n_prompt + a.n_gen + 64)
@@ -333,6 +341,7 @@ def main():
     log(f"machine: {info['nproc']} CPUs, {info['cpu']}, {info['mem_gib']} GiB, "
         f"load average {' '.join(f'{x:.2f}' for x in info['load_average'])}")
     log(f"model:   {a.model} ({os.path.getsize(a.model) / 2**20:.0f} MiB)")
+    log(f"gpu layers: {'each engine default' if a.ngl is None else a.ngl}")
     log(f"threads: {a.threads}, repetitions: {a.reps}, decode {a.n_gen} tokens, prompt {a.n_prompt} tokens, "
         f"{a.parallel} sessions x {a.conc_predict} tokens, history {a.history} tokens, ctx {a.ctx} per sequence")
     commands = []
@@ -372,6 +381,7 @@ def main():
     log(f"(ratio rows: decode ours/llama-bench, prompt ours/llama-bench, concurrent/sequential, "
         f"ours/llama-server, reuse/full, guest/native; {time.monotonic() - t0:.0f} s in all)")
     result = {"date": stamp, "machine": info, "model": a.model, "threads": a.threads, "reps": a.reps,
+              "n_gpu_layers": a.ngl, "parallel": a.parallel,
               "smoke": a.smoke, "commands": commands, "table": rows, "llama_bench": lb,
               "wasi_nn_bench": us, "llama_server": srv, "wamr_guest": guest}
     path = os.path.join(a.build, "bench-results", f"{stamp}-{socket.gethostname()}.json")

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Makes a benchmark model with realistic shapes and prints its path (stdout holds only the path).
 #
-#   bench/make-model.sh [llama3-1b|llama3-8b] [QUANT]     defaults: llama3-1b Q4_K_M
+#   bench/make-model.sh [llama3-1b|llama3-8b|tiny] [QUANT]     defaults: llama3-1b Q4_K_M
 #
 # tools/make-tiny-model writes the model (f16, Llama-3.2-1B or Llama-3-8B shapes, the llama-bpe
 # tokenizer llama.cpp ships, random weights) and llama.cpp's llama-quantize converts it to QUANT
 # (any type llama-quantize knows: Q4_K_M, Q8_0, F16 keeps the f16 file). Random weights are
-# fine for speed: the work per token depends on the shapes and types, not on the values (the
+# (`tiny`: the 2-layer test shape, for checking this flow in seconds; Q4_K falls back to other
+# types for its narrow rows). Random weights are fine for speed: the work per token depends on the shapes and types, not on the values (the
 # text it generates is gibberish, and with ignore_eos the token counts are fixed).
 #
 # Cached as $WASI_NN_CACHE_DIR/bench-models/<preset>-<quant>.gguf (default cache dir
@@ -18,7 +19,11 @@ set -euo pipefail
 
 preset="${1:-llama3-1b}"
 quant="${2:-Q4_K_M}"
-case "$preset" in llama3-1b|llama3-8b) ;; *) echo "make-model: unknown preset '$preset' (llama3-1b or llama3-8b)" >&2; exit 2;; esac
+case "$preset" in
+  llama3-1b|llama3-8b) shape=(--preset "$preset");;
+  tiny) shape=(--arch llama);;
+  *) echo "make-model: unknown preset '$preset' (llama3-1b, llama3-8b or tiny)" >&2; exit 2;;
+esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -44,7 +49,7 @@ tmp="$(mktemp -d "$cache/.make-model.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 threads="$(nproc)"
 log "writing $preset (f16, random weights) ..."
-"$tool" --vocab "$vocab" --preset "$preset" --out "$tmp/f16.gguf" --name "bench-$preset" --threads "$threads" >&2
+"$tool" --vocab "$vocab" "${shape[@]}" --out "$tmp/f16.gguf" --name "bench-$preset" --threads "$threads" >&2
 if [ "$(echo "$quant" | tr 'a-z' 'A-Z')" = F16 ]; then
   mv "$tmp/f16.gguf" "$tmp/out.gguf"
 else

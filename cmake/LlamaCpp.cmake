@@ -34,6 +34,11 @@ set(LLAMA_USE_PREBUILT_UI OFF CACHE BOOL "" FORCE)
 set(LLAMA_BUILD_UI OFF CACHE BOOL "" FORCE)
 set(LLAMA_OPENSSL OFF CACHE BOOL "" FORCE)
 set(LLAMA_ALL_WARNINGS OFF CACHE BOOL "" FORCE)
+# ggml's RPC backend (client) is linked in so rpc_servers can put layers on other machines'
+# llama.cpp rpc-server processes; like the rest of ggml it stays static and hidden. The tools
+# build adds the rpc-server executable (target ggml-rpc-server) that the tests start.
+option(WASI_NN_GGML_RPC "Link ggml's RPC backend (config key rpc_servers)" ON)
+set(GGML_RPC ${WASI_NN_GGML_RPC} CACHE BOOL "" FORCE)
 
 # EXCLUDE_FROM_ALL: only the targets we link (and the reference tools the tests use) are built.
 add_subdirectory(${WASI_NN_LLAMA_DIR} ${CMAKE_BINARY_DIR}/llama.cpp EXCLUDE_FROM_ALL)

@@ -52,7 +52,8 @@ TEST(ParamTable, DefaultsAreApplied) {
   EXPECT_EQ(s.backend.max_sessions, 100u);
   EXPECT_EQ(s.backend.idle_timeout_ms, 300000u);
   EXPECT_EQ(s.backend.log_level, "warn");
-  EXPECT_EQ(s.model.n_gpu_layers, 0);
+  EXPECT_EQ(s.model.n_gpu_layers, ModelSettings::kAutoGpuLayers);  // "auto", as llama.cpp
+  EXPECT_TRUE(s.model.rpc_servers.empty());
   EXPECT_EQ(s.model.main_gpu, 0);
   EXPECT_EQ(s.model.split_mode, "layer");
   EXPECT_TRUE(s.model.tensor_split.empty());

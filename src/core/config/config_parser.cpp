@@ -149,7 +149,8 @@ std::string suggestion(const std::string& name) {
 
 bool in_range(const ParamSpec& spec, double d) {
   // Floats are stored as float: a finite double beyond FLT_MAX would become infinity.
-  const bool fits = spec.type == ParamType::Int || std::fabs(d) <= FLT_MAX;
+  const bool fits = spec.type == ParamType::Int || spec.type == ParamType::IntOrAuto ||
+                    std::fabs(d) <= FLT_MAX;
   return std::isfinite(d) && fits && d >= spec.min && d <= spec.max;
 }
 
@@ -171,6 +172,12 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
     case ParamType::Bool:
       if (!v.is_boolean()) bad_type(key, spec, v);
       return v;
+    case ParamType::IntOrAuto:
+      if (v.is_string()) {
+        if (spec.choices.at(0) != v.get_ref<const std::string&>()) out_of_range(key, spec, v);
+        return v;
+      }
+      [[fallthrough]];
     case ParamType::Int: {
       if (!v.is_number()) bad_type(key, spec, v);
       const double d = v.get<double>();
@@ -399,6 +406,14 @@ void cross_check(Document& doc) {
              V(smp.xtc_probability).dump() + " would have no effect; set xtc_threshold <= 0.5 "
              "or xtc_probability to 0.");
   }
+  // llama.cpp refuses a quantised V cache without flash attention (auto turns it on).
+  const std::string& type_v = s.context.cache_type_v;
+  if (s.context.flash_attn == "off" && type_v != "f32" && type_v != "f16" && type_v != "bf16") {
+    fail(ErrorKind::InvalidArgument,
+         "config key '" + given_name(doc, "cache_type_v") + "' = \"" + type_v + "\" is a "
+         "quantised type, which needs flash attention, but '" + given_name(doc, "flash_attn") +
+         "' is off; set flash_attn to \"auto\" or \"on\", or cache_type_v to f16.");
+  }
   check_windows(doc);
   check_grammar(doc);
   check_sampler_chain(doc);
@@ -503,6 +518,9 @@ fail with unsupported operation, unless given the one value that describes what 
 
 Cross-parameter rules:
 - `ubatch_size` <= `batch_size`. When only `batch_size` is given, `ubatch_size` is lowered to it.
+- A quantised `cache_type_v` (anything but f32, f16, bf16) needs `flash_attn` "auto" or "on".
+- Checked at load, against the devices present: `main_gpu` below the device count (0 without any),
+  `tensor_split` no longer than the device list, every `rpc_servers` entry answering.
 - `xtc_threshold` > 0.5 disables XTC, so it is rejected while `xtc_probability` > 0.
 - `grammar` and `json_schema` are not given together.
 - `-1` for `repeat_last_n` and `dry_penalty_last_n` means the context size (`ctx_size`); a larger

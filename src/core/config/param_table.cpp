@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/param_values.h"
+#include "core/config/rpc_server_list.h"
 #include "core/error.h"
 #include "json-schema-to-grammar.h"
 #include "llama.h"
@@ -178,21 +179,34 @@ std::vector<ParamSpec> build_table() {
        "applies to llama.cpp's own log too. Never written to stdout.",
        APPLY(s.backend.log_level = v.get<std::string>())},
       // model
-      {"n_gpu_layers", "model", {"ngl", "gpu_layers"}, I, LT, -1, kI32, {}, "0",
-       "Model layers offloaded to the GPU: 0 = CPU only, -1 = all (so does any number above the "
-       "model's layer count).",
-       APPLY(s.model.n_gpu_layers = v.get<int32_t>())},
+      {"n_gpu_layers", "model", {"ngl", "gpu_layers"}, ParamType::IntOrAuto, LT, -1, kI32,
+       {"auto"}, "\"auto\"",
+       "Model layers offloaded to GPUs and RPC servers: auto = as many as fit in free device "
+       "memory next to the KV cache of ctx_size x n_parallel (llama.cpp's own fitting, as "
+       "llama-server does by default); 0 = CPU only; -1 = all (so does any number above the "
+       "model's layer count). Without a GPU or RPC server every value runs on the CPU.",
+       APPLY(s.model.n_gpu_layers =
+                 v.is_string() ? ModelSettings::kAutoGpuLayers : v.get<int32_t>())},
       {"main_gpu", "model", {}, I, LT, 0, kI32, {}, "0",
        "GPU that holds the whole model with split_mode none (and intermediate results with "
-       "row); must name a device present at load.",
+       "row); must be below the number of devices present at load (0 without any).",
        APPLY(s.model.main_gpu = v.get<int32_t>())},
       {"split_mode", "model", {}, E, LT, 0, 0, {"none", "layer", "row"}, "\"layer\"",
        "How the model is spread over several GPUs: none = main_gpu only, layer = whole layers "
        "per GPU, row = rows of each tensor.",
        APPLY(s.model.split_mode = v.get<std::string>())},
       {"tensor_split", "model", {}, ParamType::FloatList, LT, 0, kInf, {}, "[]",
-       "Share of the model each GPU holds, e.g. [3, 1]; empty = in proportion to free memory.",
+       "Share of the model each device holds, e.g. [3, 1], in device order (RPC servers first, "
+       "then local GPUs); at most one entry per device present at load; empty = in proportion "
+       "to free memory.",
        apply_tensor_split},
+      {"rpc_servers", "model", {"rpc"}, ParamType::StringOrList, kScopeBackend, 0, 0, {}, "[]",
+       "llama.cpp rpc-server processes (built from the same llama.cpp) that hold model layers, as "
+       "\"host:port,host:port\" or a list [\"host:port\", ...]; each is a device ahead of the "
+       "local GPUs, filled by n_gpu_layers. A server that does not answer within 5 s fails the "
+       "load. Host setting only (init_backend_with_config / WASI_NN_CONFIG): it opens network "
+       "connections, so a model load or a request cannot set it.",
+       APPLY(s.model.rpc_servers = rpc_server_list(v))},
       {"use_mmap", "model", {"mmap"}, T, LT, 0, 0, {}, "true",
        "Map the model file into memory instead of reading it (faster loads, shared pages).",
        APPLY(s.model.use_mmap = v.get<bool>())},
@@ -510,6 +524,7 @@ std::string param_type_name(const ParamSpec& spec) {
   switch (spec.type) {
     case ParamType::Bool: return "bool";
     case ParamType::Int: return "integer";
+    case ParamType::IntOrAuto: return "integer or \"" + spec.choices.at(0) + "\"";
     case ParamType::Float: return "number";
     case ParamType::Enum: return "string";
     case ParamType::EnumOrBool: return "string or bool";
@@ -529,11 +544,13 @@ std::string param_type_name(const ParamSpec& spec) {
 std::string param_range_text(const ParamSpec& spec) {
   switch (spec.type) {
     case ParamType::Int:
+    case ParamType::IntOrAuto:
     case ParamType::Float:
     case ParamType::FloatList: {
       std::string r = spec.min == -kInf && spec.max == kInf ? "any finite number"
                       : spec.max == kInf ? ">= " + num(spec.min)
                                          : num(spec.min) + " to " + num(spec.max);
+      if (spec.type == ParamType::IntOrAuto) return spec.choices.at(0) + ", or " + r;
       return spec.type == ParamType::FloatList ? "each " + r : r;
     }
     case ParamType::Enum:

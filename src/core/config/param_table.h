@@ -27,6 +27,7 @@ constexpr unsigned kScopeAll = kScopeBackend | kScopeLoad | kScopeRequest;
 enum class ParamType {
   Bool,
   Int,           // a JSON integer (an integral float such as 2048.0 is accepted too)
+  IntOrAuto,     // an Int, or a string from `choices` (e.g. "auto")
   Float,         // any finite JSON number
   Enum,          // a string from `choices`
   EnumOrBool,    // a string from `choices`, or true/false meaning "on"/"off"
@@ -49,9 +50,9 @@ struct ParamSpec {
   std::vector<std::string> aliases;  // other snake_case spellings; dash-case is always accepted
   ParamType type;
   unsigned scopes;                   // Scope bits that accept this key
-  double min;                        // Int, Float, FloatList elements: inclusive bounds
+  double min;                        // Int(OrAuto), Float, FloatList elements: inclusive bounds
   double max;                        //   (+-infinity = unbounded)
-  std::vector<std::string> choices;  // Enum, EnumOrBool
+  std::vector<std::string> choices;  // Enum, EnumOrBool, IntOrAuto
   std::string default_json;          // JSON text apply_defaults() applies; "" = none
   std::string help;                  // what it does, special values, why unsupported
   // Stores an already type- and range-checked value; throws Error(InvalidArgument) with a short

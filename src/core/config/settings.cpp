@@ -23,9 +23,13 @@ std::string float_list(const std::vector<float>& values) {
 bool ModelSettings::operator==(const ModelSettings& o) const { return key() == o.key(); }
 
 std::string ModelSettings::key() const {
-  return "n_gpu_layers=" + std::to_string(n_gpu_layers) + ";main_gpu=" + std::to_string(main_gpu) +
+  std::string rpc;
+  for (const auto& server : rpc_servers) rpc += (rpc.empty() ? "" : ",") + server;
+  const std::string ngl = n_gpu_layers == kAutoGpuLayers ? "auto" : std::to_string(n_gpu_layers);
+  return "n_gpu_layers=" + ngl + ";main_gpu=" + std::to_string(main_gpu) +
          ";split_mode=" + split_mode + ";tensor_split=" + float_list(tensor_split) +
-         ";use_mmap=" + (use_mmap ? "1" : "0") + ";use_mlock=" + (use_mlock ? "1" : "0");
+         ";use_mmap=" + (use_mmap ? "1" : "0") + ";use_mlock=" + (use_mlock ? "1" : "0") +
+         ";rpc_servers=" + rpc;
 }
 
 bool ContextSettings::operator==(const ContextSettings& o) const { return key() == o.key(); }

@@ -3,6 +3,7 @@
 // default-constructed struct here only holds neutral zero values until apply_defaults() runs.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -16,10 +17,13 @@ namespace wasi_nn {
 
 // Weight-loading parameters: two loads with equal ModelSettings share one llama_model.
 struct ModelSettings {
-  int32_t n_gpu_layers = 0;  // -1 = all layers
+  // n_gpu_layers: fit the layers to free device memory with llama.cpp's common_fit_params.
+  static constexpr int32_t kAutoGpuLayers = INT32_MIN;
+  int32_t n_gpu_layers = 0;  // -1 = all layers; kAutoGpuLayers = "auto"
   int32_t main_gpu = 0;
   std::string split_mode;  // "none" | "layer" | "row"
   std::vector<float> tensor_split;
+  std::vector<std::string> rpc_servers;  // "host:port" of llama.cpp rpc-server processes
   bool use_mmap = true;
   bool use_mlock = false;
 

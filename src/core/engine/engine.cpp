@@ -7,33 +7,10 @@
 #include "common.h"
 #include "core/engine/engine_slot.h"
 #include "core/log.h"
+#include "core/model/llama_params.h"
 
 namespace wasi_nn {
 namespace {
-
-ggml_type kv_type_of(const std::string& name) {
-  if (name.empty()) return GGML_TYPE_F16;
-  for (int t = 0; t < GGML_TYPE_COUNT; ++t) {
-    const char* n = ggml_type_name(static_cast<ggml_type>(t));
-    if (n && name == n) return static_cast<ggml_type>(t);
-  }
-  fail(ErrorKind::InvalidArgument, "unknown KV cache type '" + name + "'");
-}
-
-llama_flash_attn_type flash_attn_of(const std::string& v) {
-  if (v == "on") return LLAMA_FLASH_ATTN_TYPE_ENABLED;
-  if (v == "off") return LLAMA_FLASH_ATTN_TYPE_DISABLED;
-  return LLAMA_FLASH_ATTN_TYPE_AUTO;
-}
-
-enum llama_pooling_type pooling_of(const std::string& v) {
-  if (v == "none") return LLAMA_POOLING_TYPE_NONE;
-  if (v == "mean") return LLAMA_POOLING_TYPE_MEAN;
-  if (v == "cls") return LLAMA_POOLING_TYPE_CLS;
-  if (v == "last") return LLAMA_POOLING_TYPE_LAST;
-  if (v == "rank") return LLAMA_POOLING_TYPE_RANK;
-  return LLAMA_POOLING_TYPE_UNSPECIFIED;  // the model's own
-}
 
 constexpr uint64_t kMiB = 1024 * 1024;
 
@@ -48,28 +25,9 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
     : weights_(std::move(weights)),
       settings_(settings),
       store_(settings.kv_save_budget_mb * kMiB, settings.kv_save_dir, settings.kv_save_disk_budget_mb * kMiB) {
-  const uint32_t n_par = std::max<uint32_t>(1, settings.n_parallel);
-  const int32_t threads = settings.threads > 0 ? settings.threads : common_cpu_get_num_math();
-  llama_context_params cp = llama_context_default_params();
-  cp.n_ctx = settings.ctx_size * n_par;
-  cp.n_batch = settings.n_batch;
-  cp.n_ubatch = std::min(settings.n_ubatch, settings.n_batch);
-  cp.n_seq_max = n_par;
-  cp.kv_unified = false;  // each conversation gets its own ctx_size window
-  cp.n_threads = threads;
-  cp.n_threads_batch = settings.threads_batch > 0 ? settings.threads_batch : threads;
-  cp.flash_attn_type = flash_attn_of(settings.flash_attn);
-  cp.type_k = kv_type_of(settings.cache_type_k);
-  cp.type_v = kv_type_of(settings.cache_type_v);
-  cp.no_perf = true;
-  if (settings.embedding) {
-    cp.embeddings = true;
-    cp.pooling_type = pooling_of(settings.pooling);
-    cp.n_ubatch = cp.n_batch;  // a whole input in one ubatch: encoders attend to all of it
-    // One KV stream: with one stream per sequence llama.cpp splits a batch into equal-length
-    // pieces per sequence, and a sequence pooled across ubatches would keep only its last piece.
-    cp.kv_unified = true;
-  }
+  const llama_context_params cp = context_params_of(settings);
+  const uint32_t n_par = cp.n_seq_max;
+  const int32_t threads = cp.n_threads;
 
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
@@ -77,8 +35,10 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
          "could not create a llama.cpp context for '" + weights_->path() + "' with ctx_size " +
              std::to_string(settings.ctx_size) + " x n_parallel " + std::to_string(n_par) +
              " (" + std::to_string(cp.n_ctx) + " KV cells): the KV cache or compute buffers "
-             "did not fit in memory. Lower ctx_size or n_parallel, or use a quantised "
-             "cache_type_k/cache_type_v.");
+             "did not fit in memory (lower ctx_size or n_parallel, or use a quantised "
+             "cache_type_k/cache_type_v), or the cache types do not suit this model (a quantised "
+             "type's block size must divide the model's attention head size). Set "
+             "WASI_NN_LOG_LEVEL=debug for llama.cpp's own reason.");
   }
   // llama.cpp rounds each sequence up to a multiple of 256 cells; hold conversations to the
   // window the user asked for, so limits and messages match ctx_size.

@@ -16,7 +16,7 @@ std::shared_ptr<Engine> ModelRegistry::acquire(const std::string& key, const std
   const std::string wkey = key + "\n" + model.key();
   std::shared_ptr<ModelWeights> weights = weights_[wkey].lock();
   if (!weights) {
-    weights = std::make_shared<ModelWeights>(path, model);
+    weights = std::make_shared<ModelWeights>(path, model, context);
     weights_[wkey] = weights;
   } else {
     LOG_INFO("sharing already loaded model '%s'", path.c_str());

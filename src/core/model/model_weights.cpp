@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/model/device_plan.h"
 #include "core/runtime.h"
 
 namespace wasi_nn {
@@ -30,12 +31,6 @@ std::string gib(uint64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
   return buf;
-}
-
-llama_split_mode split_mode_of(const std::string& name) {
-  if (name == "none") return LLAMA_SPLIT_MODE_NONE;
-  if (name == "row") return LLAMA_SPLIT_MODE_ROW;
-  return LLAMA_SPLIT_MODE_LAYER;
 }
 
 }  // namespace
@@ -61,21 +56,18 @@ void check_model_file(const std::string& path) {
   }
 }
 
-ModelWeights::ModelWeights(std::string path, const ModelSettings& settings)
+ModelWeights::ModelWeights(std::string path, const ModelSettings& settings,
+                           const ContextSettings& context)
     : runtime_(Runtime::acquire()), path_(std::move(path)), settings_(settings) {
   check_model_file(path_);
-  llama_model_params mp = llama_model_default_params();
-  mp.n_gpu_layers = settings.n_gpu_layers;
-  mp.main_gpu = settings.main_gpu;
-  mp.split_mode = split_mode_of(settings.split_mode);
-  if (!settings.tensor_split.empty()) mp.tensor_split = settings.tensor_split.data();
-  mp.load_mode = settings.use_mmap ? (settings.use_mlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP)
-                                   : (settings.use_mlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE);
+  const DevicePlan plan(path_, settings_, context);
+  n_gpu_layers_ = plan.n_gpu_layers();
+  n_devices_ = plan.n_devices();
 
   struct stat st;
   ::stat(path_.c_str(), &st);
   LOG_INFO("loading model '%s' (%s)", path_.c_str(), gib(st.st_size).c_str());
-  model_ = llama_model_load_from_file(path_.c_str(), mp);
+  model_ = llama_model_load_from_file(path_.c_str(), plan.params());
   if (!model_) {
     const uint64_t avail = available_memory();
     fail(ErrorKind::Runtime,
