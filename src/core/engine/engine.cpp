@@ -7,6 +7,7 @@
 #include "common.h"
 #include "core/engine/engine_slot.h"
 #include "core/log.h"
+#include "core/stats.h"
 
 namespace wasi_nn {
 namespace {
@@ -68,6 +69,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   n_ctx_seq_ = std::min<uint32_t>(settings.ctx_size, llama_n_ctx_seq(ctx_));
   n_batch_ = llama_n_batch(ctx_);
   can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
+  kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   slots_.resize(n_par);
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
@@ -138,20 +140,13 @@ void Engine::run() {
       auto busy = [&] {
         return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.req != nullptr; });
       };
+      refresh_stats_locked();  // so an idle engine reports what it holds now
       cv_.wait(lock, [&] { return stop_ || !releases_.empty() || busy() || !queue_.empty(); });
       if (stop_) return;
       handle_releases_locked();
       fail_cancelled_locked();
       admit_locked();
-      stats_.active = 0;
-      stats_.resident = 0;
-      for (const auto& s : slots_) {
-        stats_.active += s.req ? 1 : 0;
-        stats_.resident += s.owner ? 1 : 0;
-      }
-      stats_.saved = store_.entries();
-      stats_.saved_bytes = store_.memory_bytes();
-      stats_.saved_disk_bytes = store_.disk_bytes();
+      refresh_stats_locked();
     }
     for (auto& slot : slots_) {
       if (slot.req && slot.req->cancelled()) fail_request(slot, slot.req->cancel_error());
@@ -159,6 +154,18 @@ void Engine::run() {
     if (build_batch() == 0) continue;
     after_decode(llama_decode(ctx_, batch_));
   }
+}
+
+void Engine::refresh_stats_locked() {
+  stats_.active = 0;
+  stats_.resident = 0;
+  for (const auto& s : slots_) {
+    stats_.active += s.req ? 1 : 0;
+    stats_.resident += s.owner ? 1 : 0;
+  }
+  stats_.saved = store_.entries();
+  stats_.saved_bytes = store_.memory_bytes();
+  stats_.saved_disk_bytes = store_.disk_bytes();
 }
 
 void Engine::handle_releases_locked() {

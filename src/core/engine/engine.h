@@ -63,6 +63,8 @@ class Engine {
   uint32_t n_ctx_seq() const { return n_ctx_seq_; }
   bool can_shift() const { return can_shift_; }
   const ModelWeights& weights() const { return *weights_; }
+  // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
+  uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
 
   // A new process-unique owner id for a conversation.
@@ -88,6 +90,7 @@ class Engine {
   void fail_request(Slot& slot, Error error);
   void clear_slot(Slot& slot);
   void drain(Error error);
+  void refresh_stats_locked();
 
   std::shared_ptr<ModelWeights> weights_;
   ContextSettings settings_;
@@ -96,6 +99,7 @@ class Engine {
   uint32_t n_ctx_seq_ = 0;
   uint32_t n_batch_ = 0;
   bool can_shift_ = false;
+  uint64_t kv_bytes_ = 0;
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only
