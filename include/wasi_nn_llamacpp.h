@@ -259,8 +259,8 @@ typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
  * is called from any thread, one line at a time (never concurrently with itself), and must
  * not call this library (a line it causes is dropped; changing the callback from inside it
  * returns invalid_argument). When this function returns, the previous callback is no longer
- * running and is never called again. Process-wide: shared by both libraries' callers in one
- * process only if they load the same copy. Level, format and destination otherwise come from
+ * running and is never called again. Process-wide for this library (each of the two libraries
+ * links its own llama.cpp and has its own sink). Level, format and destination come from
  * WASI_NN_LOG_LEVEL / WASI_NN_LOG_FORMAT / WASI_NN_LOG_FILE, else the log_level / log_format /
  * log_file config keys (docs/PARAMETERS.md). Nothing is ever written to stdout. */
 WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void *user);

@@ -167,9 +167,11 @@ void log_write(LogLevel level, const std::string& message, LogSource source) {
   std::lock_guard<std::mutex> lock(s.mu);
   const std::string line = format_line(s.format, level, source, message);
   if (s.callback) {
-    t_in_callback = true;
+    struct InCallback {  // reset even if a C++ host's callback throws
+      InCallback() { t_in_callback = true; }
+      ~InCallback() { t_in_callback = false; }
+    } in_callback;
     s.callback(static_cast<int>(level), line.c_str(), s.callback_user);
-    t_in_callback = false;
     return;
   }
   std::fprintf(s.file, "%s\n", line.c_str());
