@@ -15,46 +15,20 @@
 
 #include "core/error.h"
 
+// llama.cpp's `common` helpers log through their own logger (common/log.h, whose macro names
+// clash with ours, hence this one declaration): it cannot be routed into the sink, but its
+// verbosity follows our level, and it never writes these lines to stdout.
+void common_log_set_verbosity_thold(int verbosity);
+
 namespace wasi_nn {
 namespace {
 
 thread_local bool t_in_callback = false;
 
-struct Sink {
-  std::mutex mu;
-  FILE* file = stderr;            // guarded by mu; stderr or a file we opened
-  LogFormat format = LogFormat::Plain;  // guarded by mu
-  LogCallback callback = nullptr;       // guarded by mu
-  void* callback_user = nullptr;        // guarded by mu
-  std::atomic<int> level{static_cast<int>(LogLevel::Warn)};
-  bool env_level = false, env_format = false, env_file = false;  // set once, in the constructor
-
-  Sink() {
-    LogLevel lv;
-    const char* env = std::getenv("WASI_NN_LOG_LEVEL");
-    if (env && parse_log_level(env, &lv)) {
-      level = static_cast<int>(lv);
-      env_level = true;
-    }
-    LogFormat fmt;
-    env = std::getenv("WASI_NN_LOG_FORMAT");
-    if (env && parse_log_format(env, &fmt)) {
-      format = fmt;
-      env_format = true;
-    }
-    const char* path = std::getenv("WASI_NN_LOG_FILE");
-    if (path && *path) {
-      if (FILE* f = std::fopen(path, "a")) {
-        file = f;
-        env_file = true;
-      }
-    }
-  }
-};
-
-Sink& sink() {
-  static Sink* s = new Sink();  // leaked: llama.cpp may log from static destructors
-  return *s;
+// Our level as common's verbosity threshold (common/log.h: ERROR 1, WARN 2, INFO 3, DEBUG 5).
+void follow_in_common(LogLevel level) {
+  static const int kThold[] = {0, 1, 2, 3, 5};
+  common_log_set_verbosity_thold(kThold[static_cast<int>(level)]);
 }
 
 const char* level_name(LogLevel level) {
@@ -95,6 +69,58 @@ std::string format_line(LogFormat format, LogLevel level, LogSource source, std:
          msg;
 }
 
+struct Sink {
+  std::mutex mu;
+  FILE* file = stderr;            // guarded by mu; stderr or a file we opened
+  LogFormat format = LogFormat::Plain;  // guarded by mu
+  LogCallback callback = nullptr;       // guarded by mu
+  void* callback_user = nullptr;        // guarded by mu
+  std::atomic<int> level{static_cast<int>(LogLevel::Warn)};
+  bool env_level = false, env_format = false, env_file = false;  // set once, in the constructor
+
+  Sink() {
+    std::string problems;  // reported once the sink is set up: an operator's typo is not silent
+    LogLevel lv;
+    const char* env = std::getenv("WASI_NN_LOG_LEVEL");
+    if (env && parse_log_level(env, &lv)) {
+      level = static_cast<int>(lv);
+      env_level = true;
+    } else if (env) {
+      problems += std::string("WASI_NN_LOG_LEVEL='") + env + "' is not none|error|warn|info|debug; ignored\n";
+    }
+    follow_in_common(static_cast<LogLevel>(level.load()));
+    LogFormat fmt;
+    env = std::getenv("WASI_NN_LOG_FORMAT");
+    if (env && parse_log_format(env, &fmt)) {
+      format = fmt;
+      env_format = true;
+    } else if (env) {
+      problems += std::string("WASI_NN_LOG_FORMAT='") + env + "' is not plain|json; ignored\n";
+    }
+    const char* path = std::getenv("WASI_NN_LOG_FILE");
+    if (path && *path) {
+      if (FILE* f = std::fopen(path, "a")) {
+        file = f;
+        env_file = true;
+      } else {
+        problems += std::string("WASI_NN_LOG_FILE='") + path + "' cannot be opened for appending (" +
+                    std::strerror(errno) + "); logging to stderr\n";
+      }
+    }
+    for (size_t at = 0, end; (end = problems.find('\n', at)) != std::string::npos; at = end + 1) {
+      if (level.load() >= static_cast<int>(LogLevel::Warn)) {
+        std::fprintf(file, "%s\n", format_line(format, LogLevel::Warn, LogSource::Backend,
+                                                problems.substr(at, end - at)).c_str());
+      }
+    }
+  }
+};
+
+Sink& sink() {
+  static Sink* s = new Sink();  // leaked: llama.cpp may log from static destructors
+  return *s;
+}
+
 }  // namespace
 
 bool parse_log_level(const std::string& text, LogLevel* out) {
@@ -117,7 +143,10 @@ bool parse_log_format(const std::string& text, LogFormat* out) {
   return true;
 }
 
-void set_log_level(LogLevel level) { sink().level = static_cast<int>(level); }
+void set_log_level(LogLevel level) {
+  sink().level = static_cast<int>(level);
+  follow_in_common(level);
+}
 
 void set_log_level_default(LogLevel level) {
   if (!sink().env_level) set_log_level(level);

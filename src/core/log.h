@@ -7,7 +7,10 @@
 //   level        WASI_NN_LOG_LEVEL  / log_level   none|error|warn|info|debug   (warn)
 //   format       WASI_NN_LOG_FORMAT / log_format  plain|json                   (plain)
 //   destination  WASI_NN_LOG_FILE   / log_file    a file opened for appending  (stderr)
-// A host callback (set_log_callback) replaces the destination while it is installed.
+// A host callback (set_log_callback) replaces the destination while it is installed. An
+// unusable environment value is reported as a warning and ignored.
+// llama.cpp's `common` helpers keep their own logger (stderr, a few chat-template warnings):
+// it follows our level but not our format or destination.
 //
 // Line formats: plain  "[wasi-nn W] message" ("llama.cpp: " prefixes llama.cpp's lines);
 //               json   {"ts":"2026-01-02T03:04:05.678Z","level":"warn","source":"backend","msg":"..."}

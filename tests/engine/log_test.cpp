@@ -230,3 +230,22 @@ TEST(LogEnv, VariablesChooseLevelFormatAndFile) {
 
 }  // namespace
 }  // namespace wasi_nn
+
+namespace wasi_nn {
+namespace {
+
+TEST(LogEnv, BadValuesAreReportedNotSilentlyIgnored) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ::setenv("WASI_NN_LOG_FORMAT", "yaml", 1);
+        ::setenv("WASI_NN_LOG_LEVEL", "loud", 1);
+        ::unsetenv("WASI_NN_LOG_FILE");
+        LOG_WARN("after the report");
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "WASI_NN_LOG_LEVEL='loud' is not none.*\n.*WASI_NN_LOG_FORMAT='yaml' is not plain.*\n.*after the report");
+}
+
+}  // namespace
+}  // namespace wasi_nn
