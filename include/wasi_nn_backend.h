@@ -242,7 +242,8 @@ WASI_NN_API wasi_nn_error close_execution_context(void *ctx, graph_execution_con
  * unknown or already unloaded graph returns not_found. Its execution contexts are finalized
  * (as by close_execution_context): a compute or run_inference running on one in another
  * thread is cancelled and returns runtime_error, its last error message saying the graph was
- * unloaded; later calls with those contexts return not_found with the same explanation.
+ * unloaded (one that finishes first returns success as usual); later calls with those contexts
+ * return not_found with the same explanation.
  * Sessions on `g` move to the current model with their history, or are forgotten when `g` was
  * the current model. The model's memory is freed once its last user ends (a cancelled request
  * still returning, or another graph or backend context sharing the same model), so a host

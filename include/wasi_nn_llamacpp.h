@@ -216,9 +216,10 @@ WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ct
  * registers them for guests in module wasi_ephemeral_nn).
  * unload: `g` is invalid afterwards (unknown or already unloaded: not_found). Its execution
  * contexts are finalized: a compute running on one in another thread is cancelled and returns
- * runtime_error, its last error message saying the graph was unloaded; later calls with those
- * contexts return not_found with the same explanation. The model's memory is freed once its
- * last user ends (a cancelled request still returning, or another instance sharing it).
+ * runtime_error, its last error message saying the graph was unloaded (one that finishes first
+ * returns success as usual); later calls with those contexts return not_found with the same
+ * explanation. The model's memory is freed once its last user ends (a cancelled request
+ * still returning, or another instance sharing it).
  * finalize_execution_context: a request running on `exec_ctx` is cancelled (runtime_error) and
  * the handle is invalid afterwards (finalizing it again returns not_found). */
 WASI_NN_API wasi_nn_error unload(void *ctx, graph g);

@@ -46,7 +46,7 @@ std::string utc_timestamp() {
   ::gettimeofday(&tv, nullptr);
   std::tm tm{};
   ::gmtime_r(&tv.tv_sec, &tm);
-  char buf[40];
+  char buf[64];  // ample for any int fields, so the compiler sees no truncation
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(tv.tv_usec / 1000));
