@@ -1,9 +1,10 @@
 /*
  * wasi_nn_backend.h: the C ABI of libwasi_nn_backend.so, the original wasi_nn_backend
  * project's ABI, used by native hosts (for example HyperBEAM) that dlopen the library and dlsym
- * the 13 functions below. Names, enum values and struct layouts are an exact contract with
- * those hosts (spec/ABI.md section 1); they carry their own copy of these types, so nothing
- * here may change.
+ * the 13 functions below (plus the extensions marked so: streaming, unload, stats, log
+ * callback). Names, enum values and struct layouts are an exact contract with those hosts
+ * (spec/ABI.md section 1); they carry their own copy of these types, so nothing here may
+ * change.
  *
  * Types and names clash on purpose with wasi_nn_llamacpp.h (WAMR's ABI) and with WAMR's own
  * wasi_nn_types.h: each defines its own wasi_nn_error, tensor, graph, ... exactly as its hosts
@@ -240,6 +241,59 @@ WASI_NN_API wasi_nn_error run_inference(void *ctx, graph_execution_context exec_
  * afterwards (closing it again returns not_found). A session's conversation stays available to
  * the session's other and later execution contexts. */
 WASI_NN_API wasi_nn_error close_execution_context(void *ctx, graph_execution_context exec_ctx);
+
+/* Unloads the graph `g` (an extension; WasmEdge's `unload`). `g` is invalid afterwards: an
+ * unknown or already unloaded graph returns not_found. Its execution contexts are finalized
+ * (as by close_execution_context): a compute or run_inference running on one in another
+ * thread is cancelled and returns runtime_error, its last error message saying the graph was
+ * unloaded (one that finishes first returns success as usual); later calls with those contexts
+ * return not_found with the same explanation.
+ * Sessions on `g` move to the current model with their history, or are forgotten when `g` was
+ * the current model. The model's memory is freed once its last user ends (a cancelled request
+ * still returning, or another graph or backend context sharing the same model), so a host
+ * swapping models can free the old one before deinit_backend(). */
+WASI_NN_API wasi_nn_error unload(void *ctx, graph g);
+
+/* Process-wide statistics for operators, as one JSON object (needs no ctx: it covers every
+ * backend context and model of the process). `*size` is the capacity of `buf` on entry; the
+ * contract is get_output's: on success `*size` holds the bytes written (a NUL follows when
+ * there is room); when the JSON does not fit, returns too_large, writes nothing, and sets
+ * `*size` to the bytes needed. Fields (all numbers unless noted):
+ *   queue_depth, active_sequences, resident_sequences  over every engine of the process
+ *   backends, sessions_held, plain_contexts             live backend contexts, named sessions,
+ *                                                       execution contexts without a session
+ *   saved_kv_bytes, saved_kv_disk_bytes                 evicted KV states kept (memory, disk)
+ *   memory: {model_bytes, kv_bytes, process_rss_bytes}  weights, KV caches, resident set
+ *   models: [{model, description, model_bytes, engines: [{ctx_size, n_parallel, queue_depth,
+ *            active_sequences, resident_sequences, kv_bytes, saved_kv_states, saved_kv_bytes,
+ *            saved_kv_disk_bytes}]}]                    one entry per loaded model
+ *   counters: {requests_done, requests_failed, busy, timeouts, cancelled, tokens_in,
+ *              tokens_cached, tokens_out}               totals since the library was loaded
+ *   llama_cpp: {build_number, commit (a string)}
+ * Thread-safe; the values are a snapshot, each read at the time of the call. */
+WASI_NN_API wasi_nn_error wasi_nn_stats(char *buf, uint32_t *size);
+
+/* Log levels passed to a log callback. */
+#define WASI_NN_LOG_ERROR 1
+#define WASI_NN_LOG_WARN 2
+#define WASI_NN_LOG_INFO 3
+#define WASI_NN_LOG_DEBUG 4
+
+/* A host's log sink: `level` is one of WASI_NN_LOG_*, `line` one formatted log line (plain or
+ * a JSON object, per log_format / WASI_NN_LOG_FORMAT) without its newline, valid only during
+ * the call; `user` is the pointer given to wasi_nn_set_log_callback(). */
+typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
+
+/* Sends every log line of the process (the backend's and llama.cpp's own, at the chosen
+ * level) to `fn` instead of stderr or the log file; `fn` == NULL restores them. The callback
+ * is called from any thread, one line at a time (never concurrently with itself), and must
+ * not call this library (a line it causes is dropped; changing the callback from inside it
+ * returns invalid_argument). When this function returns, the previous callback is no longer
+ * running and is never called again. Process-wide for this library (each of the two libraries
+ * links its own llama.cpp and has its own sink). Level, format and destination come from
+ * WASI_NN_LOG_LEVEL / WASI_NN_LOG_FORMAT / WASI_NN_LOG_FILE, else the log_level / log_format /
+ * log_file config keys (docs/PARAMETERS.md). Nothing is ever written to stdout. */
+WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void *user);
 
 #ifdef __cplusplus
 }

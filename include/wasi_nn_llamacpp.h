@@ -170,8 +170,8 @@ WASI_NN_API wasi_nn_error load_by_name_with_config(void *ctx, const char *name,
                                                    uint32_t config_len, graph *g);
 
 /* Opens a new execution context (a conversation with its own history and KV sequence) on the
- * graph `g` and stores it in `*exec_ctx`. This ABI has no close: execution contexts live until
- * deinit_backend(). */
+ * graph `g` and stores it in `*exec_ctx`. It lives until finalize_execution_context(), the
+ * unload() of its graph, or deinit_backend(). */
 WASI_NN_API wasi_nn_error init_execution_context(void *ctx, graph g,
                                                  graph_execution_context *exec_ctx);
 
@@ -214,6 +214,61 @@ WASI_NN_API wasi_nn_error compute_single(void *ctx, graph_execution_context exec
 WASI_NN_API wasi_nn_error get_output_single(void *ctx, graph_execution_context exec_ctx,
                                             uint32_t index, tensor_data *output, uint32_t *output_size);
 WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ctx);
+
+/* Unloads the graph `g` and finalizes an execution context (extensions, WasmEdge's `unload`
+ * and `finalize_execution_context`; WAMR's wasi-nn library does not import them, wasi-nn-run
+ * registers them for guests in module wasi_ephemeral_nn).
+ * unload: `g` is invalid afterwards (unknown or already unloaded: not_found). Its execution
+ * contexts are finalized: a compute running on one in another thread is cancelled and returns
+ * runtime_error, its last error message saying the graph was unloaded (one that finishes first
+ * returns success as usual); later calls with those contexts return not_found with the same
+ * explanation. The model's memory is freed once its last user ends (a cancelled request
+ * still returning, or another instance sharing it).
+ * finalize_execution_context: a request running on `exec_ctx` is cancelled (runtime_error) and
+ * the handle is invalid afterwards (finalizing it again returns not_found). */
+WASI_NN_API wasi_nn_error unload(void *ctx, graph g);
+WASI_NN_API wasi_nn_error finalize_execution_context(void *ctx, graph_execution_context exec_ctx);
+
+/* Process-wide statistics for operators, as one JSON object (needs no ctx: it covers every
+ * backend context and model of the process). `*size` is the capacity of `buf` on entry; the
+ * contract is get_output's: on success `*size` holds the bytes written (a NUL follows when
+ * there is room); when the JSON does not fit, returns too_large, writes nothing, and sets
+ * `*size` to the bytes needed. Fields (all numbers unless noted):
+ *   queue_depth, active_sequences, resident_sequences  over every engine of the process
+ *   backends, sessions_held, plain_contexts             live backend contexts, named sessions,
+ *                                                       execution contexts without a session
+ *   saved_kv_bytes, saved_kv_disk_bytes                 evicted KV states kept (memory, disk)
+ *   memory: {model_bytes, kv_bytes, process_rss_bytes}  weights, KV caches, resident set
+ *   models: [{model, description, model_bytes, engines: [{ctx_size, n_parallel, queue_depth,
+ *            active_sequences, resident_sequences, kv_bytes, saved_kv_states, saved_kv_bytes,
+ *            saved_kv_disk_bytes}]}]                    one entry per loaded model
+ *   counters: {requests_done, requests_failed, busy, timeouts, cancelled, tokens_in,
+ *              tokens_cached, tokens_out}               totals since the library was loaded
+ *   llama_cpp: {build_number, commit (a string)}
+ * Thread-safe; the values are a snapshot, each read at the time of the call. */
+WASI_NN_API wasi_nn_error wasi_nn_stats(char *buf, uint32_t *size);
+
+/* Log levels passed to a log callback. */
+#define WASI_NN_LOG_ERROR 1
+#define WASI_NN_LOG_WARN 2
+#define WASI_NN_LOG_INFO 3
+#define WASI_NN_LOG_DEBUG 4
+
+/* A host's log sink: `level` is one of WASI_NN_LOG_*, `line` one formatted log line (plain or
+ * a JSON object, per log_format / WASI_NN_LOG_FORMAT) without its newline, valid only during
+ * the call; `user` is the pointer given to wasi_nn_set_log_callback(). */
+typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
+
+/* Sends every log line of the process (the backend's and llama.cpp's own, at the chosen
+ * level) to `fn` instead of stderr or the log file; `fn` == NULL restores them. The callback
+ * is called from any thread, one line at a time (never concurrently with itself), and must
+ * not call this library (a line it causes is dropped; changing the callback from inside it
+ * returns invalid_argument). When this function returns, the previous callback is no longer
+ * running and is never called again. Process-wide for this library (each of the two libraries
+ * links its own llama.cpp and has its own sink). Level, format and destination come from
+ * WASI_NN_LOG_LEVEL / WASI_NN_LOG_FORMAT / WASI_NN_LOG_FILE, else the log_level / log_format /
+ * log_file config keys (docs/PARAMETERS.md). Nothing is ever written to stdout. */
+WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void *user);
 
 #ifdef __cplusplus
 }

@@ -138,6 +138,13 @@ nn_error nn_get_output_single(nn_exec_ctx ctx, uint32_t index, uint8_t *buf, uin
 /* Ends the stream (cancelling it if it still runs) and adds the turn to the conversation. */
 nn_error nn_fini_single(nn_exec_ctx ctx) NN_IMPORT("fini_single");
 
+/* Unloads a graph (WasmEdge's names; wasi-nn-run provides them, stock WAMR does not): its
+ * contexts are finalized (a running compute returns NN_ERR_RUNTIME_ERROR) and the model is
+ * freed when its last user ends. (i)i. */
+nn_error nn_unload(nn_graph g) NN_IMPORT("unload");
+/* Finalizes an execution context (cancels a running compute); the handle is invalid after. (i)i. */
+nn_error nn_finalize_execution_context(nn_exec_ctx ctx) NN_IMPORT("finalize_execution_context");
+
 /* ---- Helpers --------------------------------------------------------------------------- */
 
 /* A short name for an error code ("too_large", "context_full", ...). */

@@ -266,4 +266,16 @@ wasi_nn_error close_execution_context(void* ctx, graph_execution_context exec_ct
                  [&] { backend_of(ctx)->close_execution_context(exec_ctx); });
 }
 
+wasi_nn_error unload(void* ctx, graph g) {
+  return guarded("unload", [&] { backend_of(ctx)->unload(g); });
+}
+
+wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size) {
+  return guarded("wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
+}
+
+wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user) {
+  return guarded("wasi_nn_set_log_callback", [&] { wasi_nn::abi::set_log_callback(fn, user); });
+}
+
 }  // extern "C"

@@ -1,6 +1,9 @@
 #include "abi/shim.h"
 
+#include "core/log.h"
+
 #include <cstring>
+#include <string>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -116,6 +119,19 @@ size_t copy_last_error(uint32_t index, char* buf, size_t cap) {
   if (!text.empty()) std::memcpy(buf, text.data(), text.size());
   if (text.size() < cap) buf[text.size()] = '\0';
   return text.size();
+}
+
+void copy_process_stats(char* buf, uint32_t* size) {
+  require(size != nullptr, "size is NULL: pass a pointer to the buffer capacity");
+  const size_t cap = *size;
+  *size = 0;
+  require(buf != nullptr || cap == 0, "buf is NULL but *size says it holds " + std::to_string(cap) + " bytes");
+  *size = saturate_u32(Backend::process_stats(buf, cap));
+}
+
+void set_log_callback(void (*fn)(int level, const char* line, void* user), void* user) {
+  require(wasi_nn::set_log_callback(fn, user),
+          "the log callback cannot be changed from inside the log callback; change it after it returns");
 }
 
 uint32_t saturate_u32(size_t n) { return n > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(n); }

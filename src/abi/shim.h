@@ -101,6 +101,14 @@ uint32_t load_from_builders(Backend& backend, const BuilderArray* builder, int32
       std::string_view(reinterpret_cast<const char*>(model.buf), model.size), config);
 }
 
+// The stats call of both ABIs: reads the capacity from `*size` (clearing it), checks `buf`
+// against it, and copies the process-wide statistics JSON (Backend::process_stats).
+void copy_process_stats(char* buf, uint32_t* size);
+
+// The log-callback setter of both ABIs: installs `fn` (NULL removes it) as the log sink.
+// Throws InvalidArgument when called from inside the callback itself.
+void set_log_callback(void (*fn)(int level, const char* line, void* user), void* user);
+
 // A size for a uint32_t output, saturated at UINT32_MAX.
 uint32_t saturate_u32(size_t n);
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <mutex>
 
 #include "core/config/config_parser.h"
@@ -18,6 +19,7 @@
 #include "core/runtime.h"
 #include "core/session/exec_context.h"
 #include "core/session/session_table.h"
+#include "core/stats.h"
 
 namespace wasi_nn {
 namespace {
@@ -73,7 +75,15 @@ class BackendImpl {
     apply_defaults(base);
     parse_config(config, kScopeBackend, base);
     apply_log_level();
+    // The sink is process-wide: only a config that names these keys changes them.
+    LogFormat format;
+    if (base.present.count("log_format") && parse_log_format(base.backend.log_format, &format)) {
+      set_log_format_default(format);
+    }
+    if (base.present.count("log_file")) set_log_file_default(base.backend.log_file);
+    stats_backend_opened();
   }
+  ~BackendImpl() { stats_backend_closed(); }
 
   void apply_log_level() {
     LogLevel lv;
@@ -91,6 +101,7 @@ class BackendImpl {
   HandleTable<ExecContext> contexts{"execution context"};  // guarded by mu
   SessionTable sessions;                           // guarded by mu
   std::shared_ptr<Graph> current;                  // guarded by mu: the latest load
+  std::map<uint32_t, uint32_t> orphans;            // guarded by mu: context -> its unloaded graph
   bool shut_down = false;                          // guarded by mu
 };
 
@@ -190,10 +201,53 @@ uint32_t Backend::init_session(std::string_view session_id) {
   return impl_->contexts.add(std::make_shared<ExecContext>(conv));
 }
 
+// An execution context closed by unload() answers this instead of "unknown".
+[[noreturn]] static void fail_orphan(uint32_t ctx, uint32_t graph) {
+  fail(ErrorKind::NotFound, "execution context " + std::to_string(ctx) + " was finalized because its graph " +
+                                std::to_string(graph) + " was unloaded; load the model again and open a new context");
+}
+
 static std::shared_ptr<ExecContext> find_context(BackendImpl& b, uint32_t ctx) {
   std::lock_guard<std::mutex> lock(b.mu);
   b.check_open();
+  auto orphan = b.orphans.find(ctx);
+  if (orphan != b.orphans.end()) fail_orphan(ctx, orphan->second);
   return b.contexts.get(ctx);
+}
+
+// Marks a context closed and cancels its running request (the caller then sees `why`).
+static void close_context(ExecContext& c, const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.closed = true;
+    if (c.inflight) c.inflight->cancel(ErrorKind::Cancelled, why);
+  }
+  c.conv->graph->engine->wake();
+  stream_finish(c);  // an open stream ends here, so its conversation is free again
+}
+
+void Backend::unload(uint32_t graph) {
+  std::vector<std::shared_ptr<ExecContext>> victims;
+  std::shared_ptr<Graph> g;  // released after the lock: it may be the model's last holder
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->check_open();
+    g = impl_->graphs.remove(graph);
+    std::vector<uint32_t> ids;
+    for (auto& kv : impl_->contexts.items()) {
+      if (kv.second->conv->graph == g) ids.push_back(kv.first);
+    }
+    for (uint32_t id : ids) {
+      victims.push_back(impl_->contexts.remove(id));
+      impl_->orphans[id] = graph;
+    }
+    if (impl_->current == g) impl_->current.reset();
+    impl_->sessions.detach(g, impl_->current);
+  }
+  const std::string why = "the request was cancelled because its graph " + std::to_string(graph) +
+                          " was unloaded while it ran";
+  for (auto& c : victims) close_context(*c, why);
+  LOG_INFO("graph %u unloaded (%zu execution contexts finalized)", graph, victims.size());
 }
 
 void Backend::set_input(uint32_t ctx, uint32_t index, std::string_view bytes) {
@@ -270,15 +324,14 @@ void Backend::close_execution_context(uint32_t ctx) {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->check_open();
+    auto orphan = impl_->orphans.find(ctx);
+    if (orphan != impl_->orphans.end()) fail_orphan(ctx, orphan->second);
     c = impl_->contexts.remove(ctx);
   }
-  {
-    std::lock_guard<std::mutex> lock(c->mu);
-    c->closed = true;
-    if (c->inflight) c->inflight->cancel();
-  }
-  stream_finish(*c);  // an open stream ends here, so its conversation is free again
+  close_context(*c, "the request was cancelled because its execution context was closed");
 }
+
+size_t Backend::process_stats(char* buf, size_t cap) { return copy_out(process_stats_json(), buf, cap); }
 
 void Backend::set_last_error(std::string message) { t_last_error = std::move(message); }
 const std::string& Backend::last_error() { return t_last_error; }

@@ -55,7 +55,21 @@ class Backend {
   // bytes written. Writes a terminating NUL too when it fits (not counted). Throws TooLarge with
   // the size needed (NUL excluded) when the text does not fit, writing nothing.
   size_t get_output(uint32_t ctx, uint32_t index, char* buf, size_t cap);
+  // Finalizes an execution context: a request running on it is cancelled (its caller gets
+  // Cancelled) and the id is invalid afterwards (NotFound).
   void close_execution_context(uint32_t ctx);
+
+  // Unloads `graph`: the id is invalid afterwards (a second unload answers NotFound). Its
+  // execution contexts are finalized: a request running on one is cancelled (its caller gets
+  // Cancelled, with a message naming the unload), and later calls with them answer NotFound
+  // saying the graph was unloaded. Sessions on it move to the current model with their history
+  // (forgotten when the unloaded graph was the current one). The model itself is freed when its
+  // last user ends: a running request still draining, or another graph or backend sharing it.
+  void unload(uint32_t graph);
+
+  // Copies the process-wide statistics JSON (core/stats.h) into `buf` with get_output's
+  // contract (returns the bytes written; TooLarge with the size needed). Needs no backend.
+  static size_t process_stats(char* buf, size_t cap);
 
   // Streaming, with WasmEdge's meaning. compute_single runs the request set with set_input one
   // step further: it returns once new text is available, readable with get_output_single

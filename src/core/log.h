@@ -1,10 +1,21 @@
-// Logging: one process-wide sink (stderr by default, or a file), a level chosen at run time,
-// never stdout — in a wasm host, stdout belongs to the guest. llama.cpp's own log is routed
-// through the same sink (see runtime.cpp).
+// Logging: one process-wide sink, a level chosen at run time, never stdout (in a wasm host,
+// stdout belongs to the guest). llama.cpp's own log (llama_log_set, which also sets ggml's) is
+// routed through the same sink (see runtime.cpp), tagged with source "llama".
 //
-// Level: WASI_NN_LOG_LEVEL (none|error|warn|info|debug) in the environment, else the
-// `log_level` config key of the first backend, else "warn". WASI_NN_LOG_FILE appends to a file.
-// Thread-safety: every function may be called from any thread.
+// Choices, each from the environment first (the operator's word wins), else from a backend's
+// config (the latest one that names the key), else the default:
+//   level        WASI_NN_LOG_LEVEL  / log_level   none|error|warn|info|debug   (warn)
+//   format       WASI_NN_LOG_FORMAT / log_format  plain|json                   (plain)
+//   destination  WASI_NN_LOG_FILE   / log_file    a file opened for appending  (stderr)
+// A host callback (set_log_callback) replaces the destination while it is installed. An
+// unusable environment value is reported as a warning and ignored.
+// llama.cpp's `common` helpers keep their own logger (stderr, a few chat-template warnings):
+// it follows our level but not our format or destination.
+//
+// Line formats: plain  "[wasi-nn W] message" ("llama.cpp: " prefixes llama.cpp's lines);
+//               json   {"ts":"2026-01-02T03:04:05.678Z","level":"warn","source":"backend","msg":"..."}
+// Thread-safety: every function may be called from any thread. Lines are written whole, one
+// at a time; the callback is never called concurrently with itself.
 #pragma once
 
 #include <string>
@@ -12,17 +23,35 @@
 namespace wasi_nn {
 
 enum class LogLevel { None = 0, Error = 1, Warn = 2, Info = 3, Debug = 4 };
+enum class LogFormat { Plain, Json };
+enum class LogSource { Backend, Llama };
+
+// A host's sink: `level` is a LogLevel value (1 error .. 4 debug), `line` the formatted line
+// without its newline. Called under the sink's lock.
+using LogCallback = void (*)(int level, const char* line, void* user);
 
 // Parses "none"/"error"/"warn"/"info"/"debug"; returns false for anything else.
 bool parse_log_level(const std::string& text, LogLevel* out);
+// Parses "plain"/"json"; returns false for anything else.
+bool parse_log_format(const std::string& text, LogFormat* out);
 
 void set_log_level(LogLevel level);
-// Sets the level unless the environment already chose one (the operator's word wins).
+// Sets the level unless the environment already chose one.
 void set_log_level_default(LogLevel level);
 LogLevel log_level();
 bool log_enabled(LogLevel level);
 
-void log_write(LogLevel level, const std::string& message);
+// Sets the format unless WASI_NN_LOG_FORMAT chose one.
+void set_log_format_default(LogFormat format);
+// Appends to `path` from now on (empty: back to stderr) unless WASI_NN_LOG_FILE chose a file.
+// Throws InvalidArgument when the file cannot be opened; the destination is then unchanged.
+void set_log_file_default(const std::string& path);
+// Installs (fn != nullptr) or removes the host callback. Returns false, changing nothing, when
+// called from inside the callback. Once it returns, the previous callback is not running and
+// is never called again.
+bool set_log_callback(LogCallback fn, void* user);
+
+void log_write(LogLevel level, const std::string& message, LogSource source = LogSource::Backend);
 
 }  // namespace wasi_nn
 

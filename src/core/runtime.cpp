@@ -27,7 +27,7 @@ void llama_log_to_sink(ggml_log_level level, const char* text, void*) {
   }
   line += text ? text : "";
   if (!line.empty() && line.back() == '\n') {
-    log_write(line_level, "llama.cpp: " + line);
+    log_write(line_level, line, LogSource::Llama);
     line.clear();
   }
 }

@@ -1,8 +1,8 @@
 /*
- * WAMR's wasi-nn library (core/iwasm/libraries/wasi-nn/src/wasi_nn.c, unchanged) plus the three
- * streaming functions WasmEdge guests import from wasi_ephemeral_nn: compute_single,
- * get_output_single, fini_single. WAMR's library does not import them from its backend, so the
- * host adds them here. They reach the instance's backend context through WAMR's own per-instance
+ * WAMR's wasi-nn library (core/iwasm/libraries/wasi-nn/src/wasi_nn.c, unchanged) plus the
+ * functions WasmEdge guests import from wasi_ephemeral_nn that WAMR's library does not:
+ * compute_single, get_output_single, fini_single (streaming), unload and
+ * finalize_execution_context. The host adds them here. They reach the instance's backend context through WAMR's own per-instance
  * state (which is private to wasi_nn.c, hence the #include), with the same locking and
  * guest-address checks as WAMR's get_output, and call the functions of the same
  * libwasi_nn_llamacpp.so WAMR loaded.
@@ -17,7 +17,7 @@ typedef wasi_nn_error (*STEP_FN)(void *, graph_execution_context);
 typedef wasi_nn_error (*GET_SINGLE_FN)(void *, graph_execution_context, uint32_t, tensor_data *,
                                        uint32_t *);
 
-static STEP_FN compute_single_fn, fini_single_fn;
+static STEP_FN compute_single_fn, fini_single_fn, unload_fn, finalize_fn;
 static GET_SINGLE_FN get_output_single_fn;
 
 /* The library is already loaded by WAMR when a guest has loaded a model; RTLD_NOLOAD finds that
@@ -25,7 +25,7 @@ static GET_SINGLE_FN get_output_single_fn;
 static bool
 resolve_streaming(void)
 {
-    if (compute_single_fn && get_output_single_fn && fini_single_fn)
+    if (compute_single_fn && get_output_single_fn && fini_single_fn && unload_fn && finalize_fn)
         return true;
     void *lib = dlopen("libwasi_nn_llamacpp.so", RTLD_LAZY | RTLD_NOLOAD);
     if (!lib)
@@ -33,11 +33,17 @@ resolve_streaming(void)
     compute_single_fn = (STEP_FN)dlsym(lib, "compute_single");
     fini_single_fn = (STEP_FN)dlsym(lib, "fini_single");
     get_output_single_fn = (GET_SINGLE_FN)dlsym(lib, "get_output_single");
-    return compute_single_fn && get_output_single_fn && fini_single_fn;
+    /* graph and graph_execution_context are both uint32_t: one signature serves all four. */
+    unload_fn = (STEP_FN)dlsym(lib, "unload");
+    finalize_fn = (STEP_FN)dlsym(lib, "finalize_execution_context");
+    return compute_single_fn && get_output_single_fn && fini_single_fn && unload_fn && finalize_fn;
 }
 
+enum handle_call { CALL_COMPUTE_SINGLE, CALL_FINI_SINGLE, CALL_UNLOAD, CALL_FINALIZE };
+
+/* A call taking one handle (a graph or an execution context), on the instance's backend. */
 static wasi_nn_error
-step(wasm_exec_env_t exec_env, graph_execution_context ctx, bool finish)
+step(wasm_exec_env_t exec_env, uint32_t handle, enum handle_call call)
 {
     wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
     if (!instance)
@@ -48,8 +54,10 @@ step(wasm_exec_env_t exec_env, graph_execution_context ctx, bool finish)
     wasi_nn_error res;
     if (!wasi_nn_ctx->is_backend_ctx_initialized || !resolve_streaming())
         res = invalid_argument; /* no model loaded yet in this instance */
-    else
-        res = (finish ? fini_single_fn : compute_single_fn)(wasi_nn_ctx->backend_ctx, ctx);
+    else {
+        STEP_FN fns[] = { compute_single_fn, fini_single_fn, unload_fn, finalize_fn };
+        res = fns[call](wasi_nn_ctx->backend_ctx, handle);
+    }
     unlock_ctx(wasi_nn_ctx);
     return res;
 }
@@ -57,13 +65,25 @@ step(wasm_exec_env_t exec_env, graph_execution_context ctx, bool finish)
 static wasi_nn_error
 wasi_nn_compute_single(wasm_exec_env_t exec_env, graph_execution_context ctx)
 {
-    return step(exec_env, ctx, false);
+    return step(exec_env, ctx, CALL_COMPUTE_SINGLE);
 }
 
 static wasi_nn_error
 wasi_nn_fini_single(wasm_exec_env_t exec_env, graph_execution_context ctx)
 {
-    return step(exec_env, ctx, true);
+    return step(exec_env, ctx, CALL_FINI_SINGLE);
+}
+
+static wasi_nn_error
+wasi_nn_unload(wasm_exec_env_t exec_env, graph g)
+{
+    return step(exec_env, g, CALL_UNLOAD);
+}
+
+static wasi_nn_error
+wasi_nn_finalize_execution_context(wasm_exec_env_t exec_env, graph_execution_context ctx)
+{
+    return step(exec_env, ctx, CALL_FINALIZE);
 }
 
 static wasi_nn_error
@@ -91,6 +111,8 @@ static NativeSymbol streaming_symbols[] = {
     { "compute_single", wasi_nn_compute_single, "(i)i", NULL },
     { "get_output_single", wasi_nn_get_output_single, "(ii*i*)i", NULL },
     { "fini_single", wasi_nn_fini_single, "(i)i", NULL },
+    { "unload", wasi_nn_unload, "(i)i", NULL },
+    { "finalize_execution_context", wasi_nn_finalize_execution_context, "(i)i", NULL },
 };
 
 bool

@@ -1,5 +1,5 @@
-/* Registers compute_single / get_output_single / fini_single in module wasi_ephemeral_nn, next
- * to WAMR's own wasi-nn natives (see wasi_nn_streaming.c). Call after wasm_runtime_full_init. */
+/* Registers compute_single / get_output_single / fini_single / unload /
+ * finalize_execution_context in module wasi_ephemeral_nn, next to WAMR's own wasi-nn natives (see wasi_nn_streaming.c). Call after wasm_runtime_full_init. */
 #ifndef WASI_NN_STREAMING_H_
 #define WASI_NN_STREAMING_H_
 

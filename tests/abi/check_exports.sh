@@ -11,8 +11,12 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 
-# spec/ABI.md section 1: the 13 functions of the original project's ABI, plus streaming (3).
+# spec/ABI.md section 1: the 13 functions of the original project's ABI, plus streaming (3),
+# unload, stats and the log callback (3).
 seed_expected="
+unload
+wasi_nn_stats
+wasi_nn_set_log_callback
 close_execution_context
 compute
 compute_single
@@ -31,8 +35,13 @@ run_inference
 set_input
 "
 
-# spec/ABI.md section 2: the 9 functions WAMR 2.4's wasi-nn library dlsyms, plus streaming (3).
+# spec/ABI.md section 2: the 9 functions WAMR 2.4's wasi-nn library dlsyms, plus streaming (3),
+# unload, finalize_execution_context, stats and the log callback (4).
 wamr_expected="
+unload
+finalize_execution_context
+wasi_nn_stats
+wasi_nn_set_log_callback
 compute
 compute_single
 fini_single

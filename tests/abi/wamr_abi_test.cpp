@@ -275,3 +275,72 @@ TEST(WamrAbiThreads, ConcurrentComputeIsBusyAndDeinitCancels) {
 }
 
 }  // namespace
+
+// --- Extensions: unload, finalize_execution_context, stats, log callback ---
+
+namespace {
+
+TEST_F(WamrAbi, FinalizeAndUnloadGiveWasmEdgeLifetimes) {
+  const std::string path = model_path();
+  graph g = kNone;
+  ASSERT_EQ(load_by_name_with_config(ctx_, path.c_str(), path.size(), kFastConfig,
+                                     std::strlen(kFastConfig), &g),
+            success);
+  graph_execution_context e1 = kNone, e2 = kNone;
+  ASSERT_EQ(init_execution_context(ctx_, g, &e1), success);
+  ASSERT_EQ(init_execution_context(ctx_, g, &e2), success);
+  EXPECT_EQ(finalize_execution_context(ctx_, e1), success);
+  EXPECT_ABI_ERROR(not_found, "finalize_execution_context", finalize_execution_context(ctx_, e1));
+  EXPECT_EQ(unload(ctx_, g), success);
+  Input in("Hello");
+  EXPECT_ABI_ERROR(not_found, "set_input", set_input(ctx_, e2, 0, &in.t));
+  EXPECT_NE(LastError(ctx_).find("was unloaded"), std::string::npos);
+  EXPECT_ABI_ERROR(not_found, "unload", unload(ctx_, g));
+  EXPECT_ABI_ERROR(invalid_argument, "unload", unload(nullptr, g));
+}
+
+TEST_F(WamrAbi, UnloadWhileComputeRunsCancelsIt) {
+  const char* config = R"({"ctx_size": 4096, "n_parallel": 1, "n_predict": 1000000, "ignore_eos": true})";
+  const std::string path = model_path();
+  graph g = kNone;
+  ASSERT_EQ(load_by_name_with_config(ctx_, path.c_str(), path.size(), config, 0, &g), success);
+  graph_execution_context e = kNone;
+  ASSERT_EQ(init_execution_context(ctx_, g, &e), success);
+  Input in("go on forever");
+  ASSERT_EQ(set_input(ctx_, e, 0, &in.t), success);
+  std::atomic<int> code{-1};
+  std::thread t([&] { code = compute(ctx_, e); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(unload(ctx_, g), success);
+  t.join();
+  EXPECT_EQ(code, runtime_error);
+}
+
+TEST(WamrAbiStats, StatsAndLogCallbackAreExported) {
+  uint32_t size = 0;
+  EXPECT_EQ(wasi_nn_stats(nullptr, &size), too_large);
+  std::string buf(size + 256, '\0');
+  uint32_t n = buf.size();
+  ASSERT_EQ(wasi_nn_stats(buf.data(), &n), success);
+  EXPECT_EQ(buf[0], '{');
+  EXPECT_NE(buf.find("\"counters\""), std::string::npos);
+  static std::atomic<int> calls{0};
+  auto cb = [](int level, const char*, void*) {
+    if (level == WASI_NN_LOG_INFO) ++calls;
+  };
+  ASSERT_EQ(wasi_nn_set_log_callback(cb, nullptr), success);
+  void* ctx = nullptr;
+  ASSERT_EQ(init_backend(&ctx), success);
+  const std::string path = model_path();
+  const char* info = R"({"ctx_size": 256, "log_level": "info"})";
+  graph g = kNone;
+  EXPECT_EQ(load_by_name_with_config(ctx, path.c_str(), 0, info, 0, &g), success);
+  EXPECT_EQ(load_by_name_with_config(ctx, path.c_str(), 0, info, 0, &g), success);  // "sharing ..."
+  EXPECT_EQ(load_by_name_with_config(ctx, path.c_str(), 0, R"({"ctx_size": 256, "log_level": "warn"})", 0, &g),
+            success);
+  EXPECT_EQ(deinit_backend(ctx), success);
+  ASSERT_EQ(wasi_nn_set_log_callback(nullptr, nullptr), success);
+  EXPECT_GT(calls.load(), 0);
+}
+
+}  // namespace

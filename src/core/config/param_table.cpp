@@ -178,6 +178,15 @@ std::vector<ParamSpec> build_table() {
        "Least severe message written to the log sink (stderr unless the host installs one); "
        "applies to llama.cpp's own log too. Never written to stdout.",
        APPLY(s.backend.log_level = v.get<std::string>())},
+      {"log_format", "backend", {"logging_format"}, E, kScopeBackend, 0, 0, {"plain", "json"},
+       "\"plain\"",
+       "Log line format: plain text, or JSON lines ({\"ts\", \"level\", \"source\": "
+       "\"backend\"|\"llama\", \"msg\"}). Process-wide; WASI_NN_LOG_FORMAT wins over it.",
+       APPLY(s.backend.log_format = v.get<std::string>())},
+      {"log_file", "backend", {"logging_file"}, S, kScopeBackend, 0, 0, {}, "\"\"",
+       "File the log is appended to instead of stderr (a host setting: guests cannot name host "
+       "files). Process-wide; WASI_NN_LOG_FILE wins over it.",
+       APPLY(s.backend.log_file = v.get<std::string>())},
       // model
       {"n_gpu_layers", "model", {"ngl", "gpu_layers"}, ParamType::IntOrAuto, LT, -1, kI32,
        {"auto"}, "\"auto\"",
@@ -481,7 +490,6 @@ std::vector<ParamSpec> build_table() {
       unsupported("enable_log", "logging", {}, "", "use log_level"),
       unsupported("timestamps", "logging", {}, "", "the log sink formats messages"),
       unsupported("colors", "logging", {}, "false", "logs are never coloured"),
-      unsupported("file", "logging", {"log_file"}, "", "a log file is not configurable here"),
       unsupported("batch_processing", "performance", {}, "true",
                   "conversations are always batched"),
       unsupported("batch_timeout_ms", "performance", {}, "",

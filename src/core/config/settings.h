@@ -103,6 +103,8 @@ struct BackendSettings {
   uint32_t max_sessions = 0;
   uint64_t idle_timeout_ms = 0;
   std::string log_level;  // "none" | "error" | "warn" | "info" | "debug"
+  std::string log_format;  // "plain" | "json"
+  std::string log_file;    // empty: stderr
 };
 
 // One parsed config document. `present` records which canonical keys were given, so a load

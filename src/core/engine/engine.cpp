@@ -8,6 +8,7 @@
 #include "core/engine/engine_slot.h"
 #include "core/log.h"
 #include "core/model/llama_params.h"
+#include "core/stats.h"
 
 namespace wasi_nn {
 namespace {
@@ -48,6 +49,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   // Embedding decodes hold every input whole in one shared KV stream: no more than it holds.
   if (settings.embedding) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ctx(ctx_));
   can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
+  kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   pooling_ = llama_pooling_type(ctx_);
   n_embd_ = pooling_ == LLAMA_POOLING_TYPE_RANK ? llama_model_n_cls_out(weights_->get())
@@ -122,20 +124,13 @@ void Engine::run() {
       auto busy = [&] {
         return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.req != nullptr; });
       };
+      refresh_stats_locked();  // so an idle engine reports what it holds now
       cv_.wait(lock, [&] { return stop_ || !releases_.empty() || busy() || !queue_.empty(); });
       if (stop_) return;
       handle_releases_locked();
       fail_cancelled_locked();
       admit_locked();
-      stats_.active = 0;
-      stats_.resident = 0;
-      for (const auto& s : slots_) {
-        stats_.active += s.req ? 1 : 0;
-        stats_.resident += s.owner ? 1 : 0;
-      }
-      stats_.saved = store_.entries();
-      stats_.saved_bytes = store_.memory_bytes();
-      stats_.saved_disk_bytes = store_.disk_bytes();
+      refresh_stats_locked();
     }
     for (auto& slot : slots_) {
       if (slot.req && slot.req->cancelled()) fail_request(slot, slot.req->cancel_error());
@@ -143,6 +138,18 @@ void Engine::run() {
     if (build_batch() == 0) continue;
     after_decode(llama_decode(ctx_, batch_));
   }
+}
+
+void Engine::refresh_stats_locked() {
+  stats_.active = 0;
+  stats_.resident = 0;
+  for (const auto& s : slots_) {
+    stats_.active += s.req ? 1 : 0;
+    stats_.resident += s.owner ? 1 : 0;
+  }
+  stats_.saved = store_.entries();
+  stats_.saved_bytes = store_.memory_bytes();
+  stats_.saved_disk_bytes = store_.disk_bytes();
 }
 
 void Engine::handle_releases_locked() {

@@ -78,6 +78,8 @@ class Engine {
   uint32_t n_ctx_seq() const { return n_ctx_seq_; }
   bool can_shift() const { return can_shift_; }
   const ModelWeights& weights() const { return *weights_; }
+  // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
+  uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
 
   // A new process-unique owner id for a conversation.
@@ -105,6 +107,7 @@ class Engine {
   void drain(Error error);
   void run_embeddings();
   void embed(Request& r);
+  void refresh_stats_locked();
 
   std::shared_ptr<ModelWeights> weights_;
   ContextSettings settings_;
@@ -116,6 +119,7 @@ class Engine {
   bool can_shift_ = false;
   uint32_t n_embd_ = 0;
   enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;
+  uint64_t kv_bytes_ = 0;
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only

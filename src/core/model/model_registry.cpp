@@ -40,4 +40,13 @@ size_t ModelRegistry::live_models() {
   return n;
 }
 
+std::vector<std::shared_ptr<Engine>> ModelRegistry::live_engines() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Engine>> out;
+  for (auto& kv : engines_) {
+    if (auto e = kv.second.lock()) out.push_back(std::move(e));
+  }
+  return out;
+}
+
 }  // namespace wasi_nn

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/config/settings.h"
 #include "core/engine/engine.h"
@@ -28,6 +29,8 @@ class ModelRegistry {
 
   // Number of distinct weights currently alive (for tests and stats).
   size_t live_models();
+  // The engines currently alive (for stats). The references keep them alive while held.
+  std::vector<std::shared_ptr<Engine>> live_engines();
 
  private:
   std::mutex mu_;

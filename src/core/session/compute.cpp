@@ -5,9 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build-info.h"
+
 #include "core/config/config_parser.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/stats.h"
 #include "core/session/exec_context.h"
 #include "core/session/prompt_builder.h"
 #include "core/session/sampler_setup.h"
@@ -49,6 +52,7 @@ std::string metadata_json(const RequestResult& r, const Conversation& conv, size
   t["queue_ms"] = r.queue_ms;
   t["prompt_ms"] = r.prompt_ms;
   t["generate_ms"] = r.generate_ms;
+  t["time_to_first_token_ms"] = r.queue_ms + r.prompt_ms;  // submit -> first token sampled
   const uint32_t n_new = r.n_prompt - r.n_cached;
   t["prompt_tokens_per_second"] = r.prompt_ms > 0 ? n_new * 1000.0 / r.prompt_ms : 0.0;
   t["generate_tokens_per_second"] =
@@ -79,6 +83,7 @@ std::string metadata_json(const RequestResult& r, const Conversation& conv, size
   if (!conv.session_id.empty()) m["session_id"] = conv.session_id;
   const std::string& path = conv.graph->engine->weights().path();
   m["model"] = path.substr(path.find_last_of('/') + 1);
+  m["llama_cpp"] = {{"build_number", llama_build_number()}, {"commit", llama_commit()}};
   // A token's piece may be part of a UTF-8 sequence (or the model's output invalid UTF-8):
   // such bytes become U+FFFD rather than failing the dump.
   return m.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -126,7 +131,10 @@ Turn begin_turn(ExecContext& ctx, const std::string& runtime_json) {
   RenderedTurn last;
   {
     std::lock_guard<std::mutex> lock(conv.turn_mu);
-    if (conv.in_turn) fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
+    if (conv.in_turn) {
+      stats_request_failed(ErrorKind::Busy);
+      fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
+    }
     conv.in_turn = true;
     history = conv.history;
     last = conv.last_turn;
@@ -219,6 +227,7 @@ void end_turn(ExecContext& ctx, const Turn& turn, const RequestResult& res) {
     meta = metadata_json(res, conv, turn.dropped);
     conv.in_turn = false;
   }
+  stats_request_done(res);
   std::lock_guard<std::mutex> lock(ctx.mu);
   ctx.inflight.reset();
   ctx.output_text = res.text;
@@ -227,6 +236,7 @@ void end_turn(ExecContext& ctx, const Turn& turn, const RequestResult& res) {
 
 void fail_turn(ExecContext& ctx, const Error& e) {
   LOG_WARN("compute failed (%s): %s", error_kind_name(e.kind()), e.what());
+  stats_request_failed(e.kind());
   {
     std::lock_guard<std::mutex> lock(ctx.conv->turn_mu);
     ctx.conv->in_turn = false;

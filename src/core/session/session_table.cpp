@@ -72,4 +72,25 @@ std::shared_ptr<Conversation> SessionTable::open(const std::string& id,
   return conv;
 }
 
+void SessionTable::detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second->graph != gone) {
+      ++it;
+      continue;
+    }
+    if (!next) {
+      LOG_INFO("session '%s' forgotten: its model was unloaded", it->first.c_str());
+      it = sessions_.erase(it);
+      continue;
+    }
+    auto moved = std::make_shared<Conversation>(next, it->first);
+    {
+      std::lock_guard<std::mutex> lock(it->second->turn_mu);
+      moved->history = it->second->history;
+    }
+    it->second = std::move(moved);
+    ++it;
+  }
+}
+
 }  // namespace wasi_nn

@@ -8,6 +8,8 @@
 //                            direct-arg); WAMR must trap the guest, so returning is a failure
 //   small-output NAME        output buffers too small (too_large = 7 with the size needed),
 //                            exact, and wrong indices/handles; exits 0 when all codes are right
+//   unload NAME              finalize_execution_context and unload (wasi-nn-run's extensions):
+//                            codes of each, and of the handles afterwards; exits 0 when right
 //   trap                     executes `unreachable`
 //   exit N                   exits with status N
 #include <stdint.h>
@@ -30,6 +32,9 @@ NN_IMPORT("set_input") int32_t nn_set_input(uint32_t ctx, uint32_t index, tensor
 NN_IMPORT("compute") int32_t nn_compute(uint32_t ctx);
 NN_IMPORT("get_output")
 int32_t nn_get_output(uint32_t ctx, uint32_t index, uint8_t *buf, uint32_t len, uint32_t *size);
+
+NN_IMPORT("unload") int32_t nn_unload(uint32_t g);
+NN_IMPORT("finalize_execution_context") int32_t nn_finalize_execution_context(uint32_t ctx);
 
 enum { kInvalidArgument = 1, kTooLarge = 7, kNotFound = 8 };
 #define NO_CONTEXT 0xFFFFFFFFu
@@ -146,6 +151,24 @@ static int small_output(const char *name) {
   return bad;
 }
 
+// WasmEdge's lifetimes: a finalized context and the contexts of an unloaded graph are gone.
+static int unload_graph(const char *name) {
+  uint32_t g, c1, c2;
+  int bad = 0;
+  int32_t rc = nn_load_by_name(name, strlen(name), &g);
+  if (rc) return die("load_by_name", rc);
+  if ((rc = nn_init_execution_context(g, &c1))) return die("init_execution_context", rc);
+  if ((rc = nn_init_execution_context(g, &c2))) return die("init_execution_context", rc);
+  bad |= check("finalize", nn_finalize_execution_context(c1), 0);
+  bad |= check("finalize_again", nn_finalize_execution_context(c1), kNotFound);
+  bad |= check("unload", nn_unload(g), 0);
+  bad |= check("compute_after_unload", nn_compute(c2), kNotFound);
+  bad |= check("unload_again", nn_unload(g), kNotFound);
+  bad |= check("init_after_unload", nn_init_execution_context(g, &c1), kNotFound);
+  printf(bad ? "unload: FAILED\n" : "unload: all as expected\n");
+  return bad;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);  // lines reach the host even if a later call traps
   const char *mode = argc > 1 ? argv[1] : "";
@@ -166,6 +189,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(mode, "bad-arg") && argc == 4) return bad_arg(argv[2], argv[3]);
   if (!strcmp(mode, "small-output") && argc == 3) return small_output(argv[2]);
+  if (!strcmp(mode, "unload") && argc == 3) return unload_graph(argv[2]);
   if (!strcmp(mode, "trap")) __builtin_trap();
   if (!strcmp(mode, "exit") && argc == 3) return atoi(argv[2]);
   fprintf(stderr, "nn_probe: unknown mode; see the comment at the top of nn_probe.c\n");
