@@ -61,3 +61,14 @@ else()
   set(WASI_NN_LLAMA_COMPLETION "")
   message(STATUS "llama-completion not built (WASI_NN_BUILD_LLAMA_TOOLS=OFF): tiny-model smoke test skipped")
 endif()
+
+# Preloaded into llama.cpp's tools when tests use them as references: their log thread may not
+# have written the last output lines when they exit (tests/support/log_drain.c). Not with
+# sanitizers: the sanitizer runtime must be the first library loaded.
+if(NOT WASI_NN_SANITIZE_ADDRESS AND NOT WASI_NN_SANITIZE_THREAD)
+  add_library(wasi_nn_log_drain SHARED ${CMAKE_CURRENT_LIST_DIR}/support/log_drain.c)
+  set(WASI_NN_LOG_DRAIN "$<TARGET_FILE:wasi_nn_log_drain>")
+  add_dependencies(tiny_models wasi_nn_log_drain)
+else()
+  set(WASI_NN_LOG_DRAIN "")
+endif()

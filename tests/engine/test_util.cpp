@@ -35,7 +35,9 @@ std::string temp_file(const std::string& text) {
   return tmpl;
 }
 
-std::string run_tool(const std::string& cmd) {
+std::string run_tool(const std::string& command) {
+  const std::string drain = WASI_NN_LOG_DRAIN;
+  const std::string cmd = drain.empty() ? command : "LD_PRELOAD=" + drain + " " + command;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) throw std::runtime_error("popen failed");
   std::string out;

@@ -1,0 +1,146 @@
+// The parameter reference (docs/PARAMETERS.md), generated from the parameter table so the
+// documentation cannot drift from what the parser accepts.
+#include <string>
+#include <vector>
+
+#include "core/config/config_parser.h"
+#include "core/config/param_table.h"
+
+namespace wasi_nn {
+namespace {
+
+// Cells of a Markdown table: '|' would end the cell, a newline the row.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+std::string code_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "`" : ", `") + n + "`";
+  return out.empty() ? "-" : out;
+}
+
+const char* kIntro = R"(# Configuration parameters
+
+<!-- Generated from src/core/config/param_table.cpp by wasi-nn-params-doc; do not edit.
+     Regenerate: <build>/src/core/config/wasi-nn-params-doc > docs/PARAMETERS.md -->
+
+Every setting is a key in a JSON object. Three places take one:
+
+| Scope | Where | Keys accepted |
+|---|---|---|
+| backend | `init_backend_with_config` | every key except request-only ones; model, context and request keys become defaults for every load |
+| load | `load_by_name_with_config` | every key except request-only ones; request keys become the model's defaults |
+| request | input index 1, `run_inference`'s config | request keys only (sampling, stopping, session); they apply to the next compute only |
+
+## How keys are written
+
+- **Flat**: `{"ctx_size": 4096, "temp": 0.7}`.
+- **Nested in sections**: `{"model": {"n_gpu_layers": 99}, "sampling": {"top_p": 0.9}}`. Sections only
+  group keys: any key may sit in any section. Section names: %SECTIONS%.
+- **Nested names**: an object may spell out the parts of a name:
+  `{"sampling": {"dynatemp": {"range": 0.1, "exponent": 1.2}}}` sets `dynatemp_range` and
+  `dynatemp_exponent`; `{"memory_management": {"cache_policy": {"enable_prompt_cache": true, "retention_ms": 300000}}}`
+  sets `cache_prompt` and `idle_timeout_ms`.
+- **WasmEdge's spellings**: `n-gpu-layers`, `ctx-size`, `n-predict`, `batch-size`, `threads`, `temp`, `top-p`,
+  `repeat-penalty`, ... Every `-` in a key is read as `_` (dash-case works for every key).
+- **Aliases**: each key's other names are listed below (`n_ctx` for `ctx_size`, `max_tokens` for `n_predict`, ...).
+
+Lookup: each path component has `-` replaced by `_`; the whole path joined with `_` is looked up among
+names and aliases (`logging.level` -> `logging_level`); if that fails, leading section names are dropped
+and the rest is joined and looked up (`sampling.dynatemp.range` -> `dynatemp_range`). An object is taken
+as a value, not a section, when its key names a parameter that takes one (`json_schema`, `logit_bias`).
+
+## Errors
+
+Nothing is ignored. A config is rejected as a whole (invalid argument), with a message naming the key as
+written, the value and what is allowed, when: the text is not a JSON object; a key is unknown (the
+message suggests the closest name); a key is given twice (also under two aliases); a value has the wrong
+type or is out of range; a key is not allowed at that scope; the text exceeds %BYTES% bytes or nests
+deeper than %DEPTH% levels. Keys the original project documented but this backend does not implement
+fail with unsupported operation, unless given the one value that describes what the backend does anyway
+(see the last table).
+
+Cross-parameter rules:
+- `ubatch_size` <= `batch_size`. When only `batch_size` is given, `ubatch_size` is lowered to it.
+- A quantised `cache_type_v` (anything but f32, f16, bf16) needs `flash_attn` "auto" or "on".
+- Checked at load, against the devices present: `main_gpu` below the device count (0 without any),
+  `tensor_split` no longer than the device list, every `rpc_servers` entry answering.
+- `xtc_threshold` > 0.5 disables XTC, so it is rejected while `xtc_probability` > 0.
+- `grammar` and `json_schema` are not given together.
+- `-1` for `repeat_last_n` and `dry_penalty_last_n` means the context size (`ctx_size`); a larger
+  window than `ctx_size` is rejected (checked per request against the model's `ctx_size`); the
+  default window follows a smaller `ctx_size` down.
+- `grammar_lazy` = true needs `grammar_triggers` and a `grammar` or `json_schema`; `grammar_triggers`
+  need `grammar_lazy`.
+- `mirostat` (other than 0) and `samplers` are not given together: mirostat replaces the chain.
+- `adaptive_target` >= 0 needs `adaptive_p` in `samplers`.
+- `logit_bias` token ids must exist in the model's vocabulary, and a token trigger's text must be
+  one token of it (checked per request).
+)";
+
+const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
+    {"backend", "Backend: sessions and logging"},
+    {"model", "Model: loading the weights"},
+    {"context", "Context: the KV cache and its compute"},
+    {"sampling", "Sampling: choosing each token (defaults are llama.cpp's, as llama-server uses them)"},
+    {"stopping", "Stopping"},
+    {"session", "Session: prompts and conversation"},
+    {"memory", "Memory: KV reuse across conversations, saved states, context shift"},
+    {"runtime", "Runtime: queueing"},
+    {"embeddings", "Embeddings: vectors instead of text"},
+};
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos)) {
+    text.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return text;
+}
+
+std::string section_markdown(const std::string& section, const std::string& title) {
+  std::string md = "\n## " + title + "\n\n| Key | Aliases | Type | Default | Allowed | Scopes | "
+                   "Description |\n|---|---|---|---|---|---|---|\n";
+  for (const auto& spec : param_table()) {
+    if (spec.section != section || spec.type == ParamType::Unsupported) continue;
+    const std::string def = spec.default_json.empty() ? "none" : "`" + spec.default_json + "`";
+    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " +
+          param_type_name(spec) + " | " + cell(def) + " | " + cell(param_range_text(spec)) +
+          " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
+  }
+  return md;
+}
+
+std::string unsupported_markdown() {
+  std::string md = "\n## Recognised but not supported\n\nThese keys fail with unsupported "
+                   "operation. A key with an accepted value may be given that value, which is "
+                   "what the backend does anyway.\n\n| Key | Aliases | Accepted value | Why |"
+                   "\n|---|---|---|---|\n";
+  for (const auto& spec : param_table()) {
+    if (spec.type != ParamType::Unsupported) continue;
+    const std::string ok = spec.default_json.empty() ? "-" : "`" + spec.default_json + "`";
+    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + ok +
+          " | " + cell(spec.help) + " |\n";
+  }
+  return md;
+}
+
+}  // namespace
+
+std::string parameters_markdown() {
+  std::string sections;
+  for (const auto& s : param_sections()) sections += (sections.empty() ? "`" : ", `") + s + "`";
+  std::string md = replace_all(kIntro, "%SECTIONS%", sections);
+  md = replace_all(md, "%BYTES%", std::to_string(kMaxConfigBytes));
+  md = replace_all(md, "%DEPTH%", std::to_string(kMaxConfigDepth));
+  for (const auto& [section, title] : kSectionTitles) md += section_markdown(section, title);
+  return md + unsupported_markdown();
+}
+
+}  // namespace wasi_nn
