@@ -2,7 +2,7 @@
 # soak.sh: a load/soak run of the seed ABI (not a ctest). Builds bench/soak_driver.c against
 # an already built libwasi_nn_backend.so and runs THREADS concurrent sessions x REQUESTS each
 # on a tiny model. Reports errors (only the documented busy code is allowed), p50/p99 latency
-# and resident memory after load, half-way and at the end.
+# and resident memory after load, after each tenth of the requests and at the end.
 #
 #   bench/soak.sh [THREADS] [REQUESTS]         default 64 x 50
 # Environment: BUILD_DIR (default build), MODEL (default $BUILD_DIR/models/tiny-phi3.gguf),

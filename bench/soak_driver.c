@@ -2,7 +2,7 @@
  * it. THREADS threads each own one session (init_execution_context_with_session_id) and send
  * REQUESTS run_inference calls, one after another. Reports every error by code (only `timeout`,
  * the documented "busy" of this ABI, is allowed), latency percentiles, and the process's
- * resident memory after the model load, half-way and at the end.
+ * resident memory after the model load, after each tenth of the requests and at the end.
  *
  *   soak_driver MODEL THREADS REQUESTS [LOAD_CONFIG_JSON]
  * Exit status: 0 when no undocumented error occurred, 1 otherwise, 2 on setup failure. */
@@ -19,7 +19,7 @@ static int g_requests;
 static double *g_latency_ms; /* [thread * requests + i] */
 static int g_errors[128];     /* by code (100.. folded into 10..13) */
 static long g_done;
-static long g_rss_half = -1;
+static long g_rss_tenth[11]; /* RSS after each tenth of all requests: a leak shows as a slope */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static long g_total;
 
@@ -62,7 +62,8 @@ static void *worker(void *arg) {
     g_latency_ms[id * g_requests + i] = now_ms() - t0;
     pthread_mutex_lock(&g_mu);
     if (rc != success) g_errors[rc >= 100 ? rc - 90 : rc]++;
-    if (++g_done == g_total / 2) g_rss_half = rss_kib();
+    ++g_done;
+    if (g_done * 10 % g_total < 10) g_rss_tenth[g_done * 10 / g_total] = rss_kib();
     pthread_mutex_unlock(&g_mu);
   }
   close_execution_context(g_ctx, e);
@@ -116,8 +117,10 @@ int main(int argc, char **argv) {
     printf("ERROR code %d: %d times\n", c >= 10 ? c + 90 : c, g_errors[c]);
     bad = 1;
   }
-  printf("rss KiB: after load %ld, half-way %ld, end %ld (end - half-way: %+ld)\n", rss_start,
-         g_rss_half, rss_end, rss_end - g_rss_half);
+  printf("rss KiB: after load %ld, end %ld (end - half-way: %+ld)\nrss KiB after each tenth:",
+         rss_start, rss_end, rss_end - g_rss_tenth[5]);
+  for (int k = 1; k <= 10; ++k) printf(" %ld", g_rss_tenth[k]);
+  printf("\n");
   deinit_backend(g_ctx);
   return bad;
 }

@@ -15,6 +15,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(config_fuzz abi_fuzz)
 build=${BUILD_DIR:-build-fuzz}
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true  # see scripts/sanitize.sh
 jobs=${JOBS:-2}
 
 command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 is missing (scripts/install-deps.sh installs it)" >&2; exit 2; }
@@ -43,7 +44,7 @@ for t in "${targets[@]}"; do
   fi
   # detect_leaks: a Backend that survives deinit_backend is a finding too.
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
-    "$build/$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
+    "$build/fuzz/$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
       -print_final_stats=1 -artifact_prefix="$crashes/" "$work" "fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)

@@ -1,32 +1,46 @@
 #!/usr/bin/env bash
 # Builds the tests with sanitizers (llama.cpp included) and runs them.
 #
-#   scripts/sanitize.sh asan [quick]   ASan+UBSan (WASI_NN_SANITIZE_ADDRESS) in build-asan: the
-#                                      whole suite, or with `quick` the short CI set (config,
-#                                      ABI, hardening and the fast engine tests)
-#   scripts/sanitize.sh tsan           TSan (WASI_NN_SANITIZE_THREAD) in build-tsan: the
-#                                      concurrency tests (engine and both ABIs' thread tests)
+#   scripts/sanitize.sh asan           ASan+UBSan (WASI_NN_SANITIZE_ADDRESS), llama.cpp included,
+#                                      in build-asan: the whole suite
+#   scripts/sanitize.sh asan quick     the short CI job, in build-asan-quick: our code only is
+#                                      instrumented (WASI_NN_SANITIZE_LLAMA=OFF, Release, so
+#                                      llama.cpp comes from ccache after scripts/test.sh); config,
+#                                      ABI, hardening and the fast engine tests
+#   scripts/sanitize.sh tsan [quick]   TSan (WASI_NN_SANITIZE_THREAD) in build-tsan[-quick]: the
+#                                      concurrency tests (engine and both ABIs' thread tests);
+#                                      `quick` instruments our code only, as above
 #
 # Environment: BUILD_DIR overrides the folder, JOBS (default 2). Any sanitizer report fails the
 # run (halt_on_error / exitcode); leaks are reported by LeakSanitizer under asan. The WAMR host
 # and guests are not built here: WAMR's own interpreter is not what is being checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kind=${1:?usage: scripts/sanitize.sh asan [quick] | tsan}
+kind=${1:?usage: scripts/sanitize.sh asan|tsan [quick]}
 quick=${2:-}
 jobs=${JOBS:-2}
-common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWASI_NN_BUILD_LLAMA_TOOLS=OFF
-        -DWASI_NN_BUILD_BENCH=OFF -DWASI_NN_BUILD_GUESTS=OFF -DWASI_NN_BUILD_WAMR_HOST=OFF)
+# ccache entries keyed relative to the checkout, so a fresh clone elsewhere (CI) reuses them.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
+common=(-G Ninja -DWASI_NN_BUILD_LLAMA_TOOLS=OFF -DWASI_NN_BUILD_BENCH=OFF
+        -DWASI_NN_BUILD_GUESTS=OFF -DWASI_NN_BUILD_WAMR_HOST=OFF)
+if [ -n "$quick" ]; then
+  suffix=-quick
+  common+=(-DCMAKE_BUILD_TYPE=Release -DWASI_NN_SANITIZE_LLAMA=OFF)
+else
+  suffix=
+  common+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWASI_NN_SANITIZE_LLAMA=ON)
+fi
 
 case "$kind" in
   asan)
-    build=${BUILD_DIR:-build-asan}
+    build=${BUILD_DIR:-build-asan$suffix}
     cmake -S . -B "$build" "${common[@]}" -DWASI_NN_SANITIZE_ADDRESS=ON >/dev/null
     export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:allocator_may_return_null=1:detect_stack_use_after_return=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     if [ -n "$quick" ]; then
       ninja -C "$build" -j"$jobs" config_tests abi_seed_tests abi_wamr_tests \
-        hardening_seed_tests hardening_wamr_tests hardening_fault_tests engine_tests tiny_models
+        hardening_seed_tests hardening_wamr_tests hardening_fault_tests engine_tests tiny_models \
+        wasi-nn-params-doc
       # The slow engine tests (parity against llama.cpp, long generations) are left to the
       # full run.
       ctest --test-dir "$build" -j1 --timeout 900 --output-on-failure \
@@ -37,14 +51,15 @@ case "$kind" in
     fi
     ;;
   tsan)
-    build=${BUILD_DIR:-build-tsan}
+    build=${BUILD_DIR:-build-tsan$suffix}
     cmake -S . -B "$build" "${common[@]}" -DWASI_NN_SANITIZE_THREAD=ON >/dev/null
     ninja -C "$build" -j"$jobs" engine_tests abi_seed_tests abi_wamr_tests tiny_models
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+    [ -n "$quick" ] && TSAN_OPTIONS+=":suppressions=$PWD/scripts/tsan-llama.supp"
     "$build/tests/engine/engine_tests" \
       --gtest_filter='Session*:Concurrency*:OneSequence*:Eviction*:HotSwap*'
     "$build/tests/abi/abi_seed_tests" --gtest_filter='SeedAbiThreads*'
     WASI_NN_MODEL_DIRS="$build/models:/tmp" "$build/tests/abi/abi_wamr_tests" --gtest_filter='WamrAbiThreads*'
     ;;
-  *) echo "usage: scripts/sanitize.sh asan [quick] | tsan" >&2; exit 2 ;;
+  *) echo "usage: scripts/sanitize.sh asan|tsan [quick]" >&2; exit 2 ;;
 esac

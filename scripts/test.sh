@@ -7,6 +7,9 @@ build="${BUILD_DIR:-build}"
 jobs="${JOBS:-$(nproc)}"
 
 bash scripts/install-deps.sh
+# ccache keyed relative to the checkout: a fresh clone elsewhere reuses the entries, and
+# scripts/sanitize.sh quick reuses this build's llama.cpp objects.
+export CCACHE_BASEDIR="$PWD"
 start=$(date +%s)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j "$jobs"

@@ -197,6 +197,20 @@ TEST_F(SamplingControls, GbnfGrammarForcesYesOrNo) {
   }
 }
 
+// A grammar that is complete can only end with EOS; ignore_eos bans it, so llama.cpp's grammar
+// sampler throws on the engine thread. Found by fuzz/abi_fuzz: it terminated the host. Now the
+// request fails with a message and the engine goes on serving.
+TEST_F(SamplingControls, CompleteGrammarUnderIgnoreEosFailsOnlyThatRequest) {
+  try {
+    run({{"temperature", 0}, {"grammar", "root ::= \"yes\""}, {"ignore_eos", true}, {"n_predict", 6}});
+    FAIL() << "a grammar that cannot continue generated anyway";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ignore_eos"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(greedy().empty());
+}
+
 // The first generated piece (index >= 1) that is plain ASCII letters (after one optional space)
 // and does not occur earlier in the text: a trigger the model reaches at a known step.
 size_t trigger_step(const std::vector<std::string>& p) {

@@ -1,6 +1,7 @@
 // Engine: starting a request on a sequence (restore, prefix reuse and sharing) and the decode
 // step (one batch for all sequences, sampling, stopping, context shift). Worker thread only.
 #include <algorithm>
+#include <exception>
 
 #include "common.h"
 #include "core/engine/engine.h"
@@ -121,7 +122,21 @@ void Engine::after_decode(int rc) {
     return;
   }
   for (auto& s : slots_) {
-    if (s.req && s.i_batch >= 0) sample(s);
+    if (!s.req || s.i_batch < 0) continue;
+    // llama.cpp's grammar sampler throws when a grammar can take no further token (e.g. it is
+    // complete but ignore_eos bans the EOS it requires). On this thread an escaping exception
+    // would terminate the host: fail this request only; its KV sequence stays consistent.
+    try {
+      sample(s);
+    } catch (const std::exception& e) {
+      LOG_ERR("sampling failed: %s", e.what());
+      s.i_batch = -1;
+      fail_request(s, Error(ErrorKind::InvalidArgument,
+                            std::string("sampling failed: ") + e.what() +
+                                "; the request's grammar admits no further token (a complete "
+                                "grammar needs end-of-generation: drop ignore_eos, or limit "
+                                "n_predict to what the grammar allows)"));
+    }
   }
 }
 

@@ -23,6 +23,16 @@ bool is_builtin_template(const std::string& name) {
          names.end();
 }
 
+// llama.cpp renders every template with today's date from std::localtime, whose result is one
+// static buffer per process (found by TSan: callers' threads render concurrently). Renders take
+// turns here; they are short next to a decode.
+common_chat_params apply_templates(const common_chat_templates* tmpls,
+                                   const common_chat_templates_inputs& in) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  return common_chat_templates_apply(tmpls, in);
+}
+
 std::string trim(const std::string& s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
@@ -47,7 +57,7 @@ std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinj
   in.add_generation_prompt = false;
   in.use_jinja = use_jinja;
   try {
-    const std::string text = common_chat_templates_apply(tmpls, in).prompt;
+    const std::string text = apply_templates(tmpls, in).prompt;
     const size_t at = text.rfind(kSentinel);
     return at == std::string::npos ? "" : trim(text.substr(at + std::string(kSentinel).size()));
   } catch (const std::exception&) {
@@ -130,7 +140,7 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
   in.use_jinja = !is_builtin_template(settings.chat.chat_template);
   common_chat_params params;
   try {
-    params = common_chat_templates_apply(tmpls, in);
+    params = apply_templates(tmpls, in);
   } catch (const std::exception& e) {
     fail(ErrorKind::InvalidArgument, std::string("the chat template failed on this conversation: ") +
                                          e.what() + ". Use mode \"raw\" to send a preformatted prompt.");
