@@ -251,9 +251,7 @@ def wamr_guest(a, commands):
         return None
     request = {"mode": "raw", "temperature": 0, "ignore_eos": True, "n_predict": a.n_gen,
                "cache_prompt": False}
-    load = {"ctx_size": a.ctx, "n_parallel": a.parallel, "threads": a.threads, "threads_batch": a.threads}
-    if a.ngl is not None:
-        load["n_gpu_layers"] = a.ngl
+    load = dict(a.load, ctx_size=a.ctx, n_parallel=a.parallel, threads=a.threads, threads_batch=a.threads)
     # Each guest run is paired with a native decode run right after it, so both see the same
     # machine load (on a shared machine, figures taken minutes apart are not comparable).
     tps, native = [], []
@@ -320,9 +318,19 @@ def main():
     p.add_argument("--ngl", type=int, default=None,
                    help="layers on the GPU for every engine (llama-bench/llama-server -ngl, our "
                         "n_gpu_layers); default: each one's own default")
+    p.add_argument("--fa", choices=["on", "off"], default=None,
+                   help="flash attention for every engine (llama-bench/llama-server -fa, our "
+                        "flash_attn); default: off on the CPU (--ngl unset or 0), on with GPU "
+                        "layers -- what our \"auto\" resolves to there (llama.cpp's own \"auto\" "
+                        "turns it on for the CPU too), so all engines run the same kernels")
     a = p.parse_args()
-    a.ngl_args = [] if a.ngl is None else ["-ngl", str(a.ngl)]
-    a.load_args = [] if a.ngl is None else ["--load-config", json.dumps({"n_gpu_layers": a.ngl})]
+    if a.fa is None:
+        a.fa = "on" if a.ngl else "off"
+    a.ngl_args = ([] if a.ngl is None else ["-ngl", str(a.ngl)]) + ["-fa", a.fa]
+    a.load = {"flash_attn": a.fa}
+    if a.ngl is not None:
+        a.load["n_gpu_layers"] = a.ngl
+    a.load_args = ["--load-config", json.dumps(a.load)]
     if a.smoke:
         a.reps, a.n_gen, a.n_prompt, a.conc_predict, a.history = 1, 16, 64, 8, 128
     a.ctx = max(2048, a.history + 256, a.n_prompt + a.n_gen + 64)
@@ -341,7 +349,7 @@ def main():
     log(f"machine: {info['nproc']} CPUs, {info['cpu']}, {info['mem_gib']} GiB, "
         f"load average {' '.join(f'{x:.2f}' for x in info['load_average'])}")
     log(f"model:   {a.model} ({os.path.getsize(a.model) / 2**20:.0f} MiB)")
-    log(f"gpu layers: {'each engine default' if a.ngl is None else a.ngl}")
+    log(f"gpu layers: {'each engine default' if a.ngl is None else a.ngl}; flash attention {a.fa} for every engine")
     log(f"threads: {a.threads}, repetitions: {a.reps}, decode {a.n_gen} tokens, prompt {a.n_prompt} tokens, "
         f"{a.parallel} sessions x {a.conc_predict} tokens, history {a.history} tokens, ctx {a.ctx} per sequence")
     commands = []
@@ -381,7 +389,7 @@ def main():
     log(f"(ratio rows: decode ours/llama-bench, prompt ours/llama-bench, concurrent/sequential, "
         f"ours/llama-server, reuse/full, guest/native; {time.monotonic() - t0:.0f} s in all)")
     result = {"date": stamp, "machine": info, "model": a.model, "threads": a.threads, "reps": a.reps,
-              "n_gpu_layers": a.ngl, "parallel": a.parallel,
+              "n_gpu_layers": a.ngl, "flash_attn": a.fa, "parallel": a.parallel,
               "smoke": a.smoke, "commands": commands, "table": rows, "llama_bench": lb,
               "wasi_nn_bench": us, "llama_server": srv, "wamr_guest": guest}
     path = os.path.join(a.build, "bench-results", f"{stamp}-{socket.gethostname()}.json")

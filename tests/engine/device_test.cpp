@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/config/config_parser.h"
+#include "core/model/llama_params.h"
 #include "core/model/model_registry.h"
 #include "test_util.h"
 
@@ -66,6 +67,25 @@ TEST_F(DevicesOnCpu, DeviceIndicesNeedDevices) {
   EXPECT_NE(std::string(e.what()).find("'tensor_split' has 1 entries, more than the 0 device(s)"),
             std::string::npos) << e.what();
   EXPECT_NO_THROW(load(R"({"main_gpu": 0, "tensor_split": [], "split_mode": "none"})"));
+}
+
+// flash_attn "auto" is off where the model runs on the CPU only (llama.cpp's CPU flash attention
+// is the slower kernel), unless a quantised V cache needs it; GPUs keep llama.cpp's "auto".
+TEST(FlashAttn, AutoIsOffOnTheCpuUnlessAQuantisedVCacheNeedsIt) {
+  EXPECT_EQ(resolve_flash_attn("auto", false, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_DISABLED);
+  EXPECT_EQ(resolve_flash_attn("auto", true, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_AUTO);
+  EXPECT_EQ(resolve_flash_attn("auto", false, GGML_TYPE_Q8_0), LLAMA_FLASH_ATTN_TYPE_AUTO);
+  EXPECT_EQ(resolve_flash_attn("on", false, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_ENABLED);
+  EXPECT_EQ(resolve_flash_attn("off", true, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_DISABLED);
+  // Both choices give the same greedy text on the CPU.
+  Backend b;
+  auto run = [&](const char* fa) {
+    const uint32_t g = b.load_by_name(model_path("tiny-llama"),
+                                      std::string(R"({"ctx_size": 256, "threads": 2, "flash_attn": ")") + fa + "\"}");
+    return test::generate(b, b.init_execution_context(g), "The quick brown fox",
+                          R"({"mode": "raw", "n_predict": 12, "temperature": 0})").text;
+  };
+  EXPECT_EQ(run("auto"), run("on"));
 }
 
 }  // namespace

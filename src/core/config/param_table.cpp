@@ -286,7 +286,7 @@ std::vector<ParamSpec> build_table() {
        APPLY(s.context.n_parallel = v.get<uint32_t>())},
       {"flash_attn", "context", {"flash_attention"}, ParamType::EnumOrBool, LT, 0, 0,
        {"auto", "on", "off"}, "\"auto\"",
-       "Flash attention: auto = when the device supports it. true/false mean on/off.",
+       "Flash attention: auto = on where the model's layers run on a GPU (or RPC device) that supports it, off when it runs on the CPU only (slower there), unless a quantized cache_type_v needs it. true/false mean on/off.",
        apply_flash_attn},
       {"cache_type_k", "context", {}, E, LT, 0, 0, kCacheTypes, "\"f16\"",
        "Data type of the KV cache's keys; quantized types save memory.",

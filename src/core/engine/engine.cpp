@@ -26,7 +26,9 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
     : weights_(std::move(weights)),
       settings_(settings),
       store_(settings.kv_save_budget_mb * kMiB, settings.kv_save_dir, settings.kv_save_disk_budget_mb * kMiB) {
-  const llama_context_params cp = context_params_of(settings);
+  llama_context_params cp = context_params_of(settings);
+  const bool on_devices = weights_->n_devices() > 0 && weights_->n_gpu_layers() != 0;
+  cp.flash_attn_type = resolve_flash_attn(settings.flash_attn, on_devices, cp.type_v);
   const uint32_t n_par = cp.n_seq_max;
   const int32_t threads = cp.n_threads;
 

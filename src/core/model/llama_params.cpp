@@ -76,4 +76,10 @@ llama_context_params context_params_of(const ContextSettings& settings) {
   return cp;
 }
 
+llama_flash_attn_type resolve_flash_attn(const std::string& setting, bool on_devices, ggml_type type_v) {
+  const llama_flash_attn_type asked = flash_attn_of(setting);
+  if (asked != LLAMA_FLASH_ATTN_TYPE_AUTO || on_devices || ggml_is_quantized(type_v)) return asked;
+  return LLAMA_FLASH_ATTN_TYPE_DISABLED;
+}
+
 }  // namespace wasi_nn

@@ -15,4 +15,11 @@ llama_model_params model_params_of(const ModelSettings& settings);
 // type ggml does not know (the parameter table admits only known ones).
 llama_context_params context_params_of(const ContextSettings& settings);
 
+// flash_attn "auto" for a context whose model runs on the CPU only (`on_devices` false): off,
+// unless a quantised V cache needs it. llama.cpp's "auto" turns flash attention on wherever the
+// device supports it, the CPU included, but its CPU kernel is the slower one there: measured on
+// the 1B Llama-3 shape, 2 threads, 1024 tokens deep, a 24-token prompt pass is 6x slower with
+// it and decoding 1.4x slower (bench/README.md). Explicit on/off are kept as given.
+llama_flash_attn_type resolve_flash_attn(const std::string& setting, bool on_devices, ggml_type type_v);
+
 }  // namespace wasi_nn
