@@ -109,14 +109,26 @@ def llama_bench(a, commands):
 # ---- wasi-nn-bench ----------------------------------------------------------------------------
 
 def ours(a, commands):
-    out_json = os.path.join(a.results_dir, "wasi-nn-bench.json")
-    run([a.tool("wasi-nn-bench"), "--model", a.model, "--threads", str(a.threads),
-                "--reps", str(a.reps), "--n-gen", str(a.n_gen), "--n-prompt", str(a.n_prompt),
-                "--parallel", str(a.parallel), "--conc-predict", str(a.conc_predict),
-                "--history", str(a.history), "--ctx", str(a.ctx), "--json", out_json] + a.load_args,
-        commands, echo=True)
-    with open(out_json) as f:
-        return json.load(f)
+    """Single-stream figures (decode, prompt) on a one-sequence context, as llama-bench measures
+    them; serving figures (concurrent, ttft) on an engine holding a.parallel sequences, as
+    llama-server -np does. One JSON: the serving run's, with the single-stream tests merged in."""
+    res = {}
+    # llama-bench sizes its context to its test (prompt + generated tokens); so does the
+    # single-stream engine here. Without flash attention the V cache is stored transposed, and a
+    # larger context spreads its rows further apart: a 512-token pass then runs measurably slower.
+    single_ctx = a.n_prompt + a.n_gen + 64
+    for tests, parallel, ctx in (("decode,prompt", 1, single_ctx), ("concurrent,ttft", a.parallel, a.ctx)):
+        out_json = os.path.join(a.results_dir, f"wasi-nn-bench-{tests.replace(',', '-')}.json")
+        run([a.tool("wasi-nn-bench"), "--model", a.model, "--threads", str(a.threads),
+             "--reps", str(a.reps), "--n-gen", str(a.n_gen), "--n-prompt", str(a.n_prompt),
+             "--parallel", str(parallel), "--conc-predict", str(a.conc_predict),
+             "--history", str(a.history), "--ctx", str(ctx), "--only", tests,
+             "--json", out_json] + a.load_args, commands, echo=True)
+        with open(out_json) as f:
+            part = json.load(f)
+        part[f"load_config_{tests.replace(',', '_')}"] = part.pop("load_config", None)
+        res.update(part)
+    return res
 
 
 # ---- llama-server -----------------------------------------------------------------------------

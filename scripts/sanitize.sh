@@ -57,7 +57,7 @@ case "$kind" in
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
     [ -n "$quick" ] && TSAN_OPTIONS+=":suppressions=$PWD/scripts/tsan-llama.supp"
     "$build/tests/engine/engine_tests" \
-      --gtest_filter='Session*:Concurrency*:OneSequence*:Eviction*:HotSwap*'
+      --gtest_filter='Session*:Concurrency*:OneSequence*:Eviction*:HotSwap*:Unload*:Finalize*'
     "$build/tests/abi/abi_seed_tests" --gtest_filter='SeedAbiThreads*'
     WASI_NN_MODEL_DIRS="$build/models:/tmp" "$build/tests/abi/abi_wamr_tests" --gtest_filter='WamrAbiThreads*'
     ;;
