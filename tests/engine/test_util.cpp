@@ -59,7 +59,7 @@ std::vector<std::vector<float>> llama_embedding_reference(const std::string& mod
   const std::string file = temp_file(joined);
   const std::string cmd = tool + " -m " + model + " -f " + file + " --pooling " + pooling +
                           " --embd-normalize " + std::to_string(normalize) +
-                          " --embd-output-format array --no-warmup -t 2 -c 512 2>/dev/null";
+                          " --embd-output-format array --no-warmup -t 2 -c 512 -fa off 2>/dev/null";
   // Its log thread may exit before the last bytes are flushed (as llama-completion's; seen in a
   // third of the runs here): retry until the printed array parses.
   for (int attempt = 0; attempt < 12; ++attempt) {
@@ -80,7 +80,7 @@ std::string llama_completion_greedy(const std::string& model, const std::string&
   if (tool.empty()) throw std::runtime_error("llama-completion was not built");
   const std::string file = temp_file(prompt);
   const std::string cmd = tool + " -m " + model + " -f " + file + " -n " + std::to_string(n_predict) +
-                          " --temp 0 -no-cnv --no-display-prompt --no-warmup -t 2 -c 512 --simple-io 2>/dev/null";
+                          " --temp 0 -no-cnv --no-display-prompt --no-warmup -t 2 -c 512 -fa off --simple-io 2>/dev/null";
   // llama-completion prints through an asynchronous log thread and can exit before the last
   // pieces are flushed (seen under load); a complete run ends with its own "\n\n", so retry
   // until one does.
