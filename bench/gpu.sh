@@ -11,7 +11,7 @@
 #   check   cmake, ninja, a C++ compiler, nvcc, python3, nvidia-smi and the llama.cpp source;
 #           says what is missing and stops
 #   build   $BUILD_DIR with GGML_CUDA=ON for CMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH (90 = Hopper:
-#           H100/H200), tests/WAMR/guests off; targets wasi-nn-bench llama-bench llama-server
+#           H100/H200), tests/WAMR/guests off; targets wasi-nn-bench llama-bench llama-batched-bench llama-server
 #           llama-quantize make-tiny-model wasi_nn_llamacpp; then tests/abi/check_exports.sh
 #   model   bench/make-model.sh llama3-8b Q4_K_M (random weights, 4.9 GB; 16 GB of disk while
 #           it is made), cached in .deps/cache
@@ -126,7 +126,7 @@ cat "$OUT/machine.txt"
 stage_done check "$t0"
 
 # ---- build ------------------------------------------------------------------------------------
-targets=(wasi-nn-bench llama-bench llama-server llama-quantize make-tiny-model wasi_nn_llamacpp)
+targets=(wasi-nn-bench llama-bench llama-batched-bench llama-server llama-quantize make-tiny-model wasi_nn_llamacpp)
 if wants build; then
   t0=$(date +%s)
   if [ ! -f "$build/CMakeCache.txt" ]; then

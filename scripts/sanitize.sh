@@ -7,6 +7,9 @@
 #                                      instrumented (WASI_NN_SANITIZE_LLAMA=OFF, Release, so
 #                                      llama.cpp comes from ccache after scripts/test.sh); config,
 #                                      ABI, hardening and the fast engine tests
+#   scripts/sanitize.sh asan ours      our code (and WAMR) instrumented as in `quick`, in
+#                                      build-asan-ours, with llama.cpp's reference tools, the
+#                                      WAMR host and the guests: the whole suite of scripts/test.sh
 #   scripts/sanitize.sh tsan [quick]   TSan (WASI_NN_SANITIZE_THREAD) in build-tsan[-quick]: the
 #                                      concurrency tests (engine and both ABIs' thread tests);
 #                                      `quick` instruments our code only, as above
@@ -16,15 +19,22 @@
 # and guests are not built here: WAMR's own interpreter is not what is being checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kind=${1:?usage: scripts/sanitize.sh asan|tsan [quick]}
-quick=${2:-}
+kind=${1:?usage: scripts/sanitize.sh asan [quick|ours] | tsan [quick]}
+scope=${2:-}
 jobs=${JOBS:-2}
 # ccache entries keyed relative to the checkout, so a fresh clone elsewhere (CI) reuses them.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
-common=(-G Ninja -DWASI_NN_BUILD_LLAMA_TOOLS=OFF -DWASI_NN_BUILD_BENCH=OFF
-        -DWASI_NN_BUILD_GUESTS=OFF -DWASI_NN_BUILD_WAMR_HOST=OFF)
-if [ -n "$quick" ]; then
-  suffix=-quick
+common=(-G Ninja -DWASI_NN_BUILD_BENCH=OFF)
+case "$scope" in
+  quick) common+=(-DWASI_NN_BUILD_LLAMA_TOOLS=OFF -DWASI_NN_BUILD_GUESTS=OFF -DWASI_NN_BUILD_WAMR_HOST=OFF) ;;
+  ours) [ "$kind" = asan ] || { echo "sanitize.sh: 'ours' is for asan" >&2; exit 2; } ;;
+  '') common+=(-DWASI_NN_BUILD_LLAMA_TOOLS=OFF -DWASI_NN_BUILD_GUESTS=OFF -DWASI_NN_BUILD_WAMR_HOST=OFF) ;;
+  *) echo "usage: scripts/sanitize.sh asan [quick|ours] | tsan [quick]" >&2; exit 2 ;;
+esac
+quick=
+if [ -n "$scope" ]; then
+  quick=1
+  suffix=-$scope
   common+=(-DCMAKE_BUILD_TYPE=Release -DWASI_NN_SANITIZE_LLAMA=OFF)
 else
   suffix=
@@ -37,7 +47,7 @@ case "$kind" in
     cmake -S . -B "$build" "${common[@]}" -DWASI_NN_SANITIZE_ADDRESS=ON >/dev/null
     export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:allocator_may_return_null=1:detect_stack_use_after_return=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-    if [ -n "$quick" ]; then
+    if [ "$scope" = quick ]; then
       ninja -C "$build" -j"$jobs" config_tests abi_seed_tests abi_wamr_tests \
         hardening_seed_tests hardening_wamr_tests hardening_fault_tests engine_tests tiny_models \
         wasi-nn-params-doc
@@ -47,7 +57,8 @@ case "$kind" in
         -R '^(config\.|abi_seed_tests|abi_wamr_tests|hardening_|Session|OneSequence|Eviction|KvStore|StopMatcher|Registry)'
     else
       ninja -C "$build" -j"$jobs"
-      ctest --test-dir "$build" -j1 --timeout 1800 --output-on-failure
+      # The suite of scripts/test.sh (the bench label is left out there too).
+      ctest --test-dir "$build" -j1 --timeout 1800 --output-on-failure -LE bench
     fi
     ;;
   tsan)
@@ -61,5 +72,5 @@ case "$kind" in
     "$build/tests/abi/abi_seed_tests" --gtest_filter='SeedAbiThreads*'
     WASI_NN_MODEL_DIRS="$build/models:/tmp" "$build/tests/abi/abi_wamr_tests" --gtest_filter='WamrAbiThreads*'
     ;;
-  *) echo "usage: scripts/sanitize.sh asan|tsan [quick]" >&2; exit 2 ;;
+  *) echo "usage: scripts/sanitize.sh asan [quick|ours] | tsan [quick]" >&2; exit 2 ;;
 esac

@@ -63,10 +63,19 @@ else()
 endif()
 
 # Preloaded into llama.cpp's tools when tests use them as references: their log thread may not
-# have written the last output lines when they exit (tests/support/log_drain.c). Not with
-# sanitizers: the sanitizer runtime must be the first library loaded.
-if(NOT WASI_NN_SANITIZE_ADDRESS AND NOT WASI_NN_SANITIZE_THREAD)
+# have written the last output lines when they exit (tests/support/log_drain.c). Under
+# sanitizers only when llama.cpp's tools are not instrumented (WASI_NN_SANITIZE_LLAMA OFF), and
+# then built without the sanitizer flags: preloading an instrumented library into an
+# uninstrumented program fails (the sanitizer runtime must be loaded first).
+set(_wasi_nn_sanitized OFF)
+if(WASI_NN_SANITIZE_ADDRESS OR WASI_NN_SANITIZE_THREAD)
+  set(_wasi_nn_sanitized ON)
+endif()
+if(NOT _wasi_nn_sanitized OR NOT WASI_NN_SANITIZE_LLAMA)
   add_library(wasi_nn_log_drain SHARED ${CMAKE_CURRENT_LIST_DIR}/support/log_drain.c)
+  if(_wasi_nn_sanitized)
+    set_target_properties(wasi_nn_log_drain PROPERTIES COMPILE_OPTIONS "-O2" LINK_OPTIONS "")
+  endif()
   set(WASI_NN_LOG_DRAIN "$<TARGET_FILE:wasi_nn_log_drain>")
   add_dependencies(tiny_models wasi_nn_log_drain)
 else()
