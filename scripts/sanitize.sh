@@ -70,7 +70,7 @@ case "$kind" in
     "$build/tests/engine/engine_tests" \
       --gtest_filter='Session*:Concurrency*:OneSequence*:Eviction*:HotSwap*:Unload*:Finalize*'
     "$build/tests/abi/abi_seed_tests" --gtest_filter='SeedAbiThreads*'
-    WASI_NN_MODEL_DIRS="$build/models:/tmp" "$build/tests/abi/abi_wamr_tests" --gtest_filter='WamrAbiThreads*'
+    WASI_NN_MODEL_DIRS="$(realpath "$build")/models:/tmp" "$build/tests/abi/abi_wamr_tests" --gtest_filter='WamrAbiThreads*'
     ;;
   *) echo "usage: scripts/sanitize.sh asan [quick|ours] | tsan [quick]" >&2; exit 2 ;;
 esac

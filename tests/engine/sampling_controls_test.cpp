@@ -197,6 +197,24 @@ TEST_F(SamplingControls, GbnfGrammarForcesYesOrNo) {
   }
 }
 
+// llama.cpp's common_sampler_init aborts the process on an llguidance grammar in a build
+// without llguidance, and leaks its sampler chain on one that does not parse (LeakSanitizer in
+// `scripts/sanitize.sh asan ours` watches this test): both are refused before it sees them.
+TEST_F(SamplingControls, LlguidanceAndUnparsableGrammarsAreRefusedBeforeLlamaCpp) {
+  for (const char* grammar : {"%llguidance {}\nstart: \"yes\"", "root ::= yes", "root ::= (",
+                              "root ::= root \"a\""}) {
+    try {
+      run({{"grammar", grammar}});
+      FAIL() << "grammar accepted: " << grammar;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+      EXPECT_NE(std::string(e.what()).find("grammar"), std::string::npos) << e.what();
+    }
+  }
+  auto out = run(with(json{{"temperature", 0}}, {{"grammar", "root ::= \"yes\" | \"no\""}, {"n_predict", 4}}));
+  EXPECT_TRUE(out.text == "yes" || out.text == "no") << out.text;
+}
+
 // A grammar that is complete can only end with EOS; ignore_eos bans it, so llama.cpp's grammar
 // sampler throws on the engine thread. Found by fuzz/abi_fuzz: it terminated the host. Now the
 // request fails with a message and the engine goes on serving.

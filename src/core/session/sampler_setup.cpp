@@ -55,6 +55,28 @@ void resolve_triggers(const llama_vocab* vocab, common_params_sampling& sp) {
   }
 }
 
+// Parses the grammar once before common_sampler_init sees it. common_sampler_init (llama.cpp
+// 80fb11a) aborts the process on a "%llguidance" grammar in a build without llguidance, and leaks
+// its half-built sampler chain when a grammar does not parse (found by LeakSanitizer): a guest
+// could crash the host with the first and grow it without bound with the second.
+void check_grammar(const llama_vocab* vocab, const common_params_sampling& sp) {
+  const std::string& grammar = common_grammar_value(sp.grammar);
+  if (grammar.empty()) return;
+  if (grammar.compare(0, 11, "%llguidance") == 0) {
+    fail(ErrorKind::InvalidArgument,
+         "grammar: llguidance grammars (\"%llguidance\") are not supported by this build; send "
+         "a GBNF grammar or a json_schema");
+  }
+  // Lazy or not, the grammar text parses the same way; its triggers are checked elsewhere.
+  llama_sampler* probe = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
+  if (!probe) {
+    fail(ErrorKind::InvalidArgument,
+         "grammar: llama.cpp could not parse it (an undefined rule, a syntax error or left "
+         "recursion; set WASI_NN_LOG_LEVEL=warn to see its reason)");
+  }
+  llama_sampler_free(probe);
+}
+
 }  // namespace
 
 common_sampler* make_sampler(const Engine& engine, RequestSettings& rs) {
@@ -67,6 +89,7 @@ common_sampler* make_sampler(const Engine& engine, RequestSettings& rs) {
   sp.n_prev = std::max(sp.n_prev, sp.penalty_last_n);
   resolve_logit_bias(vocab, rs);
   resolve_triggers(vocab, sp);
+  check_grammar(vocab, sp);
   if (sp.ignore_eos) {
     for (llama_token t = 0; t < llama_vocab_n_tokens(vocab); ++t) {
       if (llama_vocab_is_eog(vocab, t)) sp.logit_bias.push_back({t, -INFINITY});
