@@ -71,5 +71,11 @@ macro(wasi_nn_add_wamr_vmlib)
     PRIVATE ${_wamr_nn}/include ${_wamr_nn}/src ${PROJECT_SOURCE_DIR}/src/host)
   # Third-party C: its own warnings are not ours to fix.
   target_compile_options(wamr_vmlib PRIVATE -w)
+  if(WASI_NN_SANITIZE_ADDRESS)
+    # WAMR's fast interpreter stores pointers unaligned into the bytecode it precompiles, on
+    # purpose, where the CPU allows it (WASM_CPU_SUPPORTS_UNALIGNED_ADDR_ACCESS on x86): UBSan's
+    # alignment check would stop every guest at load. All other checks stay on for WAMR.
+    target_compile_options(wamr_vmlib PRIVATE -fno-sanitize=alignment)
+  endif()
   target_link_libraries(wamr_vmlib PUBLIC m ${CMAKE_DL_LIBS} Threads::Threads)
 endmacro()

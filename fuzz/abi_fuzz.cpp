@@ -56,6 +56,9 @@ const char* const kSnippets[] = {
     "\xff\xfe{",
     "null",
     R"({"sampling": {"temperature": 0.5}, "n_predict": 1})",
+    // llama.cpp aborted on the first and leaked on the second (found by LeakSanitizer).
+    R"({"n_predict": 2, "grammar": "%llguidance {}\nstart: \"a\""})",
+    R"({"n_predict": 2, "grammar": "root ::= undefined"})",
 };
 constexpr size_t kNumSnippets = sizeof kSnippets / sizeof kSnippets[0];
 

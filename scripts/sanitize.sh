@@ -47,6 +47,10 @@ case "$kind" in
     cmake -S . -B "$build" "${common[@]}" -DWASI_NN_SANITIZE_ADDRESS=ON >/dev/null
     export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:allocator_may_return_null=1:detect_stack_use_after_return=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-llama.supp:print_suppressions=0"
+    # ASan intercepts dlopen, so WAMR's dlopen("libwasi_nn_llamacpp.so") no longer sees
+    # wasi-nn-run's RUNPATH ($ORIGIN): point the loader at the library folder instead.
+    export LD_LIBRARY_PATH="$(realpath "$build")/src/abi${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     if [ "$scope" = quick ]; then
       ninja -C "$build" -j"$jobs" config_tests abi_seed_tests abi_wamr_tests \
         hardening_seed_tests hardening_wamr_tests hardening_fault_tests engine_tests tiny_models \

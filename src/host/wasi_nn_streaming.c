@@ -2,7 +2,8 @@
  * WAMR's wasi-nn library (core/iwasm/libraries/wasi-nn/src/wasi_nn.c, unchanged) plus the
  * functions WasmEdge guests import from wasi_ephemeral_nn that WAMR's library does not:
  * compute_single, get_output_single, fini_single (streaming), unload and
- * finalize_execution_context. The host adds them here. They reach the instance's backend context through WAMR's own per-instance
+ * finalize_execution_context. The host adds them here, and guards four of WAMR's own calls (see
+ * backend_ready). They reach the instance's backend context through WAMR's own per-instance
  * state (which is private to wasi_nn.c, hence the #include), with the same locking and
  * guest-address checks as WAMR's get_output, and call the functions of the same
  * libwasi_nn_llamacpp.so WAMR loaded.
@@ -107,7 +108,67 @@ wasi_nn_get_output_single(wasm_exec_env_t exec_env, graph_execution_context ctx,
     return res;
 }
 
+/* WAMR 2.4.3's init_execution_context, set_input, compute and get_output call the backend's
+ * function table without checking that a backend was loaded: called before this instance's
+ * first load (or after libwasi_nn_llamacpp.so failed to load) they jump through a NULL pointer
+ * and the host dies (one get_output as a guest's first call did it). Registered over WAMR's,
+ * these answer invalid_argument then, like the streaming calls above, and otherwise call WAMR's
+ * own functions. A backend, once initialised, stays so for the instance's life, so checking
+ * before WAMR's call (which takes the lock again) is enough. */
+static wasi_nn_error
+backend_ready(wasm_exec_env_t exec_env)
+{
+    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
+    if (!instance)
+        return runtime_error;
+    WASINNContext *wasi_nn_ctx = lock_ctx(instance);
+    if (wasi_nn_ctx == NULL)
+        return busy;
+    wasi_nn_error res = wasi_nn_ctx->is_backend_ctx_initialized ? success : invalid_argument;
+    unlock_ctx(wasi_nn_ctx);
+    if (res != success)
+        NN_WARN_PRINTF("wasi-nn call before any model was loaded in this instance");
+    return res;
+}
+
+static wasi_nn_error
+guarded_init_execution_context(wasm_exec_env_t exec_env, graph g, graph_execution_context *ctx)
+{
+    wasi_nn_error res = backend_ready(exec_env);
+    return res != success ? res : wasi_nn_init_execution_context(exec_env, g, ctx);
+}
+
+static wasi_nn_error
+guarded_set_input(wasm_exec_env_t exec_env, graph_execution_context ctx, uint32_t index,
+                  tensor_wasm *input_tensor)
+{
+    wasi_nn_error res = backend_ready(exec_env);
+    return res != success ? res : wasi_nn_set_input(exec_env, ctx, index, input_tensor);
+}
+
+static wasi_nn_error
+guarded_compute(wasm_exec_env_t exec_env, graph_execution_context ctx)
+{
+    wasi_nn_error res = backend_ready(exec_env);
+    return res != success ? res : wasi_nn_compute(exec_env, ctx);
+}
+
+static wasi_nn_error
+guarded_get_output(wasm_exec_env_t exec_env, graph_execution_context ctx, uint32_t index,
+                   void *output, uint32_t output_len, uint32_t *output_size)
+{
+    wasi_nn_error res = backend_ready(exec_env);
+    return res != success ? res
+                          : wasi_nn_get_output(exec_env, ctx, index, output, output_len, output_size);
+}
+
 static NativeSymbol streaming_symbols[] = {
+    /* The same names and signatures as WAMR's wasi_ephemeral_nn table; registered later, so
+     * WAMR resolves guests' imports to these. */
+    { "init_execution_context", guarded_init_execution_context, "(i*)i", NULL },
+    { "set_input", guarded_set_input, "(ii*)i", NULL },
+    { "compute", guarded_compute, "(i)i", NULL },
+    { "get_output", guarded_get_output, "(ii*i*)i", NULL },
     { "compute_single", wasi_nn_compute_single, "(i)i", NULL },
     { "get_output_single", wasi_nn_get_output_single, "(ii*i*)i", NULL },
     { "fini_single", wasi_nn_fini_single, "(i)i", NULL },

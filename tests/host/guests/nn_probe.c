@@ -10,6 +10,8 @@
 //                            exact, and wrong indices/handles; exits 0 when all codes are right
 //   unload NAME              finalize_execution_context and unload (wasi-nn-run's extensions):
 //                            codes of each, and of the handles afterwards; exits 0 when right
+//   before-load NAME         get_output, compute, set_input, init_execution_context and unload
+//                            before any load (invalid_argument each), then load NAME
 //   trap                     executes `unreachable`
 //   exit N                   exits with status N
 #include <stdint.h>
@@ -169,6 +171,26 @@ static int unload_graph(const char *name) {
   return bad;
 }
 
+// Every call that needs a loaded model, made before any load (WAMR 2.4.3's own functions
+// jumped through a NULL pointer there; wasi-nn-run guards them): invalid_argument each, then a
+// normal load and generation in the same instance.
+static int before_load(const char *name) {
+  static uint8_t out[64];
+  uint32_t n = 0, c = 0, g = 0;
+  tensor_t t = text_tensor("hi", 2);
+  int bad = 0;
+  bad |= check("get_output", nn_get_output(0, 0, out, sizeof out, &n), kInvalidArgument);
+  bad |= check("get_output_no_context", nn_get_output(NO_CONTEXT, 0, out, sizeof out, &n), kInvalidArgument);
+  bad |= check("compute", nn_compute(0), kInvalidArgument);
+  bad |= check("set_input", nn_set_input(0, 0, &t), kInvalidArgument);
+  bad |= check("init_execution_context", nn_init_execution_context(0, &c), kInvalidArgument);
+  bad |= check("unload", nn_unload(0), kInvalidArgument);
+  bad |= check("load_after", nn_load_by_name(name, strlen(name), &g), 0);
+  bad |= check("init_after", nn_init_execution_context(g, &c), 0);
+  printf(bad ? "before-load: FAILED\n" : "before-load: all as expected\n");
+  return bad;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);  // lines reach the host even if a later call traps
   const char *mode = argc > 1 ? argv[1] : "";
@@ -190,6 +212,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "bad-arg") && argc == 4) return bad_arg(argv[2], argv[3]);
   if (!strcmp(mode, "small-output") && argc == 3) return small_output(argv[2]);
   if (!strcmp(mode, "unload") && argc == 3) return unload_graph(argv[2]);
+  if (!strcmp(mode, "before-load") && argc == 3) return before_load(argv[2]);
   if (!strcmp(mode, "trap")) __builtin_trap();
   if (!strcmp(mode, "exit") && argc == 3) return atoi(argv[2]);
   fprintf(stderr, "nn_probe: unknown mode; see the comment at the top of nn_probe.c\n");
