@@ -43,18 +43,39 @@ resolve_streaming(void)
 enum handle_call { CALL_COMPUTE_SINGLE, CALL_FINI_SINGLE, CALL_UNLOAD, CALL_FINALIZE };
 
 /* A call taking one handle (a graph or an execution context), on the instance's backend. */
+/* The instance's WAMR state, locked, when a model was loaded in it; else NULL with the code
+ * to answer in *res (invalid_argument: no model loaded yet in this instance). */
+static WASINNContext *
+lock_loaded(wasm_exec_env_t exec_env, wasi_nn_error *res)
+{
+    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
+    if (!instance) {
+        *res = runtime_error;
+        return NULL;
+    }
+    WASINNContext *wasi_nn_ctx = lock_ctx(instance);
+    if (wasi_nn_ctx == NULL) {
+        *res = busy;
+        return NULL;
+    }
+    if (!wasi_nn_ctx->is_backend_ctx_initialized) {
+        unlock_ctx(wasi_nn_ctx);
+        *res = invalid_argument;
+        return NULL;
+    }
+    *res = success;
+    return wasi_nn_ctx;
+}
+
 static wasi_nn_error
 step(wasm_exec_env_t exec_env, uint32_t handle, enum handle_call call)
 {
-    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
-    if (!instance)
-        return runtime_error;
-    WASINNContext *wasi_nn_ctx = lock_ctx(instance);
-    if (wasi_nn_ctx == NULL)
-        return busy;
     wasi_nn_error res;
-    if (!wasi_nn_ctx->is_backend_ctx_initialized || !resolve_streaming())
-        res = invalid_argument; /* no model loaded yet in this instance */
+    WASINNContext *wasi_nn_ctx = lock_loaded(exec_env, &res);
+    if (wasi_nn_ctx == NULL)
+        return res;
+    if (!resolve_streaming())
+        res = invalid_argument;
     else {
         STEP_FN fns[] = { compute_single_fn, fini_single_fn, unload_fn, finalize_fn };
         res = fns[call](wasi_nn_ctx->backend_ctx, handle);
@@ -91,16 +112,15 @@ static wasi_nn_error
 wasi_nn_get_output_single(wasm_exec_env_t exec_env, graph_execution_context ctx, uint32_t index,
                           void *output, uint32_t output_len, uint32_t *output_size)
 {
-    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
-    if (!instance)
-        return runtime_error;
-    WASINNContext *wasi_nn_ctx = lock_ctx(instance);
+    wasi_nn_error res;
+    WASINNContext *wasi_nn_ctx = lock_loaded(exec_env, &res);
     if (wasi_nn_ctx == NULL)
-        return busy;
-    wasi_nn_error res = invalid_argument;
+        return res;
+    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
+    res = invalid_argument;
     if (wasm_runtime_validate_native_addr(instance, output, output_len)
         && wasm_runtime_validate_native_addr(instance, output_size, (uint64)sizeof(uint32_t))
-        && wasi_nn_ctx->is_backend_ctx_initialized && resolve_streaming()) {
+        && resolve_streaming()) {
         tensor_data tensor = { .buf = output, .size = output_len };
         res = get_output_single_fn(wasi_nn_ctx->backend_ctx, ctx, index, &tensor, output_size);
     }
@@ -118,15 +138,9 @@ wasi_nn_get_output_single(wasm_exec_env_t exec_env, graph_execution_context ctx,
 static wasi_nn_error
 backend_ready(wasm_exec_env_t exec_env)
 {
-    wasm_module_inst_t instance = wasm_runtime_get_module_inst(exec_env);
-    if (!instance)
-        return runtime_error;
-    WASINNContext *wasi_nn_ctx = lock_ctx(instance);
-    if (wasi_nn_ctx == NULL)
-        return busy;
-    wasi_nn_error res = wasi_nn_ctx->is_backend_ctx_initialized ? success : invalid_argument;
-    unlock_ctx(wasi_nn_ctx);
-    if (res != success)
+    wasi_nn_error res;
+    unlock_ctx(lock_loaded(exec_env, &res));
+    if (res == invalid_argument)
         NN_WARN_PRINTF("wasi-nn call before any model was loaded in this instance");
     return res;
 }
