@@ -34,7 +34,7 @@ import engines as E  # noqa: E402
 from engines import log, fail  # noqa: E402
 
 
-def pairs(a, commands, ref, ours):
+def pairs(a, ref, ours):
     """Runs ref() and ours() back to back, alternating which goes first by repetition."""
     if a.rep % 2 == 0:
         return ref(), ours()
@@ -45,16 +45,16 @@ def pairs(a, commands, ref, ours):
 def repetition(a, commands, server):
     """One repetition of every paired comparison: a dict of figures."""
     r = {}
-    r["llama_bench"], r["ours_single"] = pairs(a, commands, lambda: E.llama_bench(a, commands),
+    r["llama_bench"], r["ours_single"] = pairs(a, lambda: E.llama_bench(a, commands),
                                                lambda: E.ours_single(a, commands))
     if server:
-        r["llama_server"], r["ours_serving"] = pairs(a, commands, server.batch,
+        r["llama_server"], r["ours_serving"] = pairs(a, server.batch,
                                                      lambda: E.ours_serving(a, commands))
     else:
         r["ours_serving"] = E.ours_serving(a, commands)
     r["batched_bench"] = E.batched_bench(a, commands)
     if a.guest:
-        r["native"], r["guest"] = pairs(a, commands, lambda: E.native_decode(a, commands),
+        r["native"], r["guest"] = pairs(a, lambda: E.native_decode(a, commands),
                                         lambda: E.wamr_guest(a, commands))
     lb, us, sv = r["llama_bench"], r["ours_single"], r["ours_serving"]
     line = (f"  rep {a.rep + 1}: decode {us['tg']:.2f} vs llama-bench {lb['tg']:.2f}; prompt {us['pp']:.2f} vs "

@@ -30,23 +30,16 @@ def fail(msg):
     sys.exit(1)
 
 
-def run(cmd, commands, timeout=STEP_TIMEOUT_S, echo=False):
-    """Runs cmd, records it in commands, returns its stdout (echoed line by line, indented, when
-    echo is set); its stderr is shown when it fails."""
+def run(cmd, commands, timeout=STEP_TIMEOUT_S):
+    """Runs cmd, records it in commands, returns its stdout; its stderr is shown when it fails."""
     commands.append(shlex.join(cmd))
-    if echo:
-        log(f"$ {shlex.join(cmd)}")
     deadline = time.monotonic() + timeout
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           errors="replace") as p:
         err = []
         drain = threading.Thread(target=lambda: err.extend(p.stderr))
         drain.start()
-        out = []
-        for line in p.stdout:
-            out.append(line)
-            if echo:
-                log("  " + line.rstrip("\n"))
+        out = list(p.stdout)
         try:
             p.wait(timeout=max(1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:

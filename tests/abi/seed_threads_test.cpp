@@ -20,17 +20,23 @@ using abi_test::model_path;
 
 constexpr uint32_t kNone = WASI_NN_NO_HANDLE;
 
-TEST(SeedAbiThreads, DeinitWhileComputingCancelsTheRequest) {
-  void* ctx = nullptr;
-  ASSERT_EQ(init_backend(&ctx), success);
+// A backend with one conversation whose next compute generates 1500 tokens: long enough to
+// be running when another thread acts on it.
+void prepare_long_request(void** ctx, graph_execution_context* e) {
+  ASSERT_EQ(init_backend(ctx), success);
   const std::string path = model_path();
   graph g = kNone;
   const char* config = R"({"ctx_size": 2048, "n_parallel": 1, "n_predict": 1500, "ignore_eos": true})";
-  ASSERT_EQ(load_by_name_with_config(ctx, path.c_str(), 0, config, 0, &g), success);
-  graph_execution_context e = kNone;
-  ASSERT_EQ(init_execution_context(ctx, g, &e), success);
+  ASSERT_EQ(load_by_name_with_config(*ctx, path.c_str(), 0, config, 0, &g), success);
+  ASSERT_EQ(init_execution_context(*ctx, g, e), success);
   tensor t{nullptr, fp32, (uint8_t*)"Once upon a time"};
-  ASSERT_EQ(set_input(ctx, e, 0, &t), success);
+  ASSERT_EQ(set_input(*ctx, *e, 0, &t), success);
+}
+
+TEST(SeedAbiThreads, DeinitWhileComputingCancelsTheRequest) {
+  void* ctx = nullptr;
+  graph_execution_context e = kNone;
+  ASSERT_NO_FATAL_FAILURE(prepare_long_request(&ctx, &e));
 
   std::atomic<int> code{-1};
   std::thread worker([&] { code = compute(ctx, e); });
@@ -45,15 +51,8 @@ TEST(SeedAbiThreads, DeinitWhileComputingCancelsTheRequest) {
 
 TEST(SeedAbiThreads, ConcurrentComputeOnOneContextIsTimeoutAndCloseCancels) {
   void* ctx = nullptr;
-  ASSERT_EQ(init_backend(&ctx), success);
-  const std::string path = model_path();
-  graph g = kNone;
-  const char* config = R"({"ctx_size": 2048, "n_parallel": 1, "n_predict": 1500, "ignore_eos": true})";
-  ASSERT_EQ(load_by_name_with_config(ctx, path.c_str(), 0, config, 0, &g), success);
   graph_execution_context e = kNone;
-  ASSERT_EQ(init_execution_context(ctx, g, &e), success);
-  tensor t{nullptr, fp32, (uint8_t*)"Once upon a time"};
-  ASSERT_EQ(set_input(ctx, e, 0, &t), success);
+  ASSERT_NO_FATAL_FAILURE(prepare_long_request(&ctx, &e));
 
   // Two computes race on one conversation: the second is refused (Busy -> timeout) while the
   // first runs; closing the context then cancels the first (Cancelled -> runtime_error).
