@@ -262,6 +262,13 @@ std::vector<ParamSpec> build_table() {
        "A prompt sharing 32+ leading tokens with another conversation's KV copies them instead "
        "of computing them again (a common system prompt is computed once).",
        APPLY(s.context.prefix_sharing = v.get<bool>())},
+      {"deterministic", "context", {}, T, LT, 0, 0, {}, "false",
+       "The same request gives the same bytes (tokens and probabilities) whatever other "
+       "conversations the engine decodes with it, and after prefix sharing, KV reuse, eviction "
+       "and restore, at any batch_size >= 3, threads and n_parallel (on the CPU; "
+       "docs/DETERMINISM.md). Turns off weight repacking and flash attention; costs some "
+       "throughput.",
+       APPLY(s.context.deterministic = v.get<bool>(); s.model.repack = !v.get<bool>())},
       {"priority", "runtime", {}, I, ALL, -100, 100, {}, "0",
        "Queue priority: higher is admitted to a sequence first; FIFO among equals.",
        APPLY(s.request.priority = v.get<int32_t>())},
