@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "core/engine/engine_slot.h"
+#include "core/engine/row_invariance.h"
 #include "core/log.h"
 #include "core/model/llama_params.h"
 #include "core/stats.h"
@@ -31,6 +32,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   cp.flash_attn_type = resolve_flash_attn(settings.flash_attn, on_devices, cp.type_v);
   const uint32_t n_par = cp.n_seq_max;
   const int32_t threads = cp.n_threads;
+  if (settings.deterministic) check_deterministic(cp, on_devices);
 
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
@@ -51,6 +53,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   // Embedding decodes hold every input whole in one shared KV stream: no more than it holds.
   if (settings.embedding) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ctx(ctx_));
   can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
+  decode_together_ = !settings.deterministic || rows_independent_of_batch(weights_->path());
   kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   pooling_ = llama_pooling_type(ctx_);
@@ -137,8 +140,11 @@ void Engine::run() {
     for (auto& slot : slots_) {
       if (slot.req && slot.req->cancelled()) fail_request(slot, slot.req->cancel_error());
     }
-    if (build_batch() == 0) continue;
-    after_decode(llama_decode(ctx_, batch_));
+    if (settings_.deterministic) {
+      step_deterministic();
+    } else {
+      decode_pick({[](const Slot&) { return true; }, true, true, static_cast<int32_t>(n_batch_)});
+    }
   }
 }
 
@@ -228,6 +234,7 @@ void Engine::admit_locked() {
 
 // Saves the slot's KV state for its owner's next turn (when the store is enabled) and frees it.
 void Engine::evict(Slot& slot) {
+  if (settings_.deterministic) keep_only_reusable(slot);
   if (store_.enabled() && !slot.tokens.empty()) {
     SavedSequence saved;
     saved.tokens = slot.tokens;
@@ -247,6 +254,7 @@ void Engine::clear_slot(Slot& slot) {
   slot.tokens.clear();
   slot.owner = 0;
   slot.n_prompt_done = 0;
+  slot.n_reusable = 0;
   slot.pending = LLAMA_TOKEN_NULL;
 }
 

@@ -87,6 +87,7 @@ class Engine {
 
  private:
   struct Slot;
+  struct BatchPick;
 
   void run();
   void handle_releases_locked();
@@ -97,7 +98,13 @@ class Engine {
   void evict(Slot& slot);
   void start_request(Slot& slot);
   size_t share_prefix(Slot& slot, size_t keep);
-  int build_batch();
+  int build_batch(const BatchPick& pick);
+  // Deterministic mode (engine_deterministic.cpp).
+  void check_deterministic(const llama_context_params& cp, bool on_devices) const;
+  void step_deterministic();
+  void decode_pick(const BatchPick& pick);
+  size_t reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) const;
+  void keep_only_reusable(Slot& slot);
   void after_decode(int rc);
   void sample(Slot& slot);
   void shift(Slot& slot);
@@ -117,6 +124,7 @@ class Engine {
   uint32_t n_batch_ = 0;
   int32_t n_vocab_ = 0;
   bool can_shift_ = false;
+  bool decode_together_ = true;  // deterministic mode: sampled tokens of all sequences in one call
   uint32_t n_embd_ = 0;
   enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;
   uint64_t kv_bytes_ = 0;
