@@ -172,7 +172,8 @@ const TurnRecord& Harness::baseline(const RequestSpec& r) {
 
 Outcome Harness::run(Condition c, const RequestSpec& r) {
   switch (c) {
-    case Condition::AloneAgain: return compared(baseline(r), alone(load_, r));
+    case Condition::AloneAgain:
+      return compared(baseline(r), alone(load_, r), "prompt " + std::to_string(baseline(r).input_tokens) + " tokens");
     case Condition::Neighbours1: return compared(baseline(r), with_neighbours(1, r));
     case Condition::Neighbours3: return compared(baseline(r), with_neighbours(3, r));
     case Condition::Neighbours7: return compared(baseline(r), with_neighbours(7, r));

@@ -15,8 +15,11 @@
 //                    reference); the condition decodes prompt + generated tokens as one prompt
 //                    and compares the logits of the last position
 //     kvpad L        another sequence holding L tokens sits in the same (unified) KV cache
+//     kvpad-batch L  ... and decodes a token in every call of seq 0's (n_kv padded to its length)
 //     threads T      the condition runs with T threads
 //     alone          the reference again (must be identical)
+//     fingerprint    prints the determinism fingerprint of this build and --model (JSON): what
+//                    must match for two runs to promise the same bytes (docs/DETERMINISM.md)
 //     kernel TYPE K  no model: one ggml mul_mat of a [K x 64] TYPE matrix (f32, f16, bf16, q8_0,
 //                    q4_0, q4_K, q6_K) with 1, 2, 3, 4, 8 columns; is column 0 the same?
 //   options: --unified (one KV stream), --n-par N (sequences; default 8), --ubatch N,
@@ -33,9 +36,14 @@
 #include <string>
 #include <vector>
 
+#include <fstream>
+#include <map>
+
+#include "build-info.h"
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
 #include "ggml.h"
+#include "gguf.h"
 #include "llama.h"
 
 namespace {
@@ -264,7 +272,61 @@ int run_kernel(const std::string& type_name, int k, int threads) {
   return all ? 0 : 1;
 }
 
+
+// FNV-1a 64 of a file (a prototype's stand-in for SHA-256, which the library would compute
+// while loading the model).
+std::string file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  uint64_t h = 0xcbf29ce484222325ull;
+  while (in.read(buf.data(), buf.size()) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 0x100000001b3ull;
+  }
+  char out[32];
+  std::snprintf(out, sizeof out, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+// The CPU backend's features: the ISA extensions its kernels were compiled for (and found at
+// run time) and the kernel families built in (LLAMAFILE, REPACK, OPENMP, KLEIDIAI, AMX).
+std::string cpu_features() {
+  ggml_backend_reg_t reg = ggml_backend_reg_by_name("CPU");
+  auto get = reg ? reinterpret_cast<ggml_backend_get_features_t>(ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features"))
+                 : nullptr;
+  std::string out;
+  for (ggml_backend_feature* f = get ? get(reg) : nullptr; f && f->name; ++f) {
+    out += std::string(out.empty() ? "" : " ") + f->name + (std::string(f->value) == "1" ? "" : std::string("=") + f->value);
+  }
+  return out;
+}
+
+int run_fingerprint(const Options& o) {
+  ggml_context* meta = nullptr;
+  gguf_init_params ip = {true, &meta};
+  gguf_context* g = gguf_init_from_file(o.model.c_str(), ip);
+  if (!g) throw std::runtime_error("cannot read " + o.model);
+  std::map<std::string, int> types;
+  for (ggml_tensor* t = ggml_get_first_tensor(meta); t; t = ggml_get_next_tensor(meta, t)) {
+    if (ggml_n_dims(t) >= 2) ++types[ggml_type_name(t->type)];
+  }
+  gguf_free(g);
+  ggml_free(meta);
+  std::string type_list;
+  for (const auto& [name, n] : types) type_list += (type_list.empty() ? "" : " ") + name + "x" + std::to_string(n);
+  std::printf("{\n  \"llama_cpp\": \"%s (build %d)\",\n  \"compiler\": \"%s\",\n  \"target\": \"%s\",\n"
+              "  \"ggml_cpu\": \"%s\",\n  \"model\": \"%s\",\n  \"matrix_types\": \"%s\",\n"
+              "  \"numerics\": \"deterministic=1 repack=0 flash_attn=off cache_type_k=%s cache_type_v=%s "
+              "kv_unified=0 n_gpu_layers=0\"\n}\n",
+              llama_commit(), llama_build_number(), llama_compiler(), llama_build_target(), cpu_features().c_str(),
+              file_digest(o.model).c_str(), type_list.c_str(), o.kv.c_str(), o.kv.c_str());
+  return 0;
+}
+
 int run(const Options& o) {
+  if (o.experiment == "fingerprint") {
+    ggml_backend_load_all();
+    return run_fingerprint(o);
+  }
   if (o.experiment == "kernel") return run_kernel(o.kernel_type, o.arg, o.threads);
   llama_backend_init();
   llama_model_params mp = llama_model_default_params();
@@ -304,6 +366,17 @@ int run(const Options& o) {
       got.push_back(p.decode({{ref.generated[i], 0, static_cast<llama_pos>(ref.prompt.size() + i), true}})[0]);
     }
     same = report(("other sequence of " + std::to_string(o.arg)).c_str(), ref, got);
+  } else if (e == "kvpad-batch") {
+    // The other sequence decodes in the same calls: n_kv is padded to its length, not ours.
+    p.clear();
+    std::vector<llama_token> other(o.arg, 1000);
+    p.prefill(other, 1, 0, std::min<size_t>(other.size(), p.n_batch()));
+    std::vector<std::vector<float>> got{p.prefill(ref.prompt, 0, 0, ref.prompt.size())};
+    for (size_t i = 0; i < ref.generated.size(); ++i) {
+      got.push_back(p.decode({{ref.generated[i], 0, static_cast<llama_pos>(ref.prompt.size() + i), true},
+                              {1000, 1, static_cast<llama_pos>(other.size() + i), false}})[0]);
+    }
+    same = report(("other sequence of " + std::to_string(o.arg) + " in batch").c_str(), ref, got);
   } else if (e == "threads") {
     Options o2 = o;
     Probe q(model, o2, o.arg);
