@@ -357,26 +357,19 @@ int run(const Options& o) {
     Reference tail = ref;
     tail.logits = {ref.logits[ref.generated.size() - 1]};
     same = report("generated tokens as prompt", tail, {last});
-  } else if (e == "kvpad") {
+  } else if (e == "kvpad" || e == "kvpad-batch") {
+    // kvpad-batch: the other sequence decodes in the same calls, so n_kv is padded to its length.
+    const bool in_batch = e == "kvpad-batch";
     p.clear();
     std::vector<llama_token> other(o.arg, 1000);
     p.prefill(other, 1, 0, std::min<size_t>(other.size(), p.n_batch()));
     std::vector<std::vector<float>> got{p.prefill(ref.prompt, 0, 0, ref.prompt.size())};
     for (size_t i = 0; i < ref.generated.size(); ++i) {
-      got.push_back(p.decode({{ref.generated[i], 0, static_cast<llama_pos>(ref.prompt.size() + i), true}})[0]);
+      std::vector<Probe::Tok> step{{ref.generated[i], 0, static_cast<llama_pos>(ref.prompt.size() + i), true}};
+      if (in_batch) step.push_back({1000, 1, static_cast<llama_pos>(other.size() + i), false});
+      got.push_back(p.decode(step)[0]);
     }
-    same = report(("other sequence of " + std::to_string(o.arg)).c_str(), ref, got);
-  } else if (e == "kvpad-batch") {
-    // The other sequence decodes in the same calls: n_kv is padded to its length, not ours.
-    p.clear();
-    std::vector<llama_token> other(o.arg, 1000);
-    p.prefill(other, 1, 0, std::min<size_t>(other.size(), p.n_batch()));
-    std::vector<std::vector<float>> got{p.prefill(ref.prompt, 0, 0, ref.prompt.size())};
-    for (size_t i = 0; i < ref.generated.size(); ++i) {
-      got.push_back(p.decode({{ref.generated[i], 0, static_cast<llama_pos>(ref.prompt.size() + i), true},
-                              {1000, 1, static_cast<llama_pos>(other.size() + i), false}})[0]);
-    }
-    same = report(("other sequence of " + std::to_string(o.arg) + " in batch").c_str(), ref, got);
+    same = report(("other sequence of " + std::to_string(o.arg) + (in_batch ? " in batch" : "")).c_str(), ref, got);
   } else if (e == "threads") {
     Options o2 = o;
     Probe q(model, o2, o.arg);
