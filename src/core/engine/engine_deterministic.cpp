@@ -76,6 +76,9 @@ void Engine::step_deterministic() {
     if (!s.req || s.pending != LLAMA_TOKEN_NULL || s.n_prompt_done >= s.req->prompt.size()) continue;
     const int32_t piece = next_piece(s.req->prompt.size() - s.n_prompt_done, cap);
     decode_pick({[&](const Slot& o) { return &o == &s; }, false, true, piece});
+    // Only a 1-token prompt makes a 1-token piece: computed by the 1-row kernels, it is not
+    // what a longer prompt starting with it computes.
+    if (piece == 1) s.n_reusable = std::min(s.n_reusable, s.tokens.empty() ? 0 : s.tokens.size() - 1);
   }
 }
 
