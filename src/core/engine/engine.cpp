@@ -61,8 +61,11 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
                                                 : static_cast<uint32_t>(llama_model_n_embd_out(weights_->get()));
   slots_.resize(n_par);
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
-  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads",
-           weights_->path().c_str(), n_par, n_ctx_seq_, n_batch_, threads);
+  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads%s",
+           weights_->path().c_str(), n_par, n_ctx_seq_, n_batch_, threads,
+           !settings.deterministic ? ""
+           : decode_together_ ? "; deterministic, sampled tokens of all sequences decoded together"
+                              : "; deterministic, sampled tokens decoded one sequence per call");
   worker_ = std::thread([this] { run(); });
 }
 
