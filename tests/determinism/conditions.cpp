@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -149,10 +150,13 @@ std::string Harness::prompt_with_tail_of_one(size_t words) {
   bench::BenchClient client(model_, "{}", load_.dump());
   bench::Conversation c(client);
   const json probe = {{"mode", "raw"}, {"temperature", 0}, {"n_predict", 1}};
-  for (size_t n = words; n < words + 256; ++n) {
+  // About one token per word: step by the tokens still missing, one word at least.
+  for (size_t n = words; n < words + 256;) {
     const std::string text = story_words(n);
     const uint32_t tokens = run_once(c, text, probe).input_tokens;
     if (tokens > 64 && tokens % 64 == 1) return text;
+    const uint32_t target = tokens <= 65 ? 65 : (tokens - 1 + 63) / 64 * 64 + 1;
+    n += std::max<uint32_t>(1, target - tokens);
   }
   throw std::runtime_error("no prompt of " + std::to_string(words) + " to " + std::to_string(words + 256) +
                            " words has 64k+1 tokens with this model");
