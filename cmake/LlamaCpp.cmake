@@ -57,3 +57,14 @@ option(WASI_NN_GGML_AMX "Compile ggml's AMX kernels (only on hosts where AMX rea
 if(NOT WASI_NN_GGML_AMX AND TARGET ggml-cpu AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   target_compile_options(ggml-cpu PRIVATE -mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
 endif()
+
+# llama.cpp's headers are third-party: included as system headers, so our -Wall -Wextra
+# (and the clang thread-safety check) report our code only.
+foreach(_t llama llama-common ggml ggml-base)
+  if(TARGET ${_t})
+    get_target_property(_inc ${_t} INTERFACE_INCLUDE_DIRECTORIES)
+    if(_inc)
+      set_property(TARGET ${_t} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${_inc})
+    endif()
+  endif()
+endforeach()

@@ -15,7 +15,7 @@
 namespace wasi_nn::host {
 namespace {
 
-// The environment libwasi_nn_llamacpp.so reads at init_backend (core/access/model_access.h).
+// The environment libwasi_nn_llamacpp.so reads at init_backend (core/model/model_access.h).
 // wasi-nn-run's options replace whatever the caller's environment held: the command line is
 // the whole grant.
 void export_grants(const Options& opts) {

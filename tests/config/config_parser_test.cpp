@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/config/config_parser.h"
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {
@@ -101,7 +101,7 @@ TEST(ParseConfig, OriginalProjectSections) {
   EXPECT_EQ(s.request.n_predict, 64);
   EXPECT_EQ(s.request.stop, (std::vector<std::string>{"</s>", "Human:"}));
   EXPECT_TRUE(s.request.sampling.ignore_eos);
-  EXPECT_EQ(s.backend.log_level, "debug");
+  EXPECT_EQ(s.backend.log_level, LogLevel::Debug);
   EXPECT_EQ(s.context.n_batch, 128u);
 }
 
@@ -121,10 +121,10 @@ TEST(ParseConfig, WasmEdgeDashCase) {
   EXPECT_FLOAT_EQ(s.request.sampling.penalty_repeat, 1.3f);
   EXPECT_FLOAT_EQ(s.request.sampling.penalty_present, 0.5f);
   EXPECT_FLOAT_EQ(s.request.sampling.penalty_freq, -0.5f);
-  EXPECT_EQ(s.model.split_mode, "row");
+  EXPECT_EQ(s.model.split_mode, SplitMode::Row);
   EXPECT_EQ(s.model.tensor_split, (std::vector<float>{1.0f, 2.5f}));
   EXPECT_EQ(s.request.stop, std::vector<std::string>{"User:"});
-  EXPECT_EQ(s.context.flash_attn, "on");
+  EXPECT_EQ(s.context.flash_attn, FlashAttn::On);
 }
 
 // Each alias lands in the same field as its canonical name.
@@ -142,9 +142,9 @@ TEST(ParseConfig, EveryAliasSetsItsParameter) {
       {R"({"n_threads_batch": 3})", [](const Settings& s) { return s.context.threads_batch == 3; }},
       {R"({"parallel": 2})", [](const Settings& s) { return s.context.n_parallel == 2; }},
       {R"({"slots": 2})", [](const Settings& s) { return s.context.n_parallel == 2; }},
-      {R"({"flash_attention": "off"})", [](const Settings& s) { return s.context.flash_attn == "off"; }},
+      {R"({"flash_attention": "off"})", [](const Settings& s) { return s.context.flash_attn == FlashAttn::Off; }},
       {R"({"retention_ms": 5})", [](const Settings& s) { return s.backend.idle_timeout_ms == 5; }},
-      {R"({"logging_level": "info"})", [](const Settings& s) { return s.backend.log_level == "info"; }},
+      {R"({"logging_level": "info"})", [](const Settings& s) { return s.backend.log_level == LogLevel::Info; }},
       {R"({"temp": 0.25})", [](const Settings& s) { return s.request.sampling.temp == 0.25f; }},
       {R"({"typ_p": 0.5})", [](const Settings& s) { return s.request.sampling.typ_p == 0.5f; }},
       {R"({"penalty_repeat": 1.5})", [](const Settings& s) { return s.request.sampling.penalty_repeat == 1.5f; }},
@@ -245,8 +245,8 @@ TEST(ParseConfig, SpecialValues) {
   EXPECT_EQ(s.request.sampling.dry_penalty_last_n, -1);
   EXPECT_EQ(s.model.n_gpu_layers, -1);
   s = parsed(R"({"flash_attn": false, "mode": "raw", "ctx_size": 2048.0})");
-  EXPECT_EQ(s.context.flash_attn, "off");
-  EXPECT_EQ(s.request.chat.mode, "raw");
+  EXPECT_EQ(s.context.flash_attn, FlashAttn::Off);
+  EXPECT_EQ(s.request.chat.mode, ChatMode::Raw);
   EXPECT_EQ(s.context.ctx_size, 2048u);
 }
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/config/config_parser.h"
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn::test {
 

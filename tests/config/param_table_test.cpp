@@ -51,11 +51,11 @@ TEST(ParamTable, DefaultsAreApplied) {
   apply_defaults(s);
   EXPECT_EQ(s.backend.max_sessions, 100u);
   EXPECT_EQ(s.backend.idle_timeout_ms, 300000u);
-  EXPECT_EQ(s.backend.log_level, "warn");
+  EXPECT_EQ(s.backend.log_level, LogLevel::Warn);
   EXPECT_EQ(s.model.n_gpu_layers, ModelSettings::kAutoGpuLayers);  // "auto", as llama.cpp
   EXPECT_TRUE(s.model.rpc_servers.empty());
   EXPECT_EQ(s.model.main_gpu, 0);
-  EXPECT_EQ(s.model.split_mode, "layer");
+  EXPECT_EQ(s.model.split_mode, SplitMode::Layer);
   EXPECT_TRUE(s.model.tensor_split.empty());
   EXPECT_TRUE(s.model.use_mmap);
   EXPECT_FALSE(s.model.use_mlock);
@@ -65,14 +65,14 @@ TEST(ParamTable, DefaultsAreApplied) {
   EXPECT_EQ(s.context.threads, 0);
   EXPECT_EQ(s.context.threads_batch, 0);
   EXPECT_EQ(s.context.n_parallel, 4u);
-  EXPECT_EQ(s.context.flash_attn, "auto");
-  EXPECT_EQ(s.context.cache_type_k, "f16");
-  EXPECT_EQ(s.context.cache_type_v, "f16");
+  EXPECT_EQ(s.context.flash_attn, FlashAttn::Auto);
+  EXPECT_EQ(s.context.cache_type_k, KvCacheType::F16);
+  EXPECT_EQ(s.context.cache_type_v, KvCacheType::F16);
   EXPECT_EQ(s.request.n_predict, 512);
   EXPECT_TRUE(s.request.stop.empty());
   EXPECT_FALSE(s.request.reset);
   EXPECT_TRUE(s.request.cache_prompt);
-  EXPECT_EQ(s.request.chat.mode, "chat");
+  EXPECT_EQ(s.request.chat.mode, ChatMode::Chat);
   EXPECT_EQ(s.request.chat.chat_template, "");
   EXPECT_EQ(s.request.chat.system_prompt, "");
   EXPECT_TRUE(s.present.empty());

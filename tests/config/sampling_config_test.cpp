@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/config/config_parser.h"
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {

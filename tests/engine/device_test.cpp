@@ -5,7 +5,7 @@
 
 #include "core/config/config_parser.h"
 #include "core/model/llama_params.h"
-#include "core/model/model_registry.h"
+#include "core/engine/model_registry.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -19,8 +19,8 @@ std::shared_ptr<Engine> load(const std::string& json) {
   apply_defaults(s);
   parse_config(R"({"ctx_size": 256, "threads": 2, "n_parallel": 1})", kScopeLoad, s);
   parse_config(json, kScopeLoad, s);
-  const std::string path = model_path("tiny-phi3");
-  return ModelRegistry::instance().acquire(path, path, s.model, s.context);
+  const ModelSource source = ModelSource::open_file(model_path("tiny-phi3"), ModelAccess({}, ModelAccess::Mode::Open));
+  return ModelRegistry::instance().acquire(source, s.model, s.context);
 }
 
 Error load_error(const std::string& json) {
@@ -45,7 +45,7 @@ TEST_F(DevicesOnCpu, AutoIsTheDefaultAndLoadsOnTheCpu) {
   auto engine = load("{}");
   EXPECT_EQ(engine->weights().n_gpu_layers(), -1);  // llama.cpp's "all": nothing to offload to
   EXPECT_EQ(load(R"({"n_gpu_layers": "auto"})"), engine);  // the same settings, the same engine
-  Backend b;
+  HostBackend b;
   const uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "n_gpu_layers": "auto"})");
   const auto out = test::generate(b, b.init_execution_context(g), "Hello", R"({"mode": "raw", "n_predict": 4, "temperature": 0})");
   EXPECT_EQ(out.meta["output_tokens"], 4);
@@ -72,13 +72,13 @@ TEST_F(DevicesOnCpu, DeviceIndicesNeedDevices) {
 // flash_attn "auto" is off where the model runs on the CPU only (llama.cpp's CPU flash attention
 // is the slower kernel), unless a quantised V cache needs it; GPUs keep llama.cpp's "auto".
 TEST(FlashAttn, AutoIsOffOnTheCpuUnlessAQuantisedVCacheNeedsIt) {
-  EXPECT_EQ(resolve_flash_attn("auto", false, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_DISABLED);
-  EXPECT_EQ(resolve_flash_attn("auto", true, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_AUTO);
-  EXPECT_EQ(resolve_flash_attn("auto", false, GGML_TYPE_Q8_0), LLAMA_FLASH_ATTN_TYPE_AUTO);
-  EXPECT_EQ(resolve_flash_attn("on", false, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_ENABLED);
-  EXPECT_EQ(resolve_flash_attn("off", true, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_DISABLED);
+  EXPECT_EQ(resolve_flash_attn(FlashAttn::Auto, false, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_DISABLED);
+  EXPECT_EQ(resolve_flash_attn(FlashAttn::Auto, true, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_AUTO);
+  EXPECT_EQ(resolve_flash_attn(FlashAttn::Auto, false, GGML_TYPE_Q8_0), LLAMA_FLASH_ATTN_TYPE_AUTO);
+  EXPECT_EQ(resolve_flash_attn(FlashAttn::On, false, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_ENABLED);
+  EXPECT_EQ(resolve_flash_attn(FlashAttn::Off, true, GGML_TYPE_F16), LLAMA_FLASH_ATTN_TYPE_DISABLED);
   // Both choices give the same greedy text on the CPU.
-  Backend b;
+  HostBackend b;
   auto run = [&](const char* fa) {
     const uint32_t g = b.load_by_name(model_path("tiny-llama"),
                                       std::string(R"({"ctx_size": 256, "threads": 2, "flash_attn": ")") + fa + "\"}");

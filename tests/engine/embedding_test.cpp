@@ -7,7 +7,7 @@
 #include <cstring>
 #include <thread>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "test_util.h"
 
 namespace wasi_nn::test {
@@ -44,7 +44,7 @@ class Embedding : public ::testing::Test {
     ASSERT_EQ(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], tol) << "element " << i;
   }
-  Backend b;
+  HostBackend b;
 };
 
 TEST_F(Embedding, JsonHasWasmEdgeShapeAndMetadataCountsTokens) {
@@ -170,7 +170,7 @@ TEST_F(Embedding, EqualsLlamaEmbeddingTool) {
   if (std::string(WASI_NN_LLAMA_EMBEDDING).empty()) GTEST_SKIP() << "llama-embedding not built";
   for (const char* pooling : {"mean", "last"}) {
     SCOPED_TRACE(pooling);
-    Backend fresh;
+    HostBackend fresh;
     const std::string cfg = std::string(R"({"embedding": true, "pooling": ")") + pooling + R"(", "ctx_size": 256, "threads": 2})";
     uint32_t ctx = fresh.init_execution_context(fresh.load_by_name(model_path("tiny-llama"), cfg));
     Output o = generate(fresh, ctx, json(kTexts).dump(), R"({"embd_input": "json"})");
@@ -196,7 +196,7 @@ TEST_F(Embedding, EncoderModelEqualsLlamaEmbeddingTool) {
   ASSERT_EQ(ref.size(), kTexts.size());
   for (size_t i = 0; i < kTexts.size(); ++i) ExpectNear(Vec(ours[i]), ref[i], 1e-4f);
   // CLS pooling, not normalised: the first token's raw vector.
-  Backend other;
+  HostBackend other;
   uint32_t cls = other.init_execution_context(other.load_by_name(model_path("tiny-bert"),
       R"({"embedding": true, "pooling": "cls", "embd_normalize": -1, "ctx_size": 256, "threads": 2})"));
   json ours_cls = json::parse(generate(other, cls, json(kTexts).dump(), R"({"embd_input": "json"})").text)["embeddings"];

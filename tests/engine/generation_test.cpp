@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -20,7 +20,7 @@ class Generation : public ::testing::TestWithParam<std::string> {};
 TEST_P(Generation, GreedyEqualsLlamaCompletion) {
   if (std::string(WASI_NN_LLAMA_COMPLETION).empty()) GTEST_SKIP() << "llama-completion not built (WASI_NN_BUILD_LLAMA_TOOLS=OFF)";
   const std::string model = model_path(GetParam());
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model, R"({"ctx_size": 512, "threads": 2, "n_predict": 24})");
   uint32_t ctx = b.init_execution_context(g);
   const std::string prompt = "The capital of France is";
@@ -39,7 +39,7 @@ class GenerationLlama : public ::testing::Test {
     g = b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 512, "threads": 2, "n_predict": 16})");
     ctx = b.init_execution_context(g);
   }
-  Backend b;
+  HostBackend b;
   uint32_t g = 0, ctx = 0;
 };
 

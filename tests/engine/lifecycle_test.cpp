@@ -7,8 +7,8 @@
 #include <functional>
 #include <thread>
 
-#include "core/error.h"
-#include "core/model/model_registry.h"
+#include "core/base/error.h"
+#include "core/engine/model_registry.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -73,7 +73,7 @@ struct Endless {
 
 TEST(Unload, RunningRequestIsCancelledAndModelFreed) {
   const size_t before = ModelRegistry::instance().live_models();
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), kOneSeq);
   EXPECT_EQ(ModelRegistry::instance().live_models(), before + 1);
   Endless run(b, g);
@@ -86,7 +86,7 @@ TEST(Unload, RunningRequestIsCancelledAndModelFreed) {
 }
 
 TEST(Unload, ContextsOfAnUnloadedGraphAnswerNotFound) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), kOneSeq);
   uint32_t c = b.init_execution_context(g);
   generate(b, c, "Hello", R"({"n_predict": 2})");
@@ -103,7 +103,7 @@ TEST(Unload, ContextsOfAnUnloadedGraphAnswerNotFound) {
 }
 
 TEST(Unload, DoubleAndUnknownUnloadAreNotFound) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), kOneSeq);
   b.unload(g);
   Error twice = error_of([&] { b.unload(g); });
@@ -115,7 +115,7 @@ TEST(Unload, DoubleAndUnknownUnloadAreNotFound) {
 
 TEST(Unload, OtherGraphsOnTheSameModelKeepWorking) {
   const size_t before = ModelRegistry::instance().live_models();
-  Backend b;
+  HostBackend b;
   uint32_t g1 = b.load_by_name(model_path("tiny-phi3"), kOneSeq);
   uint32_t g2 = b.load_by_name(model_path("tiny-phi3"), kOneSeq);  // shares the engine
   uint32_t c2 = b.init_execution_context(g2);
@@ -129,7 +129,7 @@ TEST(Unload, OtherGraphsOnTheSameModelKeepWorking) {
 }
 
 TEST(Unload, HotSwapMovesSessionsToTheNewModel) {
-  Backend b;
+  HostBackend b;
   uint32_t old_g = b.load_by_name(model_path("tiny-phi3"), kOneSeq);
   uint32_t s = b.init_session("swap");
   generate(b, s, "Hello", R"({"n_predict": 2})");
@@ -146,7 +146,7 @@ TEST(Unload, HotSwapMovesSessionsToTheNewModel) {
 }
 
 TEST(Finalize, RunningRequestIsCancelled) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), kOneSeq);
   Endless run(b, g);
   b.close_execution_context(run.ctx);
@@ -156,7 +156,7 @@ TEST(Finalize, RunningRequestIsCancelled) {
 }
 
 TEST(Metadata, HasCountsTimingsSpeedsAndBuild) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 512, "threads": 2, "temperature": 0})");
   uint32_t c = b.init_execution_context(g);
   generate(b, c, "Hello there", R"({"n_predict": 4, "ignore_eos": true})");
@@ -179,7 +179,7 @@ TEST(Stats, FollowRequestsSessionsAndUnload) {
                           "models", "counters", "llama_cpp"}) {
     EXPECT_TRUE(s0.contains(key)) << key;
   }
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), kOneSeq);
   json s1 = stats();
   EXPECT_EQ(s1["backends"].get<int>(), s0["backends"].get<int>() + 1);

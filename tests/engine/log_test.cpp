@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "core/log.h"
+#include "core/base/error.h"
+#include "core/base/log.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -64,7 +64,7 @@ TEST_F(LogSink, JsonLinesParseAndCarryTheirSource) {
   set_log_format_default(LogFormat::Json);
   ASSERT_TRUE(set_log_callback(capture, &got));
   {
-    Backend b(R"({"log_level": "debug"})");  // a backend's config sets the level when created
+    HostBackend b(R"({"log_level": "debug"})");  // a backend's config sets the level when created
     uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "threads": 2, "log_level": "debug"})");
     generate(b, b.init_execution_context(g), "Hello \"quoted\"\n\tand\x01", R"({"n_predict": 2})");
   }
@@ -122,7 +122,7 @@ TEST_F(LogSink, FileSinkAppendsLines) {
 
 TEST_F(LogSink, UnwritableFileIsInvalidArgumentAndChangesNothing) {
   try {
-    Backend b(R"({"log_file": "/nonexistent-dir/x.log"})");
+    HostBackend b(R"({"log_file": "/nonexistent-dir/x.log"})");
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
@@ -134,7 +134,7 @@ TEST_F(LogSink, ConfigKeysChooseFormatAndFile) {
   const std::string path = temp_path("config");
   std::remove(path.c_str());
   {
-    Backend b(R"({"log_format": "json", "log_file": ")" + path + R"(", "log_level": "info"})");
+    HostBackend b(R"({"log_format": "json", "log_file": ")" + path + R"(", "log_level": "info"})");
     b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256})");
   }
   set_log_file_default("");
@@ -151,7 +151,7 @@ TEST_F(LogSink, ConfigKeysChooseFormatAndFile) {
 }
 
 TEST_F(LogSink, LoadConfigCannotNameALogFile) {
-  Backend b;
+  HostBackend b;
   try {
     b.load_by_name(model_path("tiny-phi3"), R"({"log_file": "/tmp/guest-chosen.log"})");
     FAIL() << "no error";
@@ -186,7 +186,7 @@ TEST_F(LogSink, NothingGoesToStdout) {
   ::dup2(::fileno(f), 1);
   set_log_level(LogLevel::Debug);
   {
-    Backend b(R"({"log_level": "debug"})");
+    HostBackend b(R"({"log_level": "debug"})");
     uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "threads": 2})");
     generate(b, b.init_execution_context(g), "Hello", R"({"n_predict": 2})");
   }

@@ -2,7 +2,7 @@
 // handle ids are never reused.
 #include <gtest/gtest.h>
 
-#include "core/model/model_registry.h"
+#include "core/engine/model_registry.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -13,7 +13,7 @@ using test::model_path;
 TEST(Registry, BackendsShareOneModelAndFreeItWithTheLastUser) {
   ASSERT_EQ(ModelRegistry::instance().live_models(), 0u);
   {
-    Backend a, b;
+    HostBackend a, b;
     a.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256})");
     b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "temperature": 0.1})");  // defaults differ: still shared
     EXPECT_EQ(ModelRegistry::instance().live_models(), 1u);
@@ -24,7 +24,7 @@ TEST(Registry, BackendsShareOneModelAndFreeItWithTheLastUser) {
 }
 
 TEST(Registry, HandleIdsAreNeverReused) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256})");
   uint32_t c1 = b.init_execution_context(g);
   b.close_execution_context(c1);

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "core/config/config_parser.h"
-#include "core/model/model_registry.h"
+#include "core/engine/model_registry.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -103,7 +103,7 @@ class Rpc : public ::testing::Test {
 
   // Greedy text of tiny-llama with this backend config and load config.
   static std::string greedy(const std::string& backend_json, const std::string& load_json) {
-    Backend b(backend_json);
+    HostBackend b(backend_json);
     const uint32_t g = b.load_by_name(model_path("tiny-llama"), load_json);
     return test::generate(b, b.init_execution_context(g), "The quick brown fox",
                           R"({"mode": "raw", "n_predict": 16, "temperature": 0})").text;
@@ -129,19 +129,19 @@ TEST_F(Rpc, AutoFitsThroughTheServersAndExplicitCountsAreHonoured) {
   parse_config(R"({"rpc_servers": [")" + servers_[0]->endpoint() + R"(", ")" + servers_[1]->endpoint() + R"("]})",
                kScopeBackend, s);
   parse_config(R"({"ctx_size": 256, "threads": 2, "n_parallel": 1})", kScopeLoad, s);
-  const std::string path = model_path("tiny-llama");
+  const ModelSource source = ModelSource::open_file(model_path("tiny-llama"), ModelAccess({}, ModelAccess::Mode::Open));
   {
-    auto engine = ModelRegistry::instance().acquire(path, path, s.model, s.context);  // "auto"
+    auto engine = ModelRegistry::instance().acquire(source, s.model, s.context);  // "auto"
     EXPECT_EQ(engine->weights().n_devices(), 2u);
     EXPECT_EQ(engine->weights().n_gpu_layers(), -1);  // everything fits: all layers offloaded
   }
   parse_config(R"({"n_gpu_layers": 1, "tensor_split": [1, 3]})", kScopeLoad, s);
-  auto engine = ModelRegistry::instance().acquire(path, path, s.model, s.context);
+  auto engine = ModelRegistry::instance().acquire(source, s.model, s.context);
   EXPECT_EQ(engine->weights().n_gpu_layers(), 1);
 }
 
 TEST_F(Rpc, DeviceIndicesAreCheckedAgainstTheServers) {
-  Backend b(R"({"rpc_servers": ")" + both() + R"("})");
+  HostBackend b(R"({"rpc_servers": ")" + both() + R"("})");
   try {
     b.load_by_name(model_path("tiny-llama"), R"({"main_gpu": 2, "split_mode": "none"})");
     ADD_FAILURE() << "main_gpu 2 accepted with two devices";
@@ -155,7 +155,7 @@ TEST_F(Rpc, DeviceIndicesAreCheckedAgainstTheServers) {
 
 // A load error (not an abort, not a hang) that names the server, within the probe's bound.
 void expect_unreachable(const std::string& endpoint, const std::string& why) {
-  Backend c(R"({"rpc_servers": ")" + endpoint + R"("})");
+  HostBackend c(R"({"rpc_servers": ")" + endpoint + R"("})");
   const auto t0 = Clock::now();
   try {
     c.load_by_name(model_path("tiny-llama"), kLoad);

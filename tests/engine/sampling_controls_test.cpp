@@ -8,7 +8,7 @@
 #include <set>
 
 #include "common.h"
-#include "core/error.h"
+#include "core/base/error.h"
 #include "llama.h"
 #include "test_util.h"
 
@@ -72,7 +72,7 @@ class SamplingControls : public ::testing::Test {
   }
   std::string greedy() { return text({{"temperature", 0}}); }
 
-  Backend b;
+  HostBackend b;
   uint32_t g = 0, ctx = 0;
 };
 
@@ -392,7 +392,7 @@ TEST_F(SamplingControls, ChatTemplateByBuiltInNamePerRequest) {
 }
 
 TEST(ChatTemplates, BuiltInNameAndJinjaFromLoadConfig) {
-  Backend b;
+  HostBackend b;
   const json load = {{"ctx_size", 512}, {"threads", 2}, {"chat_template", "phi3"}};
   uint32_t ctx = b.init_execution_context(b.load_by_name(model_path("tiny-llama"), load.dump()));
   expect_renders(b, ctx, json::object(), "<|user|>\nHello<|end|>\n<|assistant|>\n");
@@ -440,11 +440,11 @@ TEST(SeedReadmeConfigs, AcceptedAtLoadAndAsBackendDefaults) {
   };
   for (const auto& config : configs) {
     SCOPED_TRACE(config);
-    Backend at_load;
+    HostBackend at_load;
     uint32_t ctx = at_load.init_execution_context(at_load.load_by_name(model_path("tiny-llama"), config));
     auto out = generate(at_load, ctx, "Hello", R"({"n_predict": 4, "seed": 1})");
     EXPECT_GT(out.meta["output_tokens"].get<int>(), 0);
-    Backend as_defaults(config);
+    HostBackend as_defaults(config);
     ctx = as_defaults.init_execution_context(as_defaults.load_by_name(model_path("tiny-llama"), "{}"));
     out = generate(as_defaults, ctx, "Hello", R"({"n_predict": 4, "seed": 1})");
     EXPECT_GT(out.meta["output_tokens"].get<int>(), 0);

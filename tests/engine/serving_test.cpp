@@ -6,8 +6,8 @@
 #include <chrono>
 #include <thread>
 
-#include "core/error.h"
-#include "core/model/model_registry.h"
+#include "core/base/error.h"
+#include "core/engine/model_registry.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -16,6 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 using test::generate;
 using test::model_path;
+using test::queue_depth;
+using test::wait_for_stats;
 
 // A request that keeps the only sequence busy until its context is closed (context shift lets
 // it run past the window).
@@ -46,14 +48,15 @@ class OneSequence : public ::testing::Test {
         long_kind = static_cast<int>(e.kind());
       }
     });
-    std::this_thread::sleep_for(300ms);
+    // Running: it holds the sequence and nothing waits.
+    wait_for_stats([](const nlohmann::json& st) { return st["active_sequences"] == 1 && queue_depth(st) == 0; });
   }
   void stop_long() {
     b.close_execution_context(long_ctx);
     long_thread.join();
     EXPECT_EQ(long_kind, static_cast<int>(ErrorKind::Cancelled));
   }
-  Backend b;
+  HostBackend b;
   uint32_t g = 0, long_ctx = 0;
   std::thread long_thread;
   std::atomic<int> long_kind{-1};
@@ -65,9 +68,9 @@ TEST_F(OneSequence, HigherPriorityIsAdmittedFirst) {
   start_long();
   uint32_t lo = b.init_execution_context(g), hi = b.init_execution_context(g);
   std::thread low([&] { generate(b, lo, "low", R"({"mode": "raw", "n_predict": 4, "priority": 0})"); low_order = counter++; });
-  std::this_thread::sleep_for(100ms);
+  wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 1; });
   std::thread high([&] { generate(b, hi, "high", R"({"mode": "raw", "n_predict": 4, "priority": 10})"); high_order = counter++; });
-  std::this_thread::sleep_for(100ms);
+  wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 2; });
   stop_long();
   low.join(); high.join();
   EXPECT_LT(high_order, low_order);
@@ -79,9 +82,10 @@ TEST_F(OneSequence, AgingLetsALowPriorityRequestOvertakeNewcomers) {
   start_long();
   uint32_t c1 = b.init_execution_context(g), c2 = b.init_execution_context(g);
   std::thread old_req([&] { generate(b, c1, "old", R"({"mode": "raw", "n_predict": 4, "priority": -100})"); old_order = counter++; });
-  std::this_thread::sleep_for(400ms);  // the old request has aged past +300
+  wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 1; });
+  std::this_thread::sleep_for(400ms);  // queued, it ages past +300: aging is by time on purpose
   std::thread new_req([&] { generate(b, c2, "new", R"({"mode": "raw", "n_predict": 4, "priority": 100})"); new_order = counter++; });
-  std::this_thread::sleep_for(100ms);
+  wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 2; });
   stop_long();
   old_req.join(); new_req.join();
   EXPECT_LT(old_order, new_order);
@@ -92,7 +96,7 @@ TEST_F(OneSequence, FullQueueAnswersBusy) {
   start_long();
   uint32_t c1 = b.init_execution_context(g), c2 = b.init_execution_context(g);
   std::thread queued([&] { generate(b, c1, "queued", R"({"mode": "raw", "n_predict": 2})"); });
-  std::this_thread::sleep_for(200ms);
+  wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 1; });
   EXPECT_EQ(kind_of([&] { generate(b, c2, "one too many", R"({"mode": "raw", "n_predict": 2})"); }), ErrorKind::Busy);
   stop_long();
   queued.join();
@@ -120,7 +124,7 @@ TEST_F(OneSequence, ClosingAContextCancelsItsRequest) {
       kind = static_cast<int>(e.kind());
     }
   });
-  std::this_thread::sleep_for(300ms);
+  wait_for_stats([](const nlohmann::json& st) { return st["active_sequences"] == 1; });
   b.close_execution_context(c);
   t.join();
   EXPECT_EQ(kind, static_cast<int>(ErrorKind::Cancelled));
@@ -136,7 +140,7 @@ std::string eviction_config(int budget_mb) {
 }
 
 TEST(Eviction, RestoredSessionContinuesIdentically) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-llama"), eviction_config(64));
   // Control: the same turns with no eviction in between.
   uint32_t control = b.init_session("control");
@@ -155,7 +159,7 @@ TEST(Eviction, RestoredSessionContinuesIdentically) {
 }
 
 TEST(Eviction, WithoutSavingTheHistoryIsReprocessedWithTheSameResult) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-llama"), eviction_config(0));
   uint32_t s = b.init_session("a");
   auto t1 = generate(b, s, "Hi there, tell me a story.");
@@ -164,7 +168,7 @@ TEST(Eviction, WithoutSavingTheHistoryIsReprocessedWithTheSameResult) {
   auto t2 = generate(b, s, "And then?");
   EXPECT_EQ(t2.meta["restored_tokens"], 0);
   EXPECT_EQ(t2.meta["cached_tokens"], 0);
-  Backend ref;
+  HostBackend ref;
   ref.load_by_name(model_path("tiny-llama"), eviction_config(64));
   uint32_t r = ref.init_session("a");
   generate(ref, r, "Hi there, tell me a story.");
@@ -176,7 +180,7 @@ TEST(PrefixSharing, ACommonSystemPromptIsComputedOnce) {
   for (int i = 0; i < 12; ++i) system += "You are a careful, friendly and precise assistant. ";
   nlohmann::json load = {{"ctx_size", 1024}, {"n_parallel", 2}, {"threads", 2}, {"temperature", 0},
                          {"n_predict", 6}, {"system_prompt", system}};
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), load.dump());
   uint32_t x = b.init_session("x"), y = b.init_session("y");
   auto first = generate(b, x, "Question one?");
@@ -186,7 +190,7 @@ TEST(PrefixSharing, ACommonSystemPromptIsComputedOnce) {
   EXPECT_EQ(second.meta["shared_tokens"], second.meta["cached_tokens"]);
   // Same answer as when the prefix is computed afresh.
   load["prefix_sharing"] = false;
-  Backend ref;
+  HostBackend ref;
   ref.load_by_name(model_path("tiny-qwen2"), load.dump());
   uint32_t ry = ref.init_session("y");
   auto fresh = generate(ref, ry, "Question two?");
@@ -195,7 +199,7 @@ TEST(PrefixSharing, ACommonSystemPromptIsComputedOnce) {
 }
 
 TEST(ContextShift, LongConversationKeepsGoing) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true})");
   uint32_t s = b.init_session("long");
   int dropped = 0;
@@ -207,7 +211,7 @@ TEST(ContextShift, LongConversationKeepsGoing) {
 }
 
 TEST(ContextShift, DisabledAnswersContextFull) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true, "context_shift": false})");
   uint32_t s = b.init_session("long");
   ErrorKind kind = ErrorKind::Runtime;
@@ -225,7 +229,7 @@ TEST(ContextShift, DisabledAnswersContextFull) {
 }
 
 TEST(ContextShift, GenerationContinuesPastTheWindow) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "threads": 2, "temperature": 0})");
   uint32_t c = b.init_execution_context(g);
   auto out = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 600, "ignore_eos": true, "n_keep": 4})");
@@ -240,7 +244,7 @@ TEST(ContextShift, GenerationContinuesPastTheWindow) {
 }
 
 TEST(HotSwap, InFlightRequestFinishesOnTheOldModel) {
-  Backend b;
+  HostBackend b;
   uint32_t g_old = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 4096, "threads": 2})");
   uint32_t c_old = b.init_execution_context(g_old);
   std::atomic<bool> ok{false};
@@ -258,7 +262,7 @@ TEST(HotSwap, InFlightRequestFinishesOnTheOldModel) {
 }
 
 TEST(Concurrency, SixteenThreadsManySessions) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 512, "n_parallel": 4, "threads": 2, "n_predict": 6})");
   constexpr int kThreads = 16;
   std::atomic<int> failures{0}, turns{0};

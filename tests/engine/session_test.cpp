@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -16,7 +16,7 @@ using test::model_path;
 const char* kLoad = R"({"ctx_size": 1024, "threads": 2, "n_predict": 8, "temperature": 0, "n_parallel": 4})";
 
 TEST(Session, TurnTwoDecodesOnlyTheNewTokens) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), kLoad);
   uint32_t ctx = b.init_session("alice");
   auto t1 = generate(b, ctx, "Hi, my name is Alice.");
@@ -32,7 +32,7 @@ TEST(Session, TurnTwoDecodesOnlyTheNewTokens) {
 // template's end-of-turn marker and the new message, not a re-tokenization of the reply.
 TEST(Session, TurnTwoReusesTheReplyTokens) {
   for (const char* model : {"tiny-qwen2", "tiny-phi3"}) {
-    Backend b;
+    HostBackend b;
     b.load_by_name(model_path(model), kLoad);
     uint32_t ctx = b.init_session("carol");
     auto t1 = generate(b, ctx, "Tell me a story.", R"({"ignore_eos": true})");
@@ -47,7 +47,7 @@ TEST(Session, TurnTwoReusesTheReplyTokens) {
 }
 
 TEST(Session, SameIdSharesTheConversation) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), kLoad);
   uint32_t c1 = b.init_session("bob");
   auto t1 = generate(b, c1, "First message.");
@@ -59,7 +59,7 @@ TEST(Session, SameIdSharesTheConversation) {
 }
 
 TEST(Session, ResetForgetsHistory) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), kLoad);
   uint32_t ctx = b.init_session("carol");
   auto t1 = generate(b, ctx, "Remember this.");
@@ -69,7 +69,7 @@ TEST(Session, ResetForgetsHistory) {
 }
 
 TEST(Session, ConversationsDoNotShareKv) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-llama"), kLoad);
   // Reference: each conversation alone.
   uint32_t solo = b.init_execution_context(g);
@@ -87,7 +87,7 @@ TEST(Session, ConversationsDoNotShareKv) {
 }
 
 TEST(Session, ConcurrentSessionsAllComplete) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-llama"), kLoad);
   constexpr int kThreads = 4;
   std::vector<std::string> errors(kThreads);
@@ -115,7 +115,7 @@ TEST(Session, ConcurrentSessionsAllComplete) {
 }
 
 TEST(Session, ClosedContextIsUnknown) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), kLoad);
   uint32_t ctx = b.init_execution_context(g);
   b.close_execution_context(ctx);
@@ -129,7 +129,7 @@ TEST(Session, ClosedContextIsUnknown) {
 }
 
 TEST(Session, SessionNeedsALoadedModel) {
-  Backend b;
+  HostBackend b;
   try {
     b.init_session("nobody");
     FAIL();

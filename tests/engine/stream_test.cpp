@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "core/engine/stop_matcher.h"
-#include "core/error.h"
+#include "core/base/error.h"
 #include "test_util.h"
 
 namespace wasi_nn {
@@ -45,7 +45,7 @@ Streamed stream(Backend& b, uint32_t ctx, const std::string& prompt, const std::
 class Streaming : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(Streaming, ChunksEqualTheNonStreamedTextByteForByte) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 512, "threads": 2, "temperature": 0})");
   // Fresh contexts for both: reusing a KV prefix decodes the last prompt token alone, which
   // may change later logits slightly (as in llama.cpp's server), so compare like with like.
@@ -69,7 +69,7 @@ INSTANTIATE_TEST_SUITE_P(Requests, Streaming,
                                            R"({"n_predict": 24})"));
 
 TEST(StreamingStop, StopStringNeverAppearsInAnyChunk) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 512, "threads": 2, "temperature": 0})");
   auto whole = generate(b, b.init_execution_context(g), "Once upon a time", R"({"mode": "raw", "n_predict": 30})");
   ASSERT_GT(whole.text.size(), 12u);
@@ -83,7 +83,7 @@ TEST(StreamingStop, StopStringNeverAppearsInAnyChunk) {
 }
 
 TEST(StreamingSession, TheStreamedTurnJoinsTheConversation) {
-  Backend b;
+  HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 1024, "threads": 2, "temperature": 0, "n_predict": 12})");
   uint32_t s = b.init_session("streamer");
   auto t1 = stream(b, s, "Hello there", "");
@@ -98,7 +98,7 @@ TEST(StreamingSession, TheStreamedTurnJoinsTheConversation) {
 }
 
 TEST(StreamingSession, FiniEarlyCancelsAndFreesTheConversation) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1024, "threads": 2})");
   uint32_t c = b.init_execution_context(g);
   b.set_input(c, 0, "Go");
@@ -110,7 +110,7 @@ TEST(StreamingSession, FiniEarlyCancelsAndFreesTheConversation) {
 }
 
 TEST(StreamingBatch, StreamsAndOrdinaryRequestsShareTheDecodeLoop) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 512, "threads": 2, "temperature": 0, "n_parallel": 2})");
   uint32_t c1 = b.init_execution_context(g), c2 = b.init_execution_context(g);
   auto solo_stream = stream(b, c1, "Alpha", R"({"mode": "raw", "n_predict": 40, "ignore_eos": true})");
@@ -127,7 +127,7 @@ TEST(StreamingBatch, StreamsAndOrdinaryRequestsShareTheDecodeLoop) {
 }
 
 TEST(StreamingErrors, ComputeWhileStreamingIsBusy) {
-  Backend b;
+  HostBackend b;
   uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1024, "threads": 2})");
   uint32_t c = b.init_execution_context(g);
   b.set_input(c, 0, "Go");

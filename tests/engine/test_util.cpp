@@ -1,6 +1,10 @@
 #include "test_util.h"
 
+#include <gtest/gtest.h>
+
 #include <array>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <stdexcept>
 
@@ -21,6 +25,25 @@ Output generate(Backend& b, uint32_t ctx, const std::string& prompt, const std::
   out.meta = nlohmann::json::parse(buf.substr(0, n));
   return out;
 }
+
+nlohmann::json process_stats() {
+  std::string buf(1 << 20, '\0');
+  return nlohmann::json::parse(buf.substr(0, Backend::process_stats(buf.data(), buf.size())));
+}
+
+bool wait_for_stats(const std::function<bool(const nlohmann::json&)>& ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!ready(process_stats())) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "the engine did not reach the awaited state within 60 s: " << process_stats().dump();
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+size_t queue_depth(const nlohmann::json& stats) { return stats["queue_depth"].get<size_t>(); }
 
 namespace {
 

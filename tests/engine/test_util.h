@@ -1,12 +1,25 @@
 // Helpers shared by the engine tests: model paths, a Backend-level generate(), JSON access.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "core/backend.h"
+#include "core/backend/backend.h"
+
+namespace wasi_nn {
+
+// A Backend as a trusted native host creates it: models load by any path (unless the
+// environment grants models, as for the seed ABI).
+class HostBackend : public Backend {
+ public:
+  explicit HostBackend(std::string_view config_json = {})
+      : Backend(BackendOptions{ModelAccess::Mode::Open}, config_json) {}
+};
+
+}  // namespace wasi_nn
 
 namespace wasi_nn::test {
 
@@ -19,6 +32,14 @@ struct Output {
 
 // set_input(0, prompt) [+ set_input(1, request_json)] + compute + both outputs.
 Output generate(Backend& b, uint32_t ctx, const std::string& prompt, const std::string& request_json = "");
+
+// The process-wide stats document (Backend::process_stats) as JSON.
+nlohmann::json process_stats();
+// Polls the stats until `ready` holds for them; fails the test (and returns false) after 60 s.
+// Tests wait for a state of the engine (a queue depth, a sequence running) this way rather than
+// sleeping for a time that a loaded machine may not honour.
+bool wait_for_stats(const std::function<bool(const nlohmann::json&)>& ready);
+size_t queue_depth(const nlohmann::json& stats);
 
 // Runs llama.cpp's own llama-completion greedily on a raw prompt; returns only the generated text.
 std::string llama_completion_greedy(const std::string& model, const std::string& prompt, int n_predict);

@@ -13,9 +13,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/backend.h"
+#include "core/backend/backend.h"
 #include "core/engine/kv_store.h"
-#include "core/error.h"
+#include "core/base/error.h"
 #include "../engine/test_util.h"
 
 namespace wasi_nn {
@@ -93,7 +93,7 @@ std::string long_prompt(const std::string& topic) {
 
 TEST(FaultDiskFull, EvictedConversationContinuesIdenticallyWhenItsSaveFails) {
   const std::string dir = temp_dir();
-  Backend b(R"({"kv_save_dir": ")" + dir + "\"}");
+  HostBackend b(R"({"kv_save_dir": ")" + dir + "\"}");
   b.load_by_name(model_path("tiny-llama"), kSpillLoad);
   uint32_t s = b.init_session("a");
   auto t1 = generate(b, s, long_prompt("a fox"));
@@ -108,7 +108,7 @@ TEST(FaultDiskFull, EvictedConversationContinuesIdenticallyWhenItsSaveFails) {
   }
   EXPECT_EQ(t2.meta["restored_tokens"], 0) << t2.meta.dump();
   // Promised: the conversation, not the cache. Same answer as without any eviction.
-  Backend ref;
+  HostBackend ref;
   ref.load_by_name(model_path("tiny-llama"), kSpillLoad);
   uint32_t r = ref.init_session("a");
   EXPECT_EQ(generate(ref, r, long_prompt("a fox")).text, t1.text);
@@ -121,7 +121,7 @@ TEST(FaultDiskFull, EvictedConversationContinuesIdenticallyWhenItsSaveFails) {
 }
 
 TEST(FaultAlloc, HugeContextIsOutOfMemoryAndTheNextLoadWorks) {
-  Backend b;
+  HostBackend b;
   try {
     b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1048576, "n_parallel": 256})");
     FAIL() << "a 128 GiB KV cache was allocated";

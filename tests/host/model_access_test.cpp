@@ -1,5 +1,5 @@
-// The model-access policy (src/core/access/model_access.h) on a scratch directory tree.
-#include "core/access/model_access.h"
+// The model-access policy (src/core/model/model_access.h) on a scratch directory tree.
+#include "core/model/model_access.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace fs = std::filesystem;
 using wasi_nn::ErrorKind;

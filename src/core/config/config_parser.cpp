@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 
@@ -407,10 +407,9 @@ void cross_check(Document& doc) {
              "or xtc_probability to 0.");
   }
   // llama.cpp refuses a quantised V cache without flash attention (auto turns it on).
-  const std::string& type_v = s.context.cache_type_v;
-  if (s.context.flash_attn == "off" && type_v != "f32" && type_v != "f16" && type_v != "bf16") {
+  if (s.context.flash_attn == FlashAttn::Off && is_quantized(s.context.cache_type_v)) {
     fail(ErrorKind::InvalidArgument,
-         "config key '" + given_name(doc, "cache_type_v") + "' = \"" + type_v + "\" is a "
+         "config key '" + given_name(doc, "cache_type_v") + "' = \"" + enum_name(s.context.cache_type_v) + "\" is a "
          "quantised type, which needs flash attention, but '" + given_name(doc, "flash_attn") +
          "' is off; set flash_attn to \"auto\" or \"on\", or cache_type_v to f16.");
   }

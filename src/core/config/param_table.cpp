@@ -12,7 +12,7 @@
 
 #include "core/config/param_values.h"
 #include "core/config/rpc_server_list.h"
-#include "core/error.h"
+#include "core/base/error.h"
 #include "json-schema-to-grammar.h"
 #include "llama.h"
 
@@ -27,6 +27,9 @@ using V = ParamValue;
 
 // Every apply function has the same shape; the macro keeps each table row to its one statement.
 #define APPLY(stmt) [](const V& v, Settings& s) { (void)v; (void)s; stmt; }
+// An enum key: the table's choices are the enum's names, so the lookup cannot miss.
+#define APPLY_ENUM(field) \
+  [](const V& v, Settings& s) { enum_from_name(v.get_ref<const std::string&>(), &s.field); }
 // Sampling fields llama.cpp also reads from a model's metadata: the flag tells it the user chose.
 #define APPLY_SAMPLING(field, type, flag)                          \
   [](const V& v, Settings& s) {                                    \
@@ -141,13 +144,15 @@ void apply_stop(const V& v, Settings& s) {
 }
 
 void apply_flash_attn(const V& v, Settings& s) {
-  s.context.flash_attn = v.is_boolean() ? (v.get<bool>() ? "on" : "off") : v.get<std::string>();
+  if (v.is_boolean()) {
+    s.context.flash_attn = v.get<bool>() ? FlashAttn::On : FlashAttn::Off;
+  } else {
+    enum_from_name(v.get_ref<const std::string&>(), &s.context.flash_attn);
+  }
 }
 
 void no_apply(const V&, Settings&) {}
 
-const std::vector<std::string> kCacheTypes = {"f32",  "f16",  "bf16",   "q8_0", "q4_0",
-                                              "q4_1", "iq4_nl", "q5_0", "q5_1"};
 
 // Keys the original project documented but this backend does not implement. A value equal to
 // `accepted` describes what the backend does anyway and is accepted; any other is an error.
@@ -177,12 +182,12 @@ std::vector<ParamSpec> build_table() {
        {"none", "error", "warn", "info", "debug"}, "\"warn\"",
        "Least severe message written to the log sink (stderr unless the host installs one); "
        "applies to llama.cpp's own log too. Never written to stdout.",
-       APPLY(s.backend.log_level = v.get<std::string>())},
+       APPLY(parse_log_level(v.get<std::string>(), &s.backend.log_level))},
       {"log_format", "backend", {"logging_format"}, E, kScopeBackend, 0, 0, {"plain", "json"},
        "\"plain\"",
        "Log line format: plain text, or JSON lines ({\"ts\", \"level\", \"source\": "
        "\"backend\"|\"llama\", \"msg\"}). Process-wide; WASI_NN_LOG_FORMAT wins over it.",
-       APPLY(s.backend.log_format = v.get<std::string>())},
+       APPLY(parse_log_format(v.get<std::string>(), &s.backend.log_format))},
       {"log_file", "backend", {"logging_file"}, S, kScopeBackend, 0, 0, {}, "\"\"",
        "File the log is appended to instead of stderr (a host setting: guests cannot name host "
        "files). Process-wide; WASI_NN_LOG_FILE wins over it.",
@@ -200,10 +205,10 @@ std::vector<ParamSpec> build_table() {
        "GPU that holds the whole model with split_mode none (and intermediate results with "
        "row); must be below the number of devices present at load (0 without any).",
        APPLY(s.model.main_gpu = v.get<int32_t>())},
-      {"split_mode", "model", {}, E, LT, 0, 0, {"none", "layer", "row"}, "\"layer\"",
+      {"split_mode", "model", {}, E, LT, 0, 0, enum_names<SplitMode>(), "\"layer\"",
        "How the model is spread over several GPUs: none = main_gpu only, layer = whole layers "
        "per GPU, row = rows of each tensor.",
-       APPLY(s.model.split_mode = v.get<std::string>())},
+       APPLY_ENUM(model.split_mode)},
       {"tensor_split", "model", {}, ParamType::FloatList, LT, 0, kInf, {}, "[]",
        "Share of the model each device holds, e.g. [3, 1], in device order (RPC servers first, "
        "then local GPUs); at most one entry per device present at load; empty = in proportion "
@@ -285,15 +290,15 @@ std::vector<ParamSpec> build_table() {
        "and can generate in the same decode step.",
        APPLY(s.context.n_parallel = v.get<uint32_t>())},
       {"flash_attn", "context", {"flash_attention"}, ParamType::EnumOrBool, LT, 0, 0,
-       {"auto", "on", "off"}, "\"auto\"",
+       enum_names<FlashAttn>(), "\"auto\"",
        "Flash attention: auto = on where the model's layers run on a GPU (or RPC device) that supports it, off when it runs on the CPU only (slower there), unless a quantized cache_type_v needs it. true/false mean on/off.",
        apply_flash_attn},
-      {"cache_type_k", "context", {}, E, LT, 0, 0, kCacheTypes, "\"f16\"",
+      {"cache_type_k", "context", {}, E, LT, 0, 0, enum_names<KvCacheType>(), "\"f16\"",
        "Data type of the KV cache's keys; quantized types save memory.",
-       APPLY(s.context.cache_type_k = v.get<std::string>())},
-      {"cache_type_v", "context", {}, E, LT, 0, 0, kCacheTypes, "\"f16\"",
+       APPLY_ENUM(context.cache_type_k)},
+      {"cache_type_v", "context", {}, E, LT, 0, 0, enum_names<KvCacheType>(), "\"f16\"",
        "Data type of the KV cache's values; quantized types need flash attention.",
-       APPLY(s.context.cache_type_v = v.get<std::string>())},
+       APPLY_ENUM(context.cache_type_v)},
       // sampling (llama.cpp's defaults, as llama-server uses them)
       {"temperature", "sampling", {"temp"}, F, ALL, 0, kInf, {}, num(d.temp),
        "Randomness of the next-token choice; 0 = greedy (always the most likely token).",
@@ -419,10 +424,10 @@ std::vector<ParamSpec> build_table() {
        "Keep generating past end-of-sequence tokens (until n_predict or a stop string).",
        APPLY(s.request.sampling.ignore_eos = v.get<bool>())},
       // session
-      {"mode", "session", {}, E, ALL, 0, 0, {"chat", "raw"}, "\"chat\"",
+      {"mode", "session", {}, E, ALL, 0, 0, enum_names<ChatMode>(), "\"chat\"",
        "chat = the prompt is a user message, formatted with the chat template and added to the "
        "session's history; raw = the prompt is tokenized as given.",
-       APPLY(s.request.chat.mode = v.get<std::string>())},
+       APPLY_ENUM(request.chat.mode)},
       {"chat_template", "session", {}, S, ALL, 0, 0, {}, "\"\"",
        "Chat template: empty = the model's own; a llama.cpp built-in name (e.g. \"chatml\", "
        "\"llama3\", \"phi3\"), rendered by llama.cpp's built-in formatter; or Jinja text, rendered "
@@ -444,24 +449,24 @@ std::vector<ParamSpec> build_table() {
        "load's value (an embedding request to a text model is an error). No streaming.",
        APPLY(s.context.embedding = v.get<bool>())},
       {"pooling", "embeddings", {"pooling_type"}, E, LT, 0, 0,
-       {"model", "none", "mean", "cls", "last", "rank"}, "\"model\"",
+       enum_names<Pooling>(), "\"model\"",
        "How token vectors become one vector per input: model = the GGUF's own pooling type; "
        "none = one vector per token; rank = the reranking head's scores (never normalised).",
-       APPLY(s.context.pooling = v.get<std::string>())},
+       APPLY_ENUM(context.pooling)},
       {"embd_normalize", "embeddings", {"embd_normalise", "normalize"}, I, ALL, -1, kI32, {}, "2",
        "Normalisation of each vector (llama.cpp's common_embd_normalize): -1 none, 0 max "
        "absolute scaled to int16 range, 1 taxicab, 2 euclidean (L2 norm 1), >2 p-norm.",
        APPLY(s.request.embd.normalize = v.get<int32_t>())},
-      {"embd_output", "embeddings", {"embedding_output"}, E, ALL, 0, 0, {"json", "f32"}, "\"json\"",
+      {"embd_output", "embeddings", {"embedding_output"}, E, ALL, 0, 0, enum_names<EmbdOutput>(), "\"json\"",
        "Output 0 of an embedding request: json = {\"n_embedding\": N, \"embedding\": [...]} "
        "(WasmEdge's shape; with embd_input json: \"embeddings\": [[...], ...]); f32 = the raw "
        "little-endian floats, every vector in input order (N per vector; see n_vectors in "
        "output 1).",
-       APPLY(s.request.embd.output = v.get<std::string>())},
-      {"embd_input", "embeddings", {"embedding_input"}, E, ALL, 0, 0, {"text", "json"}, "\"text\"",
+       APPLY_ENUM(request.embd.output)},
+      {"embd_input", "embeddings", {"embedding_input"}, E, ALL, 0, 0, enum_names<EmbdInput>(), "\"text\"",
        "Input 0 of an embedding request: text = one text; json = a JSON array of texts, "
        "embedded together (sequences share decode steps) and returned in order.",
-       APPLY(s.request.embd.input = v.get<std::string>())},
+       APPLY_ENUM(request.embd.input)},
   };
   const std::vector<ParamSpec> unsupported_keys = {
       unsupported("auto_cleanup", "backend", {}, "true",
@@ -502,6 +507,7 @@ std::vector<ParamSpec> build_table() {
 }
 
 #undef APPLY
+#undef APPLY_ENUM
 #undef APPLY_SAMPLING
 
 }  // namespace

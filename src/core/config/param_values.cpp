@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "llama.h"
 
 namespace wasi_nn {

@@ -6,9 +6,8 @@
 
 #include "common.h"
 #include "core/engine/engine_slot.h"
-#include "core/log.h"
+#include "core/base/log.h"
 #include "core/model/llama_params.h"
-#include "core/stats.h"
 
 namespace wasi_nn {
 namespace {
@@ -35,7 +34,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
     fail(ErrorKind::OutOfMemory,
-         "could not create a llama.cpp context for '" + weights_->path() + "' with ctx_size " +
+         "could not create a llama.cpp context for model '" + weights_->name() + "' with ctx_size " +
              std::to_string(settings.ctx_size) + " x n_parallel " + std::to_string(n_par) +
              " (" + std::to_string(cp.n_ctx) + " KV cells): the KV cache or compute buffers "
              "did not fit in memory (lower ctx_size or n_parallel, or use a quantised "
@@ -59,13 +58,13 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   slots_.resize(n_par);
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
   LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads",
-           weights_->path().c_str(), n_par, n_ctx_seq_, n_batch_, threads);
+           weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads);
   worker_ = std::thread([this] { run(); });
 }
 
 Engine::~Engine() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -78,7 +77,7 @@ Engine::~Engine() {
 void Engine::submit(RequestPtr request) {
   request->t_submit = Clock::now();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) fail(ErrorKind::Cancelled, "the model is being unloaded");
     if (queue_.size() >= settings_.max_queue) {
       fail(ErrorKind::Busy, "the request queue is full (" + std::to_string(settings_.max_queue) +
@@ -91,7 +90,7 @@ void Engine::submit(RequestPtr request) {
 
 void Engine::release(uint64_t owner) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     releases_.push_back(owner);
   }
   cv_.notify_all();
@@ -100,7 +99,7 @@ void Engine::release(uint64_t owner) {
 void Engine::wake() { cv_.notify_all(); }
 
 EngineStats Engine::stats() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   EngineStats s = stats_;
   s.queued = queue_.size();
   return s;
@@ -112,7 +111,7 @@ void Engine::drain(Error error) {
   }
   std::vector<RequestPtr> queued;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     queued.swap(queue_);
   }
   for (auto& r : queued) r->fail(error);
@@ -122,12 +121,9 @@ void Engine::run() {
   if (settings_.embedding) return run_embeddings();
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      auto busy = [&] {
-        return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.req != nullptr; });
-      };
+      MutexLock lock(mu_);
       refresh_stats_locked();  // so an idle engine reports what it holds now
-      cv_.wait(lock, [&] { return stop_ || !releases_.empty() || busy() || !queue_.empty(); });
+      while (!stop_ && !has_work_locked()) cv_.wait(mu_);
       if (stop_) return;
       handle_releases_locked();
       fail_cancelled_locked();
@@ -140,6 +136,11 @@ void Engine::run() {
     if (build_batch() == 0) continue;
     after_decode(llama_decode(ctx_, batch_));
   }
+}
+
+bool Engine::has_work_locked() const {
+  return !releases_.empty() || !queue_.empty() ||
+         std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.req != nullptr; });
 }
 
 void Engine::refresh_stats_locked() {

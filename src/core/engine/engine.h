@@ -29,12 +29,11 @@
 #pragma once
 
 #include <algorithm>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "core/base/mutex.h"
 #include "core/config/settings.h"
 #include "core/engine/kv_store.h"
 #include "core/engine/request.h"
@@ -89,10 +88,10 @@ class Engine {
   struct Slot;
 
   void run();
-  void handle_releases_locked();
-  void fail_cancelled_locked();
-  void admit_locked();
-  RequestPtr pop_best_locked(Slot** target);
+  void handle_releases_locked() REQUIRES(mu_);
+  void fail_cancelled_locked() REQUIRES(mu_);
+  void admit_locked() REQUIRES(mu_);
+  RequestPtr pop_best_locked(Slot** target) REQUIRES(mu_);
   Slot* slot_for(uint64_t owner);
   void evict(Slot& slot);
   void start_request(Slot& slot);
@@ -107,7 +106,8 @@ class Engine {
   void drain(Error error);
   void run_embeddings();
   void embed(Request& r);
-  void refresh_stats_locked();
+  void refresh_stats_locked() REQUIRES(mu_);
+  bool has_work_locked() const REQUIRES(mu_);
 
   std::shared_ptr<ModelWeights> weights_;
   ContextSettings settings_;
@@ -124,12 +124,12 @@ class Engine {
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<RequestPtr> queue_;    // guarded by mu_
-  std::vector<uint64_t> releases_;   // guarded by mu_
-  EngineStats stats_;                // guarded by mu_, refreshed by the worker each step
-  bool stop_ = false;                // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<RequestPtr> queue_ GUARDED_BY(mu_);
+  std::vector<uint64_t> releases_ GUARDED_BY(mu_);
+  EngineStats stats_ GUARDED_BY(mu_);  // refreshed by the worker each step
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread worker_;
 };
 

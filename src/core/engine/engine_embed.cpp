@@ -7,7 +7,7 @@
 #include "common.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 
@@ -15,8 +15,8 @@ void Engine::run_embeddings() {
   for (;;) {
     RequestPtr r;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !releases_.empty() || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stop_ && releases_.empty() && queue_.empty()) cv_.wait(mu_);
       if (stop_) return;
       releases_.clear();  // no conversation keeps KV state in embedding mode
       fail_cancelled_locked();
@@ -27,7 +27,7 @@ void Engine::run_embeddings() {
     if (!r) continue;
     r->t_admit = Clock::now();
     embed(*r);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stats_.active = 0;
   }
 }

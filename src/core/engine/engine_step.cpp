@@ -6,7 +6,7 @@
 #include "common.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 namespace {

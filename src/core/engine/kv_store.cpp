@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 namespace {

@@ -14,7 +14,7 @@ Request::~Request() {
 
 void Request::cancel(ErrorKind why, std::string message) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (cancelled_) return;  // the first reason wins
     cancel_kind_ = why;
     cancel_message_ = message.empty()
@@ -25,25 +25,28 @@ void Request::cancel(ErrorKind why, std::string message) {
 }
 
 Error Request::cancel_error() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return Error(cancel_kind_, cancel_message_);
 }
 
 bool Request::wait_until(Clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_until(lock, deadline, [&] { return done_; });
+  MutexLock lock(mu_);
+  while (!done_) {
+    if (!cv_.wait_until(mu_, deadline)) return done_;
+  }
+  return true;
 }
 
 const RequestResult& Request::wait() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return done_; });
+  MutexLock lock(mu_);
+  while (!done_) cv_.wait(mu_);
   return result_;
 }
 
 void Request::publish_progress() {
   const size_t safe = stop.safe_length();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (safe <= released_.size()) return;
     released_.append(stop.text(), released_.size(), safe - released_.size());
   }
@@ -51,8 +54,10 @@ void Request::publish_progress() {
 }
 
 std::string Request::wait_text(size_t seen, Clock::time_point deadline, bool* done) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_until(lock, deadline, [&] { return done_ || released_.size() > seen; });
+  MutexLock lock(mu_);
+  while (!done_ && released_.size() <= seen) {
+    if (!cv_.wait_until(mu_, deadline)) break;
+  }
   *done = done_;
   const std::string& text = done_ && !result_.error ? result_.text : released_;
   return seen < text.size() ? text.substr(seen) : std::string();
@@ -76,7 +81,7 @@ void Request::fail(Error error) {
 
 void Request::publish() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     done_ = true;
   }
   cv_.notify_all();

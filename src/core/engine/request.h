@@ -7,18 +7,17 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/base/mutex.h"
 #include "core/engine/greedy.h"
 #include "core/engine/stop_matcher.h"
 #include "core/engine/token_probs.h"
-#include "core/error.h"
+#include "core/base/error.h"
 #include "llama.h"
 #include "sampling.h"
 
@@ -52,7 +51,8 @@ struct RequestResult {
 class Request {
  public:
   // --- inputs, fixed before submit ---
-  uint64_t owner = 0;  // the conversation (KV sequence) this request continues
+  uint64_t owner = 0;   // the conversation (KV sequence) this request continues
+  uint64_t tenant = 0;  // the backend context it comes from
   std::vector<llama_token> prompt;
   bool cache_prompt = true;
   int32_t n_predict = -1;  // -1: until EOS or the context is full
@@ -104,12 +104,14 @@ class Request {
   void publish();
 
   std::atomic<bool> cancelled_{false};
-  mutable std::mutex mu_;
-  ErrorKind cancel_kind_ = ErrorKind::Cancelled;  // guarded by mu_
-  std::string cancel_message_;                     // guarded by mu_
-  std::condition_variable cv_;
-  bool done_ = false;  // guarded by mu_
-  std::string released_;  // guarded by mu_: text safe to stream
+  mutable Mutex mu_;
+  ErrorKind cancel_kind_ GUARDED_BY(mu_) = ErrorKind::Cancelled;
+  std::string cancel_message_ GUARDED_BY(mu_);
+  CondVar cv_;
+  bool done_ GUARDED_BY(mu_) = false;
+  std::string released_ GUARDED_BY(mu_);  // text safe to stream
+  // Written by the worker alone until done_ is set under mu_, read by the caller only after:
+  // the lock's hand-over orders the accesses, so the result itself needs no lock.
   RequestResult result_;
 };
 

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "core/error.h"
-#include "core/log.h"
+#include "core/base/error.h"
+#include "core/base/log.h"
 #include "core/model/llama_params.h"
 #include "core/model/rpc_servers.h"
 #include "fit.h"

@@ -3,38 +3,38 @@
 #include <algorithm>
 
 #include "common.h"
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {
 
-llama_split_mode split_mode_of(const std::string& name) {
-  if (name == "none") return LLAMA_SPLIT_MODE_NONE;
-  if (name == "row") return LLAMA_SPLIT_MODE_ROW;
+llama_split_mode split_mode_of(SplitMode mode) {
+  switch (mode) {
+    case SplitMode::None: return LLAMA_SPLIT_MODE_NONE;
+    case SplitMode::Row: return LLAMA_SPLIT_MODE_ROW;
+    case SplitMode::Layer: break;
+  }
   return LLAMA_SPLIT_MODE_LAYER;
 }
 
-ggml_type kv_type_of(const std::string& name) {
-  if (name.empty()) return GGML_TYPE_F16;
-  for (int t = 0; t < GGML_TYPE_COUNT; ++t) {
-    const char* n = ggml_type_name(static_cast<ggml_type>(t));
-    if (n && name == n) return static_cast<ggml_type>(t);
+llama_flash_attn_type flash_attn_of(FlashAttn v) {
+  switch (v) {
+    case FlashAttn::On: return LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    case FlashAttn::Off: return LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    case FlashAttn::Auto: break;
   }
-  fail(ErrorKind::InvalidArgument, "unknown KV cache type '" + name + "'");
-}
-
-llama_flash_attn_type flash_attn_of(const std::string& v) {
-  if (v == "on") return LLAMA_FLASH_ATTN_TYPE_ENABLED;
-  if (v == "off") return LLAMA_FLASH_ATTN_TYPE_DISABLED;
   return LLAMA_FLASH_ATTN_TYPE_AUTO;
 }
 
-enum llama_pooling_type pooling_of(const std::string& v) {
-  if (v == "none") return LLAMA_POOLING_TYPE_NONE;
-  if (v == "mean") return LLAMA_POOLING_TYPE_MEAN;
-  if (v == "cls") return LLAMA_POOLING_TYPE_CLS;
-  if (v == "last") return LLAMA_POOLING_TYPE_LAST;
-  if (v == "rank") return LLAMA_POOLING_TYPE_RANK;
+enum llama_pooling_type pooling_of(Pooling p) {
+  switch (p) {
+    case Pooling::None: return LLAMA_POOLING_TYPE_NONE;
+    case Pooling::Mean: return LLAMA_POOLING_TYPE_MEAN;
+    case Pooling::Cls: return LLAMA_POOLING_TYPE_CLS;
+    case Pooling::Last: return LLAMA_POOLING_TYPE_LAST;
+    case Pooling::Rank: return LLAMA_POOLING_TYPE_RANK;
+    case Pooling::Model: break;
+  }
   return LLAMA_POOLING_TYPE_UNSPECIFIED;  // the model's own
 }
 
@@ -76,7 +76,30 @@ llama_context_params context_params_of(const ContextSettings& settings) {
   return cp;
 }
 
-llama_flash_attn_type resolve_flash_attn(const std::string& setting, bool on_devices, ggml_type type_v) {
+ggml_type kv_type_of(KvCacheType type) {
+  switch (type) {
+    case KvCacheType::F32: return GGML_TYPE_F32;
+    case KvCacheType::F16: return GGML_TYPE_F16;
+    case KvCacheType::BF16: return GGML_TYPE_BF16;
+    case KvCacheType::Q8_0: return GGML_TYPE_Q8_0;
+    case KvCacheType::Q4_0: return GGML_TYPE_Q4_0;
+    case KvCacheType::Q4_1: return GGML_TYPE_Q4_1;
+    case KvCacheType::IQ4_NL: return GGML_TYPE_IQ4_NL;
+    case KvCacheType::Q5_0: return GGML_TYPE_Q5_0;
+    case KvCacheType::Q5_1: return GGML_TYPE_Q5_1;
+  }
+  return GGML_TYPE_F16;
+}
+
+uint64_t kv_cache_bytes(const llama_model* model, uint32_t n_cells, ggml_type type_k, ggml_type type_v) {
+  const int32_t n_head = llama_model_n_head(model);
+  if (n_head <= 0) return 0;
+  const int64_t row = static_cast<int64_t>(llama_model_n_embd(model) / n_head) * llama_model_n_head_kv(model);
+  const uint64_t per_cell = ggml_row_size(type_k, row) + ggml_row_size(type_v, row);
+  return per_cell * n_cells * static_cast<uint64_t>(llama_model_n_layer(model));
+}
+
+llama_flash_attn_type resolve_flash_attn(FlashAttn setting, bool on_devices, ggml_type type_v) {
   const llama_flash_attn_type asked = flash_attn_of(setting);
   if (asked != LLAMA_FLASH_ATTN_TYPE_AUTO || on_devices || ggml_is_quantized(type_v)) return asked;
   return LLAMA_FLASH_ATTN_TYPE_DISABLED;

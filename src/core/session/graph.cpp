@@ -1,6 +1,6 @@
 #include "core/session/graph.h"
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 
@@ -17,7 +17,8 @@ std::shared_ptr<common_chat_templates> make_templates(const llama_model* model,
   }
 }
 
-Graph::Graph(std::shared_ptr<Engine> e, Settings s) : engine(std::move(e)), settings(std::move(s)) {
+Graph::Graph(std::shared_ptr<Engine> e, Settings s, std::string model_name)
+    : engine(std::move(e)), settings(std::move(s)), name(std::move(model_name)) {
   templates = make_templates(engine->weights().get(), settings.request.chat.chat_template);
 }
 

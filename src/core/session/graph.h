@@ -16,8 +16,9 @@ struct Graph {
   std::shared_ptr<Engine> engine;
   Settings settings;  // the load's merged settings; settings.request = per-request defaults
   std::shared_ptr<common_chat_templates> templates;  // for settings.request.chat.chat_template
+  std::string name;   // the model as the caller named it (metadata, messages): never a host path
 
-  Graph(std::shared_ptr<Engine> e, Settings s);
+  Graph(std::shared_ptr<Engine> e, Settings s, std::string name);
 };
 
 // Builds chat templates for a model: `override_template` empty = the GGUF's own template, a

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <mutex>
 
 #include "common.h"
-#include "core/error.h"
+#include "core/base/error.h"
+#include "core/base/mutex.h"
 #include "core/session/graph.h"
 
 namespace wasi_nn {
@@ -26,10 +26,11 @@ bool is_builtin_template(const std::string& name) {
 // llama.cpp renders every template with today's date from std::localtime, whose result is one
 // static buffer per process (found by TSan: callers' threads render concurrently). Renders take
 // turns here; they are short next to a decode.
+Mutex g_render_mu;
+
 common_chat_params apply_templates(const common_chat_templates* tmpls,
                                    const common_chat_templates_inputs& in) {
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(g_render_mu);
   return common_chat_templates_apply(tmpls, in);
 }
 
@@ -67,19 +68,23 @@ std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinj
 
 // Rendering costs as much as a request's own prompt, so markers are kept per template source
 // (a few templates per process; the cache is emptied if hostile requests grow it).
+struct MarkerCache {
+  Mutex mu;
+  std::map<std::string, std::string> markers GUARDED_BY(mu);  // template source -> marker
+};
+
 std::string end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
-  static std::mutex mu;
-  static std::map<std::string, std::string> cache;
+  static MarkerCache* cache = new MarkerCache();  // leaked: used until the process ends
   const std::string key = (use_jinja ? "j:" : "b:") + common_chat_templates_source(tmpls);
   {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
+    MutexLock lock(cache->mu);
+    auto it = cache->markers.find(key);
+    if (it != cache->markers.end()) return it->second;
   }
   std::string marker = render_end_of_turn(tmpls, use_jinja);
-  std::lock_guard<std::mutex> lock(mu);
-  if (cache.size() >= 64) cache.clear();
-  cache.emplace(key, marker);
+  MutexLock lock(cache->mu);
+  if (cache->markers.size() >= 64) cache->markers.clear();
+  cache->markers.emplace(key, marker);
   return marker;
 }
 
@@ -106,7 +111,7 @@ std::vector<llama_token> tokens_after(const llama_vocab* vocab, const RenderedTu
 
 }  // namespace
 
-bool is_raw_mode(const RequestSettings& settings) { return settings.chat.mode == "raw"; }
+bool is_raw_mode(const RequestSettings& settings) { return settings.chat.mode == ChatMode::Raw; }
 
 BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
                          const std::vector<common_chat_msg>& history, const std::string& input,

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {

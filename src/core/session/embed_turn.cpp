@@ -1,23 +1,19 @@
-// run_embedding: the caller-thread half of an embedding request on a model loaded with
-// "embedding": true — settings, the inputs (one text or a JSON array of texts), tokens, the
-// hand-off to the engine's worker, and the outputs (JSON as WasmEdge's ggml plugin writes it,
-// or raw little-endian f32).
+#include "core/session/embed_turn.h"
+
 #include <cstring>
 
 #include <nlohmann/json.hpp>
 
 #include "common.h"
-#include "core/config/config_parser.h"
-#include "core/error.h"
-#include "core/session/exec_context.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {
 
 using json = nlohmann::ordered_json;
 
-std::vector<std::string> split_inputs(const std::string& text, const std::string& mode) {
-  if (mode != "json") return {text};
+std::vector<std::string> split_inputs(const std::string& text, EmbdInput mode) {
+  if (mode != EmbdInput::Json) return {text};
   json arr;
   try {
     arr = json::parse(text);
@@ -76,7 +72,7 @@ json input_json(const RequestResult& r, size_t* at, size_t n_vectors) {
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "embd_output f32 copies host floats: needs a little-endian host");
 
 std::string output_bytes(const RequestResult& r, const EmbeddingSettings& es, const std::vector<size_t>& vectors_each) {
-  if (es.output == "f32") {
+  if (es.output == EmbdOutput::F32) {
     std::string bytes(r.embeddings.size() * sizeof(float), '\0');
     if (!bytes.empty()) std::memcpy(bytes.data(), r.embeddings.data(), bytes.size());
     return bytes;
@@ -84,7 +80,7 @@ std::string output_bytes(const RequestResult& r, const EmbeddingSettings& es, co
   json out;
   out["n_embedding"] = r.n_embd;
   size_t at = 0;
-  if (es.input == "json") {
+  if (es.input == EmbdInput::Json) {
     json all = json::array();
     for (size_t n : vectors_each) all.push_back(input_json(r, &at, n));
     out["embeddings"] = std::move(all);
@@ -95,7 +91,7 @@ std::string output_bytes(const RequestResult& r, const EmbeddingSettings& es, co
 }
 
 std::string embedding_metadata(const RequestResult& r, const Engine& engine, const EmbeddingSettings& es,
-                               const std::vector<size_t>& tokens_each) {
+                               const std::vector<size_t>& tokens_each, const std::string& model_name) {
   static const char* kPooling[] = {"none", "mean", "cls", "last", "rank"};
   const int p = static_cast<int>(engine.pooling());
   json m;
@@ -110,75 +106,38 @@ std::string embedding_metadata(const RequestResult& r, const Engine& engine, con
   m["stop_reason"] = r.stop_reason;
   m["timings"] = {{"queue_ms", r.queue_ms}, {"prompt_ms", r.prompt_ms},
                   {"prompt_tokens_per_second", r.prompt_ms > 0 ? r.n_prompt * 1000.0 / r.prompt_ms : 0.0}};
-  const std::string& path = engine.weights().path();
-  m["model"] = path.substr(path.find_last_of('/') + 1);
+  m["model"] = model_name;
   return m.dump();
 }
 
 }  // namespace
 
-void run_embedding(ExecContext& ctx, const std::string& runtime_json) {
-  Conversation& conv = *ctx.conv;
-  std::string text, input_json;
-  {
-    std::lock_guard<std::mutex> lock(ctx.mu);
-    if (ctx.stream) fail(ErrorKind::Busy, "a stream is open on this context; call fini_single first");
-    if (!ctx.has_prompt) fail(ErrorKind::InvalidArgument, "compute called before set_input: set input 0 (the text to embed) first");
-    text = ctx.prompt;
-    input_json = ctx.request_json;
+RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const TurnStart&) {
+  if (!s.context.embedding) {
+    fail(ErrorKind::InvalidArgument, "this model was loaded for embeddings (\"embedding\": true); a request "
+                                     "cannot switch it to text generation. Load it without \"embedding\" to generate text");
   }
-  {
-    std::lock_guard<std::mutex> lock(conv.turn_mu);
-    if (conv.in_turn) fail(ErrorKind::Busy, "a compute is already running on this context; wait for it to finish");
-    conv.in_turn = true;
+  const Engine& engine = *conv_.graph()->engine;
+  settings_ = s.request.embd;
+  auto req = std::make_shared<Request>();
+  req->owner = conv_.owner();
+  req->tenant = conv_.tenant();
+  req->embed_inputs = tokenize_inputs(engine, split_inputs(text, settings_.input));
+  req->embd_normalize = settings_.normalize;
+  req->priority = s.request.priority;
+  for (const auto& in : req->embed_inputs) {
+    tokens_each_.push_back(in.size());
+    vectors_each_.push_back(engine.pooling() == LLAMA_POOLING_TYPE_NONE ? in.size() : 1);
   }
-  try {
-    const Engine& engine = *conv.graph->engine;
-    Settings s = conv.graph->settings;
-    parse_config(input_json, kScopeRequest, s);
-    parse_config(runtime_json, kScopeRequest, s);
-    if (!s.context.embedding) {
-      fail(ErrorKind::InvalidArgument, "this model was loaded for embeddings (\"embedding\": true); a request "
-                                       "cannot switch it to text generation. Load it without \"embedding\" to generate text");
-    }
-    const EmbeddingSettings& es = s.request.embd;
-    auto req = std::make_shared<Request>();
-    req->owner = conv.owner;
-    req->embed_inputs = tokenize_inputs(engine, split_inputs(text, es.input));
-    req->embd_normalize = es.normalize;
-    req->priority = s.request.priority;
-    std::vector<size_t> tokens_each, vectors_each;
-    for (const auto& in : req->embed_inputs) {
-      tokens_each.push_back(in.size());
-      vectors_each.push_back(engine.pooling() == LLAMA_POOLING_TYPE_NONE ? in.size() : 1);
-    }
-    {
-      std::lock_guard<std::mutex> lock(ctx.mu);
-      if (ctx.closed) fail(ErrorKind::Cancelled, "the execution context was closed");
-      ctx.inflight = req;
-      ctx.request_json.clear();  // index 1 applies to one compute only
-    }
-    conv.graph->engine->submit(req);
-    Turn turn;
-    turn.req = req;
-    turn.timeout_ms = s.request.timeout_ms;
-    const RequestResult& res = wait_turn(ctx, turn);
-    if (res.error) throw *res.error;
-    std::string out = output_bytes(res, es, vectors_each);
-    std::string meta = embedding_metadata(res, engine, es, tokens_each);
-    {
-      std::lock_guard<std::mutex> lock(conv.turn_mu);
-      conv.in_turn = false;
-      conv.last_used = Clock::now();
-    }
-    std::lock_guard<std::mutex> lock(ctx.mu);
-    ctx.inflight.reset();
-    ctx.output_text = std::move(out);
-    ctx.output_meta = std::move(meta);
-  } catch (const Error& e) {
-    fail_turn(ctx, e);
-    throw;
-  }
+  return req;
+}
+
+TurnRecord EmbedTurn::record(const RequestResult&) const { return TurnRecord{}; }
+
+TurnOutputs EmbedTurn::outputs(const RequestResult& res, const Conversation& conv) const {
+  const Engine& engine = *conv.graph()->engine;
+  return TurnOutputs{output_bytes(res, settings_, vectors_each_),
+                     embedding_metadata(res, engine, settings_, tokens_each_, conv.graph()->name)};
 }
 
 }  // namespace wasi_nn

@@ -26,12 +26,13 @@
 // ModelNotFound (inside the grant but missing; 103), InvalidArgument (malformed env vars).
 // Messages name the guest's string and the env vars, never a host path the guest was not given.
 //
-// Thread-safety: a ModelAccess is immutable after construction; resolve() may run on many
-// threads. The process-wide policy (install/current) is guarded by a mutex.
+// Each Backend reads the policy from the environment when it is created (init_backend), so a
+// changed environment applies to backends created afterwards.
+// Thread-safety: a ModelAccess is immutable after construction; locate() may run on many
+// threads.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,15 @@ namespace wasi_nn {
 
 inline constexpr const char* kPreloadEnv = "WASI_NN_PRELOAD";
 inline constexpr const char* kModelDirsEnv = "WASI_NN_MODEL_DIRS";
+
+// Where a name leads: the host path to open and, for a file found through a granted directory,
+// that directory's real path, below which the file must be opened without following links
+// (ModelSource re-walks the path component by component, so a link swapped in after the check
+// fails the open instead of escaping the grant).
+struct LocatedModel {
+  std::string path;
+  std::string beneath;  // empty: open `path` as it is (an alias's file, or an unconfined name)
+};
 
 struct ModelGrants {
   std::vector<std::pair<std::string, std::string>> aliases;  // (alias, host path)
@@ -72,34 +82,21 @@ class ModelAccess {
   static ModelAccess from_environment(Mode mode);
 
   // The host path to load for `name` (see the header comment), or throws.
-  std::string resolve(std::string_view name) const;
+  std::string resolve(std::string_view name) const { return locate(name).path; }
+  LocatedModel locate(std::string_view name) const;
 
   // True when loads are restricted (Confined, or Open with a grant configured).
   bool confined() const { return mode_ == Mode::Confined || !grants_.empty(); }
 
  private:
-  std::string resolve_path(std::string_view name) const;
+  LocatedModel resolve_path(std::string_view name) const;
+  const std::string& grant_of(const std::string& real_path) const;
   bool inside_grant(const std::string& real_path) const;
   bool lexically_inside_grant(const std::string& path) const;
 
   ModelGrants grants_;                   // dirs canonical (realpath)
   std::vector<std::string> given_dirs_;  // dirs as configured, for lexical checks
   Mode mode_;
-};
-
-// The process-wide policy of one ABI, replaced at each init_backend (the environment may have
-// changed) and read by its load paths. Before any install, current() reads the environment.
-class ModelAccessSlot {
- public:
-  explicit ModelAccessSlot(ModelAccess::Mode mode) : mode_(mode) {}
-  // Re-reads the environment; throws (and keeps the previous policy) when it is malformed.
-  void refresh();
-  std::shared_ptr<const ModelAccess> current();
-
- private:
-  ModelAccess::Mode mode_;
-  std::mutex mu_;
-  std::shared_ptr<const ModelAccess> policy_;  // guarded by mu_
 };
 
 // True when `path` equals `dir` or lies below it (component boundary; both canonical).

@@ -1,4 +1,4 @@
-#include "core/access/model_access.h"
+#include "core/model/model_access.h"
 
 #include <climits>
 #include <cstdlib>
@@ -6,7 +6,7 @@
 
 #include <sys/stat.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {
@@ -123,20 +123,23 @@ ModelAccess ModelAccess::from_environment(Mode mode) {
   return ModelAccess(grants_from_environment(), mode);
 }
 
-std::string ModelAccess::resolve(std::string_view name) const {
-  if (!confined()) return std::string(name);
+LocatedModel ModelAccess::locate(std::string_view name) const {
+  if (!confined()) return LocatedModel{std::string(name), ""};
   for (const auto& [alias, path] : grants_.aliases) {
-    if (alias == name) return path;
+    if (alias == name) return LocatedModel{path, ""};
   }
   return resolve_path(name);
 }
 
-bool ModelAccess::inside_grant(const std::string& real) const {
+const std::string& ModelAccess::grant_of(const std::string& real) const {
   for (const std::string& dir : grants_.dirs) {
-    if (path_within(real, dir)) return true;
+    if (path_within(real, dir)) return dir;
   }
-  return false;
+  static const std::string none;
+  return none;
 }
+
+bool ModelAccess::inside_grant(const std::string& real) const { return !grant_of(real).empty(); }
 
 bool ModelAccess::lexically_inside_grant(const std::string& path) const {
   std::string normal = lexical_normal(path);
@@ -146,7 +149,7 @@ bool ModelAccess::lexically_inside_grant(const std::string& path) const {
   return inside_grant(normal);
 }
 
-std::string ModelAccess::resolve_path(std::string_view name) const {
+LocatedModel ModelAccess::resolve_path(std::string_view name) const {
   if (name.empty() || name.find('\0') != std::string_view::npos) {
     refuse(name, "the name is empty or holds a NUL byte");
   }
@@ -168,7 +171,7 @@ std::string ModelAccess::resolve_path(std::string_view name) const {
     if (!inside_grant(real)) {
       refuse(name, "it resolves (through a symbolic link) outside the granted directories");
     }
-    return real;
+    return LocatedModel{real, grant_of(real)};
   }
   for (const std::string& dir : grants_.dirs) {
     std::string real = real_path(dir + "/" + std::string(name));
@@ -176,27 +179,11 @@ std::string ModelAccess::resolve_path(std::string_view name) const {
     if (!inside_grant(real)) {
       refuse(name, "it resolves (through a symbolic link) outside the granted directories");
     }
-    return real;
+    return LocatedModel{real, grant_of(real)};
   }
   fail(ErrorKind::ModelNotFound, "model " + quoted(name) +
                                      " is neither a preloaded alias nor a file in the granted "
                                      "model directories");
-}
-
-void ModelAccessSlot::refresh() {
-  auto fresh = std::make_shared<const ModelAccess>(ModelAccess::from_environment(mode_));
-  std::lock_guard<std::mutex> lock(mu_);
-  policy_ = std::move(fresh);
-}
-
-std::shared_ptr<const ModelAccess> ModelAccessSlot::current() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (policy_) return policy_;
-  }
-  refresh();
-  std::lock_guard<std::mutex> lock(mu_);
-  return policy_;
 }
 
 }  // namespace wasi_nn

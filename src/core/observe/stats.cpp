@@ -1,4 +1,4 @@
-#include "core/stats.h"
+#include "core/observe/stats.h"
 
 #include <unistd.h>
 
@@ -9,24 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "build-info.h"
-#include "core/engine/request.h"
-#include "core/model/model_registry.h"
+#include "core/base/counters.h"
+#include "core/engine/model_registry.h"
 
 namespace wasi_nn {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-struct Counters {
-  std::atomic<int64_t> backends{0}, contexts{0}, sessions{0};
-  std::atomic<uint64_t> done{0}, failed{0}, busy{0}, timeouts{0}, cancelled{0};
-  std::atomic<uint64_t> tokens_in{0}, tokens_cached{0}, tokens_out{0};
-};
-
-Counters& counters() {
-  static Counters* c = new Counters();  // leaked: objects may end during static teardown
-  return *c;
-}
 
 uint64_t resident_bytes() {
   unsigned long pages_total = 0, pages_resident = 0;
@@ -37,41 +26,11 @@ uint64_t resident_bytes() {
   return n == 2 ? static_cast<uint64_t>(pages_resident) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
 }
 
-std::string file_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
-
 }  // namespace
 
-uint64_t kv_cache_bytes(const llama_model* model, uint32_t n_cells, ggml_type type_k, ggml_type type_v) {
-  const int32_t n_head = llama_model_n_head(model);
-  if (n_head <= 0) return 0;
-  const int64_t row = static_cast<int64_t>(llama_model_n_embd(model) / n_head) * llama_model_n_head_kv(model);
-  const uint64_t per_cell = ggml_row_size(type_k, row) + ggml_row_size(type_v, row);
-  return per_cell * n_cells * static_cast<uint64_t>(llama_model_n_layer(model));
-}
-
-void stats_backend_opened() { ++counters().backends; }
-void stats_backend_closed() { --counters().backends; }
-void stats_conversation_opened(bool session) { ++(session ? counters().sessions : counters().contexts); }
-void stats_conversation_closed(bool session) { --(session ? counters().sessions : counters().contexts); }
-
-void stats_request_done(const RequestResult& r) {
-  Counters& c = counters();
-  ++c.done;
-  c.tokens_in += r.n_prompt;
-  c.tokens_cached += r.n_cached;
-  c.tokens_out += r.n_generated;
-}
-
-void stats_request_failed(ErrorKind kind) {
-  Counters& c = counters();
-  ++c.failed;
-  if (kind == ErrorKind::Busy) ++c.busy;
-  if (kind == ErrorKind::Timeout) ++c.timeouts;
-  if (kind == ErrorKind::Cancelled) ++c.cancelled;
-}
-
 std::string process_stats_json() {
-  Counters& c = counters();
+  const UsageCounters& c = process_counters();
+  const LiveObjects& live = live_objects();
   // Group engines by the weights they serve: one entry per loaded model.
   std::map<const ModelWeights*, json> models;
   uint64_t model_bytes = 0, kv_bytes = 0, saved_bytes = 0, saved_disk_bytes = 0;
@@ -80,7 +39,7 @@ std::string process_stats_json() {
     const ModelWeights& w = engine->weights();
     json& m = models[&w];
     if (m.is_null()) {
-      m["model"] = file_name(w.path());
+      m["model"] = w.name();
       m["description"] = w.description();
       m["model_bytes"] = llama_model_size(w.get());
       m["engines"] = json::array();
@@ -109,16 +68,16 @@ std::string process_stats_json() {
   j["queue_depth"] = queued;
   j["active_sequences"] = active;
   j["resident_sequences"] = resident;
-  j["backends"] = c.backends.load();
-  j["sessions_held"] = c.sessions.load();
-  j["plain_contexts"] = c.contexts.load();  // execution contexts without a session id
+  j["backends"] = live.backends.load();
+  j["sessions_held"] = live.sessions.load();
+  j["plain_contexts"] = live.contexts.load();  // execution contexts without a session id
   j["saved_kv_bytes"] = saved_bytes;
   j["saved_kv_disk_bytes"] = saved_disk_bytes;
   j["memory"] = {{"model_bytes", model_bytes}, {"kv_bytes", kv_bytes}, {"process_rss_bytes", resident_bytes()}};
   json list = json::array();
   for (auto& kv : models) list.push_back(std::move(kv.second));
   j["models"] = std::move(list);
-  j["counters"] = {{"requests_done", c.done.load()},    {"requests_failed", c.failed.load()},
+  j["counters"] = {{"requests_done", c.requests_done.load()}, {"requests_failed", c.requests_failed.load()},
                    {"busy", c.busy.load()},             {"timeouts", c.timeouts.load()},
                    {"cancelled", c.cancelled.load()},   {"tokens_in", c.tokens_in.load()},
                    {"tokens_cached", c.tokens_cached.load()}, {"tokens_out", c.tokens_out.load()}};

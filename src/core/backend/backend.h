@@ -1,9 +1,11 @@
 // Backend: what one WASI-NN backend context (the `void *ctx` of both C ABIs) holds, as a C++
-// facade the ABI shims call. It owns two handle tables (graphs, execution contexts) whose ids
-// are never reused, and the sessions named by id. Models themselves live in the process-wide
-// ModelRegistry and are shared with every other Backend that loads the same file and settings.
+// facade the ABI shims call: the handle tables (graphs, execution contexts; ids never reused),
+// the sessions named by id, the model-access policy, the tenant it acts for and its last error.
+// It dispatches each verb to the object the handle names (ExecContext, Graph); it holds no
+// logic of its own beyond that. Models live in the process-wide ModelRegistry and are shared
+// with every other Backend that loads the same file and settings.
 //
-// Errors: every call throws wasi_nn::Error (core/error.h); the shims catch and map it.
+// Errors: every call throws wasi_nn::Error (core/base/error.h); the shims catch and map it.
 // Thread-safety: every method may be called from many threads at once. compute() blocks its
 // caller until the request finishes; other calls never wait for a running compute.
 // Lifetime: the Backend must outlive nothing of its own: destroying it cancels its contexts'
@@ -16,26 +18,37 @@
 #include <string>
 #include <string_view>
 
+#include "core/model/model_access.h"
+
 namespace wasi_nn {
 
 class BackendImpl;
 
+struct BackendOptions {
+  // Which models load_by_name may open (model/model_access.h): Confined for guests (only what
+  // the host granted), Open for a trusted native host (any path, unless a grant is configured).
+  // Read from the environment when the Backend is created.
+  ModelAccess::Mode access = ModelAccess::Mode::Confined;
+};
+
 class Backend {
  public:
-  // Handle value that never names a graph or context. get_output(kNoContext, 0, ...) returns the
-  // calling thread's last error message, so hosts and guests can read it through the ABI.
+  // Handle value that never names a graph or context. get_output(kNoContext, 0, ...) returns
+  // this backend's last error message, so hosts and guests can read it through the ABI.
   static constexpr uint32_t kNoContext = 0xFFFFFFFFu;
 
   // `config_json` may be empty; otherwise a JSON object of backend-wide and default model keys.
-  explicit Backend(std::string_view config_json = {});
+  // Throws InvalidArgument for a bad config or a malformed model grant in the environment.
+  explicit Backend(const BackendOptions& options, std::string_view config_json = {});
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
 
-  // Loads (or shares an already loaded) GGUF model. `config_json` may be empty. Returns a new
-  // graph id. The latest successful load becomes the backend's current model, which
-  // init_session() binds to.
-  uint32_t load_by_name(std::string_view path, std::string_view config_json);
+  // Loads (or shares an already loaded) GGUF model named `name`, as the access policy allows
+  // (Security outside the grant, ModelNotFound when missing). `config_json` may be empty.
+  // Returns a new graph id. The latest successful load becomes the backend's current model,
+  // which init_session() binds to.
+  uint32_t load_by_name(std::string_view name, std::string_view config_json);
   // Loads a model from bytes in memory (a GGUF image); `config_json` as above.
   uint32_t load_from_bytes(std::string_view gguf_bytes, std::string_view config_json);
 
@@ -67,7 +80,7 @@ class Backend {
   // last user ends: a running request still draining, or another graph or backend sharing it.
   void unload(uint32_t graph);
 
-  // Copies the process-wide statistics JSON (core/stats.h) into `buf` with get_output's
+  // Copies the process-wide statistics JSON (core/observe/stats.h) into `buf` with get_output's
   // contract (returns the bytes written; TooLarge with the size needed). Needs no backend.
   static size_t process_stats(char* buf, size_t cap);
 
@@ -84,9 +97,9 @@ class Backend {
   // deinit_backend calls it first, then destroys the Backend once no call is inside it.
   void shutdown();
 
-  // Records `message` as the calling thread's last error (the shims call this on every failure).
-  static void set_last_error(std::string message);
-  static const std::string& last_error();
+  // This backend's last error message (the shims record every failed call here).
+  void set_last_error(std::string message);
+  std::string last_error() const;
 
  private:
   std::unique_ptr<BackendImpl> impl_;

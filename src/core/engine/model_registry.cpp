@@ -1,6 +1,6 @@
-#include "core/model/model_registry.h"
+#include "core/engine/model_registry.h"
 
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 
@@ -9,17 +9,16 @@ ModelRegistry& ModelRegistry::instance() {
   return *registry;
 }
 
-std::shared_ptr<Engine> ModelRegistry::acquire(const std::string& key, const std::string& path,
-                                               const ModelSettings& model,
+std::shared_ptr<Engine> ModelRegistry::acquire(const ModelSource& source, const ModelSettings& model,
                                                const ContextSettings& context) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::string wkey = key + "\n" + model.key();
+  MutexLock lock(mu_);
+  const std::string wkey = source.key() + "\n" + model.key();
   std::shared_ptr<ModelWeights> weights = weights_[wkey].lock();
   if (!weights) {
-    weights = std::make_shared<ModelWeights>(path, model, context);
+    weights = std::make_shared<ModelWeights>(source, model, context);
     weights_[wkey] = weights;
   } else {
-    LOG_INFO("sharing already loaded model '%s'", path.c_str());
+    LOG_INFO("sharing already loaded model '%s' (loaded as '%s')", source.name().c_str(), weights->name().c_str());
   }
   const std::string ekey = wkey + "\n" + context.key();
   std::shared_ptr<Engine> engine = engines_[ekey].lock();
@@ -34,14 +33,14 @@ std::shared_ptr<Engine> ModelRegistry::acquire(const std::string& key, const std
 }
 
 size_t ModelRegistry::live_models() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   size_t n = 0;
   for (auto& kv : weights_) n += kv.second.expired() ? 0 : 1;
   return n;
 }
 
 std::vector<std::shared_ptr<Engine>> ModelRegistry::live_engines() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::shared_ptr<Engine>> out;
   for (auto& kv : engines_) {
     if (auto e = kv.second.lock()) out.push_back(std::move(e));

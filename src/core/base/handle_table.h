@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 

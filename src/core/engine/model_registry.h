@@ -7,10 +7,10 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/base/mutex.h"
 #include "core/config/settings.h"
 #include "core/engine/engine.h"
 #include "core/model/model_weights.h"
@@ -21,11 +21,11 @@ class ModelRegistry {
  public:
   static ModelRegistry& instance();
 
-  // Returns the engine serving `path` with these settings, loading the weights and creating
-  // the context if no one else holds them. `key` identifies the model's content (its canonical
-  // path, or a digest for in-memory images); `path` is where llama.cpp reads it from.
-  std::shared_ptr<Engine> acquire(const std::string& key, const std::string& path,
-                                  const ModelSettings& model, const ContextSettings& context);
+  // Returns the engine serving `source` with these settings, loading the weights and creating
+  // the context if no one else holds them. Models are told apart by source.key() (the file's
+  // identity, or a digest of in-memory bytes) and the model settings.
+  std::shared_ptr<Engine> acquire(const ModelSource& source, const ModelSettings& model,
+                                  const ContextSettings& context);
 
   // Number of distinct weights currently alive (for tests and stats).
   size_t live_models();
@@ -33,9 +33,9 @@ class ModelRegistry {
   std::vector<std::shared_ptr<Engine>> live_engines();
 
  private:
-  std::mutex mu_;
-  std::map<std::string, std::weak_ptr<ModelWeights>> weights_;  // guarded by mu_
-  std::map<std::string, std::weak_ptr<Engine>> engines_;        // guarded by mu_
+  Mutex mu_;
+  std::map<std::string, std::weak_ptr<ModelWeights>> weights_ GUARDED_BY(mu_);
+  std::map<std::string, std::weak_ptr<Engine>> engines_ GUARDED_BY(mu_);
 };
 
 }  // namespace wasi_nn

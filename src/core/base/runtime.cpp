@@ -1,16 +1,16 @@
-#include "core/runtime.h"
+#include "core/base/runtime.h"
 
-#include <mutex>
 #include <string>
 
-#include "core/log.h"
+#include "core/base/log.h"
+#include "core/base/mutex.h"
 #include "llama.h"
 
 namespace wasi_nn {
 namespace {
 
-std::mutex g_mu;
-std::weak_ptr<Runtime> g_runtime;  // guarded by g_mu
+Mutex g_mu;
+std::weak_ptr<Runtime> g_runtime GUARDED_BY(g_mu);
 
 // llama.cpp logs in fragments (GGML_LOG_LEVEL_CONT continues the previous line); buffer per
 // thread and emit whole lines through our sink.
@@ -46,7 +46,7 @@ Runtime::~Runtime() {
 }
 
 std::shared_ptr<Runtime> Runtime::acquire() {
-  std::lock_guard<std::mutex> lock(g_mu);
+  MutexLock lock(g_mu);
   std::shared_ptr<Runtime> rt = g_runtime.lock();
   if (!rt) {
     rt = std::shared_ptr<Runtime>(new Runtime());

@@ -1,4 +1,6 @@
-#include "core/log.h"
+#include "core/base/log.h"
+
+#include "core/base/mutex.h"
 
 #include <sys/time.h>
 
@@ -13,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 // llama.cpp's `common` helpers log through their own logger (common/log.h, whose macro names
 // clash with ours, hence this one declaration): it cannot be routed into the sink, but its
@@ -70,15 +72,15 @@ std::string format_line(LogFormat format, LogLevel level, LogSource source, std:
 }
 
 struct Sink {
-  std::mutex mu;
-  FILE* file = stderr;            // guarded by mu; stderr or a file we opened
-  LogFormat format = LogFormat::Plain;  // guarded by mu
-  LogCallback callback = nullptr;       // guarded by mu
-  void* callback_user = nullptr;        // guarded by mu
+  Mutex mu;
+  FILE* file GUARDED_BY(mu) = stderr;  // stderr or a file we opened
+  LogFormat format GUARDED_BY(mu) = LogFormat::Plain;
+  LogCallback callback GUARDED_BY(mu) = nullptr;
+  void* callback_user GUARDED_BY(mu) = nullptr;
   std::atomic<int> level{static_cast<int>(LogLevel::Warn)};
   bool env_level = false, env_format = false, env_file = false;  // set once, in the constructor
 
-  Sink() {
+  Sink() NO_THREAD_SAFETY_ANALYSIS {  // nobody else sees the sink before it is built
     std::string problems;  // reported once the sink is set up: an operator's typo is not silent
     LogLevel lv;
     const char* env = std::getenv("WASI_NN_LOG_LEVEL");
@@ -161,7 +163,7 @@ bool log_enabled(LogLevel level) {
 void set_log_format_default(LogFormat format) {
   Sink& s = sink();
   if (s.env_format) return;
-  std::lock_guard<std::mutex> lock(s.mu);
+  MutexLock lock(s.mu);
   s.format = format;
 }
 
@@ -176,7 +178,7 @@ void set_log_file_default(const std::string& path) {
                                            std::strerror(errno) + "); name a writable file");
     }
   }
-  std::lock_guard<std::mutex> lock(s.mu);
+  MutexLock lock(s.mu);
   if (s.file != stderr) std::fclose(s.file);
   s.file = f;
 }
@@ -184,7 +186,7 @@ void set_log_file_default(const std::string& path) {
 bool set_log_callback(LogCallback fn, void* user) {
   if (t_in_callback) return false;  // the sink's lock is held by this very thread
   Sink& s = sink();
-  std::lock_guard<std::mutex> lock(s.mu);
+  MutexLock lock(s.mu);
   s.callback = fn;
   s.callback_user = fn ? user : nullptr;
   return true;
@@ -193,7 +195,7 @@ bool set_log_callback(LogCallback fn, void* user) {
 void log_write(LogLevel level, const std::string& message, LogSource source) {
   if (!log_enabled(level) || t_in_callback) return;  // a callback's own logging is dropped
   Sink& s = sink();
-  std::lock_guard<std::mutex> lock(s.mu);
+  MutexLock lock(s.mu);
   const std::string line = format_line(s.format, level, source, message);
   if (s.callback) {
     struct InCallback {  // reset even if a C++ host's callback throws
