@@ -47,6 +47,13 @@ add_subdirectory(${WASI_NN_LLAMA_DIR} ${CMAKE_BINARY_DIR}/llama.cpp EXCLUDE_FROM
 if(WASI_NN_BUILD_LLAMA_TOOLS AND EXISTS "${WASI_NN_LLAMA_DIR}/examples/embedding/CMakeLists.txt")
   add_subdirectory(${WASI_NN_LLAMA_DIR}/examples/embedding ${CMAKE_BINARY_DIR}/llama.cpp/examples/embedding EXCLUDE_FROM_ALL)
 endif()
+# Likewise its speculative-decoding examples: the references the draft-model tests run
+# (tests/models). Built only when a test needs them.
+foreach(_example speculative speculative-simple)
+  if(WASI_NN_BUILD_LLAMA_TOOLS AND EXISTS "${WASI_NN_LLAMA_DIR}/examples/${_example}/CMakeLists.txt")
+    add_subdirectory(${WASI_NN_LLAMA_DIR}/examples/${_example} ${CMAKE_BINARY_DIR}/llama.cpp/examples/${_example} EXCLUDE_FROM_ALL)
+  endif()
+endforeach()
 
 set(WASI_NN_LLAMA_NLOHMANN_DIR "${WASI_NN_LLAMA_DIR}/vendor")
 
