@@ -29,7 +29,7 @@ stock_test(wasi_nn_crate 0 "wasi-nn-plain: ok" COMMAND ${_stock} ${_plain} name 
 stock_test(wasmedge_grammar 0 "${_pass}"
   COMMAND ${_stock} ${_wasmedge} grammar tiny "Is the sky blue?" "${_opts}")
 stock_test(wasmedge_errors 0 "${_pass}"
-  COMMAND ${_stock} ${_wasmedge} errors tiny "{\"ctx-size\": 64, \"temp\": 0}")
+  COMMAND ${_stock} ${_wasmedge} errors tiny "{\"ctx-size\": 64, \"n-predict\": 4, \"temp\": 0}")
 stock_test(wasmedge_load_bytes 0 "${_pass}"
   COMMAND ${_stock} --map-dir=/models::${_models} ${_wasmedge} load-bytes /models/tiny-phi3.gguf)
 stock_test(wasmedge_load_missing 0 "${_pass}"

@@ -11,7 +11,8 @@ use wasmedge_wasi_nn::{ExecutionTarget, GraphBuilder, GraphEncoding};
 
 /// `errors MODEL OPTIONS`: compute without input, a prompt longer than the context
 /// (PromptTooLong is answered by compute, not set_input) and a too small output buffer.
-/// OPTIONS should hold a small "ctx-size" (64 is plenty).
+/// OPTIONS should hold a small "ctx-size" (64 is plenty) and an "n-predict" that fits in it
+/// (without one, WasmEdge's short compute would end in ContextFull).
 pub fn errors(checks: &mut Checks, model: &str, options: &Value) {
     let ctx_size = options.get("ctx-size").and_then(Value::as_u64).unwrap_or(512);
     let (_graph, mut ctx) = match nn::open(checks, model, options) {
@@ -60,7 +61,7 @@ pub fn context_full(checks: &mut Checks, model: &str, options: &Value) {
         Some(x) => x,
         None => return,
     };
-    let settings = json!({"n-predict": 4 * ctx_size, "ignore-eos": true});
+    let settings = json!({"n-predict": 2 * ctx_size, "ignore-eos": true});
     if checks.ok("set_input(1) n-predict beyond the context", nn::set_metadata(&mut ctx, &settings.to_string())).is_none()
         || checks.ok("set_input(0) short prompt", nn::set_prompt(&mut ctx, "Once upon a time")).is_none()
     {
@@ -92,7 +93,8 @@ pub fn load_missing(checks: &mut Checks, model: &str) {
     checks.code("load_by_name of a preloaded file that does not exist: ModelNotFound (103)", &r, 103);
 }
 
-/// `load-bytes PATH`: load() of GGUF bytes read through WASI. WasmEdge accepts targets CPU,
+/// `load-bytes PATH`: load() of GGUF bytes read through WASI, with a JSON config as the second
+/// builder. WasmEdge accepts targets CPU,
 /// GPU and TPU and refuses AUTO (3) with InvalidArgument (1) in load() (AUTO is accepted only
 /// in --nn-preload).
 pub fn load_bytes(checks: &mut Checks, path: &str) {
@@ -103,7 +105,9 @@ pub fn load_bytes(checks: &mut Checks, path: &str) {
             return;
         }
     };
-    let build = |target| GraphBuilder::new(GraphEncoding::Ggml, target).build_from_bytes([&bytes]);
+    // Builder 1 is the load config: a short n-predict keeps the compute below short.
+    let config = br#"{"n-predict": 8}"#;
+    let build = |target| GraphBuilder::new(GraphEncoding::Ggml, target).build_from_bytes([&bytes[..], &config[..]]);
     let cpu = build(ExecutionTarget::CPU);
     checks.code("load(GGML, CPU) of GGUF bytes: success", &cpu, 0);
     if let Ok(g) = cpu {
