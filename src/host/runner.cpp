@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "host/wasi_nn_streaming.h"
+#include "host/wasi_nn_natives.h"
 #include "wasm_export.h"
 
 namespace wasi_nn::host {
@@ -95,7 +95,7 @@ class Session {
     init.mem_alloc_type = Alloc_With_System_Allocator;
     if (!wasm_runtime_full_init(&init)) return fail(kExitRuntime, "WAMR failed to start");
     runtime_ = true;
-    if (!wasi_nn_register_streaming()) return fail(kExitRuntime, "could not register the WASI-NN streaming functions");
+    if (!wasi_nn_register_natives()) return fail(kExitRuntime, "could not register the WASI-NN functions");
 
     char err[256] = {0};
     module_ = wasm_runtime_load(bytes_.data(), static_cast<uint32_t>(bytes_.size()), err, sizeof err);
