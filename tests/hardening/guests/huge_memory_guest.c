@@ -26,6 +26,9 @@ enum { kOk = NN_SUCCESS, kInvalidArgument = NN_ERR_INVALID_ARGUMENT, kModelNotFo
 static int failures;
 static const char *alias;
 static uint8_t *grown;  // the first byte of the memory this guest grew (all zeros)
+// 'x' text high in the grown memory (away from the zeroed builders at `grown`): lengths over
+// the caps made of text, so that only the cap can refuse them (not a NUL, not a parser).
+static char *const text = (char *)(uintptr_t)0xF0000000u;
 
 static void expect(const char *name, int32_t got, int32_t want) {
   printf("%s=%d%s\n", name, (int)got, got == want ? "" : " (unexpected)");
@@ -41,6 +44,7 @@ static int grow_to_4gib(void) {
   }
   grown = (uint8_t *)(uintptr_t)(pages * PAGE);
   printf("memory_pages=%u\n", (unsigned)__builtin_wasm_memory_size(0));
+  memset(text, 'x', (1u << 20) + 1);
   return (uint32_t)__builtin_wasm_memory_size(0) == MAX_PAGES ? 0 : 1;
 }
 
@@ -50,7 +54,7 @@ static int32_t run_case(const char *name) {
   nn_graph g = 0;
   const char *cfg = "{}";
   if (!strcmp(name, "name_4gib")) return nn_load_by_name((const char *)0, 0xFFFFFFFFu, &g);
-  if (!strcmp(name, "name_over_cap")) return nn_load_by_name((const char *)0, NAME_CAP + 1, &g);
+  if (!strcmp(name, "name_over_cap")) return nn_load_by_name(text, NAME_CAP + 1, &g);
   if (!strcmp(name, "config_name_4gib")) {
     return nn_load_by_name_with_config((const char *)0, 0xFFFFFFFFu, cfg, 2, &g);
   }
@@ -58,7 +62,7 @@ static int32_t run_case(const char *name) {
     return nn_load_by_name_with_config(alias, strlen(alias), (const char *)0, 0xFFFFFFFFu, &g);
   }
   if (!strcmp(name, "config_over_cap")) {
-    return nn_load_by_name_with_config(alias, strlen(alias), (const char *)grown, (1u << 20) + 1, &g);
+    return nn_load_by_name_with_config(alias, strlen(alias), text, (1u << 20) + 1, &g);
   }
   // 2^28 + 1 zeroed builders (2 GiB + 8 bytes, inside memory): WAMR's unsigned int allocation
   // size wraps to 16 bytes and it then writes 2^28 + 1 native builders into it.
