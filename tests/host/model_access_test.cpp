@@ -78,15 +78,27 @@ TEST(ModelAccessParse, PathWithinIsComponentWise) {
   EXPECT_TRUE(wasi_nn::path_within("/anything", "/"));
 }
 
-TEST_F(ModelAccessTest, ConfinedWithoutGrantRefusesEverything) {
+// The message of the error resolve(name) throws ("" when it does not throw).
+std::string message_of(const ModelAccess& a, const std::string& name) {
+  try {
+    a.resolve(name);
+  } catch (const wasi_nn::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// No grant: nothing loads. A bare name is an alias that does not exist (model_not_found, as
+// under WasmEdge); a path is refused as outside the grant.
+TEST_F(ModelAccessTest, ConfinedWithoutGrantLoadsNothing) {
   ModelAccess a(ModelGrants{}, ModelAccess::Mode::Confined);
   EXPECT_EQ(kind_of(a, (root / "models" / "a.gguf").string()), ErrorKind::Security);
-  EXPECT_EQ(kind_of(a, "a.gguf"), ErrorKind::Security);
-  try {
-    a.resolve("a.gguf");
-  } catch (const wasi_nn::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("WASI_NN_MODEL_DIRS"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("WASI_NN_PRELOAD"), std::string::npos) << e.what();
+  EXPECT_EQ(kind_of(a, "sub/b.gguf"), ErrorKind::Security);
+  EXPECT_EQ(kind_of(a, "a.gguf"), ErrorKind::ModelNotFound);
+  for (const char* name : {"a.gguf", "/etc/passwd"}) {
+    std::string what = message_of(a, name);
+    EXPECT_NE(what.find("WASI_NN_MODEL_DIRS"), std::string::npos) << what;
+    EXPECT_NE(what.find("WASI_NN_PRELOAD"), std::string::npos) << what;
   }
 }
 
@@ -109,8 +121,27 @@ TEST_F(ModelAccessTest, AliasesOnly) {
   g.aliases = {{"llama", (root / "outside" / "secret.gguf").string()}};
   ModelAccess a(g, ModelAccess::Mode::Confined);
   EXPECT_EQ(a.resolve("llama"), (root / "outside" / "secret.gguf").string());
-  EXPECT_EQ(kind_of(a, "other"), ErrorKind::Security);
+  EXPECT_EQ(kind_of(a, "other"), ErrorKind::ModelNotFound);  // an unknown alias
+  // Names that are paths stay refused: nothing about files outside the grant is revealed.
   EXPECT_EQ(kind_of(a, (root / "models" / "a.gguf").string()), ErrorKind::Security);
+  EXPECT_EQ(kind_of(a, (root / "models" / "nope.gguf").string()), ErrorKind::Security);
+  EXPECT_EQ(kind_of(a, "../outside/secret.gguf"), ErrorKind::Security);
+  EXPECT_EQ(kind_of(a, ".."), ErrorKind::Security);
+  EXPECT_EQ(kind_of(a, "."), ErrorKind::Security);
+}
+
+// wasi-nn-run keeps an alias whose file is missing (the guest still runs): loading it is
+// model_not_found, and the message names the alias, never the operator's path.
+TEST_F(ModelAccessTest, AliasWithMissingFileIsModelNotFoundWithoutThePath) {
+  ModelGrants g;
+  const std::string gone = (root / "outside" / "gone.gguf").string();
+  g.aliases = {{"llama", gone}};
+  ModelAccess a(g, ModelAccess::Mode::Confined);
+  EXPECT_EQ(kind_of(a, "llama"), ErrorKind::ModelNotFound);
+  std::string what = message_of(a, "llama");
+  EXPECT_NE(what.find("'llama'"), std::string::npos) << what;
+  EXPECT_EQ(what.find("gone.gguf"), std::string::npos) << what;
+  EXPECT_EQ(what.find(root.string()), std::string::npos) << what;
 }
 
 TEST_F(ModelAccessTest, FilesInsideGrantedDirs) {

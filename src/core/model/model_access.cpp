@@ -59,6 +59,32 @@ std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"
            "--nn-preload and --nn-dir");
 }
 
+// A name with no '/' (and not "." or ".."): what a guest passes to load an alias. Not finding
+// one is model_not_found, as under WasmEdge; no file outside the grant is looked at for it.
+bool bare_name(std::string_view name) {
+  return name.find('/') == std::string_view::npos && name != "." && name != "..";
+}
+
+[[noreturn]] void no_such_model(std::string_view name) {
+  fail(ErrorKind::ModelNotFound,
+       "model " + quoted(name) + " is neither a preloaded alias nor a file in a granted model "
+       "directory. The host grants models with " + kPreloadEnv + "=\"alias=/path/model.gguf;...\" "
+       "or " + kModelDirsEnv + "=\"/dir1:/dir2\" (wasi-nn-run: --nn-preload, --nn-dir)");
+}
+
+// An alias's file, which the operator named (wasi-nn-run keeps an alias whose file is missing
+// so that the guest still runs): a missing one is model_not_found, naming only the alias.
+std::string alias_target(std::string_view alias, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    fail(ErrorKind::ModelNotFound, "model " + quoted(alias) +
+                                       " is a preloaded alias, but the host has no file for it; "
+                                       "ask the host operator to check its --nn-preload / " +
+                                       kPreloadEnv);
+  }
+  return path;
+}
+
 }  // namespace
 
 bool path_within(std::string_view path, std::string_view dir) {
@@ -126,7 +152,7 @@ ModelAccess ModelAccess::from_environment(Mode mode) {
 LocatedModel ModelAccess::locate(std::string_view name) const {
   if (!confined()) return LocatedModel{std::string(name), ""};
   for (const auto& [alias, path] : grants_.aliases) {
-    if (alias == name) return LocatedModel{path, ""};
+    if (alias == name) return LocatedModel{alias_target(alias, path), ""};
   }
   return resolve_path(name);
 }
@@ -154,6 +180,7 @@ LocatedModel ModelAccess::resolve_path(std::string_view name) const {
     refuse(name, "the name is empty or holds a NUL byte");
   }
   if (grants_.dirs.empty()) {
+    if (bare_name(name)) no_such_model(name);
     refuse(name, grants_.aliases.empty()
                      ? "the host granted no models at all"
                      : "it is not a preloaded alias, and no model directory is granted");
@@ -181,9 +208,7 @@ LocatedModel ModelAccess::resolve_path(std::string_view name) const {
     }
     return LocatedModel{real, grant_of(real)};
   }
-  fail(ErrorKind::ModelNotFound, "model " + quoted(name) +
-                                     " is neither a preloaded alias nor a file in the granted "
-                                     "model directories");
+  no_such_model(name);
 }
 
 }  // namespace wasi_nn

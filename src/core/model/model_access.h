@@ -15,13 +15,16 @@
 // in which case it confines exactly like Confined.
 //
 // Resolution (resolve()):
-//   1. an exact alias match wins: its host path is returned;
+//   1. an exact alias match wins: its host path is returned (ModelNotFound, naming only the
+//      alias, when that file does not exist: wasi-nn-run keeps such a preload, as WasmEdge);
 //   2. a name with a ".." component, a NUL, or empty is refused (Security);
 //   3. candidates (the absolute name, or each granted dir joined with the relative name) are
 //      canonicalised with realpath(), which follows every symlink; a candidate whose real path
 //      is not at or below a granted directory's real path (compared on a path-component
 //      boundary: /models is not a prefix of /models-x) is refused (Security);
-//   4. a name that lies lexically inside a granted dir but names no file -> ModelNotFound.
+//   4. a name that lies lexically inside a granted dir but names no file -> ModelNotFound;
+//      so does a bare name (no '/', not "." or "..") that is no alias and no file in a granted
+//      dir, with or without granted dirs (an unknown alias, as WasmEdge answers it).
 // Errors: Security (outside the grant; the WAMR ABI maps it to invalid_argument = 1),
 // ModelNotFound (inside the grant but missing; 103), InvalidArgument (malformed env vars).
 // Messages name the guest's string and the env vars, never a host path the guest was not given.
