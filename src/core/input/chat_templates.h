@@ -1,0 +1,60 @@
+// ChatTemplates: a model's chat templates, rendered safely for whoever supplied them.
+//
+// An operator's template (the GGUF of a file the host granted, or one of llama.cpp's built-in
+// formats) is checked for size and nesting (check_template) and rendered in this process with
+// llama.cpp's common chat code. A guest's template (the chat_template key, or the template of
+// a GGUF the guest sent as bytes) is checked the same way and then never executed here: both
+// building it (llama.cpp runs a template several times to detect its capabilities) and every
+// render run in a child process under time and memory limits (run_sandboxed).
+//
+// Rendering needs no process-wide lock: llama.cpp formats the date with std::localtime, whose
+// static buffer two threads would share; the link replaces that call with a per-thread one
+// (localtime_r.cpp, -Wl,--wrap=localtime).
+// Thread-safety: immutable after construction; apply() may run on many threads at once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "chat.h"
+#include "core/input/input_limits.h"
+#include "core/input/jinja_check.h"
+#include "llama.h"
+
+namespace wasi_nn {
+
+class ChatTemplates {
+ public:
+  // `override_template`: "" = the model's own template, a built-in name ("chatml"), or Jinja
+  // text. With `validate`, a guest's template is also built once in a child now, so a template
+  // that does not parse or cannot run fails here rather than at the first request.
+  // Throws InvalidArgument naming "chat_template".
+  ChatTemplates(const llama_model* model, const std::string& override_template, TemplateTrust trust,
+                const InputLimits& limits, bool validate = true);
+
+  // common_chat_templates_apply, in this process or in a child. Throws what it throws, or
+  // InvalidArgument when a guest's template runs out of time or memory or crashes.
+  common_chat_params apply(const common_chat_templates_inputs& in) const;
+
+  // The default template's text (a cache key for what a template renders).
+  const std::string& source() const { return source_; }
+  TemplateTrust trust() const { return trust_; }
+
+ private:
+  const llama_model* model_;
+  std::string override_;
+  TemplateTrust trust_;
+  InputLimits limits_;
+  std::string source_;
+  common_chat_templates_ptr in_process_;  // operator templates only
+};
+
+// Who supplied the template a load of `model_path` with `override_template` renders with:
+// a guest for Jinja text in chat_template, or for the GGUF's own template when the guest sent
+// the GGUF as bytes (the backend loads those from /proc/self/fd/N); the operator otherwise.
+TemplateTrust template_trust(const std::string& model_path, const std::string& override_template);
+
+// One of llama.cpp's built-in template names (llama_chat_builtin_templates).
+bool is_builtin_chat_template(const std::string& name);
+
+}  // namespace wasi_nn
