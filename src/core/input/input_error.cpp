@@ -12,15 +12,23 @@ const InputLimits& default_input_limits() {
   return limits;
 }
 
-void refuse_over_limit(const std::string& key, const std::string& found, size_t limit,
-                       const char* limit_name, const std::string& advice) {
-  fail(ErrorKind::InvalidArgument, key + " " + found + "; the limit is " + std::to_string(limit) +
-                                       " (" + limit_name + "). " + advice);
+namespace {
+
+// The config parser prefixes "config key 'x' " and ends the sentence itself, so a check called
+// with an empty key leaves both out.
+[[noreturn]] void refuse(const std::string& key, std::string message) {
+  if (!message.empty() && message.back() == '.') message.pop_back();
+  fail(ErrorKind::InvalidArgument, key.empty() ? message : key + " " + message);
 }
 
-void refuse_input(const std::string& key, const std::string& message) {
-  fail(ErrorKind::InvalidArgument, key + " " + message);
+}  // namespace
+
+void refuse_over_limit(const std::string& key, const std::string& found, size_t limit,
+                       const char* limit_name, const std::string& advice) {
+  refuse(key, found + "; the limit is " + std::to_string(limit) + " (" + limit_name + "). " + advice);
 }
+
+void refuse_input(const std::string& key, const std::string& message) { refuse(key, message); }
 
 std::string shown_text(const std::string& text, size_t max) {
   // Cut on a UTF-8 boundary so the message stays valid JSON text.

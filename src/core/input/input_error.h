@@ -9,7 +9,8 @@
 
 namespace wasi_nn {
 
-// Throws Error(InvalidArgument, "<key> <found>; the limit is <limit> (<limit_name>). <advice>").
+// Throws Error(InvalidArgument, "<key> <found>; the limit is <limit> (<limit_name>). <advice>"),
+// without a final period; an empty `key` is left out (the config parser names the key itself).
 [[noreturn]] void refuse_over_limit(const std::string& key, const std::string& found, size_t limit,
                                     const char* limit_name, const std::string& advice);
 

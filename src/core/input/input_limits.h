@@ -39,8 +39,14 @@ struct InputLimits {
   size_t max_regex_bytes = 256;             // one pattern or word
   size_t max_regex_depth = 8;               // nested groups (capturing, (?:), lookahead)
   size_t max_regex_repetition = 32;         // n of a bounded repetition {m,n}
-  size_t max_regex_states = 1024;           // pattern length with repetitions expanded
-  size_t max_regex_work = 16384;            // matcher steps one start position can take
+  size_t max_regex_states = 1024;           // pattern length with repetitions expanded: the
+                                            // matcher's deepest recursion (~256 B of stack each)
+  size_t max_regex_work = 4096;             // matcher steps one start position can take
+  // While a lazy grammar waits, llama.cpp searches all text generated so far after every token,
+  // so one token costs (text length) x (the triggers' work); at most ~15 ns per unit measured.
+  // TriggerWatch ends the wait (the engine stops the request) once the text reaches
+  // max_trigger_scan_work / (sum of the triggers' work) bytes: ~95 KB for "<tool_call>".
+  size_t max_trigger_scan_work = 1u << 20;  // bytes x work per token, about 15 ms at worst
 
   // --- json_schema ----------------------------------------------------------------------------
   // llama.cpp's converter recurses along the schema's nesting, along $ref chains, once per

@@ -170,21 +170,21 @@ std::string run_sandboxed(const std::function<std::string()>& work, const Sandbo
   if (r.timed_out) {
     fail(ErrorKind::InvalidArgument, what + " ran longer than " + std::to_string(limits.wall_ms) +
                                          " ms and was stopped; templates must render in bounded "
-                                         "time (no huge ranges, repetitions or recursion).");
+                                         "time (no huge ranges, repetitions or recursion)");
   }
   if (r.too_large) {
     fail(ErrorKind::InvalidArgument, what + " produced more than " + std::to_string(limits.output_bytes) +
-                                         " bytes and was stopped.");
+                                         " bytes and was stopped");
   }
   if (r.have_status && WIFSIGNALED(r.status)) {
-    fail(ErrorKind::InvalidArgument, what + " " + describe_signal(WTERMSIG(r.status)) + " while rendering.");
+    fail(ErrorKind::InvalidArgument, what + " " + describe_signal(WTERMSIG(r.status)) + " while rendering");
   }
   if (!r.complete || r.data.empty() || (r.have_status && (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0))) {
-    fail(ErrorKind::InvalidArgument, what + " renderer ended without a result.");
+    fail(ErrorKind::InvalidArgument, what + " renderer ended without a result");
   }
   if (r.data[0] == kNoMemory) {
     fail(ErrorKind::InvalidArgument, what + " needed more than " + std::to_string(limits.memory_bytes >> 20) +
-                                         " MiB of memory while rendering and was stopped.");
+                                         " MiB of memory while rendering and was stopped");
   }
   if (r.data[0] == kThrew) fail(ErrorKind::InvalidArgument, what + " failed: " + r.data.substr(1));
   return r.data.substr(1);

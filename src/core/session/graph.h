@@ -8,6 +8,7 @@
 
 #include "chat.h"
 #include "core/config/settings.h"
+#include "core/input/chat_templates.h"
 #include "core/engine/engine.h"
 
 namespace wasi_nn {
@@ -15,14 +16,18 @@ namespace wasi_nn {
 struct Graph {
   std::shared_ptr<Engine> engine;
   Settings settings;  // the load's merged settings; settings.request = per-request defaults
-  std::shared_ptr<common_chat_templates> templates;  // for settings.request.chat.chat_template
+  std::shared_ptr<const ChatTemplates> templates;  // for settings.request.chat.chat_template
 
   Graph(std::shared_ptr<Engine> e, Settings s);
 };
 
 // Builds chat templates for a model: `override_template` empty = the GGUF's own template, a
-// built-in name (e.g. "chatml"), or Jinja text. Throws InvalidArgument when it does not parse.
-std::shared_ptr<common_chat_templates> make_templates(const llama_model* model,
-                                                      const std::string& override_template);
+// built-in name (e.g. "chatml"), or Jinja text. A guest's template (the text, or the template
+// of a GGUF the guest sent as bytes) is bounded and renders in a child process
+// (core/input/chat_templates.h); `validate` also builds it once there now. Throws
+// InvalidArgument when it does not parse or cannot run.
+std::shared_ptr<const ChatTemplates> make_templates(const ModelWeights& weights,
+                                                    const std::string& override_template,
+                                                    bool validate = true);
 
 }  // namespace wasi_nn

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "core/error.h"
+#include "core/input/gbnf_check.h"
 
 namespace wasi_nn {
 namespace {
@@ -67,6 +68,8 @@ void check_grammar(const llama_vocab* vocab, const common_params_sampling& sp) {
          "grammar: llguidance grammars (\"%llguidance\") are not supported by this build; send "
          "a GBNF grammar or a json_schema");
   }
+  // Bounded first: llama.cpp's parser recurses and expands repetitions without limits.
+  check_gbnf(grammar, default_input_limits(), "grammar");
   // Lazy or not, the grammar text parses the same way; its triggers are checked elsewhere.
   llama_sampler* probe = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
   if (!probe) {

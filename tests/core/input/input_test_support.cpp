@@ -54,7 +54,7 @@ size_t vm_bytes() {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const size_t peak = static_cast<size_t>(ru.ru_maxrss) * 1024;
-  _exit(peak > memory_bytes / 2 ? 3 : 0);
+  _exit(peak > memory_bytes / 4 ? 3 : 0);
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ struct ChildOutcome {
 
 // Runs `fn` in a forked child on a thread with `stack_bytes` of stack (0: the default), with
 // its address space capped at its current size plus `memory_bytes` and core dumps off; kills
-// it after `timeout_ms`. The child's peak RSS above `memory_bytes` / 2 counts as over_memory.
+// it after `timeout_ms`. A peak RSS above `memory_bytes` / 4 (512 MiB by default) counts as
+// over_memory: more than any one request may take from a shared host.
 ChildOutcome run_in_child(const std::function<void()>& fn, int timeout_ms = 10000,
                           size_t stack_bytes = 0, size_t memory_bytes = size_t(2) << 30);
 

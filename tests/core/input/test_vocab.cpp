@@ -1,5 +1,6 @@
 #include "test_vocab.h"
 
+#include "chat.h"
 #include "common.h"
 
 namespace wasi_nn::test {
@@ -25,6 +26,16 @@ llama_token token_for(const std::string& text) {
   const auto ids = common_tokenize(tiny_vocab(), text, false, false);
   if (ids.size() != 1 || common_token_to_piece(tiny_vocab(), ids[0], false) != text) return -1;
   return ids[0];
+}
+
+void render_unchecked(const std::string& tmpl) {
+  auto t = common_chat_templates_init(tiny_model(), tmpl);
+  common_chat_templates_inputs in;
+  common_chat_msg m;
+  m.role = "user";
+  m.content = "hi";
+  in.messages = {m};
+  common_chat_templates_apply(t.get(), in);
 }
 
 }  // namespace wasi_nn::test

@@ -13,4 +13,7 @@ std::string tiny_model_path(const std::string& name = "tiny-llama");
 // A token whose piece is exactly `text`; -1 when the vocabulary has none.
 llama_token token_for(const std::string& text);
 
+// Builds `tmpl` with llama.cpp and renders one user message, unchecked (in a child, please).
+void render_unchecked(const std::string& tmpl);
+
 }  // namespace wasi_nn::test
