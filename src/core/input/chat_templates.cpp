@@ -65,7 +65,9 @@ ChatTemplates::ChatTemplates(const llama_model* model, const std::string& overri
   const std::vector<std::string> sources = template_sources(model, override_template);
   // A GGUF without a template renders with llama.cpp's own chatml: nothing of the guest's runs.
   if (sources.empty()) trust_ = TemplateTrust::Operator;
-  for (const std::string& s : sources) check_template(s, trust_, limits_);
+  for (const std::string& s : sources) {
+    serial_ = check_template(s, trust_, limits_).filter_blocks > 0 || serial_;
+  }
   if (trust_ == TemplateTrust::Operator) {
     in_process_ = common_chat_templates_init(model, override_template);
     source_ = common_chat_templates_source(in_process_.get());
@@ -81,7 +83,11 @@ ChatTemplates::ChatTemplates(const llama_model* model, const std::string& overri
 }
 
 common_chat_params ChatTemplates::apply(const common_chat_templates_inputs& in) const {
-  if (in_process_) return common_chat_templates_apply(in_process_.get(), in);
+  if (in_process_) {
+    std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+    if (serial_) lock.lock();
+    return common_chat_templates_apply(in_process_.get(), in);
+  }
   // Only what prompt building reads comes back: the prompt and the template's stop strings.
   const std::string answer = run_sandboxed([&] {
     common_chat_templates_ptr t = common_chat_templates_init(model_, override_);

@@ -9,11 +9,16 @@
 //
 // Rendering needs no process-wide lock: llama.cpp formats the date with std::localtime, whose
 // static buffer two threads would share; the link replaces that call with a per-thread one
-// (localtime_r.cpp, -Wl,--wrap=localtime).
+// (localtime_r.cpp, -Wl,--wrap=localtime). One render can still disturb another of the same
+// template: executing a {% filter %} block moves the filter out of its AST node and back
+// (filter_statement::execute_impl, common/jinja/runtime.cpp), so an operator's template that
+// has one renders one thread at a time (a lock of that template only). Nothing else in the
+// Jinja runtime writes to the shared program.
 // Thread-safety: immutable after construction; apply() may run on many threads at once.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "chat.h"
@@ -47,6 +52,8 @@ class ChatTemplates {
   InputLimits limits_;
   std::string source_;
   common_chat_templates_ptr in_process_;  // operator templates only
+  bool serial_ = false;                   // in_process_ has a {% filter %} block
+  mutable std::mutex mu_;                 // taken around in_process_ renders when serial_
 };
 
 // Who supplied the template a load of `model_path` with `override_template` renders with:

@@ -98,6 +98,7 @@ void TemplateScan::run(const std::vector<token>& tokens) {
 void TemplateScan::statement(const std::vector<token>& tokens, size_t begin, size_t end) {
   if (begin >= end || tokens[begin].t != token::identifier) return;
   const std::string& name = tokens[begin].value;
+  if (name == "filter") ++stats.filter_blocks;
   bool opens = is_block_open(name);
   if (name == "set") {
     opens = true;

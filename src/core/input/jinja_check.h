@@ -34,6 +34,7 @@ struct TemplateStats {
   size_t bracket_depth = 0;     // deepest ( [ { inside one tag
   size_t expression_depth = 0;  // AST depth bound of the deepest tag
   size_t crlf = 0;              // "\r\n" pairs
+  size_t filter_blocks = 0;     // {% filter %} blocks: executing one writes to its AST node
 };
 
 // "\r\n" pairs the lexer may erase (each one moves the rest of the template).

@@ -3,6 +3,7 @@
 // answered with InvalidArgument, and this process goes on.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -140,6 +141,22 @@ TEST(ChatTemplatesTest, LocaltimeIsPerThread) {
   for (size_t i = 0; i < out.size(); ++i) threads.emplace_back([&, i] { out[i] = t.apply(conversation()).prompt; });
   for (auto& th : threads) th.join();
   for (const auto& o : out) EXPECT_EQ(o, out[0]);
+}
+
+// A {% filter %} block writes to the shared program while it runs; its template renders one
+// thread at a time, others in parallel.
+TEST(ChatTemplatesTest, FilterBlocksRenderSafelyFromManyThreads) {
+  const ChatTemplates t(test::tiny_model(), "{% filter upper %}{{ messages[0].content }}{% endfilter %}",
+                        TemplateTrust::Operator, quick_limits());
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 200; ++k) wrong += t.apply(conversation()).prompt != "A SYSTEM MESSAGE.";
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong, 0);
 }
 
 }  // namespace
