@@ -3,14 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/input/input_limits.h"
 
 namespace wasi_nn {
-
-const InputLimits& default_input_limits() {
-  static const InputLimits limits;
-  return limits;
-}
 
 namespace {
 
