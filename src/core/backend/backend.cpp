@@ -122,7 +122,7 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   parse_config(config, kScopeLoad, s, ParseOptions{&limits, false});
   // Loading can take seconds: never under the backend lock.
   auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model);
-  auto graph = std::make_shared<Graph>(engine, s, source.name());
+  auto graph = std::make_shared<Graph>(engine, s, limits.input, source.name());
   MutexLock lock(mu);
   check_open();
   check_graph_room();

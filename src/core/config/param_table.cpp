@@ -14,6 +14,8 @@
 #include "core/config/param_values.h"
 #include "core/config/rpc_server_list.h"
 #include "core/base/error.h"
+#include "core/input/gbnf_check.h"
+#include "core/input/json_schema_check.h"
 #include "json-schema-to-grammar.h"
 #include "llama.h"
 
@@ -122,6 +124,7 @@ std::string default_samplers() {
 
 void apply_grammar(const V& v, Settings& s) {
   const auto& text = v.get_ref<const std::string&>();
+  check_gbnf(text, active_input_limits(), "");
   s.request.sampling.grammar =
       text.empty() ? common_grammar() : common_grammar(COMMON_GRAMMAR_TYPE_USER, text);
 }
@@ -129,13 +132,15 @@ void apply_grammar(const V& v, Settings& s) {
 // Same conversion and grammar type as llama-server's "json_schema" field.
 void apply_json_schema(const V& v, Settings& s) {
   std::string grammar;
+  const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  check_json_schema(text, active_input_limits(), "");
   try {
-    const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
     grammar = json_schema_to_grammar(common_json::parse(text));
   } catch (const std::exception& e) {
     fail(ErrorKind::InvalidArgument, std::string("is not a usable JSON schema: ") + e.what());
   }
   if (grammar.empty()) fail(ErrorKind::InvalidArgument, "converts to an empty grammar");
+  check_gbnf(grammar, active_input_limits(), "converts to a grammar that");
   s.request.sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, grammar);
 }
 

@@ -31,6 +31,7 @@ class ModelWeights {
   const llama_vocab* vocab() const { return vocab_; }
   // The name of the load that created it, for the host's log. Callers' messages use their own.
   const std::string& name() const { return name_; }
+  bool from_guest_bytes() const { return from_guest_bytes_; }  // see ModelSource
   const ModelSettings& settings() const { return settings_; }
   uint32_t n_ctx_train() const;
   std::string description() const;  // e.g. "llama 7B Q4_K - Medium"
@@ -40,6 +41,7 @@ class ModelWeights {
  private:
   std::shared_ptr<Runtime> runtime_;  // keeps llama.cpp initialised while the model lives
   std::string name_;
+  bool from_guest_bytes_ = false;
   ModelSettings settings_;
   llama_model* model_ = nullptr;
   const llama_vocab* vocab_ = nullptr;
