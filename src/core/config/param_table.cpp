@@ -125,6 +125,11 @@ std::vector<ParamSpec> host_rows() {
        "load. Host setting only (init_backend_with_config / WASI_NN_CONFIG): it opens network "
        "connections, so a model load or a request cannot set it.",
        APPLY(s.model.rpc_servers = rpc_server_list(v))},
+      {"fit_device_mb", "model", {}, I, kScopeBackend, 0, 1 << 30, {}, "0",
+       "With n_gpu_layers \"auto\": fit the layers within this many MiB of each device (GPU or "
+       "RPC server) instead of its free memory less 1 GiB (llama.cpp's fit margin); 0 = the "
+       "device's own. The fitting's decision is in wasi_nn_stats. Host setting only.",
+       APPLY(s.model.fit_device_mb = v.get<uint64_t>())},
       {"use_mmap", "model", {"mmap"}, T, LT, 0, 0, {}, "true",
        "Map the model file into memory instead of reading it (faster loads, shared pages).",
        APPLY(s.model.use_mmap = v.get<bool>())},

@@ -108,6 +108,11 @@ int Engine::build_batch() {
       ++s.n_prompt_done;
     }
   }
+  if (batch_.n_tokens > 0) {
+    // Continuous batching, measured: how many conversations shared this step.
+    const auto n = std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.in_batch; });
+    ++steps_by_sequences_[static_cast<size_t>(n)];
+  }
   return batch_.n_tokens;
 }
 
