@@ -140,3 +140,29 @@ TEST_F(InputE2E, GgufSentAsBytesRendersItsTemplateInAChild) {
 
 }  // namespace
 }  // namespace wasi_nn
+
+namespace wasi_nn {
+namespace {
+
+// An ambiguous grammar passes every static check, yet llama.cpp's matching doubles with each
+// "z" (forced here with logit_bias): the engine ends the request once one token costs too much,
+// and the same engine serves the next request promptly.
+TEST_F(InputE2E, AGrammarWhoseMatchingExplodesEndsItsRequestNotTheEngine) {
+  const json attack = {{"mode", "raw"},
+                       {"grammar", "root ::= s\ns ::= \"z\" s \"x\" | \"z\" s \"y\" | \"\"\n"},
+                       {"logit_bias", {{"z", 100}}},
+                       {"n_predict", 60},
+                       {"ignore_eos", true}};
+  try {
+    generate("Go", attack);
+    ADD_FAILURE() << "the request ran to its end";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find("sampling one token took over"), std::string::npos) << e.what();
+  }
+  ctx = b.init_execution_context(g);
+  EXPECT_FALSE(generate("Hello").empty());
+}
+
+}  // namespace
+}  // namespace wasi_nn
