@@ -14,6 +14,7 @@
 #include "core/engine/kv_store.h"
 #include "core/base/error.h"
 #include "support/core_helpers.h"
+#include "support/memory_cap.h"
 
 namespace wasi_nn {
 namespace {
@@ -111,6 +112,7 @@ TEST(FaultDiskFull, EvictedConversationContinuesIdenticallyWhenItsSaveFails) {
 TEST(FaultAlloc, HugeContextIsOutOfMemoryAndTheNextLoadWorks) {
   HostBackend b;
   try {
+    test::AddressSpaceCap cap;  // fail at once, not after filling the machine
     b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1048576, "n_parallel": 256})");
     FAIL() << "a 128 GiB KV cache was allocated";
   } catch (const Error& e) {

@@ -9,6 +9,7 @@
 #include <future>
 #include <string>
 
+#include "support/memory_cap.h"
 #include "support/seed_fixture.h"
 
 namespace {
@@ -266,8 +267,11 @@ TEST_F(SeedHardening, ContextTooLargeToAllocateIsAnErrorNotACrash) {
   // 256 sequences of 1M tokens: a KV cache of ~128 GiB for the tiny model.
   graph g = 7;
   const char* config = R"({"ctx_size": 1048576, "n_parallel": 256})";
-  ExpectError(runtime_error, LoadFile(model_path(), config, &g), "load_by_name_with_config",
-              "memory");
+  {
+    wasi_nn::test::AddressSpaceCap cap;  // fail at once, not after filling the machine
+    ExpectError(runtime_error, LoadFile(model_path(), config, &g), "load_by_name_with_config",
+                "memory");
+  }
   EXPECT_EQ(g, kNone);
   ExpectStillServes();
 }
