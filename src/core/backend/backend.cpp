@@ -20,14 +20,30 @@
 
 namespace wasi_nn {
 
+namespace {
+
+// The tenant this backend context acts for: the host's config (read without limits) names its
+// share group, its own limits and kv_save_dir, which the machine's limits depend on.
+std::shared_ptr<Tenant> tenant_for(std::string_view config) {
+  Settings host;
+  apply_defaults(host);
+  parse_config(config, kScopeBackend, host);
+  Limits limits = environment_limits(host.context.kv_save_dir);
+  if (host.backend.has_limits) limits = limits.tightened(host.backend.limits);
+  return make_tenant(std::move(limits), host.backend.share_group);
+}
+
+}  // namespace
+
 class BackendImpl {
  public:
   BackendImpl(const BackendOptions& options, std::string_view config)
       : runtime(Runtime::acquire()),
         access(std::make_shared<const ModelAccess>(ModelAccess::from_environment(options.access))),
-        tenant(make_tenant()) {
+        tenant(tenant_for(config)) {
     apply_defaults(base);
-    parse_config(config, kScopeBackend, base);
+    tenant->limits().clamp_defaults(base);
+    parse_config(config, kScopeBackend, base, ParseOptions{&tenant->limits(), /*clamp=*/true});
     apply_log_settings(base);
     ++live_objects().backends;
   }
@@ -60,6 +76,23 @@ class BackendImpl {
 
   uint32_t add_graph(const ModelSource& source, std::string_view config) EXCLUDES(mu);
 
+  void check_graph_room() const REQUIRES(mu) {
+    const uint32_t max = tenant->limits().max_graphs;
+    if (graphs.items().size() >= max) {
+      fail(ErrorKind::InvalidArgument, "this backend context holds " + std::to_string(graphs.items().size()) +
+                                           " graphs, the host's limit (max_graphs = " + std::to_string(max) +
+                                           "); unload one before loading another");
+    }
+  }
+  void check_context_room() const REQUIRES(mu) {
+    const uint32_t max = tenant->limits().max_contexts;
+    if (contexts.items().size() >= max) {
+      fail(ErrorKind::InvalidArgument, "this backend context holds " + std::to_string(contexts.items().size()) +
+                                           " execution contexts, the host's limit (max_contexts = " +
+                                           std::to_string(max) + "); close one before opening another");
+    }
+  }
+
   const std::shared_ptr<Runtime> runtime;
   const std::shared_ptr<const ModelAccess> access;
   const std::shared_ptr<Tenant> tenant;
@@ -78,20 +111,23 @@ class BackendImpl {
 };
 
 uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view config) {
+  const Limits& limits = tenant->limits();
   Settings s;
   {
     MutexLock lock(mu);
     check_open();
+    check_graph_room();
     s = base;
   }
-  parse_config(config, kScopeLoad, s);
+  parse_config(config, kScopeLoad, s, ParseOptions{&limits, false});
   // Loading can take seconds: never under the backend lock.
-  auto engine = ModelRegistry::instance().acquire(source, s.model, s.context);
+  auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model);
   auto graph = std::make_shared<Graph>(engine, s, source.name());
   MutexLock lock(mu);
   check_open();
-  base.backend = s.backend;  // backend keys in a load config apply to the backend
-  apply_log_settings(s);
+  check_graph_room();
+  base.backend.max_sessions = s.backend.max_sessions;  // the session keys of a load apply to the backend
+  base.backend.idle_timeout_ms = s.backend.idle_timeout_ms;
   current = graph;
   return graphs.add(graph);
 }
@@ -121,6 +157,10 @@ uint32_t Backend::load_by_name(std::string_view name, std::string_view config_js
 }
 
 uint32_t Backend::load_from_bytes(std::string_view bytes, std::string_view config_json) {
+  if (!impl_->tenant->limits().allow_load) {
+    fail(ErrorKind::InvalidArgument, "loading a model from bytes is not allowed here (the host's limit allow_load "
+                                     "= false); load a model the host granted by name");
+  }
   const ModelSource source = ModelSource::from_bytes(bytes);
   return impl_->add_graph(source, config_json);
 }
@@ -129,8 +169,9 @@ uint32_t Backend::init_execution_context(uint32_t graph) {
   MutexLock lock(impl_->mu);
   impl_->check_open();
   auto g = impl_->graphs.get(graph);
-  auto conv = std::make_shared<Conversation>(g, "", impl_->tenant->id());
-  return impl_->contexts.add(std::make_shared<ExecContext>(conv, &impl_->tenant->counters()));
+  impl_->check_context_room();
+  auto conv = std::make_shared<Conversation>(g, "", impl_->tenant->tag());
+  return impl_->contexts.add(std::make_shared<ExecContext>(conv, impl_->tenant));
 }
 
 uint32_t Backend::init_session(std::string_view session_id) {
@@ -140,8 +181,9 @@ uint32_t Backend::init_session(std::string_view session_id) {
   MutexLock lock(impl_->mu);
   impl_->check_open();
   if (!impl_->current) fail(ErrorKind::InvalidArgument, "no model is loaded; call load_by_name_with_config before opening a session");
-  auto conv = impl_->sessions.open(std::string(session_id), impl_->current, impl_->base.backend, impl_->tenant->id());
-  return impl_->contexts.add(std::make_shared<ExecContext>(conv, &impl_->tenant->counters()));
+  impl_->check_context_room();
+  auto conv = impl_->sessions.open(std::string(session_id), impl_->current, impl_->base.backend, impl_->tenant->tag());
+  return impl_->contexts.add(std::make_shared<ExecContext>(conv, impl_->tenant));
 }
 
 void Backend::unload(uint32_t graph) {
@@ -160,7 +202,7 @@ void Backend::unload(uint32_t graph) {
       impl_->orphans[id] = graph;
     }
     if (impl_->current == g) impl_->current.reset();
-    impl_->sessions.detach(g, impl_->current, impl_->tenant->id());
+    impl_->sessions.detach(g, impl_->current, impl_->tenant->tag());
   }
   const std::string why = "the request was cancelled because its graph " + std::to_string(graph) +
                           " was unloaded while it ran";

@@ -229,6 +229,9 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
     case ParamType::GrammarTriggers:
       if (!v.is_array()) bad_type(key, spec, v);
       return v;
+    case ParamType::Object:
+      if (!v.is_object()) bad_type(key, spec, v);
+      return v;
     case ParamType::Unsupported:
       break;
   }
@@ -239,6 +242,7 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
 struct Document {
   unsigned scope;
   Settings& out;
+  const ParseOptions& options;
   std::map<std::string, std::string> given;  // canonical name -> key as the user wrote it
 };
 
@@ -277,7 +281,8 @@ void apply_one(const std::string& key, const ParamSpec& spec, const V& v, Docume
   }
   if (spec.type == ParamType::Unsupported) return reject_unsupported(key, spec, v);
   check_scope(key, spec, doc.scope);
-  const V value = checked(key, spec, v);
+  const V value = doc.options.limits ? doc.options.limits->check(spec, key, checked(key, spec, v), doc.options.clamp)
+                                     : checked(key, spec, v);
   try {
     spec.apply(value, doc.out);
   } catch (const Error& e) {
@@ -293,9 +298,8 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
     Path p = path;
     p.push_back(normalise(raw_key));
     const ParamSpec* spec = resolve(p);
-    const bool takes_object = spec && (spec->type == ParamType::Schema ||
-                                       spec->type == ParamType::LogitBias ||
-                                       spec->type == ParamType::Unsupported);
+    const bool takes_object = spec && (spec->type == ParamType::Schema || spec->type == ParamType::LogitBias ||
+                                       spec->type == ParamType::Object || spec->type == ParamType::Unsupported);
     if (value.is_object() && !takes_object && is_group(p)) {
       walk(value, key, p, doc);
     } else if (spec) {
@@ -458,7 +462,7 @@ V parse_text(std::string_view text) {
 
 }  // namespace
 
-void parse_config(std::string_view json, unsigned scope, Settings& into) {
+void parse_config(std::string_view json, unsigned scope, Settings& into, const ParseOptions& options) {
   // C callers may count the string's terminator in its length; nlohmann would stop at any NUL
   // and silently ignore the rest, so a NUL before the end is an error.
   while (!json.empty() && json.back() == '\0') json.remove_suffix(1);
@@ -477,7 +481,7 @@ void parse_config(std::string_view json, unsigned scope, Settings& into) {
                                      "not " + describe(root) + ".");
   }
   Settings work = into;
-  Document doc{scope, work, {}};
+  Document doc{scope, work, options, {}};
   walk(root, "", {}, doc);
   cross_check(doc);
   into = std::move(work);

@@ -10,6 +10,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/config/limits.h"
 #include "core/config/param_values.h"
 #include "core/config/rpc_server_list.h"
 #include "core/base/error.h"
@@ -178,10 +179,11 @@ std::vector<ParamSpec> build_table() {
       {"idle_timeout_ms", "backend", {"retention_ms", "session_timeout_ms"}, I, LT, 1, 604800000,
        {}, "300000", "A session unused for this many milliseconds is closed and its memory freed.",
        APPLY(s.backend.idle_timeout_ms = v.get<uint64_t>())},
-      {"log_level", "backend", {"logging_level"}, E, LT, 0, 0,
+      {"log_level", "backend", {"logging_level"}, E, kScopeBackend, 0, 0,
        {"none", "error", "warn", "info", "debug"}, "\"warn\"",
        "Least severe message written to the log sink (stderr unless the host installs one); "
-       "applies to llama.cpp's own log too. Never written to stdout.",
+       "applies to llama.cpp's own log too. Never written to stdout. Process-wide and the host's: "
+       "WASI_NN_LOG_LEVEL wins over it, and a model load or request cannot set it.",
        APPLY(parse_log_level(v.get<std::string>(), &s.backend.log_level))},
       {"log_format", "backend", {"logging_format"}, E, kScopeBackend, 0, 0, {"plain", "json"},
        "\"plain\"",
@@ -192,6 +194,16 @@ std::vector<ParamSpec> build_table() {
        "File the log is appended to instead of stderr (a host setting: guests cannot name host "
        "files). Process-wide; WASI_NN_LOG_FILE wins over it.",
        APPLY(s.backend.log_file = v.get<std::string>())},
+      {"limits", "backend", {}, ParamType::Object, kScopeBackend, 0, 0, {}, "",
+       "The operator's limits for this backend context (one tenant): caps on parameters and the "
+       "policy keys of \"Operator limits\" below. They tighten WASI_NN_LIMITS. Host setting only.",
+       APPLY(s.backend.limits = parse_limits(v.dump(), "config key 'limits'"); s.backend.has_limits = true)},
+      {"share_group", "backend", {}, S, kScopeBackend, 0, 0, {}, "\"\"",
+       "Backend contexts (tenants) naming the same group may reuse each other's KV prefixes (a "
+       "common system prompt is computed once for the group); empty = this tenant's prefixes "
+       "are its own. Members of a group can tell from cached_tokens and timings whether another "
+       "member sent the same prefix. Host setting only.",
+       APPLY(s.backend.share_group = v.get<std::string>())},
       // model
       {"n_gpu_layers", "model", {"ngl", "gpu_layers"}, ParamType::IntOrAuto, LT, -1, kI32,
        {"auto"}, "\"auto\"",
@@ -200,7 +212,7 @@ std::vector<ParamSpec> build_table() {
        "llama-server does by default); 0 = CPU only; -1 = all (so does any number above the "
        "model's layer count). Without a GPU or RPC server every value runs on the CPU.",
        APPLY(s.model.n_gpu_layers =
-                 v.is_string() ? ModelSettings::kAutoGpuLayers : v.get<int32_t>())},
+                 v.is_string() ? ModelSettings::kAutoGpuLayers : v.get<int32_t>()), "-1"},
       {"main_gpu", "model", {}, I, LT, 0, kI32, {}, "0",
        "GPU that holds the whole model with split_mode none (and intermediate results with "
        "row); must be below the number of devices present at load (0 without any).",
@@ -240,11 +252,12 @@ std::vector<ParamSpec> build_table() {
        "when only batch_size is given, ubatch_size is lowered to it.",
        APPLY(s.context.n_ubatch = v.get<uint32_t>())},
       {"threads", "context", {"n_threads"}, I, LT, 0, 1024, {}, "0",
-       "CPU threads for generation; 0 = chosen from the machine's cores.",
-       APPLY(s.context.threads = v.get<int32_t>())},
+       "CPU threads for generation; 0 = chosen from the machine's cores (an operator's cap on "
+       "threads replaces 0).",
+       APPLY(s.context.threads = v.get<int32_t>()), "0"},
       {"threads_batch", "context", {"n_threads_batch"}, I, LT, 0, 1024, {}, "0",
        "CPU threads for prompt processing; 0 = same as threads.",
-       APPLY(s.context.threads_batch = v.get<int32_t>())},
+       APPLY(s.context.threads_batch = v.get<int32_t>()), "0"},
       // serving: the engine's queue and its store of evicted conversations' KV states
       {"max_queue", "backend", {"queue_size"}, I, LT, 1, 1000000, {}, "256",
        "Requests that may wait for a free sequence per model; one more answers busy.",
@@ -273,7 +286,7 @@ std::vector<ParamSpec> build_table() {
       {"timeout_ms", "runtime", {"default_task_timeout_ms"}, I, ALL, 0, 86400000.0, {}, "0",
        "Fail the request with timeout when it has not finished this long after compute was "
        "called (queueing included); 0 = none.",
-       APPLY(s.request.timeout_ms = v.get<int64_t>())},
+       APPLY(s.request.timeout_ms = v.get<int64_t>()), "0"},
       {"context_shift", "memory", {"context_shifting"}, T, ALL, 0, 0, {}, "true",
        "When a conversation outgrows ctx_size: before a turn, drop its oldest turns; while "
        "generating, keep n_keep tokens, discard n_discard and go on. false = answer "
@@ -406,16 +419,16 @@ std::vector<ParamSpec> build_table() {
        "far; a token trigger names one token by id or by its text.",
        apply_grammar_triggers},
       // stopping
-      {"n_predict", "stopping", {"max_tokens", "max_completion_tokens"}, I, ALL, -1, kI32, {},
+      {"n_predict", "stopping", {"max_tokens", "max_completion_tokens"}, I, ALL, -1, 1048576, {},
        "512", "Most tokens to generate; -1 = until end of sequence or a full context.",
-       APPLY(s.request.n_predict = v.get<int32_t>())},
+       APPLY(s.request.n_predict = v.get<int32_t>()), "-1"},
       {"stop", "stopping", {"stop_sequences", "reverse_prompt"}, ParamType::StringOrList, ALL, 0,
        0, {}, "[]", "Generation stops at any of these strings, which are left out of the output.",
        apply_stop},
       {"t_max_predict_ms", "stopping", {"time_limit_ms"}, I, ALL, 0, 86400000.0, {}, "0",
        "Stop generating this many milliseconds after the first token (stop_reason "
        "\"time_limit\"); 0 = no limit.",
-       APPLY(s.request.t_max_predict_ms = v.get<int64_t>())},
+       APPLY(s.request.t_max_predict_ms = v.get<int64_t>()), "0"},
       {"n_probs", "sampling", {"logprobs"}, I, ALL, 0, 100, {}, "0",
        "Return, in the metadata (output 1) \"probs\", each generated token's probability and "
        "the n_probs most likely candidates (softmax of the raw logits); 0 = off.",
@@ -512,9 +525,25 @@ std::vector<ParamSpec> build_table() {
 
 }  // namespace
 
+static const ParamSpec* find_param_by_canonical(const std::string& name) {
+  for (const auto& spec : param_table()) {
+    if (name == spec.name) return &spec;
+    for (const auto& a : spec.aliases) {
+      if (name == a) return &spec;
+    }
+  }
+  return nullptr;
+}
+
 const std::vector<ParamSpec>& param_table() {
   static const std::vector<ParamSpec> table = build_table();
   return table;
+}
+
+const ParamSpec* find_param(std::string_view name) {
+  std::string key(name);
+  std::replace(key.begin(), key.end(), '-', '_');
+  return find_param_by_canonical(key);
 }
 
 const std::vector<std::string>& param_sections() {
@@ -550,6 +579,7 @@ std::string param_type_name(const ParamSpec& spec) {
     case ParamType::Schema: return "object or string";
     case ParamType::LogitBias: return "list or object";
     case ParamType::GrammarTriggers: return "list";
+    case ParamType::Object: return "object";
     case ParamType::Unsupported: return "-";
   }
   return "?";

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/config/config_parser.h"
+#include "core/config/limits.h"
 #include "core/config/param_table.h"
 
 namespace wasi_nn {
@@ -131,6 +132,39 @@ std::string unsupported_markdown() {
   return md;
 }
 
+const char* kLimitsIntro = R"(
+## Operator limits
+
+The host's policy for tenants (one backend context is one tenant: a wasm instance, or one native
+`init_backend`). Set it with `WASI_NN_LIMITS` (a JSON object in the environment; `wasi-nn-run
+--nn-limits`), and, for one native backend, with the host-only `limits` key of
+`init_backend_with_config` (it can only tighten the environment's). A tenant cannot change limits.
+
+- **Caps on parameters.** Any numeric parameter above, by its name, alias or dash-case
+  spelling, takes a cap: `{"ctx_size": 4096, "n_predict": 512, "threads": 2}`. A tenant asking
+  for more gets invalid argument naming the limit and the value. A value that means "as much as
+  possible" (`n_predict` -1, `n_gpu_layers` -1 or "auto", `timeout_ms` 0, `t_max_predict_ms` 0)
+  becomes the cap. A boolean parameter capped at `false` (`{"use_mlock": false}`) may not be
+  set true. Defaults above a cap (the table's, or the host's own config) are lowered to it.
+- **Always, without any policy**, the machine's own limits: `threads` and `threads_batch` at most
+  the number of CPU cores, `kv_save_budget_mb` at most the physical memory, and
+  `kv_save_disk_budget_mb` at most the free space of `kv_save_dir`.
+- **Host-only keys** (backend scope: `log_*`, `rpc_servers`, `kv_save_dir`, `limits`,
+  `share_group`) can never be set by a tenant's load or request.
+- **Policy keys**:
+
+| Key | Type | Default | Description |
+|---|---|---|---|
+)";
+
+std::string limits_markdown() {
+  std::string md = kLimitsIntro;
+  for (const auto& k : limit_table()) {
+    md += "| `" + std::string(k.name) + "` | " + k.type + " | `" + cell(k.default_text) + "` | " + cell(k.help) + " |\n";
+  }
+  return md;
+}
+
 }  // namespace
 
 std::string parameters_markdown() {
@@ -140,7 +174,7 @@ std::string parameters_markdown() {
   md = replace_all(md, "%BYTES%", std::to_string(kMaxConfigBytes));
   md = replace_all(md, "%DEPTH%", std::to_string(kMaxConfigDepth));
   for (const auto& [section, title] : kSectionTitles) md += section_markdown(section, title);
-  return md + unsupported_markdown();
+  return md + limits_markdown() + unsupported_markdown();
 }
 
 }  // namespace wasi_nn

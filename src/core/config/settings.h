@@ -13,6 +13,7 @@
 
 #include "core/base/log.h"
 #include "core/config/enums.h"
+#include "core/config/limits.h"
 #include "sampling.h"  // llama.cpp common: common_params_sampling
 
 namespace wasi_nn {
@@ -102,6 +103,9 @@ struct RequestSettings {
 
 // Backend-wide settings (init_backend_with_config, and the backend section of a load config).
 struct BackendSettings {
+  Limits limits;            // the host's "limits" key (see has_limits)
+  bool has_limits = false;
+  std::string share_group;  // tenants of one group share KV prefixes
   uint32_t max_sessions = 0;
   uint64_t idle_timeout_ms = 0;
   LogLevel log_level = LogLevel::Warn;

@@ -34,7 +34,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
     fail(ErrorKind::OutOfMemory,
-         "could not create a llama.cpp context for model '" + weights_->name() + "' with ctx_size " +
+         "could not create a llama.cpp context for the model with ctx_size " +
              std::to_string(settings.ctx_size) + " x n_parallel " + std::to_string(n_par) +
              " (" + std::to_string(cp.n_ctx) + " KV cells): the KV cache or compute buffers "
              "did not fit in memory (lower ctx_size or n_parallel, or use a quantised "
@@ -83,6 +83,16 @@ void Engine::submit(RequestPtr request) {
       fail(ErrorKind::Busy, "the request queue is full (" + std::to_string(settings_.max_queue) +
                                 " requests waiting, max_queue); retry later or raise max_queue");
     }
+    const uint32_t cap = request->tenant.max_queued;
+    if (cap > 0) {
+      const auto mine = std::count_if(queue_.begin(), queue_.end(),
+                                      [&](const RequestPtr& r) { return r->tenant.id == request->tenant.id; });
+      if (static_cast<uint32_t>(mine) >= cap) {
+        fail(ErrorKind::Busy, "this backend context already has " + std::to_string(mine) +
+                                  " requests waiting for this model, the host's limit (max_queued_per_tenant = " +
+                                  std::to_string(cap) + "); retry when one finished");
+      }
+    }
     queue_.push_back(std::move(request));
   }
   cv_.notify_all();
@@ -120,21 +130,60 @@ void Engine::drain(Error error) {
 void Engine::run() {
   if (settings_.embedding) return run_embeddings();
   for (;;) {
-    {
-      MutexLock lock(mu_);
-      refresh_stats_locked();  // so an idle engine reports what it holds now
-      while (!stop_ && !has_work_locked()) cv_.wait(mu_);
-      if (stop_) return;
-      handle_releases_locked();
-      fail_cancelled_locked();
-      admit_locked();
-      refresh_stats_locked();
+    // Whatever fails inside a step (llama.cpp throws, an allocation fails) fails the requests in
+    // flight, never the process: an exception escaping this thread would terminate the host.
+    try {
+      if (!step()) return;
+    } catch (const std::exception& e) {
+      fail_in_flight(e.what());
+    } catch (...) {
+      fail_in_flight("an unknown exception");
     }
-    for (auto& slot : slots_) {
-      if (slot.req && slot.req->cancelled()) fail_request(slot, slot.req->cancel_error());
+  }
+}
+
+bool Engine::step() {
+  {
+    MutexLock lock(mu_);
+    refresh_stats_locked();  // so an idle engine reports what it holds now
+    while (!stop_ && !has_work_locked()) cv_.wait(mu_);
+    if (stop_) return false;
+    handle_releases_locked();
+    fail_cancelled_locked();
+    admit_locked();
+    refresh_stats_locked();
+  }
+  const auto now = Clock::now();
+  for (auto& slot : slots_) {
+    if (!slot.req) continue;
+    if (slot.req->cancelled()) {
+      fail_request(slot, slot.req->cancel_error());
+    } else if (slot.req->stream_abandoned(now)) {
+      fail_request(slot, Error(ErrorKind::Cancelled, "the stream was not read for " +
+                                                         std::to_string(slot.req->tenant.stream_idle_ms) +
+                                                         " ms (the host's stream_idle_timeout_ms); it was cancelled"));
     }
-    if (build_batch() == 0) continue;
-    after_decode(llama_decode(ctx_, batch_));
+  }
+  if (build_batch() == 0) {
+    // Only paused streams (or nothing) left: wait for a reader, a newcomer, or an idle timeout.
+    MutexLock lock(mu_);
+    if (!stop_ && releases_.empty()) cv_.wait_until(mu_, Clock::now() + std::chrono::milliseconds(100));
+    return true;
+  }
+  after_decode(llama_decode(ctx_, batch_));
+  return true;
+}
+
+// After an unexpected failure in a step: the KV state of every running sequence is unknown, so
+// their requests fail and their sequences start afresh; queued requests and other sequences'
+// saved states are untouched.
+void Engine::fail_in_flight(const std::string& what) {
+  LOG_ERR("engine step failed: %s; the requests in flight fail, the engine goes on", what.c_str());
+  for (auto& slot : slots_) {
+    if (!slot.req) continue;
+    fail_request(slot, Error(ErrorKind::Runtime, "the engine failed while serving this request (" + what +
+                                                     "); retry it"));
+    clear_slot(slot);
   }
 }
 
@@ -201,6 +250,7 @@ RequestPtr Engine::pop_best_locked(Slot** target) {
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     Slot* own = slot_for((*it)->owner);
     if (own && own->req) continue;  // its conversation is running: it waits its turn
+    if (at_tenant_cap((*it)->tenant)) continue;  // its tenant holds its share of sequences
     Slot* s = own ? own : (free_slot ? free_slot : lru_idle);
     if (!s) continue;
     if (best == queue_.end() || effective(*it) > effective(*best)) {
@@ -215,6 +265,13 @@ RequestPtr Engine::pop_best_locked(Slot** target) {
   return r;
 }
 
+bool Engine::at_tenant_cap(const TenantTag& tenant) const {
+  if (tenant.max_sequences == 0) return false;
+  const auto running = std::count_if(slots_.begin(), slots_.end(),
+                                     [&](const Slot& s) { return s.req && s.tenant.id == tenant.id; });
+  return static_cast<uint32_t>(running) >= tenant.max_sequences;
+}
+
 void Engine::admit_locked() {
   Slot* slot = nullptr;
   while (RequestPtr r = pop_best_locked(&slot)) {
@@ -222,6 +279,7 @@ void Engine::admit_locked() {
       if (slot->owner != 0) evict(*slot);
       slot->owner = r->owner;
     }
+    slot->tenant = r->tenant;
     slot->req = std::move(r);
     start_request(*slot);
   }
@@ -247,6 +305,7 @@ void Engine::clear_slot(Slot& slot) {
   llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, -1, -1);
   slot.tokens.clear();
   slot.owner = 0;
+  slot.tenant = TenantTag{};
   slot.n_prompt_done = 0;
   slot.pending = LLAMA_TOKEN_NULL;
 }

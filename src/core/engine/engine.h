@@ -88,6 +88,9 @@ class Engine {
   struct Slot;
 
   void run();
+  bool step();
+  void fail_in_flight(const std::string& what);
+  bool at_tenant_cap(const TenantTag& tenant) const;
   void handle_releases_locked() REQUIRES(mu_);
   void fail_cancelled_locked() REQUIRES(mu_);
   void admit_locked() REQUIRES(mu_);

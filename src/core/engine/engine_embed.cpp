@@ -26,7 +26,14 @@ void Engine::run_embeddings() {
     }
     if (!r) continue;
     r->t_admit = Clock::now();
-    embed(*r);
+    // An exception escaping this thread would terminate the host: it fails this request only.
+    try {
+      embed(*r);
+    } catch (const std::exception& e) {
+      LOG_ERR("embedding step failed: %s", e.what());
+      llama_memory_clear(llama_get_memory(ctx_), true);
+      r->fail(Error(ErrorKind::Runtime, std::string("the engine failed while embedding (") + e.what() + "); retry it"));
+    }
     MutexLock lock(mu_);
     stats_.active = 0;
   }

@@ -60,7 +60,9 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
   Slot* best = nullptr;
   size_t best_len = keep;
   for (auto& o : slots_) {
-    if (&o == &slot || o.tokens.empty()) continue;
+    // Another tenant's KV is never reused (its prompt would leak through cached_tokens and
+    // timings), unless the host put both tenants in one share group.
+    if (&o == &slot || o.tokens.empty() || o.tenant.group != slot.tenant.group) continue;
     // Only positions already decoded are final: a running prompt may not be complete yet.
     const size_t len = std::min(common_prefix(o.tokens, prompt), o.tokens.size());
     if (len > best_len) {
@@ -86,7 +88,7 @@ int Engine::build_batch() {
   for (auto& s : slots_) {
     s.i_batch = -1;
     s.in_batch = false;
-    if (!s.req || s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap) continue;
+    if (!s.req || s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap || s.req->stream_paused()) continue;
     s.i_batch = batch_.n_tokens;
     s.in_batch = true;
     common_batch_add(batch_, s.pending, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);

@@ -5,6 +5,7 @@
 // Thread-safety: acquire() may be called from any thread; loads are serialised.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,8 +25,10 @@ class ModelRegistry {
   // Returns the engine serving `source` with these settings, loading the weights and creating
   // the context if no one else holds them. Models are told apart by source.key() (the file's
   // identity, or a digest of in-memory bytes) and the model settings.
+  // Creating a new engine for a model that already has `max_engines` live ones (over every
+  // model and context setting) answers InvalidArgument naming the limit.
   std::shared_ptr<Engine> acquire(const ModelSource& source, const ModelSettings& model,
-                                  const ContextSettings& context);
+                                  const ContextSettings& context, uint32_t max_engines = UINT32_MAX);
 
   // Number of distinct weights currently alive (for tests and stats).
   size_t live_models();
@@ -33,6 +36,8 @@ class ModelRegistry {
   std::vector<std::shared_ptr<Engine>> live_engines();
 
  private:
+  void check_engine_room(const ModelSource& source, uint32_t max_engines) REQUIRES(mu_);
+
   Mutex mu_;
   std::map<std::string, std::weak_ptr<ModelWeights>> weights_ GUARDED_BY(mu_);
   std::map<std::string, std::weak_ptr<Engine>> engines_ GUARDED_BY(mu_);

@@ -44,6 +44,7 @@ const RequestResult& Request::wait() {
 }
 
 void Request::publish_progress() {
+  generated_ = result_.n_generated;
   const size_t safe = stop.safe_length();
   {
     MutexLock lock(mu_);
@@ -51,6 +52,22 @@ void Request::publish_progress() {
     released_.append(stop.text(), released_.size(), safe - released_.size());
   }
   cv_.notify_all();
+}
+
+bool Request::stream_paused() const {
+  return streaming && generated_.load() - taken_.load() >= tenant.stream_ahead;
+}
+
+bool Request::stream_abandoned(Clock::time_point now) const {
+  if (!streaming || tenant.stream_idle_ms == 0 || !stream_paused()) return false;
+  const int64_t taken_at = taken_at_ns_.load();
+  const int64_t since = taken_at ? taken_at : t_submit.time_since_epoch().count();
+  return now.time_since_epoch().count() - since > static_cast<int64_t>(tenant.stream_idle_ms) * 1000000;
+}
+
+void Request::take_stream() {
+  taken_ = generated_.load();
+  taken_at_ns_ = Clock::now().time_since_epoch().count();
 }
 
 std::string Request::wait_text(size_t seen, Clock::time_point deadline, bool* done) {

@@ -11,6 +11,7 @@
 #include "build-info.h"
 #include "core/base/counters.h"
 #include "core/engine/model_registry.h"
+#include "core/session/tenant.h"
 
 namespace wasi_nn {
 namespace {
@@ -24,6 +25,26 @@ uint64_t resident_bytes() {
   const int n = std::fscanf(f, "%lu %lu", &pages_total, &pages_resident);
   std::fclose(f);
   return n == 2 ? static_cast<uint64_t>(pages_resident) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
+json counters_json(const UsageCounters& c) {
+  return {{"requests_done", c.requests_done.load()}, {"requests_failed", c.requests_failed.load()},
+          {"busy", c.busy.load()},                   {"timeouts", c.timeouts.load()},
+          {"cancelled", c.cancelled.load()},         {"refused", c.refused.load()},
+          {"tokens_in", c.tokens_in.load()},         {"tokens_cached", c.tokens_cached.load()},
+          {"tokens_out", c.tokens_out.load()},       {"queue_ms", c.queue_us.load() / 1000.0}};
+}
+
+// One entry per live backend context: the operator sees who uses what.
+json tenants_json() {
+  json list = json::array();
+  for (const auto& t : Tenant::live()) {
+    json e = counters_json(t->counters());
+    e["tenant"] = t->id();
+    if (!t->share_group().empty()) e["share_group"] = t->share_group();
+    list.push_back(std::move(e));
+  }
+  return list;
 }
 
 }  // namespace
@@ -77,10 +98,8 @@ std::string process_stats_json() {
   json list = json::array();
   for (auto& kv : models) list.push_back(std::move(kv.second));
   j["models"] = std::move(list);
-  j["counters"] = {{"requests_done", c.requests_done.load()}, {"requests_failed", c.requests_failed.load()},
-                   {"busy", c.busy.load()},             {"timeouts", c.timeouts.load()},
-                   {"cancelled", c.cancelled.load()},   {"tokens_in", c.tokens_in.load()},
-                   {"tokens_cached", c.tokens_cached.load()}, {"tokens_out", c.tokens_out.load()}};
+  j["counters"] = counters_json(c);
+  j["tenants"] = tenants_json();
   j["llama_cpp"] = {{"build_number", llama_build_number()}, {"commit", llama_commit()}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -7,7 +7,7 @@
 
 namespace wasi_nn {
 
-Conversation::Conversation(std::shared_ptr<Graph> g, std::string id, uint64_t tenant)
+Conversation::Conversation(std::shared_ptr<Graph> g, std::string id, const TenantTag& tenant)
     : graph_(std::move(g)), session_id_(std::move(id)), owner_(Engine::new_owner_id()), tenant_(tenant),
       last_used_(Clock::now()) {
   ++(session_id_.empty() ? live_objects().contexts : live_objects().sessions);

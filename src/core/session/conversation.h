@@ -40,7 +40,7 @@ struct TurnRecord {
 
 class Conversation {
  public:
-  Conversation(std::shared_ptr<Graph> graph, std::string session_id, uint64_t tenant);
+  Conversation(std::shared_ptr<Graph> graph, std::string session_id, const TenantTag& tenant);
   ~Conversation();  // releases the KV sequence
   Conversation(const Conversation&) = delete;
   Conversation& operator=(const Conversation&) = delete;
@@ -48,7 +48,7 @@ class Conversation {
   const std::shared_ptr<Graph>& graph() const { return graph_; }
   const std::string& session_id() const { return session_id_; }  // empty: a plain context
   uint64_t owner() const { return owner_; }    // the engine's sequence owner id
-  uint64_t tenant() const { return tenant_; }  // the backend context that created it
+  const TenantTag& tenant() const { return tenant_; }  // the backend context that created it
 
   // Claims the conversation for one turn; throws Busy when a turn is already running. With
   // `reset`, the history is forgotten first.
@@ -67,7 +67,7 @@ class Conversation {
   const std::shared_ptr<Graph> graph_;
   const std::string session_id_;
   const uint64_t owner_;
-  const uint64_t tenant_;
+  const TenantTag tenant_;
 
   mutable Mutex mu_;
   std::vector<common_chat_msg> history_ GUARDED_BY(mu_);

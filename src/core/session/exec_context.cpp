@@ -26,8 +26,17 @@ std::string error_json(const Error& e) {
   return m.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-ExecContext::ExecContext(std::shared_ptr<Conversation> conv, UsageCounters* counters)
-    : conv_(std::move(conv)), counters_(counters) {}
+ExecContext::ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant)
+    : conv_(std::move(conv)), tenant_(std::move(tenant)) {}
+
+// The load's settings <- input index 1 <- the call's runtime JSON, within the tenant's limits.
+Settings ExecContext::request_settings(std::string_view input_json, std::string_view runtime_json) const {
+  Settings s = graph().settings;
+  const ParseOptions within{&tenant_->limits(), false};
+  parse_config(input_json, kScopeRequest, s, within);
+  parse_config(runtime_json, kScopeRequest, s, within);
+  return s;
+}
 
 ExecContext::~ExecContext() = default;
 
@@ -38,8 +47,7 @@ void ExecContext::set_input(uint32_t index, std::string_view bytes) {
     inputs_.prompt.assign(text.data(), text.size());
     inputs_.has_prompt = true;
   } else if (index == 1) {
-    Settings scratch = graph().settings;
-    parse_config(bytes, kScopeRequest, scratch);  // report bad settings now, not at compute
+    request_settings(bytes, {});  // report bad settings now, not at compute
     MutexLock lock(mu_);
     inputs_.request_json.assign(bytes.data(), bytes.size());
   } else {
@@ -48,7 +56,7 @@ void ExecContext::set_input(uint32_t index, std::string_view bytes) {
 }
 
 // Steps 1-6 of the lifecycle (see the header): on return the request runs in the engine.
-Turn ExecContext::begin_turn(std::string_view runtime_json) {
+Turn ExecContext::begin_turn(std::string_view runtime_json, bool streaming) {
   Turn turn;
   bool claimed = false;
   try {
@@ -59,14 +67,13 @@ Turn ExecContext::begin_turn(std::string_view runtime_json) {
       in = inputs_;
       inputs_.request_json.clear();  // index 1 applies to one compute only
     }
-    Settings s = graph().settings;
-    parse_config(in.request_json, kScopeRequest, s);
-    parse_config(runtime_json, kScopeRequest, s);
+    const Settings s = request_settings(in.request_json, runtime_json);
     turn.kind = make_turn_kind(*conv_);
     turn.timeout_ms = s.request.timeout_ms;
     const TurnStart start = conv_->begin_turn(s.request.reset);
     claimed = true;
     turn.req = turn.kind->prepare(in.prompt, s, start);
+    turn.req->streaming = streaming;
     {
       MutexLock lock(mu_);
       if (closed_) fail(ErrorKind::Cancelled, "the execution context was closed");
@@ -98,7 +105,7 @@ void ExecContext::finish_turn(const Turn& turn, const RequestResult& res) {
   }
   TurnOutputs out = turn.kind->outputs(res, *conv_);
   conv_->end_turn(turn.kind->record(res));
-  counters_->record_done(res.n_prompt, res.n_cached, res.n_generated, res.queue_ms);
+  tenant_->counters().record_done(res.n_prompt, res.n_cached, res.n_generated, res.queue_ms);
   process_counters().record_done(res.n_prompt, res.n_cached, res.n_generated, res.queue_ms);
   MutexLock lock(mu_);
   if (inflight_ == turn.req) inflight_.reset();
@@ -109,7 +116,7 @@ void ExecContext::finish_turn(const Turn& turn, const RequestResult& res) {
 // as Busy must not forget the request another turn is running).
 void ExecContext::fail_turn(const Error& e, bool claimed, const RequestPtr& req) {
   LOG_DEBUG("compute failed (%s): %s", error_kind_name(e.kind()), e.what());
-  counters_->record_failed(e.kind());
+  tenant_->counters().record_failed(e.kind());
   process_counters().record_failed(e.kind());
   if (claimed) conv_->abort_turn();
   MutexLock lock(mu_);

@@ -19,17 +19,18 @@
 #include <string>
 #include <string_view>
 
-#include "core/base/counters.h"
 #include "core/base/mutex.h"
 #include "core/session/conversation.h"
+#include "core/session/tenant.h"
 #include "core/session/turn.h"
 
 namespace wasi_nn {
 
 class ExecContext {
  public:
-  // `counters`: the tenant's usage counters (must outlive the context).
-  ExecContext(std::shared_ptr<Conversation> conv, UsageCounters* counters);
+  // `tenant`: who the context belongs to (its limits bound every request, its counters count
+  // them).
+  ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant);
   ~ExecContext();
   ExecContext(const ExecContext&) = delete;
   ExecContext& operator=(const ExecContext&) = delete;
@@ -65,14 +66,16 @@ class ExecContext {
     std::string request_json;  // input index 1
   };
 
-  Turn begin_turn(std::string_view runtime_json);
+  Turn begin_turn(std::string_view runtime_json, bool streaming = false);
   const RequestResult& wait_turn(const Turn& turn);
   void finish_turn(const Turn& turn, const RequestResult& result);
   void fail_turn(const Error& e, bool claimed, const RequestPtr& req);
   void end_stream(Stream& s);
 
+  Settings request_settings(std::string_view input_json, std::string_view runtime_json) const;
+
   const std::shared_ptr<Conversation> conv_;
-  UsageCounters* const counters_;
+  const std::shared_ptr<Tenant> tenant_;
 
   Mutex stream_mu_ ACQUIRED_BEFORE(mu_);  // serialises compute_single / fini_single
   mutable Mutex mu_;

@@ -28,7 +28,7 @@ void ExecContext::compute_single(std::string_view runtime_json) {
                                        "\"embedding\": true; call compute and read the vector at output 0");
     }
     auto fresh = std::make_unique<Stream>();
-    fresh->turn = begin_turn(runtime_json);
+    fresh->turn = begin_turn(runtime_json, /*streaming=*/true);
     MutexLock lock(mu_);
     s = (stream_ = std::move(fresh)).get();
   }
@@ -36,6 +36,8 @@ void ExecContext::compute_single(std::string_view runtime_json) {
   Request& req = *s->turn.req;
   const auto deadline = s->turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(s->turn.timeout_ms)
                                                : Clock::time_point::max();
+  req.take_stream();
+  graph().engine->wake();  // a stream paused for its reader goes on
   bool done = false;
   std::string chunk = req.wait_text(s->delivered, deadline, &done);
   if (chunk.empty() && !done) {  // the deadline passed with nothing new

@@ -45,7 +45,7 @@ bool SessionTable::evict_lru() {
 
 std::shared_ptr<Conversation> SessionTable::open(const std::string& id,
                                                  const std::shared_ptr<Graph>& graph,
-                                                 const BackendSettings& limits, uint64_t tenant) {
+                                                 const BackendSettings& limits, const TenantTag& tenant) {
   expire_idle(limits);
   auto it = sessions_.find(id);
   if (it != sessions_.end() && it->second->graph() == graph) return it->second;
@@ -65,7 +65,7 @@ std::shared_ptr<Conversation> SessionTable::open(const std::string& id,
 }
 
 void SessionTable::detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next,
-                          uint64_t tenant) {
+                          const TenantTag& tenant) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->second->graph() != gone) {
       ++it;

@@ -19,10 +19,10 @@ class SessionTable {
   // then the least recently used unused session when max_sessions would be exceeded; answers
   // Busy when every session is in use.
   std::shared_ptr<Conversation> open(const std::string& id, const std::shared_ptr<Graph>& graph,
-                                     const BackendSettings& limits, uint64_t tenant);
+                                     const BackendSettings& limits, const TenantTag& tenant);
   // The graph `gone` was unloaded: each session on it moves to `next` with its history (as
   // open() would), or is forgotten when `next` is null. Its KV state on `gone` is released.
-  void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next, uint64_t tenant);
+  void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next, const TenantTag& tenant);
   size_t size() const { return sessions_.size(); }
   void clear() { sessions_.clear(); }
 

@@ -1,6 +1,8 @@
 // Tenant: who asks. One backend context (one wasm instance under WAMR, one native
-// init_backend) is one tenant. Its id travels with every conversation and request, so the
-// engine can keep one tenant's data from another; it counts the tenant's usage for the stats.
+// init_backend) is one tenant. Its tag (id, share group, caps on a shared engine) travels with
+// every conversation and request, so the engine keeps one tenant's data from another and no
+// tenant holds more than its share; its limits bound what it may ask for; it counts its usage
+// for the stats.
 // Thread-safety: immutable after creation apart from the atomic counters.
 #pragma once
 
@@ -9,17 +11,23 @@
 #include <vector>
 
 #include "core/base/counters.h"
+#include "core/config/limits.h"
+#include "core/engine/request.h"
 
 namespace wasi_nn {
 
 class Tenant {
  public:
-  Tenant();
+  // `share_group`: tenants naming the same non-empty group share KV prefixes (host setting).
+  Tenant(Limits limits, const std::string& share_group);
   ~Tenant();
   Tenant(const Tenant&) = delete;
   Tenant& operator=(const Tenant&) = delete;
 
-  uint64_t id() const { return id_; }
+  uint64_t id() const { return tag_.id; }
+  const TenantTag& tag() const { return tag_; }
+  const Limits& limits() const { return limits_; }
+  const std::string& share_group() const { return share_group_; }
   UsageCounters& counters() { return counters_; }
   const UsageCounters& counters() const { return counters_; }
 
@@ -27,11 +35,13 @@ class Tenant {
   static std::vector<std::shared_ptr<const Tenant>> live();
 
  private:
-  const uint64_t id_;
+  const Limits limits_;
+  const std::string share_group_;
+  const TenantTag tag_;
   UsageCounters counters_;
 };
 
 // Creates a tenant registered in Tenant::live() while it exists.
-std::shared_ptr<Tenant> make_tenant();
+std::shared_ptr<Tenant> make_tenant(Limits limits, const std::string& share_group);
 
 }  // namespace wasi_nn

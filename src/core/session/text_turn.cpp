@@ -43,6 +43,22 @@ size_t drop_old_turns(const Graph& graph, const RequestSettings& rs, const std::
   return dropped;
 }
 
+// Each generated token keeps n_probs candidates with their text: a request may not hold more
+// than this many in memory.
+constexpr int64_t kMaxProbEntries = 1 << 20;
+
+void check_probs_memory(const RequestSettings& rs, const Engine& engine) {
+  const int64_t n_probs = rs.sampling.n_probs;
+  if (n_probs == 0) return;
+  const int64_t n_tokens = rs.n_predict >= 0 ? rs.n_predict : engine.n_ctx_seq();
+  if (n_tokens * n_probs > kMaxProbEntries) {
+    fail(ErrorKind::InvalidArgument,
+         "n_probs " + std::to_string(n_probs) + " for up to " + std::to_string(n_tokens) +
+             " generated tokens would keep " + std::to_string(n_tokens * n_probs) + " candidates; the limit is " +
+             std::to_string(kMaxProbEntries) + ". Lower n_probs or n_predict");
+  }
+}
+
 }  // namespace
 
 RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const TurnStart& start) {
@@ -53,6 +69,7 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   const Graph& graph = *conv_.graph();
   const Engine& engine = *graph.engine;
   RequestSettings rs = s.request;
+  check_probs_memory(rs, engine);
   input_ = input;
   raw_ = rs.chat.mode == ChatMode::Raw;
   std::vector<common_chat_msg> history = raw_ ? std::vector<common_chat_msg>() : start.history;

@@ -65,7 +65,7 @@ TEST_F(LogSink, JsonLinesParseAndCarryTheirSource) {
   ASSERT_TRUE(set_log_callback(capture, &got));
   {
     HostBackend b(R"({"log_level": "debug"})");  // a backend's config sets the level when created
-    uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "threads": 2, "log_level": "debug"})");
+    uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "threads": 2})");
     generate(b, b.init_execution_context(g), "Hello \"quoted\"\n\tand\x01", R"({"n_predict": 2})");
   }
   log_write(LogLevel::Warn, "a \"quote\", a backslash \\ and a control \x02 character\n");

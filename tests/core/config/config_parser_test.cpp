@@ -91,7 +91,7 @@ TEST(ParseConfig, OriginalProjectSections) {
     "stopping": {"max_tokens": 64, "stop": ["</s>", "Human:"], "ignore_eos": true},
     "logging": {"level": "debug"},
     "performance": {"batch_size": 128}
-  })");
+  })", kScopeBackend);
   EXPECT_EQ(s.backend.max_sessions, 200u);
   EXPECT_EQ(s.context.ctx_size, 1024u);
   EXPECT_EQ(s.context.threads, 12);
@@ -158,7 +158,7 @@ TEST(ParseConfig, EveryAliasSetsItsParameter) {
       {R"({"mmap": false})", [](const Settings& s) { return !s.model.use_mmap; }},
   };
   for (const auto& c : cases) {
-    EXPECT_TRUE(c.check(parsed(c.json))) << c.json;
+    EXPECT_TRUE(c.check(parsed(c.json, kScopeBackend))) << c.json;
   }
 }
 
@@ -273,12 +273,12 @@ TEST(ParseConfig, OutOfRangeNamesKeyValueAndRange) {
   expect_invalid(R"({"max_sessions": 1e12})", {"'max_sessions'", "1 to 100000"});
   expect_invalid(R"({"mirostat": 3})", {"'mirostat'", "0 to 2"});
   expect_invalid(R"({"seed": 4294967296})", {"'seed'", "-1 to 4294967295"});
-  expect_invalid(R"({"n_predict": -2})", {"'n_predict'", "-1 to 2147483647"});
+  expect_invalid(R"({"n_predict": -2})", {"'n_predict'", "-1 to 1048576"});
   expect_invalid(R"({"split_mode": "rows"})",
                  {"'split_mode'", "\"rows\"", "not one of: none, layer, row"});
   expect_invalid(R"({"cache_type_k": "q3"})", {"'cache_type_k'", "q8_0"});
   expect_invalid(R"({"flash_attn": "yes"})", {"'flash_attn'", "auto, on, off"});
-  expect_invalid(R"({"log_level": "fatal"})", {"'log_level'", "none, error, warn, info, debug"});
+  expect_invalid(R"({"log_level": "fatal"})", {"'log_level'", "none, error, warn, info, debug"}, kScopeBackend);
   expect_invalid(R"({"tensor_split": [1, -1]})", {"'tensor_split'", ">= 0"});
   expect_invalid(R"({"dry_base": 0.5})", {"'dry_base'", ">= 1"});
   expect_invalid(R"({"tensor_split": [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]})",
