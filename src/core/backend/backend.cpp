@@ -9,6 +9,7 @@
 #include "core/base/handle_table.h"
 #include "core/base/log.h"
 #include "core/base/mutex.h"
+#include "core/base/periodic.h"
 #include "core/base/runtime.h"
 #include "core/config/config_parser.h"
 #include "core/engine/model_registry.h"
@@ -46,8 +47,16 @@ class BackendImpl {
     parse_config(config, kScopeBackend, base, ParseOptions{&tenant->limits(), /*clamp=*/true});
     apply_log_settings(base);
     ++live_objects().backends;
+    // Idle sessions expire by time, not only when the next session opens.
+    janitor = Periodic::instance().add([this] {
+      MutexLock lock(mu);
+      if (!shut_down) sessions.expire_idle(base.backend);
+    });
   }
-  ~BackendImpl() { --live_objects().backends; }
+  ~BackendImpl() {
+    Periodic::instance().remove(janitor);
+    --live_objects().backends;
+  }
 
   // The log sink is process-wide: only a config that names these keys changes it.
   static void apply_log_settings(const Settings& s) {
@@ -106,6 +115,8 @@ class BackendImpl {
   std::map<uint32_t, uint32_t> orphans GUARDED_BY(mu);  // context -> its unloaded graph
   bool shut_down GUARDED_BY(mu) = false;
 
+  uint64_t janitor = 0;  // the periodic expiry task
+
   mutable Mutex error_mu;
   std::string last_error GUARDED_BY(error_mu);
 };
@@ -122,7 +133,7 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   parse_config(config, kScopeLoad, s, ParseOptions{&limits, false});
   // Loading can take seconds: never under the backend lock.
   auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model);
-  auto graph = std::make_shared<Graph>(engine, s, source.name());
+  auto graph = std::make_shared<Graph>(engine, s, limits.input, source.name());
   MutexLock lock(mu);
   check_open();
   check_graph_room();

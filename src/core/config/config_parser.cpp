@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "core/base/error.h"
+#include "core/input/input_limits.h"
 
 namespace wasi_nn {
 
@@ -481,6 +482,8 @@ void parse_config(std::string_view json, unsigned scope, Settings& into, const P
                                      "not " + describe(root) + ".");
   }
   Settings work = into;
+  // The table's converters check grammars, schemas and templates against the tenant's bounds.
+  ScopedInputLimits bounds(options.limits ? &options.limits->input : nullptr);
   Document doc{scope, work, options, {}};
   walk(root, "", {}, doc);
   cross_check(doc);

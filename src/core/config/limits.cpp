@@ -47,6 +47,46 @@ void add_denied(const V& v, const std::string& key, Limits& l) {
   }
 }
 
+// The bounds on guest text (core/input/input_limits.h) as policy keys: each is documented there.
+struct InputKey {
+  const char* name;
+  size_t InputLimits::*field;
+  const char* help;
+};
+
+const std::vector<InputKey>& input_keys() {
+  static const std::vector<InputKey> keys = {
+      {"max_grammar_bytes", &InputLimits::max_grammar_bytes, "Size of a GBNF grammar (grammar, or the one a json_schema converts to)."},
+      {"max_grammar_depth", &InputLimits::max_grammar_depth, "Nested ( ) groups in a grammar (llama.cpp's parser recurses per level)."},
+      {"max_grammar_repetition", &InputLimits::max_grammar_repetition, "m and n of a grammar's {m,n}."},
+      {"max_grammar_elements", &InputLimits::max_grammar_elements, "Grammar elements after every repetition is expanded."},
+      {"max_grammar_rules", &InputLimits::max_grammar_rules, "Grammar rules after expansion."},
+      {"max_grammar_left_depth", &InputLimits::max_grammar_left_depth, "Depth llama.cpp's left-recursion check reaches."},
+      {"max_triggers", &InputLimits::max_triggers, "Entries in grammar_triggers."},
+      {"max_regex_bytes", &InputLimits::max_regex_bytes, "One trigger word or pattern."},
+      {"max_regex_depth", &InputLimits::max_regex_depth, "Nested groups of a trigger pattern."},
+      {"max_regex_repetition", &InputLimits::max_regex_repetition, "n of a trigger pattern's {m,n}."},
+      {"max_regex_states", &InputLimits::max_regex_states, "A trigger pattern's length with its repetitions expanded."},
+      {"max_regex_work", &InputLimits::max_regex_work, "Matcher steps one start position of a trigger pattern may take."},
+      {"max_trigger_scan_work", &InputLimits::max_trigger_scan_work, "Text x pattern work a waiting lazy grammar may scan per token."},
+      {"max_schema_bytes", &InputLimits::max_schema_bytes, "Size of a json_schema."},
+      {"max_schema_depth", &InputLimits::max_schema_depth, "Bracket nesting of a json_schema."},
+      {"max_schema_name_bytes", &InputLimits::max_schema_name_bytes, "A property name or $ref of a json_schema."},
+      {"max_schema_properties", &InputLimits::max_schema_properties, "Properties of one json_schema object."},
+      {"max_schema_visits", &InputLimits::max_schema_visits, "Subschemas the schema converter visits."},
+      {"max_schema_refs", &InputLimits::max_schema_refs, "Distinct $ref strings of a json_schema."},
+      {"max_schema_copies", &InputLimits::max_schema_copies, "JSON values the schema converter copies."},
+      {"max_template_bytes", &InputLimits::max_template_bytes, "A tenant's chat template (chat_template, or the template of model bytes it sent)."},
+      {"max_operator_template_bytes", &InputLimits::max_operator_template_bytes, "A chat template from a host-granted GGUF."},
+      {"max_template_block_depth", &InputLimits::max_template_block_depth, "Nested {% %} blocks of a chat template."},
+      {"max_template_bracket_depth", &InputLimits::max_template_bracket_depth, "Nested brackets inside one template tag."},
+      {"max_template_expression_depth", &InputLimits::max_template_expression_depth, "Expression depth of one template tag."},
+      {"template_memory_bytes", &InputLimits::template_memory_bytes, "Memory a tenant's template may use while it renders (in a child process)."},
+      {"template_output_bytes", &InputLimits::template_output_bytes, "Size of a rendered prompt."},
+  };
+  return keys;
+}
+
 struct PolicyKey {
   LimitKeyDoc doc;
   void (*apply)(const V& v, const std::string& key, Limits& l);
@@ -89,6 +129,13 @@ const std::vector<PolicyKey>& policy_keys() {
        [](const V& v, const std::string& k, Limits& l) { add_denied(v, k, l); }},
   };
   return keys;
+}
+
+const InputKey* find_input_key(const std::string& name) {
+  for (const auto& k : input_keys()) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
 }
 
 // A cap on a parameter: numbers for Int/Float/IntOrAuto, a bool for Bool.
@@ -190,6 +237,8 @@ Limits Limits::tightened(const Limits& o) const {
   t.max_queued_per_tenant = static_cast<uint32_t>(tighter(max_queued_per_tenant, o.max_queued_per_tenant));
   t.stream_idle_timeout_ms = tighter(stream_idle_timeout_ms, o.stream_idle_timeout_ms);
   t.stream_ahead_tokens = std::min(stream_ahead_tokens, o.stream_ahead_tokens);
+  for (const auto& k : input_keys()) t.input.*k.field = std::min(input.*k.field, o.input.*k.field);
+  t.input.template_render_ms = std::min(input.template_render_ms, o.input.template_render_ms);
   return t;
 }
 
@@ -208,6 +257,10 @@ Limits parse_limits(std::string_view text, const char* source) {
     auto policy = std::find_if(keys.begin(), keys.end(), [&](const PolicyKey& p) { return name == p.doc.name; });
     if (policy != keys.end()) {
       policy->apply(value, key, l);
+    } else if (const InputKey* input = find_input_key(name)) {
+      l.input.*input->field = as_count(value, key, uint64_t{1} << 31);
+    } else if (name == "template_render_ms") {
+      l.input.template_render_ms = as_count(value, key, 600000);
     } else if (const ParamSpec* spec = find_param(key)) {
       add_ceiling(*spec, value, key, l);
     } else {
@@ -240,6 +293,10 @@ const std::vector<LimitKeyDoc>& limit_table() {
   static const std::vector<LimitKeyDoc> docs = [] {
     std::vector<LimitKeyDoc> d;
     for (const auto& k : policy_keys()) d.push_back(k.doc);
+    const InputLimits defaults;
+    for (const auto& k : input_keys()) d.push_back({k.name, "integer", std::to_string(defaults.*k.field), k.help});
+    d.push_back({"template_render_ms", "integer", std::to_string(defaults.template_render_ms),
+                 "Wall time one render of a tenant's chat template may take (in a child process)."});
     return d;
   }();
   return docs;

@@ -28,6 +28,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/input/input_limits.h"
+
 namespace wasi_nn {
 
 struct ParamSpec;
@@ -47,6 +49,7 @@ struct Limits {
   uint32_t max_queued_per_tenant = 0;      // requests one tenant has waiting on an engine; 0 = max_queue
   uint64_t stream_idle_timeout_ms = 60000; // an unread stream is cancelled after this long
   uint32_t stream_ahead_tokens = 64;       // a stream generates at most this far ahead of its reader
+  InputLimits input;                       // bounds on grammars, trigger patterns, schemas, templates
 
   // The value of `spec` to apply for `v` (already type- and range-checked): `v` itself, or the
   // cap when `v` means "as much as possible". Throws InvalidArgument (naming the key, the value

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "common.h"
+#include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
 #include "core/engine/engine_slot.h"
 #include "core/base/log.h"
 #include "core/model/llama_params.h"
@@ -56,6 +57,10 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   n_embd_ = pooling_ == LLAMA_POOLING_TYPE_RANK ? llama_model_n_cls_out(weights_->get())
                                                 : static_cast<uint32_t>(llama_model_n_embd_out(weights_->get()));
   slots_.resize(n_par);
+  steps_by_sequences_.assign(n_par + 1, 0);
+  for (const auto& [buft, bytes] : llama_get_memory_breakdown(ctx_)) {
+    placement_.push_back(DeviceBytes{ggml_backend_buft_name(buft), bytes.model, bytes.context, bytes.compute});
+  }
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
   LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads",
            weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads);
@@ -199,6 +204,7 @@ void Engine::refresh_stats_locked() {
     stats_.active += s.req ? 1 : 0;
     stats_.resident += s.owner ? 1 : 0;
   }
+  stats_.steps_by_sequences = steps_by_sequences_;
   stats_.saved = store_.entries();
   stats_.saved_bytes = store_.memory_bytes();
   stats_.saved_disk_bytes = store_.disk_bytes();

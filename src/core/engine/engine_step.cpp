@@ -108,6 +108,11 @@ int Engine::build_batch() {
       ++s.n_prompt_done;
     }
   }
+  if (batch_.n_tokens > 0) {
+    // Continuous batching, measured: how many conversations shared this step.
+    const auto n = std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.in_batch; });
+    ++steps_by_sequences_[static_cast<size_t>(n)];
+  }
   return batch_.n_tokens;
 }
 
@@ -157,6 +162,10 @@ void Engine::sample(Slot& slot) {
   res.tokens.push_back(tok);
 
   const llama_vocab* vocab = weights_->vocab();
+  if (r.triggers) {
+    r.triggers->accept(tok, common_token_to_piece(vocab, tok, true));
+    if (r.triggers->over_limit()) return end_request(slot, "trigger_limit");
+  }
   if (llama_vocab_is_eog(vocab, tok)) return end_request(slot, "eos");
   if (r.stop.append(common_token_to_piece(vocab, tok, false))) return end_request(slot, "stop");
   if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {

@@ -15,6 +15,7 @@
 
 #include "core/base/mutex.h"
 #include "core/engine/greedy.h"
+#include "core/input/trigger_watch.h"
 #include "core/engine/stop_matcher.h"
 #include "core/engine/token_probs.h"
 #include "core/base/error.h"
@@ -27,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 struct RequestResult {
   std::string text;
-  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full" | "time_limit" | "embedding"
+  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full" | "time_limit" | "trigger_limit" | "embedding"
   std::string stop_word;    // the stop string that ended it, when stop_reason == "stop"
   uint32_t n_prompt = 0;    // tokens in the prompt (whole conversation)
   uint32_t n_cached = 0;    // of those, reused from the KV cache
@@ -76,6 +77,9 @@ class Request {
   int32_t n_discard = 0;
   common_sampler* sampler = nullptr;  // owned; freed with the request
   GreedyPlan greedy;                  // enabled: pick by argmax instead of the sampler chain
+  // A lazy grammar's triggers, followed beside llama.cpp: the request ends (stop reason
+  // "trigger_limit") before llama.cpp's search for them costs every step too much.
+  std::unique_ptr<TriggerWatch> triggers;
   StopMatcher stop;
   bool streaming = false;  // a stream's reader takes the text piece by piece (flow control)
   // Embedding requests (engines in embedding mode): one token list per input, each no longer

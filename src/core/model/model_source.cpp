@@ -68,11 +68,11 @@ std::string display_name(std::string_view name) {
 
 }  // namespace
 
-ModelSource::ModelSource(int fd, std::string key, std::string name, uint64_t size)
-    : fd_(fd), key_(std::move(key)), name_(std::move(name)), size_(size) {}
+ModelSource::ModelSource(int fd, std::string key, std::string name, uint64_t size, bool from_bytes)
+    : fd_(fd), key_(std::move(key)), name_(std::move(name)), size_(size), from_bytes_(from_bytes) {}
 
 ModelSource::ModelSource(ModelSource&& o) noexcept
-    : fd_(o.fd_), key_(std::move(o.key_)), name_(std::move(o.name_)), size_(o.size_) {
+    : fd_(o.fd_), key_(std::move(o.key_)), name_(std::move(o.name_)), size_(o.size_), from_bytes_(o.from_bytes_) {
   o.fd_ = -1;
 }
 
@@ -104,7 +104,7 @@ ModelSource ModelSource::open_file(std::string_view name, const ModelAccess& acc
     const std::string key = "file:" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
                             std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
                             std::to_string(st.st_mtim.tv_nsec);
-    return ModelSource(fd, key, display_name(name), size);
+    return ModelSource(fd, key, display_name(name), size, false);
   } catch (...) {
     ::close(fd);
     throw;
@@ -130,7 +130,7 @@ ModelSource ModelSource::from_bytes(std::string_view bytes) {
   }
   const std::string key = "bytes:" + std::to_string(std::hash<std::string_view>()(bytes)) + ":" +
                           std::to_string(bytes.size());
-  return ModelSource(fd, key, "model bytes", bytes.size());
+  return ModelSource(fd, key, "model bytes", bytes.size(), true);
 }
 
 }  // namespace wasi_nn

@@ -36,13 +36,17 @@ class ModelSource {
   std::string load_path() const { return "/proc/self/fd/" + std::to_string(fd_); }
   const std::string& name() const { return name_; }
   uint64_t size() const { return size_; }
+  // Bytes a caller sent (load()), not a file the host granted: their chat template is the
+  // caller's, not the operator's.
+  bool from_guest_bytes() const { return from_bytes_; }
 
  private:
-  ModelSource(int fd, std::string key, std::string name, uint64_t size);
+  ModelSource(int fd, std::string key, std::string name, uint64_t size, bool from_bytes);
 
   int fd_ = -1;
   std::string key_, name_;
   uint64_t size_ = 0;
+  bool from_bytes_ = false;
 };
 
 }  // namespace wasi_nn

@@ -37,10 +37,11 @@ std::string gib(uint64_t bytes) {
 
 ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& settings,
                            const ContextSettings& context)
-    : runtime_(Runtime::acquire()), name_(source.name()), settings_(settings) {
+    : runtime_(Runtime::acquire()), name_(source.name()), from_guest_bytes_(source.from_guest_bytes()), settings_(settings) {
   const std::string path = source.load_path();
   const DevicePlan plan(path, settings_, context);
   n_gpu_layers_ = plan.n_gpu_layers();
+  fit_ = plan.decision();
   n_devices_ = plan.n_devices();
 
   LOG_INFO("loading model '%s' (%s)", name_.c_str(), gib(source.size()).c_str());

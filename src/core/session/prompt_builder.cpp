@@ -23,17 +23,6 @@ bool is_builtin_template(const std::string& name) {
          names.end();
 }
 
-// llama.cpp renders every template with today's date from std::localtime, whose result is one
-// static buffer per process (found by TSan: callers' threads render concurrently). Renders take
-// turns here; they are short next to a decode.
-Mutex g_render_mu;
-
-common_chat_params apply_templates(const common_chat_templates* tmpls,
-                                   const common_chat_templates_inputs& in) {
-  MutexLock lock(g_render_mu);
-  return common_chat_templates_apply(tmpls, in);
-}
-
 std::string trim(const std::string& s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
@@ -46,7 +35,7 @@ std::string trim(const std::string& s) {
 // The model should end its turn with it; when it spells the marker as plain text (or the
 // template is not the model's own), the marker is a stop string. Empty when the template puts
 // only whitespace there or cannot render the exchange.
-std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
+std::string render_end_of_turn(const ChatTemplates* tmpls, bool use_jinja) {
   static const char* kSentinel = "WasiNnEndOfTurnProbe";
   common_chat_templates_inputs in;
   common_chat_msg user, reply;
@@ -58,7 +47,7 @@ std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinj
   in.add_generation_prompt = false;
   in.use_jinja = use_jinja;
   try {
-    const std::string text = apply_templates(tmpls, in).prompt;
+    const std::string text = tmpls->apply(in).prompt;
     const size_t at = text.rfind(kSentinel);
     return at == std::string::npos ? "" : trim(text.substr(at + std::string(kSentinel).size()));
   } catch (const std::exception&) {
@@ -73,9 +62,9 @@ struct MarkerCache {
   std::map<std::string, std::string> markers GUARDED_BY(mu);  // template source -> marker
 };
 
-std::string end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
+std::string end_of_turn(const ChatTemplates* tmpls, bool use_jinja) {
   static MarkerCache* cache = new MarkerCache();  // leaked: used until the process ends
-  const std::string key = (use_jinja ? "j:" : "b:") + common_chat_templates_source(tmpls);
+  const std::string key = (use_jinja ? "j:" : "b:") + tmpls->source();
   {
     MutexLock lock(cache->mu);
     auto it = cache->markers.find(key);
@@ -123,10 +112,10 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
     return out;
   }
   // A request may name another template than the load did; build it on this thread.
-  std::shared_ptr<common_chat_templates> own;
-  const common_chat_templates* tmpls = graph.templates.get();
+  std::shared_ptr<const ChatTemplates> own;
+  const ChatTemplates* tmpls = graph.templates.get();
   if (settings.chat.chat_template != graph.settings.request.chat.chat_template) {
-    own = make_templates(graph.engine->weights().get(), settings.chat.chat_template);
+    own = make_templates(graph.engine->weights(), settings.chat.chat_template, graph.input_limits, /*validate=*/false);
     tmpls = own.get();
   }
   common_chat_templates_inputs in;
@@ -145,7 +134,7 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
   in.use_jinja = !is_builtin_template(settings.chat.chat_template);
   common_chat_params params;
   try {
-    params = apply_templates(tmpls, in);
+    params = tmpls->apply(in);
   } catch (const std::exception& e) {
     fail(ErrorKind::InvalidArgument, std::string("the chat template failed on this conversation: ") +
                                          e.what() + ". Use mode \"raw\" to send a preformatted prompt.");

@@ -24,10 +24,11 @@ class SessionTable {
   // open() would), or is forgotten when `next` is null. Its KV state on `gone` is released.
   void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next, const TenantTag& tenant);
   size_t size() const { return sessions_.size(); }
+  // Drops sessions unused for longer than limits.idle_timeout_ms (the backend calls it by time).
+  void expire_idle(const BackendSettings& limits);
   void clear() { sessions_.clear(); }
 
  private:
-  void expire_idle(const BackendSettings& limits);
   bool evict_lru();
 
   std::map<std::string, std::shared_ptr<Conversation>> sessions_;

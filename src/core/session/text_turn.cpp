@@ -97,7 +97,8 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   std::vector<std::string> stops = rs.stop;
   stops.insert(stops.end(), built.template_stops.begin(), built.template_stops.end());
   req->stop = StopMatcher(std::move(stops));
-  req->sampler = make_sampler(engine, rs);
+  req->sampler = make_sampler(engine, rs, graph.input_limits);
+  if (rs.sampling.grammar_lazy) req->triggers = std::make_unique<TriggerWatch>(rs.sampling, graph.input_limits);
   req->greedy = plan_greedy(rs.sampling, engine.weights().vocab());
   // The sampler's penalties see the whole conversation, not only the reply.
   for (llama_token t : req->prompt) common_sampler_accept(req->sampler, t, false);
