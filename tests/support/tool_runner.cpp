@@ -1,30 +1,21 @@
-#include "tool_runner.h"
+#include "support/tool_runner.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
-namespace wasi_nn::models_test {
+#include "support/test_files.h"
+
+namespace wasi_nn::test {
 
 std::string completion_tool() { return WASI_NN_LLAMA_COMPLETION; }
 std::string mtmd_cli_tool() { return WASI_NN_LLAMA_MTMD_CLI; }
 std::string embedding_tool() { return WASI_NN_LLAMA_EMBEDDING; }
 std::string speculative_tool() { return WASI_NN_LLAMA_SPECULATIVE; }
-
-std::string model_file(const std::string& name) { return std::string(WASI_NN_TEST_MODEL_DIR) + "/" + name; }
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string rpc_server_tool() { return WASI_NN_RPC_SERVER; }
 
 namespace {
 
@@ -75,8 +66,8 @@ ToolRun run_tool(const std::string& tool, const std::vector<std::string>& args, 
   if (waitpid(pid, &wstatus, 0) != pid) throw std::runtime_error("waitpid failed");
   ToolRun run;
   run.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  run.out = read_bytes(out.path);
-  run.err = read_bytes(err.path);
+  run.out = read_file(out.path);
+  run.err = read_file(err.path);
   return run;
 }
 
@@ -111,4 +102,4 @@ std::string greedy_completion(const std::string& model, const std::string& promp
   return run_to_blank_line(completion_tool(), args);
 }
 
-}  // namespace wasi_nn::models_test
+}  // namespace wasi_nn::test

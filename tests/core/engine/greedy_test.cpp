@@ -8,7 +8,7 @@
 #include <memory>
 #include <random>
 
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "core/base/error.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn::test {
 namespace {
@@ -167,7 +167,7 @@ TEST_F(Embedding, RankPoolingGivesUnnormalisedScores) {
 }
 
 TEST_F(Embedding, EqualsLlamaEmbeddingTool) {
-  if (std::string(WASI_NN_LLAMA_EMBEDDING).empty()) GTEST_SKIP() << "llama-embedding not built";
+  if (test::embedding_tool().empty()) GTEST_SKIP() << "llama-embedding not built";
   for (const char* pooling : {"mean", "last"}) {
     SCOPED_TRACE(pooling);
     HostBackend fresh;
@@ -191,7 +191,7 @@ TEST_F(Embedding, EncoderModelEqualsLlamaEmbeddingTool) {
   for (size_t i = 0; i < kTexts.size(); ++i) {
     ExpectNear(Vec(ours[i]), Vec(json::parse(generate(b, ctx, kTexts[i]).text)["embedding"]), 1e-5f);
   }
-  if (std::string(WASI_NN_LLAMA_EMBEDDING).empty()) GTEST_SKIP() << "llama-embedding not built";
+  if (test::embedding_tool().empty()) GTEST_SKIP() << "llama-embedding not built";
   auto ref = llama_embedding_reference(model_path("tiny-bert"), kTexts, "mean", 2);
   ASSERT_EQ(ref.size(), kTexts.size());
   for (size_t i = 0; i < kTexts.size(); ++i) ExpectNear(Vec(ours[i]), ref[i], 1e-4f);

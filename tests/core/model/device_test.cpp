@@ -6,7 +6,7 @@
 #include "core/config/config_parser.h"
 #include "core/model/llama_params.h"
 #include "core/engine/model_registry.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {

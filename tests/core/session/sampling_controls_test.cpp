@@ -12,7 +12,7 @@
 #include "common.h"
 #include "core/base/error.h"
 #include "llama.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {

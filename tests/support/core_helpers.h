@@ -1,4 +1,6 @@
-// Helpers shared by the engine tests: model paths, a Backend-level generate(), JSON access.
+// Helpers for the tests of the C++ core (tests/core, tests/hardening's fault tests): a Backend
+// as a native host creates it, one whole turn through the facade, the process-wide stats, and
+// llama.cpp's own tools as references. Library wasi_nn_test_support (tests/support).
 #pragma once
 
 #include <functional>
@@ -8,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/backend/backend.h"
+#include "support/test_files.h"
+#include "support/tool_runner.h"
 
 namespace wasi_nn {
 
@@ -22,8 +26,6 @@ class HostBackend : public Backend {
 }  // namespace wasi_nn
 
 namespace wasi_nn::test {
-
-std::string model_path(const std::string& name);  // e.g. "tiny-llama"
 
 struct Output {
   std::string text;
@@ -41,11 +43,13 @@ nlohmann::json process_stats();
 bool wait_for_stats(const std::function<bool(const nlohmann::json&)>& ready);
 size_t queue_depth(const nlohmann::json& stats);
 
-// Runs llama.cpp's own llama-completion greedily on a raw prompt; returns only the generated text.
+// llama.cpp's own llama-completion, greedily, on a raw prompt, with the engine tests' threads,
+// context and attention; returns only the generated text. Throws when it is not built.
 std::string llama_completion_greedy(const std::string& model, const std::string& prompt, int n_predict);
 
-// Runs llama.cpp's own llama-embedding on `texts` (one prompt each) with the given pooling and
-// normalisation; returns one vector per text (per token with pooling "none").
+// llama.cpp's own llama-embedding on `texts` (one prompt each) with the given pooling and
+// normalisation; returns one vector per text (per token with pooling "none"). Throws when it
+// is not built.
 std::vector<std::vector<float>> llama_embedding_reference(const std::string& model, const std::vector<std::string>& texts,
                                                           const std::string& pooling, int normalize);
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/engine/model_registry.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {

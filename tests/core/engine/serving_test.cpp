@@ -8,7 +8,7 @@
 
 #include "core/base/error.h"
 #include "core/engine/model_registry.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {

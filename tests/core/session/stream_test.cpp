@@ -7,7 +7,7 @@
 
 #include "core/engine/stop_matcher.h"
 #include "core/base/error.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {
@@ -97,13 +97,18 @@ TEST(StreamingSession, TheStreamedTurnJoinsTheConversation) {
   EXPECT_EQ(t2.text, r2.text);
 }
 
-TEST(StreamingSession, FiniEarlyCancelsAndFreesTheConversation) {
-  HostBackend b;
-  uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1024, "threads": 2})");
-  uint32_t c = b.init_execution_context(g);
+// Opens a context on tiny-phi3 and starts a stream that would run for 100,000 tokens.
+uint32_t start_endless_stream(HostBackend& b) {
+  uint32_t c = b.init_execution_context(b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1024, "threads": 2})"));
   b.set_input(c, 0, "Go");
   b.set_input(c, 1, R"({"mode": "raw", "n_predict": 100000, "ignore_eos": true})");
   b.compute_single(c);
+  return c;
+}
+
+TEST(StreamingSession, FiniEarlyCancelsAndFreesTheConversation) {
+  HostBackend b;
+  uint32_t c = start_endless_stream(b);
   b.fini_single(c);
   EXPECT_EQ(generate(b, c, "Next", R"({"mode": "raw", "n_predict": 3})").meta["output_tokens"], 3);
   EXPECT_NO_THROW(b.fini_single(c));  // nothing open: harmless
@@ -128,11 +133,7 @@ TEST(StreamingBatch, StreamsAndOrdinaryRequestsShareTheDecodeLoop) {
 
 TEST(StreamingErrors, ComputeWhileStreamingIsBusy) {
   HostBackend b;
-  uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1024, "threads": 2})");
-  uint32_t c = b.init_execution_context(g);
-  b.set_input(c, 0, "Go");
-  b.set_input(c, 1, R"({"mode": "raw", "n_predict": 100000, "ignore_eos": true})");
-  b.compute_single(c);
+  uint32_t c = start_endless_stream(b);
   try {
     b.compute(c);
     ADD_FAILURE() << "compute during a stream succeeded";

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "core/base/error.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {
@@ -18,7 +18,7 @@ const char* kRaw = R"({"mode": "raw", "temperature": 0})";
 class Generation : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Generation, GreedyEqualsLlamaCompletion) {
-  if (std::string(WASI_NN_LLAMA_COMPLETION).empty()) GTEST_SKIP() << "llama-completion not built (WASI_NN_BUILD_LLAMA_TOOLS=OFF)";
+  if (test::completion_tool().empty()) GTEST_SKIP() << "llama-completion not built (WASI_NN_BUILD_LLAMA_TOOLS=OFF)";
   const std::string model = model_path(GetParam());
   HostBackend b;
   uint32_t g = b.load_by_name(model, R"({"ctx_size": 512, "threads": 2, "n_predict": 24})");

@@ -1,4 +1,5 @@
-// Runs llama.cpp's own tools (and our generators) from the tests in tests/models.
+// Runs llama.cpp's own tools (and our generators) as references: from the tests in tests/models
+// (proofs of the generated files) and tests/core (parity of the engine with llama.cpp).
 //
 // llama.cpp's tools print through common_log's worker thread, which may not have written its
 // last lines when the process exits (tests/support/log_drain.c). run_complete() therefore
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace wasi_nn::models_test {
+namespace wasi_nn::test {
 
 struct ToolRun {
   int status = -1;  // the exit status, or -1 when the process did not exit normally
@@ -23,9 +24,7 @@ std::string completion_tool();
 std::string mtmd_cli_tool();
 std::string embedding_tool();
 std::string speculative_tool();
-
-// A generated file in the test model folder.
-std::string model_file(const std::string& name);
+std::string rpc_server_tool();  // ggml's rpc-server
 
 // Runs `tool args...` with stdin from /dev/null and, for llama.cpp's tools, the log drain
 // preloaded (when this build has one). Never goes through a shell: arguments need no quoting.
@@ -44,7 +43,4 @@ std::string run_to_blank_line(const std::string& tool, const std::vector<std::st
 std::string greedy_completion(const std::string& model, const std::string& prompt, int n_predict,
                               const std::vector<std::string>& extra = {});
 
-// The whole of a file, as bytes.
-std::string read_bytes(const std::string& path);
-
-}  // namespace wasi_nn::models_test
+}  // namespace wasi_nn::test

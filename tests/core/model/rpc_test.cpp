@@ -16,7 +16,7 @@
 
 #include "core/config/config_parser.h"
 #include "core/engine/model_registry.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {
@@ -53,13 +53,14 @@ class RpcServer {
  public:
   RpcServer() : port_(free_port()), log_(testing::TempDir() + "rpc-server-" + std::to_string(port_) + ".log") {
     const std::string port = std::to_string(port_);
+    const std::string tool = test::rpc_server_tool();
     pid_ = ::fork();
     if (pid_ == 0) {  // only async-signal-safe calls: other threads may hold locks
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       const int out = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, STDOUT_FILENO);
       ::dup2(out, STDERR_FILENO);
-      ::execl(WASI_NN_RPC_SERVER, WASI_NN_RPC_SERVER, "-H", "127.0.0.1", "-p", port.c_str(), "-t", "1",
+      ::execl(tool.c_str(), tool.c_str(), "-H", "127.0.0.1", "-p", port.c_str(), "-t", "1",
               static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -89,7 +90,7 @@ class RpcServer {
 class Rpc : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (std::string(WASI_NN_RPC_SERVER).empty()) return;
+    if (test::rpc_server_tool().empty()) return;
     servers_[0] = new RpcServer();
     servers_[1] = new RpcServer();
   }

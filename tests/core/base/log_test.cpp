@@ -16,7 +16,7 @@
 
 #include "core/base/error.h"
 #include "core/base/log.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "core/base/error.h"
-#include "test_util.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {
