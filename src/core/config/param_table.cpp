@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/param_values.h"
+#include "core/config/pattern_limits.h"
 #include "core/config/rpc_server_list.h"
 #include "core/base/error.h"
 #include "json-schema-to-grammar.h"
@@ -121,6 +122,7 @@ std::string default_samplers() {
 
 void apply_grammar(const V& v, Settings& s) {
   const auto& text = v.get_ref<const std::string&>();
+  check_grammar_nesting(text);  // llama.cpp's GBNF parser recurses per nested group
   s.request.sampling.grammar =
       text.empty() ? common_grammar() : common_grammar(COMMON_GRAMMAR_TYPE_USER, text);
 }
@@ -233,17 +235,22 @@ std::vector<ParamSpec> build_table() {
        "cache holds n_parallel windows of this size.",
        APPLY(s.context.ctx_size = v.get<uint32_t>())},
       {"batch_size", "context", {"n_batch"}, I, LT, 1, 1048576, {}, "512",
-       "Most tokens one decode step processes, summed over every conversation in the step.",
+       "Most tokens one decode step processes, summed over every conversation in the step. At "
+       "least n_parallel (a step holds a token of every sequence). With embedding it is rounded "
+       "down to a multiple of n_parallel, and for models that attend non-causally (encoders "
+       "such as BERT) it is at most ctx_size x n_parallel.",
        APPLY(s.context.n_batch = v.get<uint32_t>())},
       {"ubatch_size", "context", {"n_ubatch"}, I, LT, 1, 1048576, {}, "512",
        "Physical batch: most tokens sent to the device at once. Must not exceed batch_size; "
-       "when only batch_size is given, ubatch_size is lowered to it.",
+       "when it is not given, it follows batch_size (512 or less). Models that attend "
+       "non-causally (encoders such as BERT) and embedding loads use batch_size for it.",
        APPLY(s.context.n_ubatch = v.get<uint32_t>())},
       {"threads", "context", {"n_threads"}, I, LT, 0, 1024, {}, "0",
-       "CPU threads for generation; 0 = chosen from the machine's cores.",
+       "CPU threads for generation; 0 = chosen from the machine's cores. More threads than "
+       "the machine has CPUs (or than 512, ggml's limit) are lowered to that.",
        APPLY(s.context.threads = v.get<int32_t>())},
       {"threads_batch", "context", {"n_threads_batch"}, I, LT, 0, 1024, {}, "0",
-       "CPU threads for prompt processing; 0 = same as threads.",
+       "CPU threads for prompt processing; 0 = same as threads. Lowered like threads.",
        APPLY(s.context.threads_batch = v.get<int32_t>())},
       // serving: the engine's queue and its store of evicted conversations' KV states
       {"max_queue", "backend", {"queue_size"}, I, LT, 1, 1000000, {}, "256",
@@ -277,7 +284,8 @@ std::vector<ParamSpec> build_table() {
       {"context_shift", "memory", {"context_shifting"}, T, ALL, 0, 0, {}, "true",
        "When a conversation outgrows ctx_size: before a turn, drop its oldest turns; while "
        "generating, keep n_keep tokens, discard n_discard and go on. false = answer "
-       "context_full (101).",
+       "context_full (101). Shifting while generating needs a KV cache llama.cpp can shift "
+       "(see cache_type_k); otherwise generation ends with stop_reason context_full.",
        APPLY(s.request.context_shift = v.get<bool>())},
       {"n_keep", "memory", {"n_keep_tokens"}, I, ALL, 0, kI32, {}, "0",
        "Tokens kept at the start of the window on a context shift (BOS is always kept).",
@@ -294,10 +302,14 @@ std::vector<ParamSpec> build_table() {
        "Flash attention: auto = on where the model's layers run on a GPU (or RPC device) that supports it, off when it runs on the CPU only (slower there), unless a quantized cache_type_v needs it. true/false mean on/off.",
        apply_flash_attn},
       {"cache_type_k", "context", {}, E, LT, 0, 0, enum_names<KvCacheType>(), "\"f16\"",
-       "Data type of the KV cache's keys; quantized types save memory.",
+       "Data type of the KV cache's keys; quantized types save memory. A quantized type's "
+       "block (32 values) must divide the model's attention head size. llama.cpp cannot shift "
+       "a bf16 cache, nor a quantized one unless the head size is a multiple of 64: with those, "
+       "context_shift does not apply while generating.",
        APPLY_ENUM(context.cache_type_k)},
       {"cache_type_v", "context", {}, E, LT, 0, 0, enum_names<KvCacheType>(), "\"f16\"",
-       "Data type of the KV cache's values; quantized types need flash attention.",
+       "Data type of the KV cache's values; quantized types need flash attention, and their "
+       "block (32 values) must divide the model's attention head size.",
        APPLY_ENUM(context.cache_type_v)},
       // sampling (llama.cpp's defaults, as llama-server uses them)
       {"temperature", "sampling", {"temp"}, F, ALL, 0, kInf, {}, num(d.temp),
@@ -380,10 +392,11 @@ std::vector<ParamSpec> build_table() {
        APPLY(s.request.sampling.min_keep = v.get<int32_t>())},
       {"samplers", "sampling", {}, ParamType::Samplers, ALL, 0, 0, {}, default_samplers(),
        "Order of the sampler chain: a list of names, or a string of one char per sampler (" +
-           sampler_choices() + ").",
+           sampler_choices() + "). infill is not allowed with a grammar or json_schema.",
        apply_samplers},
       {"grammar", "sampling", {}, S, ALL, 0, 0, {}, "\"\"",
-       "GBNF grammar the output must follow; empty = none. Not together with json_schema.",
+       "GBNF grammar the output must follow; empty = none. Not together with json_schema. "
+       "Groups ( ) nest at most 64 deep.",
        apply_grammar},
       {"json_schema", "sampling", {}, ParamType::Schema, ALL, 0, 0, {}, "",
        "JSON schema (an object, or a string holding one) the output must follow; converted to "
@@ -403,7 +416,10 @@ std::vector<ParamSpec> build_table() {
        "\"word\" | \"pattern\" | \"pattern_full\" | \"token\", \"value\": text or regex, "
        "\"token\": id} (llama-server's numeric types 0-3 too). A pattern's first capture group, "
        "if any, marks where the grammar starts; pattern_full must match the whole output so "
-       "far; a token trigger names one token by id or by its text.",
+       "far; a token trigger names one token by id or by its text. A pattern is at most 4096 "
+       "bytes, nests groups at most 32 deep, expands to at most 10000 items with its {m,n} "
+       "counts, and does not repeat a group that itself repeats or has alternatives ((a+)*, "
+       "(a|b)+), on which std::regex backtracks exponentially.",
        apply_grammar_triggers},
       // stopping
       {"n_predict", "stopping", {"max_tokens", "max_completion_tokens"}, I, ALL, -1, kI32, {},

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "core/base/error.h"
+#include "core/config/pattern_limits.h"
 #include "llama.h"
 
 namespace wasi_nn {
@@ -89,6 +90,7 @@ common_grammar_trigger grammar_trigger(const V& e) {
   }
   if (t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN ||
       t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN_FULL) {
+    check_pattern_size(t.value);  // before std::regex, whose compiler recurses per group
     try {
       std::regex check(t.value);
     } catch (const std::regex_error& err) {
