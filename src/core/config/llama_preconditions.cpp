@@ -8,7 +8,7 @@ namespace wasi_nn {
 namespace {
 
 // llama_context's constructor reserves its output buffer for n_seq_max outputs (one logit row
-// per sequence, llama-context.cpp:373) and asserts that this fits cparams.n_outputs_max, which
+// per sequence, llama-context.cpp:375) and asserts that this fits cparams.n_outputs_max, which
 // is n_batch (or n_ctx when smaller, never smaller than n_parallel here since ctx_size >= 16).
 // An assert, not an error: the whole process would abort.
 void check_batch_holds_every_sequence(const ContextSettings& c, const KeyName& key_of) {

@@ -21,7 +21,7 @@ using KeyName = std::function<std::string(const char* canonical)>;
 // Throws Error(InvalidArgument) when the merged context settings break a precondition of
 // llama_init_from_model or of the decode loop:
 //  - batch_size >= n_parallel: llama.cpp reserves one output per sequence in a batch of at most
-//    batch_size outputs (GGML_ASSERT n_outputs_max, llama-context.cpp:2200 via :373).
+//    batch_size outputs (GGML_ASSERT n_outputs_max, llama-context.cpp:2200 via :375).
 //  - a quantised cache_type_v needs flash attention (llama_init_from_model returns NULL).
 void check_llama_preconditions(const ContextSettings& context, const KeyName& key_of);
 

@@ -48,7 +48,7 @@ int32_t usable_threads(int32_t asked) {
 }
 
 // Embeddings: llama.cpp reserves its graphs for a ubatch of min(n_ctx padded to 256, n_ubatch)
-// tokens split evenly over n_seq_max sequences (llama-context.cpp:607, graph_reserve rounds the
+// tokens split evenly over n_seq_max sequences (llama-context.cpp:596, graph_reserve rounds the
 // tokens up); mean pooling multiplies the unrounded outputs by a matrix of the rounded size and
 // asserts (ggml_can_mul_mat, build_pooling) unless that size is a multiple of n_seq_max. The
 // model's pooling is unknown here (DevicePlan's fitting creates the same context before the
