@@ -12,6 +12,7 @@
 // otherwise than 0 is a finding: its case is written to --out as crash-<seed>-<case>.json with
 // the end of its stderr. A child over --timeout is killed and saved as hang-*.json (reported,
 // not counted as a crash: on a loaded machine a slow case is not a defect by itself).
+// SIGINT or SIGTERM stops the run after the running cases and prints the summary.
 // Exit status: 0 when no case crashed, 1 otherwise, 2 on a usage error.
 //
 // Why a standalone driver and not libFuzzer: the findings are process deaths, so every case
@@ -54,7 +55,7 @@ struct Options {
   uint64_t seed = 1;
   uint64_t first = 0;
   int jobs = 1;
-  int timeout = 60;
+  int timeout = 120;
   uint64_t memory_mb = 4096;
   std::string out = "context-fuzz-out";
   bool stop_on_crash = false;
@@ -106,6 +107,14 @@ Options parse_args(int argc, char** argv) {
 }
 
 double elapsed(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+// SIGINT / SIGTERM: start no more cases, let the running ones end, print the summary. A second
+// signal ends the run at once (the handler is reset to the default).
+volatile sig_atomic_t g_stop = 0;
+void on_stop(int sig) {
+  g_stop = 1;
+  signal(sig, SIG_DFL);
+}
 
 // One running child.
 struct Running {
@@ -276,8 +285,10 @@ int run_campaign(const Options& o) {
   auto more = [&] {
     if (o.cases && next - o.first >= o.cases) return false;
     if (o.seconds > 0 && elapsed(t0) >= o.seconds) return false;
-    return !(o.stop_on_crash && t.crashes > 0);
+    return !g_stop && !(o.stop_on_crash && t.crashes > 0);
   };
+  signal(SIGINT, on_stop);
+  signal(SIGTERM, on_stop);
   while (more() || !running.empty()) {
     while (more() && static_cast<int>(running.size()) < o.jobs) {
       running.push_back(start(o, generate_case(o.seed, next, o.models), static_cast<int>(next % o.jobs)));

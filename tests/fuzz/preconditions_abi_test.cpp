@@ -213,6 +213,26 @@ TEST_F(PreconditionsSeed, InfillSamplerWithAGrammarIsInvalidArgument) {
   ExpectStillServes();
 }
 
+TEST_F(PreconditionsSeed, InfillSamplerOnAVocabularyWithoutEndOfTextIsInvalidArgument) {
+  // Found by the long fuzz run (fuzz/corpus/context_fuzz/infill-without-eot.json, as is): when no
+  // candidate reaches p = 0.2, llama.cpp's infill sampler ends the output with the EOT or EOS
+  // token and asserts that one exists; BERT's vocabulary has neither.
+  const std::string settings =
+      R"({"temperature": 0.5, "xtc_threshold": 0, "presence_penalty": -100, "n_predict": 1, )"
+      R"("samplers": ["penalties", "dry", "top_n_sigma", "top_k", "typ_p", "top_p", "min_p", "xtc", )"
+      R"("temperature", "infill", "adaptive_p"], "stop": ["the", " "], "cache_prompt": false, "context_shift": false})";
+  const auto bert = Open(model("tiny-bert.gguf"),
+                         R"({"ctx_size": 256, "batch_size": 16, "ubatch_size": 16, "n_parallel": 16, "threads": 2, )"
+                         R"("threads_batch": 2, "flash_attn": "off", "cache_type_v": "bf16", "n_predict": 4})");
+  ASSERT_EQ(SetSettings(bert, settings), success) << LastError();
+  ExpectInvalid(Compute(bert, "日本語のテキスト 🙂 émigré"), {"'samplers'", "infill", "no EOT or EOS"});
+  // A vocabulary with an end-of-sequence token takes the same chain.
+  const auto llama = Open(model("tiny-llama.gguf"), R"({"ctx_size": 256, "n_parallel": 1, "n_predict": 4})");
+  ASSERT_EQ(SetSettings(llama, settings), success) << LastError();
+  EXPECT_EQ(Compute(llama, "Hello"), success) << LastError();
+  ExpectStillServes();
+}
+
 TEST_F(PreconditionsSeed, ThreadsBeyondTheCpusAreClampedSoTheyCanBeCreated) {
   // In a child limited to 2 GiB of address space: 1024 threads of 8 MiB stacks cannot all be
   // created, and libgomp ends the process (exit 1) when one is not. Clamped to the CPUs, they are.

@@ -77,6 +77,17 @@ void fit_context_to_model(const llama_model* model, const ContextSettings& setti
   }
 }
 
+void check_sampling_fits_vocab(const llama_vocab* vocab, const common_params_sampling& sampling) {
+  const auto& chain = sampling.samplers;
+  const bool infill = std::find(chain.begin(), chain.end(), COMMON_SAMPLER_TYPE_INFILL) != chain.end();
+  if (!infill || sampling.mirostat != 0) return;
+  if (llama_vocab_eot(vocab) != LLAMA_TOKEN_NULL || llama_vocab_eos(vocab) != LLAMA_TOKEN_NULL) return;
+  fail(ErrorKind::InvalidArgument,
+       "config key 'samplers' lists infill, which ends the output with the model's end-of-text "
+       "token, but this model's vocabulary has none (no EOT or EOS token); drop infill from "
+       "samplers for this model");
+}
+
 bool k_shift_supported(const llama_model* model, ggml_type type_k) {
   if (type_k == GGML_TYPE_F16 || type_k == GGML_TYPE_F32) return true;
   if (!ggml_is_quantized(type_k)) return false;  // bf16: no CPU RoPE kernel for it

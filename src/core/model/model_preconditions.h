@@ -34,4 +34,9 @@ void fit_context_to_model(const llama_model* model, const ContextSettings& setti
 // NULL tensor in build_rope_shift). llama_memory_can_shift() does not know either.
 bool k_shift_supported(const llama_model* model, ggml_type type_k);
 
+// Throws Error(InvalidArgument) when a request's sampler chain needs what the model's vocabulary
+// lacks: the infill sampler ends generation with the end-of-text (or end-of-sequence) token and
+// asserts that one exists (GGML_ASSERT, llama-sampler.cpp:4222; BERT vocabularies have neither).
+void check_sampling_fits_vocab(const llama_vocab* vocab, const common_params_sampling& sampling);
+
 }  // namespace wasi_nn
