@@ -121,6 +121,7 @@ struct Running {
   pid_t pid = 0;
   Case c;
   int report_fd = -1;  // read end of the child's report pipe
+  int slot = 0;        // which of the --jobs stderr files it writes
   std::string stderr_path;
   Clock::time_point start;
 };
@@ -147,6 +148,7 @@ Running start(const Options& o, const Case& c, int slot) {
   if (pipe(fds) != 0) { std::perror("pipe"); std::exit(2); }
   Running r;
   r.c = c;
+  r.slot = slot;
   r.stderr_path = o.out + "/.slot" + std::to_string(slot) + ".stderr";
   r.start = Clock::now();
   std::fflush(nullptr);
@@ -275,6 +277,15 @@ void reap_one(const Options& o, std::vector<Running>& running, Totals& t) {
   }
 }
 
+// The lowest stderr slot no running child writes.
+int free_slot(const std::vector<Running>& running) {
+  for (int slot = 0;; ++slot) {
+    bool used = false;
+    for (const auto& r : running) used = used || r.slot == slot;
+    if (!used) return slot;
+  }
+}
+
 int run_campaign(const Options& o) {
   mkdir(o.out.c_str(), 0755);
   Totals t;
@@ -291,7 +302,7 @@ int run_campaign(const Options& o) {
   signal(SIGTERM, on_stop);
   while (more() || !running.empty()) {
     while (more() && static_cast<int>(running.size()) < o.jobs) {
-      running.push_back(start(o, generate_case(o.seed, next, o.models), static_cast<int>(next % o.jobs)));
+      running.push_back(start(o, generate_case(o.seed, next, o.models), free_slot(running)));
       ++next;
     }
     reap_one(o, running, t);
