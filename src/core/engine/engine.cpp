@@ -9,6 +9,7 @@
 #include "core/engine/engine_slot.h"
 #include "core/base/log.h"
 #include "core/model/llama_params.h"
+#include "core/model/model_preconditions.h"
 
 namespace wasi_nn {
 namespace {
@@ -29,6 +30,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   llama_context_params cp = context_params_of(settings);
   const bool on_devices = weights_->n_devices() > 0 && weights_->n_gpu_layers() != 0;
   cp.flash_attn_type = resolve_flash_attn(settings.flash_attn, on_devices, cp.type_v);
+  fit_context_to_model(weights_->get(), settings, cp);  // what llama.cpp would assert on
   const uint32_t n_par = cp.n_seq_max;
   const int32_t threads = cp.n_threads;
 
@@ -50,7 +52,10 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   n_vocab_ = llama_vocab_n_tokens(weights_->vocab());
   // Embedding decodes hold every input whole in one shared KV stream: no more than it holds.
   if (settings.embedding) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ctx(ctx_));
-  can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
+  can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_)) && k_shift_supported(weights_->get(), cp.type_k);
+  // A model without KV memory (an encoder) is run by llama_encode, which asserts that one
+  // ubatch holds the whole batch: never decode more than that.
+  if (!llama_get_memory(ctx_)) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ubatch(ctx_));
   kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   pooling_ = llama_pooling_type(ctx_);
