@@ -50,7 +50,8 @@ TEST_F(DevicesOnCpu, AutoIsTheDefaultAndLoadsOnTheCpu) {
   const auto out = test::generate(b, b.init_execution_context(g), "Hello", R"({"mode": "raw", "n_predict": 4, "temperature": 0})");
   EXPECT_EQ(out.meta["output_tokens"], 4);
   // The fitting saw no device and did not run; everything is placed here.
-  for (const auto& m : test::process_stats()["models"]) {
+  const nlohmann::json stats = test::process_stats();
+  for (const auto& m : stats["models"]) {
     EXPECT_EQ(m["n_gpu_layers"]["asked"], "auto") << m.dump();
     EXPECT_EQ(m["n_gpu_layers"]["decision"], "no_devices") << m.dump();
     EXPECT_EQ(m["n_gpu_layers"]["devices"], 0) << m.dump();
