@@ -23,15 +23,7 @@ using test::wait_for_stats;
 // it run past the window).
 const char* kEndless = R"({"mode": "raw", "n_predict": 1000000, "ignore_eos": true})";
 
-ErrorKind kind_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.kind();
-  }
-  ADD_FAILURE() << "no error";
-  return ErrorKind::Runtime;
-}
+ErrorKind kind_of(const std::function<void()>& f) { return test::error_of(f).kind(); }
 
 class OneSequence : public ::testing::Test {
  protected:

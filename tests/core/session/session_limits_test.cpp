@@ -9,6 +9,7 @@
 namespace wasi_nn {
 namespace {
 
+using test::error_of;
 using test::generate;
 using test::model_path;
 using test::wait_for_stats;
@@ -17,16 +18,6 @@ using json = nlohmann::json;
 const char* kLoad = R"({"ctx_size": 512, "threads": 2, "n_predict": 4, "temperature": 0, "n_parallel": 2})";
 
 int sessions_held() { return test::process_stats()["sessions_held"].get<int>(); }
-
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error";
-  return Error(ErrorKind::Runtime, "none");
-}
 
 TEST(IdleTimeout, AnUnusedSessionExpiresByTimeAlone) {
   const int before = sessions_held();
