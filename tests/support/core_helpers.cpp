@@ -20,6 +20,16 @@ Output generate(Backend& b, uint32_t ctx, const std::string& prompt, const std::
   return out;
 }
 
+Error error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error";
+  return Error(ErrorKind::Runtime, "none");
+}
+
 nlohmann::json process_stats() {
   std::string buf(1 << 20, '\0');
   return nlohmann::json::parse(buf.substr(0, Backend::process_stats(buf.data(), buf.size())));

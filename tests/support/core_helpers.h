@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/backend/backend.h"
+#include "core/base/error.h"
 #include "support/test_files.h"
 #include "support/tool_runner.h"
 
@@ -34,6 +35,9 @@ struct Output {
 
 // set_input(0, prompt) [+ set_input(1, request_json)] + compute + both outputs.
 Output generate(Backend& b, uint32_t ctx, const std::string& prompt, const std::string& request_json = "");
+
+// The error `f` throws; fails the test (and returns a Runtime error) when it throws none.
+Error error_of(const std::function<void()>& f);
 
 // The process-wide stats document (Backend::process_stats) as JSON.
 nlohmann::json process_stats();

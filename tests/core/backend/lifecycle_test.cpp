@@ -15,22 +15,13 @@ namespace wasi_nn {
 namespace {
 
 using namespace std::chrono_literals;
+using test::error_of;
 using test::generate;
 using test::model_path;
 using json = nlohmann::json;
 
 const char* kEndless = R"({"mode": "raw", "n_predict": 1000000, "ignore_eos": true})";
 const char* kOneSeq = R"({"ctx_size": 4096, "n_parallel": 1, "threads": 2, "temperature": 0})";
-
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error";
-  return Error(ErrorKind::Runtime, "none");
-}
 
 json stats() {
   std::string buf(1 << 16, '\0');

@@ -49,11 +49,25 @@ TEST_F(DevicesOnCpu, AutoIsTheDefaultAndLoadsOnTheCpu) {
   const uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "n_gpu_layers": "auto"})");
   const auto out = test::generate(b, b.init_execution_context(g), "Hello", R"({"mode": "raw", "n_predict": 4, "temperature": 0})");
   EXPECT_EQ(out.meta["output_tokens"], 4);
+  // The fitting saw no device and did not run; everything is placed here.
+  const nlohmann::json stats = test::process_stats();
+  for (const auto& m : stats["models"]) {
+    EXPECT_EQ(m["n_gpu_layers"]["asked"], "auto") << m.dump();
+    EXPECT_EQ(m["n_gpu_layers"]["decision"], "no_devices") << m.dump();
+    EXPECT_EQ(m["n_gpu_layers"]["devices"], 0) << m.dump();
+    for (const auto& d : m["engines"][0]["placement"]) {
+      EXPECT_EQ(std::string(d["device"]).rfind("CPU", 0), 0u) << d.dump();
+    }
+  }
 }
 
 TEST_F(DevicesOnCpu, ExplicitLayerCountsAreHonoured) {
   for (int ngl : {0, 1, 99, -1}) {
-    EXPECT_EQ(load(R"({"n_gpu_layers": )" + std::to_string(ngl) + "}")->weights().n_gpu_layers(), ngl);
+    auto engine = load(R"({"n_gpu_layers": )" + std::to_string(ngl) + "}");
+    EXPECT_EQ(engine->weights().n_gpu_layers(), ngl);
+    const auto m = test::process_stats()["models"][0];
+    EXPECT_EQ(m["n_gpu_layers"]["decision"], "given") << m.dump();
+    EXPECT_EQ(m["n_gpu_layers"]["layers"], ngl) << m.dump();
   }
 }
 
