@@ -47,6 +47,13 @@ add_subdirectory(${WASI_NN_LLAMA_DIR} ${CMAKE_BINARY_DIR}/llama.cpp EXCLUDE_FROM
 if(WASI_NN_BUILD_LLAMA_TOOLS AND EXISTS "${WASI_NN_LLAMA_DIR}/examples/embedding/CMakeLists.txt")
   add_subdirectory(${WASI_NN_LLAMA_DIR}/examples/embedding ${CMAKE_BINARY_DIR}/llama.cpp/examples/embedding EXCLUDE_FROM_ALL)
 endif()
+# Likewise its speculative-decoding examples: the references the draft-model tests run
+# (tests/models). Built only when a test needs them.
+foreach(_example speculative speculative-simple)
+  if(WASI_NN_BUILD_LLAMA_TOOLS AND EXISTS "${WASI_NN_LLAMA_DIR}/examples/${_example}/CMakeLists.txt")
+    add_subdirectory(${WASI_NN_LLAMA_DIR}/examples/${_example} ${CMAKE_BINARY_DIR}/llama.cpp/examples/${_example} EXCLUDE_FROM_ALL)
+  endif()
+endforeach()
 
 set(WASI_NN_LLAMA_NLOHMANN_DIR "${WASI_NN_LLAMA_DIR}/vendor")
 
@@ -57,3 +64,14 @@ option(WASI_NN_GGML_AMX "Compile ggml's AMX kernels (only on hosts where AMX rea
 if(NOT WASI_NN_GGML_AMX AND TARGET ggml-cpu AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   target_compile_options(ggml-cpu PRIVATE -mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
 endif()
+
+# llama.cpp's headers are third-party: included as system headers, so our -Wall -Wextra
+# (and the clang thread-safety check) report our code only.
+foreach(_t llama llama-common ggml ggml-base)
+  if(TARGET ${_t})
+    get_target_property(_inc ${_t} INTERFACE_INCLUDE_DIRECTORIES)
+    if(_inc)
+      set_property(TARGET ${_t} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${_inc})
+    endif()
+  endif()
+endforeach()

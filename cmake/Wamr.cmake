@@ -58,17 +58,21 @@ macro(wasi_nn_add_wamr_vmlib)
   set(WAMR_BUILD_WASI_NN 0)
   include(${WASI_NN_WAMR_DIR}/build-scripts/runtime_lib.cmake)
   set(_wamr_nn ${WASI_NN_WAMR_DIR}/core/iwasm/libraries/wasi-nn)
-  # wasi_nn_streaming.c compiles WAMR's wasi_nn.c (by #include) and adds the streaming natives.
+  # WAMR's own include folders (platform, utils, ...), set by its scripts for this directory.
+  get_directory_property(_wamr_includes INCLUDE_DIRECTORIES)
+  # src/host/wamr_nn_state.c compiles WAMR's wasi_nn.c and wasi_nn_app_native.c (by #include,
+  # their state is file-static) and exposes what wasi-nn-run's natives need (wamr_nn_state.h).
   add_library(wamr_vmlib STATIC
     ${WAMR_RUNTIME_LIB_SOURCE}
-    ${PROJECT_SOURCE_DIR}/src/host/wasi_nn_streaming.c
-    ${_wamr_nn}/src/utils/wasi_nn_app_native.c)
+    ${PROJECT_SOURCE_DIR}/src/host/wamr_nn_state.c)
   target_compile_definitions(wamr_vmlib PUBLIC
     WASM_ENABLE_WASI_NN=1 WASM_ENABLE_WASI_EPHEMERAL_NN=1 WASM_ENABLE_MODULE_INST_CONTEXT=1
     PRIVATE NN_LOG_LEVEL=2)
-  target_include_directories(wamr_vmlib PUBLIC
-    ${WASI_NN_WAMR_DIR}/core/iwasm/include
-    PRIVATE ${_wamr_nn}/include ${_wamr_nn}/src ${PROJECT_SOURCE_DIR}/src/host)
+  # SYSTEM for users: WAMR's headers are third-party, so our -Werror code (src/host) does not
+  # answer for their warnings.
+  target_include_directories(wamr_vmlib SYSTEM PUBLIC
+    ${WASI_NN_WAMR_DIR}/core/iwasm/include ${_wamr_nn}/include ${_wamr_nn}/src ${_wamr_includes})
+  target_include_directories(wamr_vmlib PRIVATE ${PROJECT_SOURCE_DIR}/src/host)
   # Third-party C: its own warnings are not ours to fix.
   target_compile_options(wamr_vmlib PRIVATE -w)
   if(WASI_NN_SANITIZE_ADDRESS)

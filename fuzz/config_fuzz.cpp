@@ -12,7 +12,7 @@
 #include "core/config/config_parser.h"
 #include "core/config/param_table.h"
 #include "core/config/settings.h"
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
  * project's ABI, used by native hosts (for example HyperBEAM) that dlopen the library and dlsym
  * the 13 functions below (plus the extensions marked so: streaming, unload, stats, log
  * callback). Names, enum values and struct layouts are an exact contract with those hosts
- * (spec/ABI.md section 1); they carry their own copy of these types, so nothing here may
+ * (docs/ABI.md, "The seed ABI"); they carry their own copy of these types, so nothing here may
  * change.
  *
  * Types and names clash on purpose with wasi_nn_llamacpp.h (WAMR's ABI) and with WAMR's own
@@ -25,12 +25,13 @@
  *    request has finished; the other calls do not wait for a running request.
  *  - Strings passed as (pointer, length) are read as: NULL means "none"; otherwise the length
  *    is strnlen(pointer, length) when length > 0, and strlen(pointer) when length is 0.
- *  - Last error message: after any call failed, get_output(ctx, WASI_NN_NO_HANDLE, 0, buf,
- *    &size) copies the calling thread's last error message (what was wrong and what to do)
- *    into buf, with the same capacity rules as any other output. `ctx` may be NULL for this
- *    call, so a failed init_backend() can be explained too. Reading the message never replaces
- *    it, even when the buffer is too small. Messages are per thread: read it on the thread
- *    that made the failing call.
+ *  - Last error message: after a call on `ctx` failed, get_output(ctx, WASI_NN_NO_HANDLE, 0,
+ *    buf, &size) copies that backend context's last error message (what was wrong and what to
+ *    do) into buf, with the same capacity rules as any other output. Messages belong to the
+ *    backend context whose call failed: another context (another tenant) never sees them.
+ *    A call that names no live context (a NULL or stale `ctx`, a failed init_backend()) keeps
+ *    its message per thread: read it with `ctx` NULL on the same thread. Reading a message
+ *    never replaces it, even when the buffer is too small.
  *  - Nothing the backend logs goes to stdout.
  */
 #ifndef WASI_NN_BACKEND_H_
@@ -53,7 +54,7 @@
 #endif
 
 /* A graph or execution-context value that never names one. As the `exec_ctx` of get_output()
- * it selects the calling thread's last error message; on failure, handle outputs hold it. */
+ * it selects the last error message (see above); on failure, handle outputs hold it. */
 #ifndef WASI_NN_NO_HANDLE
 #define WASI_NN_NO_HANDLE 0xFFFFFFFFu
 #endif
@@ -210,7 +211,7 @@ WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
  * counted). When the output does not fit, returns too_large, writes nothing into `output`, and
  * sets `*output_size` to the byte count needed (without the NUL), so the caller can retry;
  * `output` may be NULL when the capacity is 0. With `exec_ctx` == WASI_NN_NO_HANDLE it copies
- * the calling thread's last error message instead (see the top of this file). */
+ * the last error message instead (see the top of this file). */
 WASI_NN_API wasi_nn_error get_output(void *ctx, graph_execution_context exec_ctx, uint32_t index,
                                      tensor_data output, uint32_t *output_size);
 

@@ -3,7 +3,7 @@
  * llama.cpp backend. WAMR's wasi-nn library dlopens "libwasi_nn_llamacpp.so" (found through
  * the library search path) for the ggml and autodetect encodings and dlsyms the 9 functions
  * below; guests reach them through the `wasi_ephemeral_nn` imports. Names, enum values and
- * struct layouts are an exact contract with WAMR's wasi_nn_types.h (spec/ABI.md section 2).
+ * struct layouts are an exact contract with WAMR's wasi_nn_types.h (docs/ABI.md, "The WAMR ABI").
  *
  * Types and names clash on purpose with wasi_nn_backend.h (the native-host ABI) and with
  * WAMR's own wasi_nn_types.h: each defines its own wasi_nn_error, tensor, tensor_data, ...
@@ -26,13 +26,13 @@
  *    the other calls do not wait for a running request.
  *  - Strings passed as (pointer, length) are read as: NULL means "none"; otherwise the length
  *    is strnlen(pointer, length) when length > 0, and strlen(pointer) when length is 0.
- *  - Last error message: after any call failed, get_output(ctx, WASI_NN_NO_HANDLE, 0, &out,
- *    &size) copies the calling thread's last error message (what was wrong and what to do)
- *    into out.buf, with the same capacity rules as any other output. Guests reach it through
- *    the `get_output` import with context 0xFFFFFFFF (WAMR forwards get_output only once the
- *    instance has loaded a model). `ctx` may be NULL here (native callers only). Reading the message never replaces it, even when the buffer is too small.
- *    Messages are per thread: read it on the thread that made the failing call (WAMR runs a
- *    guest's calls on the guest's thread).
+ *  - Last error message: after a call on `ctx` failed, get_output(ctx, WASI_NN_NO_HANDLE, 0,
+ *    &out, &size) copies that backend context's last error message (what was wrong and what
+ *    to do) into out.buf, with the same capacity rules as any other output. Guests reach it
+ *    through the `get_output` import with context 0xFFFFFFFF. Messages belong to the backend
+ *    context (the wasm instance) whose call failed: another instance never sees them. A call
+ *    that names no live context keeps its message per thread (read it with `ctx` NULL; native
+ *    callers only). Reading a message never replaces it, even when the buffer is too small.
  *  - Nothing the backend logs goes to stdout: in a wasm host, stdout belongs to the guest.
  */
 #ifndef WASI_NN_LLAMACPP_H_
@@ -55,7 +55,7 @@
 #endif
 
 /* A graph or execution-context value that never names one. As the `exec_ctx` of get_output()
- * it selects the calling thread's last error message; on failure, handle outputs hold it. */
+ * it selects the last error message (see above); on failure, handle outputs hold it. */
 #ifndef WASI_NN_NO_HANDLE
 #define WASI_NN_NO_HANDLE 0xFFFFFFFFu
 #endif

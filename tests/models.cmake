@@ -1,10 +1,13 @@
-# Tiny models for every real-model test, generated at build time by tools/make-tiny-model from
-# the vocab-only GGUFs that llama.cpp ships in models/. Included from tests/CMakeLists.txt, so
-# the variables below are visible to tests/*/CMakeLists.txt:
+# Tiny models for every real-model test, generated at build time by the generators in tools/
+# (make-tiny-model, make-tiny-lora, make-tiny-mmproj, make-test-media) from the vocab-only GGUFs
+# that llama.cpp ships in models/. docs/TEST_MODELS.md lists every file and what it is for.
+# Included from tests/CMakeLists.txt, so the variables below are visible to tests/*/CMakeLists.txt:
 #
-#   WASI_NN_TEST_MODEL_DIR     folder holding tiny-llama.gguf, tiny-qwen2.gguf, tiny-phi3.gguf,
-#                              and the embedding encoder tiny-bert.gguf
-#   WASI_NN_TEST_MODELS        the four model paths
+#   WASI_NN_TEST_MODEL_DIR     folder holding every generated file: tiny-llama.gguf,
+#                              tiny-qwen2.gguf, tiny-phi3.gguf, the embedding encoder
+#                              tiny-bert.gguf, and the files listed below (reranker, draft,
+#                              LoRA adapters, projectors, test media)
+#   WASI_NN_TEST_MODELS        the paths of all generated files
 #   WASI_NN_LLAMA_COMPLETION   $<TARGET_FILE:llama-completion> (a reference generator; empty
 #                              when WASI_NN_BUILD_LLAMA_TOOLS is OFF)
 #
@@ -13,6 +16,41 @@
 
 set(WASI_NN_TEST_MODEL_DIR "${CMAKE_BINARY_DIR}/models")
 set(_wasi_nn_vocab_dir "${WASI_NN_LLAMA_DIR}/models")
+set(WASI_NN_TEST_MODELS "")
+set(_wasi_nn_manifest "")
+
+# wasi_nn_generate_test_file(<file> <tool target> <arg>...)
+# One build step: `<tool> <arg>... --out <model dir>/<file>`. It depends on the tool (a rebuilt
+# tool regenerates its files) and on every argument that is a path, absolute or in the model dir
+# (vocabularies, base models). The command is also recorded in <model dir>/manifest.tsv, one
+# line per file (file, tool, args, tab-separated), from which tests/models regenerates every
+# file and checks that the result is byte-identical.
+function(wasi_nn_generate_test_file file tool)
+  set(_out "${WASI_NN_TEST_MODEL_DIR}/${file}")
+  set(_deps ${tool})
+  foreach(_arg IN LISTS ARGN)
+    if(IS_ABSOLUTE "${_arg}")
+      list(APPEND _deps "${_arg}")
+    endif()
+  endforeach()
+  add_custom_command(
+    OUTPUT "${_out}"
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${WASI_NN_TEST_MODEL_DIR}"
+    COMMAND ${tool} ${ARGN} --out "${_out}"
+    DEPENDS ${_deps}
+    COMMENT "Generating test file ${file}"
+    VERBATIM)
+  string(REPLACE ";" "\t" _args "${ARGN}")
+  set(WASI_NN_TEST_MODELS ${WASI_NN_TEST_MODELS} "${_out}" PARENT_SCOPE)
+  set(_wasi_nn_manifest "${_wasi_nn_manifest}${file}\t$<TARGET_FILE:${tool}>\t${_args}\n" PARENT_SCOPE)
+endfunction()
+
+function(wasi_nn_require_vocab name vocab)
+  if(NOT EXISTS "${_wasi_nn_vocab_dir}/${vocab}")
+    message(FATAL_ERROR "Test model ${name} needs ${_wasi_nn_vocab_dir}/${vocab}, which this llama.cpp "
+                        "tree lacks; use the pinned llama.cpp (unset WASI_NN_LLAMA_DIR) or disable WASI_NN_BUILD_TESTS.")
+  endif()
+endfunction()
 
 # Every model: 2 layers, width 64, 4 heads, f16, tied embeddings, seed 42, spread 0.2 (the
 # tool's defaults). Only the vocabulary and the architecture differ. Sizes: llama-bpe ~24 MB,
@@ -26,29 +64,50 @@ set(WASI_NN_TEST_MODEL_SPECS
 # BERT encoder with mean pooling (~4 MB).
 set(WASI_NN_TEST_EMBED_MODEL_SPECS "tiny-bert|bert|ggml-vocab-bert-bge.gguf")
 
-set(WASI_NN_TEST_MODELS "")
 foreach(_spec IN LISTS WASI_NN_TEST_MODEL_SPECS WASI_NN_TEST_EMBED_MODEL_SPECS)
   string(REPLACE "|" ";" _parts "${_spec}")
   list(GET _parts 0 _name)
   list(GET _parts 1 _arch)
   list(GET _parts 2 _vocab)
-  set(_out "${WASI_NN_TEST_MODEL_DIR}/${_name}.gguf")
-  if(NOT EXISTS "${_wasi_nn_vocab_dir}/${_vocab}")
-    message(FATAL_ERROR "Test model ${_name} needs ${_wasi_nn_vocab_dir}/${_vocab}, which this llama.cpp "
-                        "tree lacks; use the pinned llama.cpp (unset WASI_NN_LLAMA_DIR) or disable WASI_NN_BUILD_TESTS.")
-  endif()
-  # DEPENDS on the tool target: a rebuilt tool regenerates the models; nothing else does.
-  add_custom_command(
-    OUTPUT "${_out}"
-    COMMAND ${CMAKE_COMMAND} -E make_directory "${WASI_NN_TEST_MODEL_DIR}"
-    COMMAND make-tiny-model --vocab "${_wasi_nn_vocab_dir}/${_vocab}" --arch ${_arch}
-            --out "${_out}" --threads 2
-    DEPENDS make-tiny-model "${_wasi_nn_vocab_dir}/${_vocab}"
-    COMMENT "Generating test model ${_name}.gguf (${_arch})"
-    VERBATIM)
-  list(APPEND WASI_NN_TEST_MODELS "${_out}")
+  wasi_nn_require_vocab(${_name} ${_vocab})
+  wasi_nn_generate_test_file(${_name}.gguf make-tiny-model
+    --vocab "${_wasi_nn_vocab_dir}/${_vocab}" --arch ${_arch} --threads 2)
 endforeach()
 
+set(_dir "${WASI_NN_TEST_MODEL_DIR}")
+
+# A reranker: tiny-bert's shape with a classification head and rank pooling (~5 MB).
+wasi_nn_generate_test_file(tiny-bert-reranker.gguf make-tiny-model
+  --vocab "${_wasi_nn_vocab_dir}/ggml-vocab-bert-bge.gguf" --arch bert --pooling rank --threads 2)
+
+# A draft model for speculative decoding: tiny-llama's vocabulary and seed with one layer, so its
+# embeddings and first block equal tiny-llama's and some of its drafts are accepted (~24 MB).
+wasi_nn_generate_test_file(tiny-llama-draft.gguf make-tiny-model
+  --vocab "${_wasi_nn_vocab_dir}/ggml-vocab-llama-bpe.gguf" --arch llama --n-layer 1 --threads 2)
+
+# LoRA adapters (rank 8, alpha 16, f32; a few KB each). tiny-llama has two that touch different
+# matrices, to test several adapters at once.
+wasi_nn_generate_test_file(tiny-llama-lora.gguf make-tiny-lora
+  --base "${_dir}/tiny-llama.gguf" --targets attn_q,attn_v --seed 1)
+wasi_nn_generate_test_file(tiny-llama-lora-ffn.gguf make-tiny-lora
+  --base "${_dir}/tiny-llama.gguf" --targets ffn_gate,ffn_up,ffn_down --seed 2)
+wasi_nn_generate_test_file(tiny-qwen2-lora.gguf make-tiny-lora
+  --base "${_dir}/tiny-qwen2.gguf" --targets attn_q,attn_v --seed 1)
+wasi_nn_generate_test_file(tiny-phi3-lora.gguf make-tiny-lora
+  --base "${_dir}/tiny-phi3.gguf" --targets attn_qkv,attn_output --seed 1)
+
+# Multimodal projectors for tiny-llama (width 64): a LLaVA-style image encoder (~64 KB) and an
+# Ultravox-style audio encoder (~0.5 MB), and the media they are tested with.
+wasi_nn_generate_test_file(tiny-llava-mmproj.gguf make-tiny-mmproj
+  --kind vision --text "${_dir}/tiny-llama.gguf")
+wasi_nn_generate_test_file(tiny-ultravox-mmproj.gguf make-tiny-mmproj
+  --kind audio --text "${_dir}/tiny-llama.gguf")
+wasi_nn_generate_test_file(test-gradient.bmp make-test-media --pattern gradient)
+wasi_nn_generate_test_file(test-checker.bmp make-test-media --pattern checker --width 48 --height 32)
+wasi_nn_generate_test_file(test-tone-440.wav make-test-media --freq 440)
+wasi_nn_generate_test_file(test-tone-3000.wav make-test-media --freq 3000)
+
+file(GENERATE OUTPUT "${WASI_NN_TEST_MODEL_DIR}/manifest.tsv" CONTENT "${_wasi_nn_manifest}")
 add_custom_target(tiny_models ALL DEPENDS ${WASI_NN_TEST_MODELS})
 
 if(TARGET llama-completion)

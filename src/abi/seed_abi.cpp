@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "abi/shim.h"
-#include "core/access/model_access.h"
 
 namespace {
 
@@ -21,7 +20,7 @@ using wasi_nn::abi::clear_handle;
 using wasi_nn::abi::require;
 using wasi_nn::abi::text_arg;
 
-// --- The contract with native hosts (spec/ABI.md section 1). ---
+// --- The contract with native hosts (docs/ABI.md, "The seed ABI"). ---
 static_assert(sizeof(wasi_nn_error) == 4, "wasi_nn_error is an int-sized enum");
 static_assert(success == 0 && invalid_argument == 1 && invalid_encoding == 2 && timeout == 3 &&
               runtime_error == 4 && unsupported_operation == 5 && too_large == 6 &&
@@ -74,8 +73,8 @@ wasi_nn_error to_code(ErrorKind kind) {
 
 // Every entry point's guard, with this ABI's mapping.
 template <class... Args>
-wasi_nn_error guarded(const char* function, Args&&... args) {
-  return wasi_nn::abi::guard(to_code, function, std::forward<Args>(args)...);
+wasi_nn_error guarded(const void* ctx, const char* function, Args&&... args) {
+  return wasi_nn::abi::guard(to_code, ctx, function, std::forward<Args>(args)...);
 }
 
 // The bytes of an input tensor: a NUL-terminated string when it has no dimensions, else the
@@ -116,31 +115,27 @@ size_t take_capacity(const uint8_t* output, uint32_t* output_size) {
 }
 
 // Native hosts are trusted: any path loads, unless WASI_NN_PRELOAD / WASI_NN_MODEL_DIRS are set,
-// which confine this ABI exactly like the WAMR one (core/access/model_access.h). Re-read from
-// the environment at every init_backend*.
-wasi_nn::ModelAccessSlot& host_models() {
-  static wasi_nn::ModelAccessSlot slot(wasi_nn::ModelAccess::Mode::Open);
-  return slot;
-}
+// which confine this ABI exactly like the WAMR one (core/model/model_access.h). Each backend
+// reads them when init_backend* creates it.
+constexpr wasi_nn::BackendOptions kHostBackend{wasi_nn::ModelAccess::Mode::Open};
 
 wasi_nn_error create_backend(const char* function, void** ctx, std::string_view config) {
-  return guarded(function, [&] {
+  return guarded(nullptr, function, [&] {
     require(ctx != nullptr, "ctx (where the new backend is stored) is NULL");
     *ctx = nullptr;
-    host_models().refresh();
-    *ctx = wasi_nn::abi::adopt_backend(std::make_unique<Backend>(config));
+    *ctx = wasi_nn::abi::adopt_backend(std::make_unique<Backend>(kHostBackend, config));
   });
 }
 
 wasi_nn_error load_file(const char* function, void* ctx, const char* filename,
                         uint32_t filename_len, std::string_view config, graph* g) {
-  return guarded(function, [&] {
+  return guarded(ctx, function, [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
     require(filename != nullptr, "filename is NULL");
     std::string_view path = text_arg(filename, filename_len);
     require(!path.empty(), "filename is empty: pass the path of a GGUF model file");
-    *g = backend->load_by_name(host_models().current()->resolve(path), config);
+    *g = backend->load_by_name(path, config);
   });
 }
 
@@ -155,12 +150,12 @@ wasi_nn_error init_backend_with_config(void** ctx, const char* config, uint32_t 
 }
 
 wasi_nn_error deinit_backend(void* ctx) {
-  return guarded("deinit_backend", [&] { wasi_nn::abi::deinit(ctx); });
+  return guarded(ctx, "deinit_backend", [&] { wasi_nn::abi::deinit(ctx); });
 }
 
 wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding,
                    execution_target target, graph* g) {
-  return guarded("load", [&] {
+  return guarded(ctx, "load", [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
     *g = wasi_nn::abi::load_from_builders(*backend, builder, wasi_nn::abi::enum_value(encoding),
@@ -179,7 +174,7 @@ wasi_nn_error load_by_name_with_config(void* ctx, const char* filename, uint32_t
 }
 
 wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context* exec_ctx) {
-  return guarded("init_execution_context", [&] {
+  return guarded(ctx, "init_execution_context", [&] {
     clear_handle(exec_ctx, "exec_ctx");
     *exec_ctx = backend_of(ctx)->init_execution_context(g);
   });
@@ -187,7 +182,7 @@ wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context
 
 wasi_nn_error init_execution_context_with_session_id(void* ctx, const char* session_id,
                                                      graph_execution_context* exec_ctx) {
-  return guarded("init_execution_context_with_session_id", [&] {
+  return guarded(ctx, "init_execution_context_with_session_id", [&] {
     using wasi_nn::abi::kMaxSessionIdBytes;
     clear_handle(exec_ctx, "exec_ctx");
     auto backend = backend_of(ctx);
@@ -202,14 +197,14 @@ wasi_nn_error init_execution_context_with_session_id(void* ctx, const char* sess
 
 wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index,
                         tensor* input) {
-  return guarded("set_input", [&] {
+  return guarded(ctx, "set_input", [&] {
     auto backend = backend_of(ctx);
     backend->set_input(exec_ctx, index, input_of(input));
   });
 }
 
 wasi_nn_error compute(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("compute", [&] { backend_of(ctx)->compute(exec_ctx); });
+  return guarded(ctx, "compute", [&] { backend_of(ctx)->compute(exec_ctx); });
 }
 
 wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index,
@@ -218,18 +213,20 @@ wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t i
   auto body = [&] {
     size_t cap = take_capacity(output, output_size);
     char* buf = reinterpret_cast<char*>(output);
-    if (last_error && ctx == nullptr) {
-      *output_size = wasi_nn::abi::saturate_u32(wasi_nn::abi::copy_last_error(index, buf, cap));
+    if (last_error) {
+      auto backend = wasi_nn::abi::find_backend(ctx);
+      *output_size = wasi_nn::abi::saturate_u32(
+          backend ? backend->get_output(exec_ctx, index, buf, cap) : wasi_nn::abi::copy_orphan_error(index, buf, cap));
       return;
     }
     *output_size =
         wasi_nn::abi::saturate_u32(backend_of(ctx)->get_output(exec_ctx, index, buf, cap));
   };
-  return guarded("get_output", body, output_size, /*record=*/!last_error);
+  return guarded(ctx, "get_output", body, output_size, /*record=*/!last_error);
 }
 
 wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
+  return guarded(ctx, "compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
 }
 
 wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
@@ -239,11 +236,11 @@ wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uin
     *output_size = wasi_nn::abi::saturate_u32(
         backend_of(ctx)->get_output_single(exec_ctx, index, reinterpret_cast<char*>(output), cap));
   };
-  return guarded("get_output_single", body, output_size);
+  return guarded(ctx, "get_output_single", body, output_size);
 }
 
 wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("fini_single", [&] { backend_of(ctx)->fini_single(exec_ctx); });
+  return guarded(ctx, "fini_single", [&] { backend_of(ctx)->fini_single(exec_ctx); });
 }
 
 wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_t index,
@@ -258,24 +255,24 @@ wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_
     char* buf = reinterpret_cast<char*>(output);
     *output_size = wasi_nn::abi::saturate_u32(backend->get_output(exec_ctx, 0, buf, cap));
   };
-  return guarded("run_inference", body, output_size);
+  return guarded(ctx, "run_inference", body, output_size);
 }
 
 wasi_nn_error close_execution_context(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("close_execution_context",
+  return guarded(ctx, "close_execution_context",
                  [&] { backend_of(ctx)->close_execution_context(exec_ctx); });
 }
 
 wasi_nn_error unload(void* ctx, graph g) {
-  return guarded("unload", [&] { backend_of(ctx)->unload(g); });
+  return guarded(ctx, "unload", [&] { backend_of(ctx)->unload(g); });
 }
 
 wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size) {
-  return guarded("wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
+  return guarded(nullptr, "wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
 }
 
 wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user) {
-  return guarded("wasi_nn_set_log_callback", [&] { wasi_nn::abi::set_log_callback(fn, user); });
+  return guarded(nullptr, "wasi_nn_set_log_callback", [&] { wasi_nn::abi::set_log_callback(fn, user); });
 }
 
 }  // extern "C"

@@ -1,10 +1,11 @@
 #include "abi/shim.h"
 
-#include "core/log.h"
+#include "core/backend/output.h"
+#include "core/base/log.h"
+#include "core/base/mutex.h"
 
 #include <cstring>
 #include <string>
-#include <mutex>
 #include <unordered_map>
 #include <utility>
 
@@ -21,10 +22,14 @@ static_assert(sizeof(void*) == 8, "the C ABIs are defined for 64-bit targets");
 // Deliberately leaked: a host that never calls deinit_backend must not have Backends destroyed
 // by static destructors at exit, after the core's process-wide state may already be gone.
 struct Registry {
-  std::mutex mu;
-  uint64_t next = 1;                                                  // guarded by mu
-  std::unordered_map<uintptr_t, std::shared_ptr<Backend>> live;       // guarded by mu
+  Mutex mu;
+  uint64_t next GUARDED_BY(mu) = 1;
+  std::unordered_map<uintptr_t, std::shared_ptr<Backend>> live GUARDED_BY(mu);
 };
+
+// The last error of calls that named no live backend (a bad ctx, a failed init_backend), per
+// thread: a backend's own errors are kept by the backend.
+thread_local std::string t_orphan_error;
 
 constexpr uintptr_t kTokenTag = uintptr_t{0x574E} << 48;  // "WN"
 
@@ -48,16 +53,24 @@ void require_ctx(const void* ctx) {
 void* adopt_backend(std::unique_ptr<Backend> backend) {
   std::shared_ptr<Backend> shared(std::move(backend));
   Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  MutexLock lock(r.mu);
   const uintptr_t token = kTokenTag | r.next++;
   r.live.emplace(token, std::move(shared));
   return reinterpret_cast<void*>(token);
 }
 
+std::shared_ptr<Backend> find_backend(const void* ctx) noexcept {
+  if (ctx == nullptr) return nullptr;
+  Registry& r = registry();
+  MutexLock lock(r.mu);
+  auto it = r.live.find(key_of(ctx));
+  return it == r.live.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<Backend> backend_of(const void* ctx) {
   require_ctx(ctx);
   Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  MutexLock lock(r.mu);
   auto it = r.live.find(key_of(ctx));
   require(it != r.live.end(), kNotLive);
   return it->second;
@@ -68,7 +81,7 @@ void deinit(const void* ctx) {
   std::shared_ptr<Backend> backend;
   {
     Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mu);
+    MutexLock lock(r.mu);
     auto it = r.live.find(key_of(ctx));
     require(it != r.live.end(), kNotLive);
     backend = std::move(it->second);
@@ -105,20 +118,11 @@ std::string_view input_bytes(const uint8_t* data, uint64_t size) {
   return std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
 }
 
-size_t copy_last_error(uint32_t index, char* buf, size_t cap) {
+size_t copy_orphan_error(uint32_t index, char* buf, size_t cap) {
   if (index != 0) {
     throw Error(ErrorKind::NotFound, "the last-error pseudo context has only output 0");
   }
-  const std::string& text = Backend::last_error();
-  if (text.size() > cap) {
-    throw Error(ErrorKind::TooLarge,
-                "the last error message is " + std::to_string(text.size()) +
-                    " bytes but the buffer holds " + std::to_string(cap),
-                text.size());
-  }
-  if (!text.empty()) std::memcpy(buf, text.data(), text.size());
-  if (text.size() < cap) buf[text.size()] = '\0';
-  return text.size();
+  return copy_output(t_orphan_error, buf, cap);
 }
 
 void copy_process_stats(char* buf, uint32_t* size) {
@@ -136,14 +140,23 @@ void set_log_callback(void (*fn)(int level, const char* line, void* user), void*
 
 uint32_t saturate_u32(size_t n) { return n > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(n); }
 
-Failure failed(const char* function, bool record, ErrorKind kind, const char* message,
+Failure failed(const void* ctx, const char* function, bool record, ErrorKind kind, const char* message,
                size_t needed) noexcept {
-  if (record) {
-    try {
-      Backend::set_last_error(std::string(function) + ": " + message);
-    } catch (...) {
-      // Out of memory while recording: the code still tells the caller what kind it was.
+  try {
+    // Every refusal is logged with its reason (the host's log; the caller reads the message).
+    if (kind != ErrorKind::EndOfSequence && kind != ErrorKind::TooLarge) {
+      LOG_WARN("%s refused (%s): %s", function, error_kind_name(kind), message);
     }
+    if (record) {
+      std::string text = std::string(function) + ": " + message;
+      if (auto backend = find_backend(ctx)) {
+        backend->set_last_error(std::move(text));
+      } else {
+        t_orphan_error = std::move(text);
+      }
+    }
+  } catch (...) {
+    // Out of memory while recording: the code still tells the caller what kind it was.
   }
   return Failure{kind, needed};
 }

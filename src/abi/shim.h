@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/backend.h"
-#include "core/error.h"
+#include "core/backend/backend.h"
+#include "core/base/error.h"
 
 namespace wasi_nn::abi {
 
@@ -29,6 +29,8 @@ inline constexpr uint32_t kMaxRank = 16;  // dimensions of an input tensor
 // Registers a new Backend and returns the `ctx` value that names it: an opaque token, never
 // dereferenced and never reused in this process.
 void* adopt_backend(std::unique_ptr<Backend> backend);
+// The live Backend named by `ctx`, or null (never throws).
+std::shared_ptr<Backend> find_backend(const void* ctx) noexcept;
 // The live Backend named by `ctx`; throws InvalidArgument for NULL, unknown or already
 // deinitialised values. The reference keeps the Backend alive for the caller even if another
 // thread deinitialises it meanwhile (the Backend then refuses or cancels the call).
@@ -62,11 +64,11 @@ int32_t enum_value(const Enum& e) {
   return v;
 }
 
-// get_output(NULL, kNoContext, index, ...): copies the calling thread's last error message
-// into `buf` of capacity `cap` with Backend::get_output's contract (returns the bytes written,
-// a NUL follows when it fits; throws TooLarge with the size needed, or NotFound for an index
-// other than 0). With a live ctx the shims pass the call to Backend::get_output instead.
-size_t copy_last_error(uint32_t index, char* buf, size_t cap);
+// The last-error read without a live backend (get_output(NULL, kNoContext, 0, ...), e.g. after
+// init_backend failed): copies the calling thread's last error of a call that named no live
+// backend, with get_output's contract. Errors of calls on a live backend are that backend's
+// (Backend::last_error), never another backend's and never in this per-thread slot.
+size_t copy_orphan_error(uint32_t index, char* buf, size_t cap);
 
 // Encoding values both ABIs share (each shim static_asserts its own enum against them).
 inline constexpr int32_t kEncodingGgml = 5;
@@ -118,9 +120,10 @@ struct Failure {
   size_t needed;  // TooLarge: the output size required
 };
 
-// Records "<function>: <message>" as the calling thread's last error unless `record` is false,
-// and returns the failure. Never throws.
-Failure failed(const char* function, bool record, ErrorKind kind, const char* message,
+// Records "<function>: <message>" as the last error of the backend named by `ctx` (or, when
+// `ctx` names none, of the calling thread) unless `record` is false, logs the refusal, and
+// returns the failure. Never throws.
+Failure failed(const void* ctx, const char* function, bool record, ErrorKind kind, const char* message,
                size_t needed = 0) noexcept;
 
 // Runs `body`; returns nothing when it succeeded, else the failure. Every exception is caught:
@@ -128,31 +131,32 @@ Failure failed(const char* function, bool record, ErrorKind kind, const char* me
 // The message is recorded as the last error unless `record` is false (reads of the last error
 // itself must not replace it).
 template <class Body>
-std::optional<Failure> run_guarded(const char* function, bool record, Body&& body) noexcept {
+std::optional<Failure> run_guarded(const void* ctx, const char* function, bool record, Body&& body) noexcept {
   try {
     body();
     return std::nullopt;
   } catch (const Error& e) {
-    return failed(function, record, e.kind(), e.what(), e.needed());
+    return failed(ctx, function, record, e.kind(), e.what(), e.needed());
   } catch (const std::bad_alloc&) {
-    return failed(function, record, ErrorKind::OutOfMemory,
+    return failed(ctx, function, record, ErrorKind::OutOfMemory,
                   "out of memory (an allocation failed); free memory, or use a smaller model "
                   "or context");
   } catch (const std::exception& e) {
-    return failed(function, record, ErrorKind::Runtime, e.what());
+    return failed(ctx, function, record, ErrorKind::Runtime, e.what());
   } catch (...) {
-    return failed(function, record, ErrorKind::Runtime,
+    return failed(ctx, function, record, ErrorKind::Runtime,
                   "unknown exception (not derived from std::exception)");
   }
 }
 
 // The guard of every entry point: runs `body` and returns Code{} (every ABI's success is 0) or
-// the ABI's code for the failure, chosen by the ABI's own `to_code`. On TooLarge the size
-// needed goes to `*needed_out` when given. `record` is false only for reads of the last error.
+// the ABI's code for the failure, chosen by the ABI's own `to_code`. `ctx` is the call's
+// backend context (NULL for calls that have none). On TooLarge the size needed goes to
+// `*needed_out` when given. `record` is false only for reads of the last error.
 template <class Code, class Body>
-Code guard(Code (*to_code)(ErrorKind), const char* function, Body&& body,
+Code guard(Code (*to_code)(ErrorKind), const void* ctx, const char* function, Body&& body,
            uint32_t* needed_out = nullptr, bool record = true) noexcept {
-  std::optional<Failure> failure = run_guarded(function, record, body);
+  std::optional<Failure> failure = run_guarded(ctx, function, record, body);
   if (!failure) return Code{};
   if (failure->kind == ErrorKind::TooLarge && needed_out != nullptr) {
     *needed_out = saturate_u32(failure->needed);

@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "abi/shim.h"
-#include "core/access/model_access.h"
 
 namespace {
 
@@ -21,7 +20,7 @@ using wasi_nn::abi::clear_handle;
 using wasi_nn::abi::require;
 using wasi_nn::abi::text_arg;
 
-// --- The contract with WAMR 2.4's wasi_nn_types.h (spec/ABI.md section 2). ---
+// --- The contract with WAMR 2.4's wasi_nn_types.h (docs/ABI.md, "The WAMR ABI"). ---
 static_assert(sizeof(wasi_nn_error) == 4, "wasi_nn_error is an int-sized enum");
 static_assert(success == 0 && invalid_argument == 1 && invalid_encoding == 2 &&
               missing_memory == 3 && busy == 4 && runtime_error == 5 &&
@@ -77,26 +76,23 @@ wasi_nn_error to_code(ErrorKind kind) {
 
 // Every entry point's guard, with this ABI's mapping.
 template <class... Args>
-wasi_nn_error guarded(const char* function, Args&&... args) {
-  return wasi_nn::abi::guard(to_code, function, std::forward<Args>(args)...);
+wasi_nn_error guarded(const void* ctx, const char* function, Args&&... args) {
+  return wasi_nn::abi::guard(to_code, ctx, function, std::forward<Args>(args)...);
 }
 
-// What guests may load by name: only models the host granted (core/access/model_access.h).
-// Re-read from the environment at every init_backend.
-wasi_nn::ModelAccessSlot& guest_models() {
-  static wasi_nn::ModelAccessSlot slot(wasi_nn::ModelAccess::Mode::Confined);
-  return slot;
-}
+// What guests may load by name: only models the host granted (core/model/model_access.h),
+// read from the environment when init_backend creates the backend.
+constexpr wasi_nn::BackendOptions kGuestBackend{wasi_nn::ModelAccess::Mode::Confined};
 
 wasi_nn_error load_file(const char* function, void* ctx, const char* name, uint32_t name_len,
                         std::string_view config, graph* g) {
-  return guarded(function, [&] {
+  return guarded(ctx, function, [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
     require(name != nullptr, "name (the model path) is NULL");
     std::string_view path = text_arg(name, name_len);
     require(!path.empty(), "name is empty: pass the path of a GGUF model file");
-    *g = backend->load_by_name(guest_models().current()->resolve(path), config);
+    *g = backend->load_by_name(path, config);
   });
 }
 
@@ -105,24 +101,23 @@ wasi_nn_error load_file(const char* function, void* ctx, const char* name, uint3
 extern "C" {
 
 wasi_nn_error init_backend(void** ctx) {
-  return guarded("init_backend", [&] {
+  return guarded(nullptr, "init_backend", [&] {
     require(ctx != nullptr, "ctx (where the new backend is stored) is NULL");
     *ctx = nullptr;
-    guest_models().refresh();
     // WASI_NN_CONFIG: the host's default settings (JSON) for every backend and load; a guest's
     // load config overrides them key by key. wasi-nn-run sets it from --nn-config.
     const char* defaults = std::getenv("WASI_NN_CONFIG");
-    *ctx = wasi_nn::abi::adopt_backend(std::make_unique<Backend>(defaults ? defaults : ""));
+    *ctx = wasi_nn::abi::adopt_backend(std::make_unique<Backend>(kGuestBackend, defaults ? defaults : ""));
   });
 }
 
 wasi_nn_error deinit_backend(void* ctx) {
-  return guarded("deinit_backend", [&] { wasi_nn::abi::deinit(ctx); });
+  return guarded(ctx, "deinit_backend", [&] { wasi_nn::abi::deinit(ctx); });
 }
 
 wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding,
                    execution_target target, graph* g) {
-  return guarded("load", [&] {
+  return guarded(ctx, "load", [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
     *g = wasi_nn::abi::load_from_builders(*backend, builder, wasi_nn::abi::enum_value(encoding),
@@ -141,7 +136,7 @@ wasi_nn_error load_by_name_with_config(void* ctx, const char* name, uint32_t nam
 }
 
 wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context* exec_ctx) {
-  return guarded("init_execution_context", [&] {
+  return guarded(ctx, "init_execution_context", [&] {
     clear_handle(exec_ctx, "exec_ctx");
     *exec_ctx = backend_of(ctx)->init_execution_context(g);
   });
@@ -149,7 +144,7 @@ wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context
 
 wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index,
                         tensor* input) {
-  return guarded("set_input", [&] {
+  return guarded(ctx, "set_input", [&] {
     auto backend = backend_of(ctx);
     require(input != nullptr, "input tensor is NULL");
     backend->set_input(exec_ctx, index,
@@ -158,7 +153,7 @@ wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t in
 }
 
 wasi_nn_error compute(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("compute", [&] { backend_of(ctx)->compute(exec_ctx); });
+  return guarded(ctx, "compute", [&] { backend_of(ctx)->compute(exec_ctx); });
 }
 
 wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index,
@@ -173,18 +168,20 @@ wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t i
     require(buf != nullptr || cap == 0,
             "output->buf is NULL but output->size says it holds " + std::to_string(cap) +
                 " bytes");
-    if (last_error && ctx == nullptr) {
-      *output_size = wasi_nn::abi::saturate_u32(wasi_nn::abi::copy_last_error(index, buf, cap));
+    if (last_error) {
+      auto backend = wasi_nn::abi::find_backend(ctx);
+      *output_size = wasi_nn::abi::saturate_u32(
+          backend ? backend->get_output(exec_ctx, index, buf, cap) : wasi_nn::abi::copy_orphan_error(index, buf, cap));
       return;
     }
     *output_size =
         wasi_nn::abi::saturate_u32(backend_of(ctx)->get_output(exec_ctx, index, buf, cap));
   };
-  return guarded("get_output", body, output_size, /*record=*/!last_error);
+  return guarded(ctx, "get_output", body, output_size, /*record=*/!last_error);
 }
 
 wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
+  return guarded(ctx, "compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
 }
 
 wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
@@ -198,28 +195,28 @@ wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uin
     *output_size = wasi_nn::abi::saturate_u32(
         backend_of(ctx)->get_output_single(exec_ctx, index, buf, output->size));
   };
-  return guarded("get_output_single", body, output_size);
+  return guarded(ctx, "get_output_single", body, output_size);
 }
 
 wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("fini_single", [&] { backend_of(ctx)->fini_single(exec_ctx); });
+  return guarded(ctx, "fini_single", [&] { backend_of(ctx)->fini_single(exec_ctx); });
 }
 
 wasi_nn_error unload(void* ctx, graph g) {
-  return guarded("unload", [&] { backend_of(ctx)->unload(g); });
+  return guarded(ctx, "unload", [&] { backend_of(ctx)->unload(g); });
 }
 
 wasi_nn_error finalize_execution_context(void* ctx, graph_execution_context exec_ctx) {
-  return guarded("finalize_execution_context",
+  return guarded(ctx, "finalize_execution_context",
                  [&] { backend_of(ctx)->close_execution_context(exec_ctx); });
 }
 
 wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size) {
-  return guarded("wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
+  return guarded(nullptr, "wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
 }
 
 wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user) {
-  return guarded("wasi_nn_set_log_callback", [&] { wasi_nn::abi::set_log_callback(fn, user); });
+  return guarded(nullptr, "wasi_nn_set_log_callback", [&] { wasi_nn::abi::set_log_callback(fn, user); });
 }
 
 }  // extern "C"

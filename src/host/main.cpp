@@ -12,5 +12,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wasi-nn-run: %s\n\n%s", err.c_str(), wasi_nn::host::usage_text());
     return wasi_nn::host::kExitUsage;
   }
+  for (const std::string& w : opts.warnings) std::fprintf(stderr, "wasi-nn-run: warning: %s\n", w.c_str());
   return wasi_nn::host::run(opts);
 }

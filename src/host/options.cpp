@@ -4,7 +4,10 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
+
+#include "host/library_env.h"
 
 namespace wasi_nn::host {
 namespace {
@@ -16,18 +19,26 @@ const char kUsage[] =
     "libwasi_nn_llamacpp.so (found next to this program, or through the library search path).\n"
     "\n"
     "WASI:\n"
-    "  --dir=HOST[::GUEST]     give the guest the host directory HOST (seen as GUEST)\n"
-    "  --env=NAME=VALUE        set an environment variable in the guest\n"
+    "  --dir DIR               give the guest the host directory DIR (seen as DIR)\n"
+    "  --dir GUEST:HOST        ... the host directory HOST, seen as GUEST (WasmEdge's syntax)\n"
+    "  --dir HOST::GUEST       ... the host directory HOST, seen as GUEST (WAMR's syntax)\n"
+    "  --env NAME=VALUE        set an environment variable in the guest\n"
     "  --stack-size=BYTES      WAMR interpreter stack per instance (default 131072)\n"
     "  --heap-size=BYTES       WAMR app heap per instance (default 16384)\n"
     "WASI-NN (the guest may load only what is granted here):\n"
     "  --nn-preload ALIAS:GGML:TARGET:PATH\n"
     "                          make the model file PATH loadable as load_by_name(\"ALIAS\")\n"
-    "                          (TARGET: AUTO, CPU or GPU; WasmEdge's syntax)\n"
+    "                          (TARGET: AUTO, CPU or GPU; WasmEdge's syntax). A missing PATH is\n"
+    "                          a warning: loading ALIAS then answers model_not_found (103)\n"
     "  --nn-dir DIR            let the guest load model files inside DIR by path (absolute, or\n"
     "                          relative to DIR)\n"
     "  --nn-config JSON        default settings for every backend and load (a guest's load\n"
     "                          config overrides them), e.g. '{\"n_gpu_layers\": -1}'\n"
+    "WASI-NN host settings (the guest cannot change them):\n"
+    "  --nn-limits JSON        the operator's ceilings on what guests may ask for (a JSON object)\n"
+    "  --nn-log-level LEVEL    none, error, warn (default), info or debug\n"
+    "  --nn-log-format FORMAT  plain (default) or json\n"
+    "  --nn-log-file PATH      append the library's log to PATH instead of stderr\n"
     "Other:\n"
     "  --instances=N           run N instances of the module at once, in N threads, in one\n"
     "                          process (they share loaded models); exit status: the first\n"
@@ -43,7 +54,9 @@ const char kUsage[] =
     "Grants reach libwasi_nn_llamacpp.so as WASI_NN_PRELOAD=\"alias=/path;...\" and\n"
     "WASI_NN_MODEL_DIRS=\"/dir1:/dir2\", --nn-config as WASI_NN_CONFIG; any values of these\n"
     "variables in wasi-nn-run's own environment are replaced. With no grant, every load by\n"
-    "name is refused.\n";
+    "name is refused. The host settings reach it as WASI_NN_LIMITS, WASI_NN_LOG_LEVEL,\n"
+    "WASI_NN_LOG_FORMAT and WASI_NN_LOG_FILE; when an option is not given, the variable in\n"
+    "wasi-nn-run's own environment (if any) applies.\n";
 
 bool parse_u32(std::string_view text, uint32_t min, uint32_t* out) {
   if (text.empty() || text.size() > 10) return false;
@@ -57,7 +70,8 @@ bool parse_u32(std::string_view text, uint32_t min, uint32_t* out) {
   return true;
 }
 
-std::string absolute(const std::string& path) {
+// realpath(3) as a string; empty when the path does not resolve.
+std::string real_path(const std::string& path) {
   char buf[PATH_MAX];
   if (::realpath(path.c_str(), buf) == nullptr) return {};
   return buf;
@@ -84,26 +98,48 @@ std::string parse_preload(const std::string& spec, Options* out) {
   if (alias.find_first_of(";=") != std::string::npos) {
     return "--nn-preload: alias '" + alias + "' may not contain ';' or '='";
   }
-  std::string path = absolute(std::string(s.substr(c + 1)));
-  if (path.empty()) return "--nn-preload: model file '" + std::string(s.substr(c + 1)) + "' not found";
+  std::string given(s.substr(c + 1));
+  std::string path = real_path(given);
+  if (path.empty()) {
+    // As WasmEdge: the guest still runs, and loading the alias answers model_not_found.
+    std::error_code ec;
+    path = std::filesystem::absolute(given, ec).lexically_normal().string();
+    if (ec) return "--nn-preload: cannot make '" + given + "' absolute: " + ec.message();
+    out->warnings.push_back("--nn-preload: model file '" + given + "' not found; load_by_name(\"" +
+                            alias + "\") will answer model_not_found (103)");
+  }
   if (path.find(';') != std::string::npos) return "--nn-preload: path may not contain ';'";
   out->preloads.push_back({alias, path});
   return {};
 }
 
 std::string parse_nn_dir(const std::string& dir, Options* out) {
-  std::string path = absolute(dir);
+  std::string path = real_path(dir);
   if (path.empty()) return "--nn-dir: directory '" + dir + "' not found";
   if (path.find(':') != std::string::npos) return "--nn-dir: path may not contain ':'";
   out->model_dirs.push_back(path);
   return {};
 }
 
+// WAMR's HOST::GUEST, WasmEdge's GUEST:HOST, or a plain DIR (seen by the guest as DIR).
 std::string parse_dir(const std::string& spec, Options* out) {
-  size_t sep = spec.find("::");
-  std::string host = spec.substr(0, sep);
-  std::string guest = sep == std::string::npos ? host : spec.substr(sep + 2);
-  if (host.empty() || guest.empty()) return "--dir wants HOST[::GUEST], got '" + spec + "'";
+  const std::string usage = "--dir wants DIR, GUEST:HOST (WasmEdge) or HOST::GUEST (WAMR), got '" + spec + "'";
+  std::string host = spec, guest = spec;
+  if (size_t sep = spec.find("::"); sep != std::string::npos) {
+    host = spec.substr(0, sep);
+    guest = spec.substr(sep + 2);
+  } else if (size_t colon = spec.find(':'); colon != std::string::npos) {
+    guest = spec.substr(0, colon);
+    host = spec.substr(colon + 1);
+    const std::string ro = ":readonly";
+    if (host.size() >= ro.size() && host.compare(host.size() - ro.size(), ro.size(), ro) == 0) {
+      // WasmEdge's GUEST:HOST:readonly: WAMR cannot make a preopen read-only, and granting it
+      // writable instead would widen what the operator asked for.
+      return "--dir '" + spec + "': read-only preopens (WasmEdge's ':readonly') are not "
+             "supported by this host; drop the suffix to grant the directory writable";
+    }
+  }
+  if (host.empty() || guest.empty()) return usage;
   out->dirs.emplace_back(host, guest);
   return {};
 }
@@ -138,6 +174,10 @@ std::string parse_options(int argc, char** argv, Options* out) {
     } else if (name == "--nn-preload") err = parse_preload(value, out);
     else if (name == "--nn-dir") err = parse_nn_dir(value, out);
     else if (name == "--nn-config") out->nn_config = value;
+    else if (name == "--nn-limits") err = check_limits(value, &out->library.limits);
+    else if (name == "--nn-log-level") err = check_log_level(value, &out->library.log_level);
+    else if (name == "--nn-log-format") err = check_log_format(value, &out->library.log_format);
+    else if (name == "--nn-log-file") err = check_log_file(value, &out->library.log_file);
     else if (name == "--stack-size") {
       if (!parse_u32(value, 1024, &out->stack_size)) err = "--stack-size wants a byte count >= 1024";
     } else if (name == "--heap-size") {

@@ -21,7 +21,17 @@ enum ExitCode : int {
 
 struct Preload {
   std::string alias;  // the name the guest passes to load_by_name
-  std::string path;   // host path of the GGUF file
+  std::string path;   // host path of the GGUF file (absolute)
+};
+
+// Host-only settings of libwasi_nn_llamacpp.so, passed to it as environment variables. Empty:
+// not given on the command line (the operator's own environment, if any, then applies).
+// Guests cannot set these: a guest's --env goes to the guest's WASI environment only.
+struct LibrarySettings {
+  std::string limits;      // --nn-limits JSON object  -> WASI_NN_LIMITS
+  std::string log_level;   // --nn-log-level           -> WASI_NN_LOG_LEVEL
+  std::string log_format;  // --nn-log-format          -> WASI_NN_LOG_FORMAT
+  std::string log_file;    // --nn-log-file (absolute) -> WASI_NN_LOG_FILE
 };
 
 struct Options {
@@ -30,6 +40,8 @@ struct Options {
   std::vector<Preload> preloads;                          // --nn-preload
   std::vector<std::string> model_dirs;                    // --nn-dir (absolute)
   std::string nn_config;                                  // --nn-config JSON
+  LibrarySettings library;                                // --nn-limits, --nn-log-*
+  std::vector<std::string> warnings;  // for stderr before the guest runs (a preload's missing file)
   uint32_t stack_size = 128u << 10;                       // WAMR interpreter stack, bytes
   uint32_t heap_size = 16u << 10;                         // WAMR app heap, bytes
   uint32_t instances = 1;                                 // --instances

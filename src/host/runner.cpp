@@ -9,29 +9,12 @@
 #include <thread>
 #include <vector>
 
-#include "host/wasi_nn_streaming.h"
+#include "host/library_env.h"
+#include "host/wasi_nn_natives.h"
 #include "wasm_export.h"
 
 namespace wasi_nn::host {
 namespace {
-
-// The environment libwasi_nn_llamacpp.so reads at init_backend (core/access/model_access.h).
-// wasi-nn-run's options replace whatever the caller's environment held: the command line is
-// the whole grant.
-void export_grants(const Options& opts) {
-  std::string preload, dirs;
-  for (const Preload& p : opts.preloads) {
-    preload += (preload.empty() ? "" : ";") + p.alias + "=" + p.path;
-  }
-  for (const std::string& d : opts.model_dirs) dirs += (dirs.empty() ? "" : ":") + d;
-  auto put = [](const char* name, const std::string& value) {
-    if (value.empty()) ::unsetenv(name);
-    else ::setenv(name, value.c_str(), 1);
-  };
-  put("WASI_NN_PRELOAD", preload);
-  put("WASI_NN_MODEL_DIRS", dirs);
-  put("WASI_NN_CONFIG", opts.nn_config);
-}
 
 // VmRSS of this process in KiB (0 if unknown).
 long rss_kib() {
@@ -95,7 +78,7 @@ class Session {
     init.mem_alloc_type = Alloc_With_System_Allocator;
     if (!wasm_runtime_full_init(&init)) return fail(kExitRuntime, "WAMR failed to start");
     runtime_ = true;
-    if (!wasi_nn_register_streaming()) return fail(kExitRuntime, "could not register the WASI-NN streaming functions");
+    if (!wasi_nn_register_natives()) return fail(kExitRuntime, "could not register the WASI-NN functions");
 
     char err[256] = {0};
     module_ = wasm_runtime_load(bytes_.data(), static_cast<uint32_t>(bytes_.size()), err, sizeof err);
@@ -175,7 +158,7 @@ class Session {
 }  // namespace
 
 int run(const Options& opts) {
-  export_grants(opts);
+  export_library_env(opts);
   Session session(opts);
   return session.run();
 }

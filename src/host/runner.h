@@ -1,8 +1,8 @@
 // Runs a wasm module under WAMR with WASI and WASI-NN, as Options say. WAMR's own wasi-nn
 // library (built into wamr_vmlib) serves the guest's wasi_ephemeral_nn imports and dlopen()s
 // libwasi_nn_llamacpp.so by name; wasi-nn-run is built with RPATH $ORIGIN next to that library,
-// so the stock lookup finds ours. Model grants travel to the library through the environment
-// (WASI_NN_PRELOAD, WASI_NN_MODEL_DIRS, WASI_NN_CONFIG), set here before any instance exists.
+// so the stock lookup finds ours. Grants and host settings travel to the library through the
+// environment (library_env.h), set here before any instance exists.
 #pragma once
 
 #include "host/options.h"

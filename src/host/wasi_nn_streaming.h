@@ -1,5 +1,6 @@
 /* Registers compute_single / get_output_single / fini_single / unload /
- * finalize_execution_context in module wasi_ephemeral_nn, next to WAMR's own wasi-nn natives (see wasi_nn_streaming.c). Call after wasm_runtime_full_init. */
+ * finalize_execution_context in module wasi_ephemeral_nn (see wasi_nn_streaming.c). Called by
+ * wasi_nn_register_natives() (wasi_nn_natives.h). */
 #ifndef WASI_NN_STREAMING_H_
 #define WASI_NN_STREAMING_H_
 

@@ -11,7 +11,7 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 
-# spec/ABI.md section 1: the 13 functions of the original project's ABI, plus streaming (3),
+# docs/ABI.md, "The seed ABI": the 13 functions of the original project's ABI, plus streaming (3),
 # unload, stats and the log callback (3).
 seed_expected="
 unload
@@ -35,7 +35,7 @@ run_inference
 set_input
 "
 
-# spec/ABI.md section 2: the 9 functions WAMR 2.4's wasi-nn library dlsyms, plus streaming (3),
+# docs/ABI.md, "The WAMR ABI": the 9 functions WAMR 2.4's wasi-nn library dlsyms, plus streaming (3),
 # unload, finalize_execution_context, stats and the log callback (4).
 wamr_expected="
 unload

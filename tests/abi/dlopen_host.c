@@ -1,5 +1,5 @@
 /* A host as the real ones are: it dlopens each library, dlsyms every function of its ABI, and
- * uses its OWN copy of the types (written from spec/ABI.md, not from our headers), then runs
+ * uses its OWN copy of the types (written from docs/ABI.md, not from our headers), then runs
  * the happy path on a tiny model.
  *
  *   abi_dlopen_host <path/to/libwasi_nn_backend.so> <model.gguf>

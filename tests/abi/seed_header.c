@@ -1,5 +1,5 @@
 /* Compiles include/wasi_nn_backend.h as C99 (-Wall -Wextra -Werror) and checks, in C, every
- * layout and value spec/ABI.md section 1 fixes, and every prototype as a host would call it. */
+ * layout and value docs/ABI.md, "The seed ABI" fixes, and every prototype as a host would call it. */
 #include "wasi_nn_backend.h"
 
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* Compiles include/wasi_nn_llamacpp.h as C99 (-Wall -Wextra -Werror) and checks, in C, every
- * layout and value spec/ABI.md section 2 fixes, and every prototype as WAMR calls it. */
+ * layout and value docs/ABI.md, "The WAMR ABI" fixes, and every prototype as WAMR calls it. */
 #include "wasi_nn_llamacpp.h"
 
 #include <stddef.h>

@@ -120,9 +120,15 @@ Condition condition_from_name(const std::string& name) {
   throw std::runtime_error("unknown condition '" + name + "'");
 }
 
+std::string host_config(const json& extra) {
+  json j = {{"log_level", "error"}};
+  j.update(extra);
+  return j.dump();
+}
+
 json baseline_settings(bool deterministic) {
   json load = {{"ctx_size", 1024}, {"n_parallel", 8}, {"batch_size", 512}, {"ubatch_size", 512},
-               {"threads", 1},     {"threads_batch", 1}, {"log_level", "error"}};
+               {"threads", 1},     {"threads_batch", 1}};
   if (deterministic) load["deterministic"] = true;
   return load;
 }
@@ -147,23 +153,26 @@ json Harness::with(const json& patch) const {
 }
 
 std::string Harness::prompt_with_tail_of_one(size_t words) {
-  bench::BenchClient client(model_, "{}", load_.dump());
+  bench::BenchClient client(model_, host_config(), load_.dump());
   bench::Conversation c(client);
   const json probe = {{"mode", "raw"}, {"temperature", 0}, {"n_predict", 1}};
-  // About one token per word: step by the tokens still missing, one word at least.
-  for (size_t n = words; n < words + 256;) {
+  // A word is one token or more: add three quarters of the tokens still missing as words (never
+  // past the target), and the last few one word at a time. A word of 2+ tokens may step over
+  // the target; the next one is 64 tokens on.
+  for (size_t n = words, probes = 0; probes < 100; ++probes) {
     const std::string text = story_words(n);
     const uint32_t tokens = run_once(c, text, probe).input_tokens;
     if (tokens > 64 && tokens % 64 == 1) return text;
     const uint32_t target = tokens <= 65 ? 65 : (tokens - 1 + 63) / 64 * 64 + 1;
-    n += std::max<uint32_t>(1, target - tokens);
+    const uint32_t missing = target - tokens;
+    n += missing > 4 ? missing * 3 / 4 : 1;
   }
-  throw std::runtime_error("no prompt of " + std::to_string(words) + " to " + std::to_string(words + 256) +
-                           " words has 64k+1 tokens with this model");
+  throw std::runtime_error("no prompt of " + std::to_string(words) +
+                           "+ words with 64k+1 tokens found in 100 probes with this model");
 }
 
 TurnRecord Harness::alone(const json& load, const RequestSpec& r) {
-  bench::BenchClient client(model_, "{}", load.dump());
+  bench::BenchClient client(model_, host_config(), load.dump());
   bench::Conversation c(client);
   return run_once(c, r.prompt, in_mode(r, "raw"));
 }
@@ -203,8 +212,8 @@ Outcome Harness::run(Condition c, const RequestSpec& r) {
 // arrive a few milliseconds apart after it, so their prompts are decoded while it generates.
 TurnRecord Harness::with_neighbours(int n, const RequestSpec& r) {
   std::vector<std::unique_ptr<bench::BenchClient>> tenants;  // one backend per tenant
-  for (int i = 0; i < n; ++i) tenants.push_back(std::make_unique<bench::BenchClient>(model_, "{}", load_.dump()));
-  bench::BenchClient mine(model_, "{}", load_.dump());
+  for (int i = 0; i < n; ++i) tenants.push_back(std::make_unique<bench::BenchClient>(model_, host_config(), load_.dump()));
+  bench::BenchClient mine(model_, host_config(), load_.dump());
   std::vector<Span> spans(n);
   std::vector<std::string> errors(n + 1);
   auto tenant = [&](int i, int n_predict, int delay_ms) {
@@ -254,9 +263,9 @@ Outcome Harness::prefix_shared(const RequestSpec& r) {
   }
   // The donor's prompt is the first three quarters of this one, then its own ending.
   const std::string head = r.prompt.substr(0, r.prompt.rfind(' ', r.prompt.size() * 3 / 4));
-  bench::BenchClient donor_client(model_, "{}", load_.dump());
-  bench::BenchClient mine(model_, "{}", load_.dump());
-  bench::Conversation donor(donor_client);
+  // One backend (tenant) for both: another tenant's KV is never copied (docs/SECURITY.md).
+  bench::BenchClient mine(model_, host_config(), load_.dump());
+  bench::Conversation donor(mine);
   donor.run(head + " But the donor's version of the story turns elsewhere.",
             json{{"mode", "raw"}, {"temperature", 0}, {"n_predict", 2}}.dump());
   bench::Conversation c(mine);
@@ -268,7 +277,7 @@ Outcome Harness::prefix_shared(const RequestSpec& r) {
 // Turn one, then turn two; *reply_reused says whether turn two reused KV past turn one's prompt
 // (the generated tokens).
 TurnRecord Harness::two_turns(const RequestSpec& r, const json& turn_two_extra, bool* reply_reused) {
-  bench::BenchClient client(model_, "{}", load_.dump());
+  bench::BenchClient client(model_, host_config(), load_.dump());
   bench::Conversation c(client);
   const TurnRecord first = run_once(c, r.prompt, in_mode(r, "chat"));
   json second = in_mode(r, "chat");
@@ -308,7 +317,7 @@ const TurnRecord& Harness::turn_two_reused(const RequestSpec& r) {
 TurnRecord Harness::evicted(const RequestSpec& r, bool disk) {
   ScratchDir dir;
   const json backend = disk ? json{{"kv_save_dir", dir.path()}, {"kv_save_budget_mb", 1}} : json::object();
-  bench::BenchClient client(model_, backend.dump(), load_.dump());
+  bench::BenchClient client(model_, host_config(backend), load_.dump());
   bench::Conversation c(client);
   run_once(c, r.prompt, in_mode(r, "chat"));
   const int slots = load_.value("n_parallel", 4);

@@ -56,6 +56,10 @@ struct RequestSpec {
   nlohmann::json settings;
 };
 
+// The host's backend config (init_backend_with_config) every client here opens with: llama.cpp's
+// log quiet (a host setting, refused in a load's config), plus `extra`.
+std::string host_config(const nlohmann::json& extra = nlohmann::json::object());
+
 // The baseline load settings every condition starts from: ctx_size 1024, n_parallel 8,
 // batch_size 512, 1 thread; with "deterministic": true when asked.
 nlohmann::json baseline_settings(bool deterministic);

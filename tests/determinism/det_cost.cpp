@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bench_client.h"
+#include "conditions.h"
 
 namespace {
 
@@ -64,7 +65,7 @@ int main(int argc, char** argv) {
     const int threads = std::stoi(argv[3]), reps = std::max(1, std::stoi(argv[4]));
     json load = {{"ctx_size", 2048}, {"n_parallel", 8}, {"threads", threads}, {"threads_batch", threads}};
     if (mode == "det") load["deterministic"] = true;
-    bench::BenchClient client(model, json{{"log_level", "error"}}.dump(), load.dump());
+    bench::BenchClient client(model, det::host_config(), load.dump());
     std::vector<std::unique_ptr<bench::Conversation>> convs;
     for (int i = 0; i < 8; ++i) convs.push_back(std::make_unique<bench::Conversation>(client));
     convs[0]->run("warm-up", settings(4));

@@ -44,8 +44,11 @@ Fixture& fixture(const ModelCase& m, bool deterministic) {
   const std::string key = std::string(m.name) + (deterministic ? "/det" : "/normal");
   Fixture& f = all[key];
   if (!f.harness) {
-    f.harness = std::make_unique<det::Harness>(path_of(m.file), det::baseline_settings(deterministic));
-    f.requests = det::standard_requests(f.harness->prompt_with_tail_of_one(90));
+    // Both made before either is kept: a failure here fails this test and the next one retries,
+    // never leaves a harness without requests (every comparison would pass vacuously).
+    auto harness = std::make_unique<det::Harness>(path_of(m.file), det::baseline_settings(deterministic));
+    f.requests = det::standard_requests(harness->prompt_with_tail_of_one(90));
+    f.harness = std::move(harness);
   }
   return f;
 }
@@ -134,11 +137,14 @@ class DeterministicMode : public testing::TestWithParam<Case> {};
 TEST_P(DeterministicMode, SameBytesAsAloneOnAFreshEngine) {
   const Case& c = GetParam();
   Fixture& f = fixture(c.model, true);
+  int compared = 0;
   for (const det::RequestSpec& r : f.requests) {
     const det::Outcome o = f.harness->run(c.condition, r);
     if (!o.applicable) continue;
+    ++compared;
     EXPECT_TRUE(o.divergence.identical()) << r.name << " (" << o.note << "): " << describe(o.divergence);
   }
+  EXPECT_GT(compared, 0) << "no request was compared in this condition";
 }
 
 std::vector<Case> all_cases() {

@@ -8,7 +8,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/error.h"
+#include "core/base/error.h"
+#include "core/input/input_limits.h"
+#include "core/config/llama_preconditions.h"
 
 namespace wasi_nn {
 
@@ -229,6 +231,9 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
     case ParamType::GrammarTriggers:
       if (!v.is_array()) bad_type(key, spec, v);
       return v;
+    case ParamType::Object:
+      if (!v.is_object()) bad_type(key, spec, v);
+      return v;
     case ParamType::Unsupported:
       break;
   }
@@ -239,6 +244,7 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
 struct Document {
   unsigned scope;
   Settings& out;
+  const ParseOptions& options;
   std::map<std::string, std::string> given;  // canonical name -> key as the user wrote it
 };
 
@@ -277,7 +283,8 @@ void apply_one(const std::string& key, const ParamSpec& spec, const V& v, Docume
   }
   if (spec.type == ParamType::Unsupported) return reject_unsupported(key, spec, v);
   check_scope(key, spec, doc.scope);
-  const V value = checked(key, spec, v);
+  const V value = doc.options.limits ? doc.options.limits->check(spec, key, checked(key, spec, v), doc.options.clamp)
+                                     : checked(key, spec, v);
   try {
     spec.apply(value, doc.out);
   } catch (const Error& e) {
@@ -293,9 +300,8 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
     Path p = path;
     p.push_back(normalise(raw_key));
     const ParamSpec* spec = resolve(p);
-    const bool takes_object = spec && (spec->type == ParamType::Schema ||
-                                       spec->type == ParamType::LogitBias ||
-                                       spec->type == ParamType::Unsupported);
+    const bool takes_object = spec && (spec->type == ParamType::Schema || spec->type == ParamType::LogitBias ||
+                                       spec->type == ParamType::Object || spec->type == ParamType::Unsupported);
     if (value.is_object() && !takes_object && is_group(p)) {
       walk(value, key, p, doc);
     } else if (spec) {
@@ -312,6 +318,17 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
 std::string given_name(const Document& doc, const std::string& canonical) {
   auto it = doc.given.find(canonical);
   return it == doc.given.end() ? canonical : it->second;
+}
+
+// ubatch_size's default, from the table (it follows batch_size when nobody gave it).
+uint32_t default_ubatch_size() {
+  static const uint32_t value = [] {
+    for (const auto& spec : param_table()) {
+      if (std::string(spec.name) == "ubatch_size") return V::parse(spec.default_json).get<uint32_t>();
+    }
+    return 512u;
+  }();
+  return value;
 }
 
 // Penalty windows are ring buffers of that many tokens, allocated per request: a window beyond
@@ -389,14 +406,18 @@ void cross_check(Document& doc) {
                                          given_name(doc, "json_schema") +
                                          "' both constrain the output; give only one.");
   }
-  if (s.context.n_ubatch > s.context.n_batch) {
-    if (doc.given.count("ubatch_size")) {
-      fail(ErrorKind::InvalidArgument,
-           "config key '" + given_name(doc, "ubatch_size") + "' = " +
-               std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
-               std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
-    }
-    s.context.n_ubatch = s.context.n_batch;  // documented: follows a smaller batch_size
+  if (doc.given.count("ubatch_size") && s.context.n_ubatch > s.context.n_batch) {
+    fail(ErrorKind::InvalidArgument,
+         "config key '" + given_name(doc, "ubatch_size") + "' = " +
+             std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
+             std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
+  }
+  // Documented: an ubatch_size nobody gave follows batch_size, down and back up (a backend
+  // config's small batch_size must not stick once a load config raises it).
+  if (!s.present.count("ubatch_size")) {
+    s.context.n_ubatch = std::min<uint32_t>(default_ubatch_size(), s.context.n_batch);
+  } else if (s.context.n_ubatch > s.context.n_batch) {
+    s.context.n_ubatch = s.context.n_batch;  // given earlier (backend config), batch lowered since
   }
   const auto& smp = s.request.sampling;
   if (smp.xtc_probability > 0 && smp.xtc_threshold > 0.5f) {
@@ -406,14 +427,9 @@ void cross_check(Document& doc) {
              V(smp.xtc_probability).dump() + " would have no effect; set xtc_threshold <= 0.5 "
              "or xtc_probability to 0.");
   }
-  // llama.cpp refuses a quantised V cache without flash attention (auto turns it on).
-  const std::string& type_v = s.context.cache_type_v;
-  if (s.context.flash_attn == "off" && type_v != "f32" && type_v != "f16" && type_v != "bf16") {
-    fail(ErrorKind::InvalidArgument,
-         "config key '" + given_name(doc, "cache_type_v") + "' = \"" + type_v + "\" is a "
-         "quantised type, which needs flash attention, but '" + given_name(doc, "flash_attn") +
-         "' is off; set flash_attn to \"auto\" or \"on\", or cache_type_v to f16.");
-  }
+  const KeyName key_of = [&doc](const char* name) { return given_name(doc, name); };
+  check_llama_preconditions(s.context, key_of);
+  check_sampling_preconditions(s.request.sampling, key_of);
   check_windows(doc);
   check_grammar(doc);
   check_sampler_chain(doc);
@@ -459,7 +475,7 @@ V parse_text(std::string_view text) {
 
 }  // namespace
 
-void parse_config(std::string_view json, unsigned scope, Settings& into) {
+void parse_config(std::string_view json, unsigned scope, Settings& into, const ParseOptions& options) {
   // C callers may count the string's terminator in its length; nlohmann would stop at any NUL
   // and silently ignore the rest, so a NUL before the end is an error.
   while (!json.empty() && json.back() == '\0') json.remove_suffix(1);
@@ -478,7 +494,9 @@ void parse_config(std::string_view json, unsigned scope, Settings& into) {
                                      "not " + describe(root) + ".");
   }
   Settings work = into;
-  Document doc{scope, work, {}};
+  // The table's converters check grammars, schemas and templates against the tenant's bounds.
+  ScopedInputLimits bounds(options.limits ? &options.limits->input : nullptr);
+  Document doc{scope, work, options, {}};
   walk(root, "", {}, doc);
   cross_check(doc);
   into = std::move(work);

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/config/limits.h"
 #include "core/config/param_table.h"
 #include "core/config/settings.h"
 
@@ -36,7 +37,13 @@ constexpr int kMaxConfigDepth = 32;           // nesting of objects and arrays
 // the wrong type or out of range, an unknown key, a key given twice, a key not allowed at this
 // scope, or a failed cross-parameter check; Error(ErrorKind::Unsupported, message) for a key
 // the backend recognises but does not implement. Messages name the key as the user wrote it.
-void parse_config(std::string_view json, unsigned scope, Settings& into);
+// With `limits`, each key is also checked against the operator's limits (config/limits.h):
+// a tenant's value over a cap is refused, unless `clamp` (the host's own config), which lowers it.
+struct ParseOptions {
+  const Limits* limits = nullptr;
+  bool clamp = false;
+};
+void parse_config(std::string_view json, unsigned scope, Settings& into, const ParseOptions& options = {});
 
 // The parameter reference (docs/PARAMETERS.md), generated from the table.
 std::string parameters_markdown();

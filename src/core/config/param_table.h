@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config/settings.h"
@@ -39,6 +40,7 @@ enum class ParamType {
   Schema,        // a JSON schema: an object, or a string holding one
   LogitBias,     // [[token, bias], ...] or {"token": bias}; token = id or text; false = never
   GrammarTriggers,  // a list of words, or {"type", "value", "token"} objects
+  Object,        // a JSON object with its own keys (the operator's limits)
   Unsupported,   // a key the original project documented that this backend does not do
 };
 
@@ -58,7 +60,13 @@ struct ParamSpec {
   // Stores an already type- and range-checked value; throws Error(InvalidArgument) with a short
   // reason (the parser adds the key) for checks only the type's converter can do.
   void (*apply)(const ParamValue& value, Settings& into);
+  // JSON text of the value meaning "as much as possible" (n_predict -1, timeout_ms 0), which an
+  // operator's cap on this key replaces with the cap (config/limits.h); empty = none.
+  std::string unbounded_json = "";
 };
+
+// The spec of the key `name` (canonical, alias, or dash-case), or null.
+const ParamSpec* find_param(std::string_view name);
 
 // Every parameter, in reference order (grouped by section).
 const std::vector<ParamSpec>& param_table();

@@ -7,7 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "core/error.h"
+#include "core/base/error.h"
+#include "core/input/input_error.h"
+#include "core/input/jinja_check.h"
+#include "core/input/regex_check.h"
 #include "llama.h"
 
 namespace wasi_nn {
@@ -87,8 +90,13 @@ common_grammar_trigger grammar_trigger(const V& e) {
     fail(ErrorKind::InvalidArgument, "has entry " + e.dump() + " with no text; give a non-empty "
                                      "\"value\" (or a \"token\" id for a token trigger)");
   }
+  if (t.type == COMMON_GRAMMAR_TRIGGER_TYPE_WORD) {
+    check_trigger_word(t.value, active_input_limits(), "has word " + shown_text(t.value) + ", which");
+  }
   if (t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN ||
       t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN_FULL) {
+    // Bounded before std::regex compiles it (recursively) and llama.cpp searches with it.
+    check_trigger_pattern(t.value, active_input_limits(), "has pattern " + shown_text(t.value) + ", which");
     try {
       std::regex check(t.value);
     } catch (const std::regex_error& err) {
@@ -134,6 +142,11 @@ void apply_logit_bias(const V& v, Settings& s) {
 }
 
 void apply_grammar_triggers(const V& v, Settings& s) {
+  const size_t max = active_input_limits().max_triggers;
+  if (v.size() > max) {
+    refuse_over_limit("", "has " + std::to_string(v.size()) + " triggers", max, "max_triggers",
+                      "Each is searched for after every generated token; use fewer");
+  }
   std::vector<common_grammar_trigger> out;
   for (const auto& e : v) out.push_back(grammar_trigger(e));
   s.request.sampling.grammar_triggers = std::move(out);
@@ -152,6 +165,7 @@ void apply_chat_template(const V& v, Settings& s) {
     fail(ErrorKind::InvalidArgument, "= " + V(text).dump().substr(0, 80) + " is neither a "
                                      "built-in template name (" + list + ") nor a Jinja template");
   }
+  if (jinja && !named) check_template(text, TemplateTrust::Guest, active_input_limits(), "");
   s.request.chat.chat_template = text;
 }
 

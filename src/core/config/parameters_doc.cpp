@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/config/config_parser.h"
+#include "core/config/limits.h"
 #include "core/config/param_table.h"
 
 namespace wasi_nn {
@@ -67,8 +68,20 @@ fail with unsupported operation, unless given the one value that describes what 
 (see the last table).
 
 Cross-parameter rules:
-- `ubatch_size` <= `batch_size`. When only `batch_size` is given, `ubatch_size` is lowered to it.
+- `ubatch_size` <= `batch_size`. When `ubatch_size` is not given it follows `batch_size` (512 or less).
+- `batch_size` >= `n_parallel`: a decode step holds a token of every sequence (llama.cpp aborted
+  the process otherwise).
 - A quantised `cache_type_v` (anything but f32, f16, bf16) needs `flash_attn` "auto" or "on".
+- Checked at load, against the model: a quantised `cache_type_k` / `cache_type_v` needs the
+  model's attention head size to be a multiple of its block size (32).
+- Derived at load (llama.cpp's preconditions, docs/HARDENING.md): models that attend
+  non-causally (encoders such as BERT) decode each batch in one ubatch (`ubatch_size` =
+  `batch_size`, at most `ctx_size` x `n_parallel`); with `embedding`, `batch_size` is rounded
+  down to a multiple of `n_parallel`; `threads` and `threads_batch` are at most the machine's
+  CPUs (and 512); `context_shift` does not shift a bf16 key cache, nor a quantised one unless
+  the head size is a multiple of 64 (generation then ends with `context_full`).
+- `samplers` with `infill` is not given with a `grammar` or `json_schema`.
+- A `grammar` nests groups at most 64 deep; a trigger pattern is bounded as its row says.
 - Checked at load, against the devices present: `main_gpu` below the device count (0 without any),
   `tensor_split` no longer than the device list, every `rpc_servers` entry answering.
 - `xtc_threshold` > 0.5 disables XTC, so it is rejected while `xtc_probability` > 0.
@@ -131,6 +144,39 @@ std::string unsupported_markdown() {
   return md;
 }
 
+const char* kLimitsIntro = R"(
+## Operator limits
+
+The host's policy for tenants (one backend context is one tenant: a wasm instance, or one native
+`init_backend`). Set it with `WASI_NN_LIMITS` (a JSON object in the environment; `wasi-nn-run
+--nn-limits`), and, for one native backend, with the host-only `limits` key of
+`init_backend_with_config` (it can only tighten the environment's). A tenant cannot change limits.
+
+- **Caps on parameters.** Any numeric parameter above, by its name, alias or dash-case
+  spelling, takes a cap: `{"ctx_size": 4096, "n_predict": 512, "threads": 2}`. A tenant asking
+  for more gets invalid argument naming the limit and the value. A value that means "as much as
+  possible" (`n_predict` -1, `n_gpu_layers` -1 or "auto", `timeout_ms` 0, `t_max_predict_ms` 0)
+  becomes the cap. A boolean parameter capped at `false` (`{"use_mlock": false}`) may not be
+  set true. Defaults above a cap (the table's, or the host's own config) are lowered to it.
+- **Always, without any policy**, the machine's own limits: `threads` and `threads_batch` at most
+  the number of CPU cores, `kv_save_budget_mb` at most the physical memory, and
+  `kv_save_disk_budget_mb` at most the free space of `kv_save_dir`.
+- **Host-only keys** (backend scope: `log_*`, `rpc_servers`, `kv_save_dir`, `limits`,
+  `share_group`) can never be set by a tenant's load or request.
+- **Policy keys**:
+
+| Key | Type | Default | Description |
+|---|---|---|---|
+)";
+
+std::string limits_markdown() {
+  std::string md = kLimitsIntro;
+  for (const auto& k : limit_table()) {
+    md += "| `" + std::string(k.name) + "` | " + k.type + " | `" + cell(k.default_text) + "` | " + cell(k.help) + " |\n";
+  }
+  return md;
+}
+
 }  // namespace
 
 std::string parameters_markdown() {
@@ -140,7 +186,7 @@ std::string parameters_markdown() {
   md = replace_all(md, "%BYTES%", std::to_string(kMaxConfigBytes));
   md = replace_all(md, "%DEPTH%", std::to_string(kMaxConfigDepth));
   for (const auto& [section, title] : kSectionTitles) md += section_markdown(section, title);
-  return md + unsupported_markdown();
+  return md + limits_markdown() + unsupported_markdown();
 }
 
 }  // namespace wasi_nn

@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/base/log.h"
+#include "core/config/enums.h"
+#include "core/config/limits.h"
 #include "sampling.h"  // llama.cpp common: common_params_sampling
 
 namespace wasi_nn {
@@ -21,9 +24,10 @@ struct ModelSettings {
   static constexpr int32_t kAutoGpuLayers = INT32_MIN;
   int32_t n_gpu_layers = 0;  // -1 = all layers; kAutoGpuLayers = "auto"
   int32_t main_gpu = 0;
-  std::string split_mode;  // "none" | "layer" | "row"
+  SplitMode split_mode = SplitMode::Layer;
   std::vector<float> tensor_split;
   std::vector<std::string> rpc_servers;  // "host:port" of llama.cpp rpc-server processes
+  uint64_t fit_device_mb = 0;  // n_gpu_layers "auto" uses at most this much of each device; 0 = free - 1 GiB
   bool use_mmap = true;
   bool use_mlock = false;
   // ggml may repack weights at load for its faster CPU kernels (gemm for rows in groups of 4,
@@ -43,9 +47,9 @@ struct ContextSettings {
   int32_t threads = 0;        // generation threads
   int32_t threads_batch = 0;  // prompt-processing threads
   uint32_t n_parallel = 0;    // KV sequences resident at once (slots)
-  std::string flash_attn;     // "auto" | "on" | "off"
-  std::string cache_type_k;   // ggml type name, e.g. "f16", "q8_0"
-  std::string cache_type_v;
+  FlashAttn flash_attn = FlashAttn::Auto;
+  KvCacheType cache_type_k = KvCacheType::F16;
+  KvCacheType cache_type_v = KvCacheType::F16;
   // Serving (the engine's queue and its store of evicted conversations' KV states).
   uint32_t max_queue = 0;            // requests waiting for a sequence; more answer Busy
   uint32_t priority_aging_ms = 0;    // a waiting request gains +1 priority per this many ms
@@ -59,7 +63,7 @@ struct ContextSettings {
   bool deterministic = false;
   // Embedding mode: the engine returns pooled vectors instead of generating text.
   bool embedding = false;
-  std::string pooling;               // "model" (the GGUF's own) | none | mean | cls | last | rank
+  Pooling pooling = Pooling::Model;  // Model: the GGUF's own pooling type
 
   bool operator==(const ContextSettings& o) const;
   std::string key() const;
@@ -67,7 +71,7 @@ struct ContextSettings {
 
 // How a prompt becomes tokens.
 struct ChatSettings {
-  std::string mode;           // "chat" (apply the chat template, keep history) | "raw"
+  ChatMode mode = ChatMode::Chat;  // Chat: apply the chat template, keep history
   std::string chat_template;  // "" = the model's own; a built-in name; or a Jinja template
   std::string system_prompt;
 };
@@ -75,8 +79,8 @@ struct ChatSettings {
 // What an embedding request returns (models loaded with embedding = true).
 struct EmbeddingSettings {
   int32_t normalize = 2;  // common_embd_normalize: -1 none, 0 max-abs int16, 1 taxicab, 2 L2, >2 p-norm
-  std::string output;     // "json" | "f32" (raw little-endian floats)
-  std::string input;      // "text" (input 0 is one text) | "json" (a JSON array of texts)
+  EmbdOutput output = EmbdOutput::Json;  // F32: raw little-endian floats
+  EmbdInput input = EmbdInput::Text;     // Json: input 0 is a JSON array of texts
 };
 
 // Everything that may vary per request: load-time values are the defaults, a request's JSON
@@ -107,10 +111,13 @@ struct RequestSettings {
 
 // Backend-wide settings (init_backend_with_config, and the backend section of a load config).
 struct BackendSettings {
+  Limits limits;            // the host's "limits" key (see has_limits)
+  bool has_limits = false;
+  std::string share_group;  // tenants of one group share KV prefixes
   uint32_t max_sessions = 0;
   uint64_t idle_timeout_ms = 0;
-  std::string log_level;  // "none" | "error" | "warn" | "info" | "debug"
-  std::string log_format;  // "plain" | "json"
+  LogLevel log_level = LogLevel::Warn;
+  LogFormat log_format = LogFormat::Plain;
   std::string log_file;    // empty: stderr
 };
 

@@ -29,18 +29,24 @@
 #pragma once
 
 #include <algorithm>
-#include <condition_variable>
+#include <string>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "core/base/mutex.h"
 #include "core/config/settings.h"
 #include "core/engine/kv_store.h"
 #include "core/engine/request.h"
 #include "core/model/model_weights.h"
 
 namespace wasi_nn {
+
+// Where the engine's memory went, per buffer type (a device: "CPU", "RPC[host:port]", "CUDA0").
+struct DeviceBytes {
+  std::string device;
+  uint64_t model = 0, context = 0, compute = 0;
+};
 
 struct EngineStats {
   size_t queued = 0;
@@ -49,6 +55,8 @@ struct EngineStats {
   size_t saved = 0;           // evicted KV states kept in the store
   uint64_t saved_bytes = 0;   // in memory
   uint64_t saved_disk_bytes = 0;
+  // Decode steps by how many sequences (conversations) each one carried: [n] = steps with n.
+  std::vector<uint64_t> steps_by_sequences;
 };
 
 class Engine {
@@ -81,6 +89,8 @@ class Engine {
   // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
   uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
+  // Model, KV cache and compute buffers per device, measured once the context was created.
+  const std::vector<DeviceBytes>& placement() const { return placement_; }
 
   // A new process-unique owner id for a conversation.
   static uint64_t new_owner_id();
@@ -90,10 +100,13 @@ class Engine {
   struct BatchPick;
 
   void run();
-  void handle_releases_locked();
-  void fail_cancelled_locked();
-  void admit_locked();
-  RequestPtr pop_best_locked(Slot** target);
+  bool step();
+  void fail_in_flight(const std::string& what);
+  bool at_tenant_cap(const TenantTag& tenant) const;
+  void handle_releases_locked() REQUIRES(mu_);
+  void fail_cancelled_locked() REQUIRES(mu_);
+  void admit_locked() REQUIRES(mu_);
+  RequestPtr pop_best_locked(Slot** target) REQUIRES(mu_);
   Slot* slot_for(uint64_t owner);
   void evict(Slot& slot);
   void start_request(Slot& slot);
@@ -101,8 +114,8 @@ class Engine {
   int build_batch(const BatchPick& pick);
   // Deterministic mode (engine_deterministic.cpp).
   void check_deterministic(const llama_context_params& cp, bool on_devices) const;
-  void step_deterministic();
-  void decode_pick(const BatchPick& pick);
+  int step_deterministic();
+  int decode_pick(const BatchPick& pick);
   size_t reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) const;
   void keep_only_reusable(Slot& slot);
   void after_decode(int rc);
@@ -114,7 +127,8 @@ class Engine {
   void drain(Error error);
   void run_embeddings();
   void embed(Request& r);
-  void refresh_stats_locked();
+  void refresh_stats_locked() REQUIRES(mu_);
+  bool has_work_locked() const REQUIRES(mu_);
 
   std::shared_ptr<ModelWeights> weights_;
   ContextSettings settings_;
@@ -128,16 +142,18 @@ class Engine {
   uint32_t n_embd_ = 0;
   enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;
   uint64_t kv_bytes_ = 0;
+  std::vector<DeviceBytes> placement_;
+  std::vector<uint64_t> steps_by_sequences_;  // worker only; copied into stats_
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<RequestPtr> queue_;    // guarded by mu_
-  std::vector<uint64_t> releases_;   // guarded by mu_
-  EngineStats stats_;                // guarded by mu_, refreshed by the worker each step
-  bool stop_ = false;                // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<RequestPtr> queue_ GUARDED_BY(mu_);
+  std::vector<uint64_t> releases_ GUARDED_BY(mu_);
+  EngineStats stats_ GUARDED_BY(mu_);  // refreshed by the worker each step
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread worker_;
 };
 

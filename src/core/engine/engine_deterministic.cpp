@@ -21,7 +21,7 @@
 
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {
@@ -54,11 +54,16 @@ void Engine::check_deterministic(const llama_context_params& cp, bool on_devices
   }
 }
 
-void Engine::decode_pick(const BatchPick& pick) {
-  if (build_batch(pick) > 0) after_decode(llama_decode(ctx_, batch_));
+// Decodes what `pick` selects; returns how many tokens that was (0: nothing to decode).
+int Engine::decode_pick(const BatchPick& pick) {
+  const int n = build_batch(pick);
+  if (n > 0) after_decode(llama_decode(ctx_, batch_));
+  return n;
 }
 
-void Engine::step_deterministic() {
+// Returns the tokens decoded, as decode_pick() does.
+int Engine::step_deterministic() {
+  int decoded = 0;
   const size_t cap = std::min<size_t>(n_batch_, llama_n_ubatch(ctx_));
   // Sampled tokens. Who has one is fixed first: sampling after each call sets the next ones.
   std::vector<const Slot*> ready;
@@ -68,18 +73,19 @@ void Engine::step_deterministic() {
   const size_t group = decode_together_ ? cap : 1;
   for (size_t i = 0; i < ready.size(); i += group) {
     const auto first = ready.begin() + i, last = ready.begin() + std::min(ready.size(), i + group);
-    decode_pick({[&](const Slot& s) { return std::find(first, last, &s) != last; }, true, false,
-                 static_cast<int32_t>(cap)});
+    decoded += decode_pick({[&](const Slot& s) { return std::find(first, last, &s) != last; }, true, false,
+                            static_cast<int32_t>(cap)});
   }
   // Prompt pieces, one sequence per call.
   for (auto& s : slots_) {
     if (!s.req || s.pending != LLAMA_TOKEN_NULL || s.n_prompt_done >= s.req->prompt.size()) continue;
     const int32_t piece = next_piece(s.req->prompt.size() - s.n_prompt_done, cap);
-    decode_pick({[&](const Slot& o) { return &o == &s; }, false, true, piece});
+    decoded += decode_pick({[&](const Slot& o) { return &o == &s; }, false, true, piece});
     // Only a 1-token prompt makes a 1-token piece: computed by the 1-row kernels, it is not
     // what a longer prompt starting with it computes.
     if (piece == 1) s.n_reusable = std::min(s.n_reusable, s.tokens.empty() ? 0 : s.tokens.size() - 1);
   }
+  return decoded;
 }
 
 // The prefix of a new prompt this slot may keep: only tokens computed as prompt tokens, and at

@@ -7,7 +7,7 @@
 #include "common.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 
@@ -15,8 +15,8 @@ void Engine::run_embeddings() {
   for (;;) {
     RequestPtr r;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !releases_.empty() || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stop_ && releases_.empty() && queue_.empty()) cv_.wait(mu_);
       if (stop_) return;
       releases_.clear();  // no conversation keeps KV state in embedding mode
       fail_cancelled_locked();
@@ -26,8 +26,15 @@ void Engine::run_embeddings() {
     }
     if (!r) continue;
     r->t_admit = Clock::now();
-    embed(*r);
-    std::lock_guard<std::mutex> lock(mu_);
+    // An exception escaping this thread would terminate the host: it fails this request only.
+    try {
+      embed(*r);
+    } catch (const std::exception& e) {
+      LOG_ERR("embedding step failed: %s", e.what());
+      llama_memory_clear(llama_get_memory(ctx_), true);
+      r->fail(Error(ErrorKind::Runtime, std::string("the engine failed while embedding (") + e.what() + "); retry it"));
+    }
+    MutexLock lock(mu_);
     stats_.active = 0;
   }
 }

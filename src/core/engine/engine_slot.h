@@ -11,6 +11,7 @@ namespace wasi_nn {
 struct Engine::Slot {
   llama_seq_id seq = 0;
   uint64_t owner = 0;                // 0: free
+  TenantTag tenant;                  // the owner's tenant: prefixes are shared within its group only
   std::vector<llama_token> tokens;   // what the KV sequence holds, position i = tokens[i]
   RequestPtr req;                    // the running request, if any
   size_t n_prompt_done = 0;          // prompt tokens already in the KV
@@ -21,8 +22,9 @@ struct Engine::Slot {
   uint64_t last_used = 0;
 };
 
-// Which tokens build_batch() takes: from the slots `take` accepts, their sampled tokens
-// (`decode`) and/or their pending prompt tokens (`prompt`), `cap` tokens at most.
+// Which tokens build_batch() takes: from the slots `take` accepts (empty: all), their sampled
+// tokens (`decode`) and/or their pending prompt tokens (`prompt`), `cap` tokens at most (0:
+// batch_size). The default picks everything, as the normal mode's step does.
 struct Engine::BatchPick {
   std::function<bool(const Slot&)> take;
   bool decode = true;

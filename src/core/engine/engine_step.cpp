@@ -6,7 +6,7 @@
 #include "common.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 namespace {
@@ -19,6 +19,9 @@ size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_
 
 // A prefix shorter than this is cheaper to compute than to copy a whole KV stream for.
 constexpr size_t kMinSharedPrefix = 32;
+
+// Sampling one token normally takes well under a millisecond (a 128k vocabulary, every sampler).
+constexpr auto kMaxSampleTime = std::chrono::milliseconds(250);
 
 }  // namespace
 
@@ -64,7 +67,9 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
   Slot* best = nullptr;
   size_t best_len = keep;
   for (auto& o : slots_) {
-    if (&o == &slot || o.tokens.empty()) continue;
+    // Another tenant's KV is never reused (its prompt would leak through cached_tokens and
+    // timings), unless the host put both tenants in one share group.
+    if (&o == &slot || o.tokens.empty() || o.tenant.group != slot.tenant.group) continue;
     // Only positions already decoded are final: a running prompt may not be complete yet.
     // Deterministic mode copies only what was computed as a prompt (see reusable_keep).
     const size_t len = std::min(common_prefix(o.tokens, prompt), settings_.deterministic ? o.n_reusable : o.tokens.size());
@@ -87,15 +92,15 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
 
 int Engine::build_batch(const BatchPick& pick) {
   common_batch_clear(batch_);
-  const int32_t cap = pick.cap;
+  const int32_t cap = pick.cap > 0 ? pick.cap : static_cast<int32_t>(n_batch_);
   for (auto& s : slots_) {
     s.i_batch = -1;
     s.in_batch = false;
   }
   // Generating sequences first: one token each keeps every stream moving.
   for (auto& s : slots_) {
-    if (!pick.decode || !s.req || !pick.take(s)) continue;
-    if (s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap) continue;
+    if (!pick.decode || !s.req || (pick.take && !pick.take(s))) continue;
+    if (s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap || s.req->stream_paused()) continue;
     s.i_batch = batch_.n_tokens;
     s.in_batch = true;
     common_batch_add(batch_, s.pending, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
@@ -104,7 +109,7 @@ int Engine::build_batch(const BatchPick& pick) {
   }
   // Then prompt chunks, in slot order, as far as the batch has room.
   for (auto& s : slots_) {
-    if (!pick.prompt || !s.req || !pick.take(s)) continue;
+    if (!pick.prompt || !s.req || (pick.take && !pick.take(s))) continue;
     if (s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
     const auto& prompt = s.req->prompt;
     s.in_batch = batch_.n_tokens < cap;
@@ -116,6 +121,11 @@ int Engine::build_batch(const BatchPick& pick) {
       s.tokens.push_back(prompt[s.n_prompt_done]);
       ++s.n_prompt_done;
     }
+  }
+  if (batch_.n_tokens > 0) {
+    // Continuous batching, measured: how many conversations shared this step.
+    const auto n = std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.in_batch; });
+    ++steps_by_sequences_[static_cast<size_t>(n)];
   }
   return batch_.n_tokens;
 }
@@ -154,10 +164,22 @@ void Engine::after_decode(int rc) {
 void Engine::sample(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
+  const auto t_sample = Clock::now();
   const llama_token tok = r.greedy.enabled
                               ? greedy_pick(llama_get_logits_ith(ctx_, slot.i_batch), n_vocab_, r.greedy.bias)
                               : common_sampler_sample(r.sampler, ctx_, slot.i_batch);
   common_sampler_accept(r.sampler, tok, true);
+  // An ambiguous grammar can double llama.cpp's matching work with every token (no static
+  // check can tell): once one token costs more than this, the request ends before the next
+  // doubling, so it never holds the worker (every tenant's decode step) for long.
+  if (r.has_grammar && Clock::now() - t_sample > kMaxSampleTime) {
+    slot.i_batch = -1;
+    return fail_request(slot, Error(ErrorKind::InvalidArgument,
+                                    "sampling one token took over " +
+                                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxSampleTime).count()) +
+                                        " ms (most often a grammar whose matching grows with every token, such as an "
+                                        "ambiguous recursive rule); simplify the grammar"));
+  }
   if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
   slot.i_batch = -1;
   const auto now = Clock::now();
@@ -166,6 +188,10 @@ void Engine::sample(Slot& slot) {
   res.tokens.push_back(tok);
 
   const llama_vocab* vocab = weights_->vocab();
+  if (r.triggers) {
+    r.triggers->accept(tok, common_token_to_piece(vocab, tok, true));
+    if (r.triggers->over_limit()) return end_request(slot, "trigger_limit");
+  }
   if (llama_vocab_is_eog(vocab, tok)) return end_request(slot, "eos");
   if (r.stop.append(common_token_to_piece(vocab, tok, false))) return end_request(slot, "stop");
   if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {

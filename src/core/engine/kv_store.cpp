@@ -1,32 +1,61 @@
 #include "core/engine/kv_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
-#include "core/log.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 namespace {
 
 constexpr uint32_t kMagic = 0x4b564e57;  // "WNVK"
 
+bool write_all(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// A new file only this process can read: O_EXCL (never an existing file or a planted link),
+// O_NOFOLLOW, mode 0600, in the store's own directory.
 bool write_file(const std::string& path, const SavedSequence& s) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
   const uint32_t magic = kMagic;
   const uint64_t n_tok = s.tokens.size(), n_state = s.state.size();
-  out.write(reinterpret_cast<const char*>(&magic), sizeof magic);
-  out.write(reinterpret_cast<const char*>(&n_tok), sizeof n_tok);
-  out.write(reinterpret_cast<const char*>(&n_state), sizeof n_state);
-  out.write(reinterpret_cast<const char*>(s.tokens.data()), n_tok * sizeof(llama_token));
-  out.write(reinterpret_cast<const char*>(s.state.data()), n_state);
-  out.flush();
-  return static_cast<bool>(out);
+  const bool ok = write_all(fd, &magic, sizeof magic) && write_all(fd, &n_tok, sizeof n_tok) &&
+                  write_all(fd, &n_state, sizeof n_state) &&
+                  write_all(fd, s.tokens.data(), n_tok * sizeof(llama_token)) && write_all(fd, s.state.data(), n_state);
+  return ::close(fd) == 0 && ok;
+}
+
+// A directory of our own below `parent` (mode 0700, a fresh random name): spill files never
+// share a directory with anyone else's files.
+std::string private_dir(const std::string& parent) {
+  if (parent.empty()) return "";
+  std::string tmpl = parent + "/wasi-nn-kv-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) {
+    LOG_WARN("kv_save_dir: cannot create a private directory in it (%s); saved KV states stay in memory",
+             std::strerror(errno));
+    return "";
+  }
+  return tmpl;
 }
 
 bool read_file(const std::string& path, SavedSequence* s) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary);  // our own 0600 file in our own 0700 directory
   uint32_t magic = 0;
   uint64_t n_tok = 0, n_state = 0;
   in.read(reinterpret_cast<char*>(&magic), sizeof magic);
@@ -43,10 +72,12 @@ bool read_file(const std::string& path, SavedSequence* s) {
 }  // namespace
 
 KvStore::KvStore(uint64_t memory_budget, std::string dir, uint64_t disk_budget)
-    : memory_budget_(memory_budget), disk_budget_(disk_budget), dir_(std::move(dir)) {}
+    : memory_budget_(memory_budget), disk_budget_(disk_budget),
+      dir_(memory_budget > 0 ? private_dir(dir) : std::string()) {}
 
 KvStore::~KvStore() {
   while (!lru_.empty()) erase(lru_.begin());
+  if (!dir_.empty()) ::rmdir(dir_.c_str());
 }
 
 void KvStore::put(uint64_t owner, SavedSequence seq) {
@@ -99,7 +130,7 @@ bool KvStore::spill(Entry& e) {
     if (!it->path.empty() && &*it != &e) it = (erase(it), lru_.end());
   }
   if (disk_bytes_ + e.bytes > disk_budget_) return false;
-  const std::string path = dir_ + "/wasi-nn-kv-" + std::to_string(::getpid()) + "-" + std::to_string(e.owner) + ".bin";
+  const std::string path = dir_ + "/" + std::to_string(e.owner) + ".kv";
   if (!write_file(path, e.seq)) {
     ::unlink(path.c_str());
     LOG_WARN("could not write saved KV state to %s (disk full or not writable); it is dropped and the conversation will be re-processed", path.c_str());

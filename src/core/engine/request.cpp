@@ -14,7 +14,7 @@ Request::~Request() {
 
 void Request::cancel(ErrorKind why, std::string message) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (cancelled_) return;  // the first reason wins
     cancel_kind_ = why;
     cancel_message_ = message.empty()
@@ -25,34 +25,56 @@ void Request::cancel(ErrorKind why, std::string message) {
 }
 
 Error Request::cancel_error() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return Error(cancel_kind_, cancel_message_);
 }
 
 bool Request::wait_until(Clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_until(lock, deadline, [&] { return done_; });
+  MutexLock lock(mu_);
+  while (!done_) {
+    if (!cv_.wait_until(mu_, deadline)) return done_;
+  }
+  return true;
 }
 
 const RequestResult& Request::wait() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return done_; });
+  MutexLock lock(mu_);
+  while (!done_) cv_.wait(mu_);
   return result_;
 }
 
 void Request::publish_progress() {
+  generated_ = result_.n_generated;
   const size_t safe = stop.safe_length();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (safe <= released_.size()) return;
     released_.append(stop.text(), released_.size(), safe - released_.size());
   }
   cv_.notify_all();
 }
 
+bool Request::stream_paused() const {
+  return streaming && generated_.load() - taken_.load() >= tenant.stream_ahead;
+}
+
+bool Request::stream_abandoned(Clock::time_point now) const {
+  if (!streaming || tenant.stream_idle_ms == 0 || !stream_paused()) return false;
+  const int64_t taken_at = taken_at_ns_.load();
+  const int64_t since = taken_at ? taken_at : t_submit.time_since_epoch().count();
+  return now.time_since_epoch().count() - since > static_cast<int64_t>(tenant.stream_idle_ms) * 1000000;
+}
+
+void Request::take_stream() {
+  taken_ = generated_.load();
+  taken_at_ns_ = Clock::now().time_since_epoch().count();
+}
+
 std::string Request::wait_text(size_t seen, Clock::time_point deadline, bool* done) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_until(lock, deadline, [&] { return done_ || released_.size() > seen; });
+  MutexLock lock(mu_);
+  while (!done_ && released_.size() <= seen) {
+    if (!cv_.wait_until(mu_, deadline)) break;
+  }
   *done = done_;
   const std::string& text = done_ && !result_.error ? result_.text : released_;
   return seen < text.size() ? text.substr(seen) : std::string();
@@ -76,7 +98,7 @@ void Request::fail(Error error) {
 
 void Request::publish() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     done_ = true;
   }
   cv_.notify_all();

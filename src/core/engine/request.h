@@ -7,18 +7,18 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/base/mutex.h"
 #include "core/engine/greedy.h"
+#include "core/input/trigger_watch.h"
 #include "core/engine/stop_matcher.h"
 #include "core/engine/token_probs.h"
-#include "core/error.h"
+#include "core/base/error.h"
 #include "llama.h"
 #include "sampling.h"
 
@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 struct RequestResult {
   std::string text;
-  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full" | "time_limit" | "embedding"
+  std::string stop_reason;  // "eos" | "stop" | "length" | "context_full" | "time_limit" | "trigger_limit" | "embedding"
   std::string stop_word;    // the stop string that ended it, when stop_reason == "stop"
   uint32_t n_prompt = 0;    // tokens in the prompt (whole conversation)
   uint32_t n_cached = 0;    // of those, reused from the KV cache
@@ -49,10 +49,23 @@ struct RequestResult {
   std::optional<Error> error;
 };
 
+// Who a request is from, as the engine sees it: the tenant (backend context), the group whose
+// members may share KV prefixes (the tenant itself unless the host named a share group), and
+// the tenant's share of an engine.
+struct TenantTag {
+  uint64_t id = 0;
+  uint64_t group = 0;
+  uint32_t max_sequences = 0;    // sequences it may hold running at once; 0 = no cap
+  uint32_t max_queued = 0;       // requests it may have waiting; 0 = no cap
+  uint32_t stream_ahead = 64;    // a stream pauses this many unread tokens ahead of its reader
+  uint64_t stream_idle_ms = 0;   // an unread stream is cancelled after this long; 0 = never
+};
+
 class Request {
  public:
   // --- inputs, fixed before submit ---
   uint64_t owner = 0;  // the conversation (KV sequence) this request continues
+  TenantTag tenant;    // who asks
   std::vector<llama_token> prompt;
   bool cache_prompt = true;
   int32_t n_predict = -1;  // -1: until EOS or the context is full
@@ -64,7 +77,12 @@ class Request {
   int32_t n_discard = 0;
   common_sampler* sampler = nullptr;  // owned; freed with the request
   GreedyPlan greedy;                  // enabled: pick by argmax instead of the sampler chain
+  bool has_grammar = false;           // sampling is bounded in time per token (engine_step.cpp)
+  // A lazy grammar's triggers, followed beside llama.cpp: the request ends (stop reason
+  // "trigger_limit") before llama.cpp's search for them costs every step too much.
+  std::unique_ptr<TriggerWatch> triggers;
   StopMatcher stop;
+  bool streaming = false;  // a stream's reader takes the text piece by piece (flow control)
   // Embedding requests (engines in embedding mode): one token list per input, each no longer
   // than the engine's batch; the worker pools, normalises (common_embd_normalize) and returns
   // them in RequestResult::embeddings.
@@ -90,10 +108,18 @@ class Request {
   // ended, or `deadline`; then returns the released text from byte `seen` on and sets *done.
   // Released text never holds a possible stop-string prefix or half a UTF-8 character.
   std::string wait_text(size_t seen, Clock::time_point deadline, bool* done);
+  // Caller (streaming): the reader came for more; what was generated so far counts as read
+  // (see stream_paused). Wake the engine afterwards so a paused stream goes on.
+  void take_stream();
 
   // --- worker side ---
   // After each generated token: releases the text that can no longer change.
   void publish_progress();
+  // A stream whose reader lags tenant.stream_ahead tokens behind pauses (takes no decode
+  // steps, so an unread stream costs no compute); one not read for tenant.stream_idle_ms is
+  // abandoned (the worker cancels it, freeing its sequence).
+  bool stream_paused() const;
+  bool stream_abandoned(Clock::time_point now) const;
   void finish(std::string stop_reason);
   void fail(Error error);
   RequestResult& progress() { return result_; }  // worker only, before finish
@@ -104,12 +130,19 @@ class Request {
   void publish();
 
   std::atomic<bool> cancelled_{false};
-  mutable std::mutex mu_;
-  ErrorKind cancel_kind_ = ErrorKind::Cancelled;  // guarded by mu_
-  std::string cancel_message_;                     // guarded by mu_
-  std::condition_variable cv_;
-  bool done_ = false;  // guarded by mu_
-  std::string released_;  // guarded by mu_: text safe to stream
+  mutable Mutex mu_;
+  ErrorKind cancel_kind_ GUARDED_BY(mu_) = ErrorKind::Cancelled;
+  std::string cancel_message_ GUARDED_BY(mu_);
+  CondVar cv_;
+  bool done_ GUARDED_BY(mu_) = false;
+  std::string released_ GUARDED_BY(mu_);  // text safe to stream
+  // Flow control of a stream: tokens generated (worker), tokens generated when the reader last
+  // took text, and when (reader; steady-clock ns).
+  std::atomic<uint32_t> generated_{0};
+  std::atomic<uint32_t> taken_{0};
+  std::atomic<int64_t> taken_at_ns_{0};
+  // Written by the worker alone until done_ is set under mu_, read by the caller only after:
+  // the lock's hand-over orders the accesses, so the result itself needs no lock.
   RequestResult result_;
 };
 

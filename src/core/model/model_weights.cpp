@@ -7,10 +7,11 @@
 #include <cstring>
 #include <fstream>
 
-#include "core/error.h"
-#include "core/log.h"
+#include "core/base/error.h"
+#include "core/base/log.h"
 #include "core/model/device_plan.h"
-#include "core/runtime.h"
+#include "core/model/row_invariance.h"
+#include "core/base/runtime.h"
 
 namespace wasi_nn {
 namespace {
@@ -35,54 +36,33 @@ std::string gib(uint64_t bytes) {
 
 }  // namespace
 
-void check_model_file(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    fail(ErrorKind::ModelNotFound,
-         "model file '" + path + "' cannot be opened: " + std::strerror(errno) +
-             ". Check the path (relative paths are resolved against the host's working directory).");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    fail(ErrorKind::InvalidArgument, "model path '" + path +
-                                         "' is not a regular file (a directory, device or FIFO); "
-                                         "pass the path of a .gguf file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {0, 0, 0, 0};
-  if (!in.read(magic, 4) || std::memcmp(magic, "GGUF", 4) != 0) {
-    fail(ErrorKind::InvalidArgument,
-         "model file '" + path + "' is not a GGUF file (it does not start with the GGUF magic); "
-         "convert it with llama.cpp's convert_hf_to_gguf.py or pass a .gguf model");
-  }
-}
-
-ModelWeights::ModelWeights(std::string path, const ModelSettings& settings,
+ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& settings,
                            const ContextSettings& context)
-    : runtime_(Runtime::acquire()), path_(std::move(path)), settings_(settings) {
-  check_model_file(path_);
-  const DevicePlan plan(path_, settings_, context);
+    : runtime_(Runtime::acquire()), name_(source.name()), from_guest_bytes_(source.from_guest_bytes()), settings_(settings) {
+  const std::string path = source.load_path();
+  const DevicePlan plan(path, settings_, context);
   n_gpu_layers_ = plan.n_gpu_layers();
+  fit_ = plan.decision();
   n_devices_ = plan.n_devices();
 
-  struct stat st;
-  ::stat(path_.c_str(), &st);
-  LOG_INFO("loading model '%s' (%s)", path_.c_str(), gib(st.st_size).c_str());
-  model_ = llama_model_load_from_file(path_.c_str(), plan.params());
+  LOG_INFO("loading model '%s' (%s)", name_.c_str(), gib(source.size()).c_str());
+  model_ = llama_model_load_from_file(path.c_str(), plan.params());
   if (!model_) {
     const uint64_t avail = available_memory();
+    LOG_ERR("model '%s' failed to load: %s of weights, %s of memory available", name_.c_str(),
+            gib(source.size()).c_str(), avail ? gib(avail).c_str() : "unknown");
     fail(ErrorKind::Runtime,
-         "failed to load model '" + path_ + "': llama.cpp could not read it (corrupt or "
-         "truncated GGUF, an unsupported architecture, or not enough memory; set "
-         "WASI_NN_LOG_LEVEL=debug for llama.cpp's own reason). Memory needed: about " +
-             gib(st.st_size) + " for the weights; available: " +
-             (avail ? gib(avail) : std::string("unknown")) + ".");
+         "failed to load model '" + name_ + "': llama.cpp could not read it (corrupt or "
+         "truncated GGUF, an unsupported architecture, or not enough memory for its " +
+             gib(source.size()) + " of weights). The host's log has llama.cpp's own reason.");
   }
   vocab_ = llama_model_get_vocab(model_);
+  rows_independent_ = wasi_nn::rows_independent_of_batch(path);  // read now: the file stays open only here
 }
 
 ModelWeights::~ModelWeights() {
   if (model_) llama_model_free(model_);
-  LOG_INFO("freed model '%s'", path_.c_str());
+  LOG_INFO("freed model '%s'", name_.c_str());
 }
 
 uint32_t ModelWeights::n_ctx_train() const {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "core/config/settings.h"
+#include "core/model/device_plan.h"
+#include "core/model/model_source.h"
 #include "llama.h"
 
 namespace wasi_nn {
@@ -15,37 +17,43 @@ class Runtime;
 
 class ModelWeights {
  public:
-  // Loads `path` (already resolved to a canonical path) onto the devices DevicePlan chooses;
-  // `context` is the context the first engine will create, which n_gpu_layers "auto" leaves room
-  // for (later engines with other contexts share the same placement). Throws ModelNotFound when
-  // the file is missing, InvalidArgument when it is not a GGUF file or a GPU key does not fit
-  // the devices present, Runtime when an RPC server does not answer, OutOfMemory/Runtime when
-  // llama.cpp fails (the message names the file, the cause, and memory needed against free).
-  ModelWeights(std::string path, const ModelSettings& settings, const ContextSettings& context);
+  // Loads `source` (opened and checked) onto the devices DevicePlan chooses; `context` is the
+  // context the first engine will create, which n_gpu_layers "auto" leaves room for (later
+  // engines with other contexts share the same placement). Throws InvalidArgument when a GPU
+  // key does not fit the devices present, Runtime when an RPC server does not answer or
+  // llama.cpp cannot read the model (the message names the model as the caller named it and
+  // the cause; the host's memory figures go to the log, not to the caller).
+  ModelWeights(const ModelSource& source, const ModelSettings& settings, const ContextSettings& context);
   ~ModelWeights();
   ModelWeights(const ModelWeights&) = delete;
   ModelWeights& operator=(const ModelWeights&) = delete;
 
   llama_model* get() const { return model_; }
   const llama_vocab* vocab() const { return vocab_; }
-  const std::string& path() const { return path_; }
+  // The name of the load that created it, for the host's log. Callers' messages use their own.
+  const std::string& name() const { return name_; }
+  bool from_guest_bytes() const { return from_guest_bytes_; }  // see ModelSource
   const ModelSettings& settings() const { return settings_; }
   uint32_t n_ctx_train() const;
   std::string description() const;  // e.g. "llama 7B Q4_K - Medium"
   int32_t n_gpu_layers() const { return n_gpu_layers_; }  // as asked of llama.cpp; -1 = all
+  const FitDecision& fit() const { return fit_; }
+  int32_t n_layer() const { return llama_model_n_layer(model_); }
   size_t n_devices() const { return n_devices_; }         // GPUs and RPC devices it may use
+  // Every matrix's CPU kernel gives a row the same bits in a call of any size (row_invariance.h).
+  bool rows_independent_of_batch() const { return rows_independent_; }
 
  private:
   std::shared_ptr<Runtime> runtime_;  // keeps llama.cpp initialised while the model lives
-  std::string path_;
+  std::string name_;
+  bool from_guest_bytes_ = false;
   ModelSettings settings_;
   llama_model* model_ = nullptr;
   const llama_vocab* vocab_ = nullptr;
   int32_t n_gpu_layers_ = 0;
+  FitDecision fit_;
   size_t n_devices_ = 0;
+  bool rows_independent_ = false;
 };
-
-// Checks that `path` names a readable regular GGUF file; throws the Error a load would.
-void check_model_file(const std::string& path);
 
 }  // namespace wasi_nn

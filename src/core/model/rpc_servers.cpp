@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <mutex>
 #include <set>
 
-#include "core/error.h"
-#include "core/log.h"
+#include "core/base/error.h"
+#include "core/base/log.h"
+#include "core/base/mutex.h"
 #include "ggml-rpc.h"
 
 namespace wasi_nn {
@@ -132,12 +132,22 @@ void probe(const std::string& server, bool known) {
   }
 }
 
+struct KnownServers {
+  Mutex mu;
+  std::set<std::string> endpoints GUARDED_BY(mu);  // servers this process has connected to
+};
+
+KnownServers& known_servers() {
+  static KnownServers* k = new KnownServers();  // leaked: devices outlive static teardown
+  return *k;
+}
+
 }  // namespace
 
 std::vector<ggml_backend_dev_t> rpc_devices(const std::vector<std::string>& servers) {
-  static std::mutex mu;
-  static std::set<std::string> known;  // servers this process has connected to
-  std::lock_guard<std::mutex> lock(mu);
+  KnownServers& k = known_servers();
+  MutexLock lock(k.mu);
+  std::set<std::string>& known = k.endpoints;
   std::vector<ggml_backend_dev_t> devices;
   if (servers.empty()) return devices;
   ggml_backend_reg_t rpc = ggml_backend_reg_by_name("RPC");

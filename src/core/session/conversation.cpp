@@ -1,18 +1,81 @@
 #include "core/session/conversation.h"
 
-#include "core/stats.h"
+#include <algorithm>
+
+#include "core/base/counters.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 
-Conversation::Conversation(std::shared_ptr<Graph> g, std::string id)
-    : graph(std::move(g)), session_id(std::move(id)), owner(Engine::new_owner_id()),
-      last_used(Clock::now()) {
-  stats_conversation_opened(!session_id.empty());
+Conversation::Conversation(std::shared_ptr<Graph> g, std::string id, const TenantTag& tenant)
+    : graph_(std::move(g)), session_id_(std::move(id)), owner_(Engine::new_owner_id()), tenant_(tenant),
+      last_used_(Clock::now()) {
+  ++(session_id_.empty() ? live_objects().contexts : live_objects().sessions);
 }
 
 Conversation::~Conversation() {
-  graph->engine->release(owner);
-  stats_conversation_closed(!session_id.empty());
+  graph_->engine->release(owner_);
+  --(session_id_.empty() ? live_objects().contexts : live_objects().sessions);
+}
+
+TurnStart Conversation::begin_turn(bool reset) {
+  MutexLock lock(mu_);
+  if (in_turn_) fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
+  in_turn_ = true;
+  if (reset) {
+    history_.clear();
+    last_turn_ = RenderedTurn();
+  }
+  return TurnStart{history_, last_turn_};
+}
+
+void Conversation::end_turn(TurnRecord r) {
+  MutexLock lock(mu_);
+  if (r.kind == TurnRecord::Kind::Chat) {
+    history_.erase(history_.begin(), history_.begin() + std::min(r.dropped, history_.size()));
+    common_chat_msg user, assistant;
+    user.role = "user";
+    user.content = std::move(r.user);
+    assistant.role = "assistant";
+    assistant.content = std::move(r.reply);
+    history_.push_back(std::move(user));
+    history_.push_back(std::move(assistant));
+    last_turn_ = std::move(r.rendered);
+  } else if (r.kind == TurnRecord::Kind::Raw) {
+    last_turn_ = RenderedTurn();
+  }
+  last_used_ = Clock::now();
+  in_turn_ = false;
+}
+
+void Conversation::abort_turn() {
+  MutexLock lock(mu_);
+  in_turn_ = false;
+}
+
+bool Conversation::idle(Clock::time_point* last_used) const {
+  MutexLock lock(mu_);
+  if (in_turn_) return false;
+  *last_used = last_used_;
+  return true;
+}
+
+std::vector<common_chat_msg> Conversation::history_for_move() const {
+  MutexLock lock(mu_);
+  if (in_turn_) {
+    fail(ErrorKind::Busy, "session '" + session_id_ + "' is computing on the previous model; retry when it finishes");
+  }
+  return history_;
+}
+
+std::vector<common_chat_msg> Conversation::history() const {
+  MutexLock lock(mu_);
+  return history_;
+}
+
+void Conversation::set_history(std::vector<common_chat_msg> history) {
+  MutexLock lock(mu_);
+  history_ = std::move(history);
 }
 
 }  // namespace wasi_nn

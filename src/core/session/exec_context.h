@@ -1,75 +1,90 @@
-// ExecContext: one WASI-NN execution context — the inputs set for the next compute, the
-// outputs of the last one, and the conversation it continues.
-// Thread-safety: `mu` guards inputs, outputs and `inflight`; it is never held while waiting
-// for generation, so get_output/close from other threads never block on a compute.
+// ExecContext: one WASI-NN execution context. Its methods are the WASI-NN verbs on it; it owns
+// the inputs set for the next compute, the outputs of the last one, the request running now,
+// an open stream, and (shared with other contexts of the same session id) its Conversation.
+//
+// A compute is one turn (turn.h), with this lifecycle written once (begin_turn, wait_turn,
+// finish_turn): read the inputs, merge the request's settings (load defaults <- input index 1
+// <- the call's runtime JSON), claim the conversation, let the turn's kind build the request,
+// register it as running (so close() can cancel it), submit, wait within timeout_ms, then commit
+// the history and outputs, or abort the turn and leave the error at output 1. Input index 1
+// applies to one compute only. Every failure is counted in the process and tenant counters.
+//
+// Thread-safety: every method may be called from any thread. A second compute while one runs
+// on the same conversation answers Busy. The context's lock is never held while a request
+// runs, so get_output and close from other threads never wait for generation. Streaming calls
+// on one context are serialised by a second lock.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
+#include <string_view>
 
-#include "core/engine/request.h"
+#include "core/base/mutex.h"
 #include "core/session/conversation.h"
+#include "core/session/tenant.h"
+#include "core/session/turn.h"
 
 namespace wasi_nn {
 
-// One turn of a conversation in flight: the request and what ending the turn needs.
-struct Turn {
-  RequestPtr req;
-  std::string prompt;   // the user's input, added to the history when the turn ends
-  bool raw = false;
-  size_t dropped = 0;   // oldest history messages dropped to make room
-  RenderedTurn rendered;  // its prompt text and tokens (the reply is added when it ends)
-  int64_t timeout_ms = 0;
+class ExecContext {
+ public:
+  // `tenant`: who the context belongs to (its limits bound every request, its counters count
+  // them).
+  ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant);
+  ~ExecContext();
+  ExecContext(const ExecContext&) = delete;
+  ExecContext& operator=(const ExecContext&) = delete;
+
+  // Index 0: the prompt (UTF-8 text); index 1: JSON settings for the next compute only (checked
+  // now, applied at compute). NotFound for other indexes.
+  void set_input(uint32_t index, std::string_view bytes);
+  // Runs one turn for the inputs set so far; `runtime_json` (may be empty) overrides settings
+  // for this request only, like input index 1. Throws Error; on failure output 1 holds it.
+  void compute(std::string_view runtime_json);
+  // Output 0 (generated text or vectors) or 1 (metadata JSON) of the last compute or stream.
+  std::string output(uint32_t index) const;
+
+  // Streaming, with WasmEdge's meaning: the first compute_single starts a turn; each call
+  // returns once new text is available (read with output_single(0)); when everything was
+  // handed out it ends the turn and throws EndOfSequence. fini_single ends the stream
+  // (cancelling it if it still runs; the text already handed out becomes the reply).
+  void compute_single(std::string_view runtime_json);
+  std::string output_single(uint32_t index) const;
+  void fini_single();
+
+  // Finalizes the context: marks it closed, cancels its running request (whose caller then
+  // gets Cancelled with `why`) and ends an open stream.
+  void close(const std::string& why);
+
+  const Conversation& conversation() const { return *conv_; }
+  const Graph& graph() const { return *conv_->graph(); }
+
+ private:
+  struct Inputs {
+    bool has_prompt = false;
+    std::string prompt;
+    std::string request_json;  // input index 1
+  };
+
+  Turn begin_turn(std::string_view runtime_json, bool streaming = false);
+  const RequestResult& wait_turn(const Turn& turn);
+  void finish_turn(const Turn& turn, const RequestResult& result);
+  void fail_turn(const Error& e, bool claimed, const RequestPtr& req);
+  void end_stream(Stream& s);
+
+  Settings request_settings(std::string_view input_json, std::string_view runtime_json) const;
+
+  const std::shared_ptr<Conversation> conv_;
+  const std::shared_ptr<Tenant> tenant_;
+
+  Mutex stream_mu_ ACQUIRED_BEFORE(mu_);  // serialises compute_single / fini_single
+  mutable Mutex mu_;
+  Inputs inputs_ GUARDED_BY(mu_);
+  TurnOutputs outputs_ GUARDED_BY(mu_);
+  std::string single_output_ GUARDED_BY(mu_);  // the text of the last compute_single
+  RequestPtr inflight_ GUARDED_BY(mu_);        // the running request, to cancel on close
+  bool closed_ GUARDED_BY(mu_) = false;
+  std::unique_ptr<Stream> stream_ GUARDED_BY(mu_);
 };
-
-// A streamed turn between its first compute_single and fini_single.
-struct Stream {
-  Turn turn;
-  size_t delivered = 0;  // bytes of text handed out so far
-  bool ended = false;    // the turn was ended (history and outputs written)
-};
-
-struct ExecContext {
-  explicit ExecContext(std::shared_ptr<Conversation> c) : conv(std::move(c)) {}
-
-  const std::shared_ptr<Conversation> conv;
-
-  std::mutex stream_mu;  // serialises stream_step / stream_finish on this context
-  std::mutex mu;
-  bool has_prompt = false;     // guarded by mu
-  std::string prompt;          // guarded by mu
-  std::string request_json;    // guarded by mu (input index 1)
-  std::string output_text;     // guarded by mu
-  std::string output_meta;     // guarded by mu
-  RequestPtr inflight;         // guarded by mu: the running request, to cancel on close
-  bool closed = false;         // guarded by mu
-  std::unique_ptr<Stream> stream;  // guarded by mu
-  std::string single_output;       // guarded by mu: the text of the last compute_single
-};
-
-// Runs one compute on `ctx`: merges settings, builds the prompt, submits to the engine, waits,
-// and stores the outputs. Throws Error; on failure output 1 holds the error as JSON.
-void run_compute(ExecContext& ctx, const std::string& runtime_json);
-
-// The same for a model loaded with "embedding": true (embed.cpp): output 0 holds the vectors
-// (JSON or raw f32, per embd_output), output 1 the metadata. run_compute dispatches to it.
-void run_embedding(ExecContext& ctx, const std::string& runtime_json);
-
-// The two halves of a turn. begin_turn marks the conversation busy, builds and submits the
-// request (Busy when a turn is already running). end_turn writes history and outputs and frees
-// the conversation; fail_turn records the error as output 1 and frees it.
-Turn begin_turn(ExecContext& ctx, const std::string& runtime_json);
-void end_turn(ExecContext& ctx, const Turn& turn, const RequestResult& res);
-void fail_turn(ExecContext& ctx, const Error& e);
-// Waits for the turn's request, enforcing its timeout_ms.
-const RequestResult& wait_turn(const ExecContext& ctx, const Turn& turn);
-
-// Streaming (WasmEdge's compute_single / get_output_single / fini_single). compute_single
-// starts a turn on its first call, then returns each time new text is available (in
-// ctx.single_output); when everything was handed out it ends the turn and throws
-// EndOfSequence. fini_single cancels a running stream and ends the turn.
-void stream_step(ExecContext& ctx, const std::string& runtime_json);
-void stream_finish(ExecContext& ctx);
 
 }  // namespace wasi_nn

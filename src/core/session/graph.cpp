@@ -1,14 +1,15 @@
 #include "core/session/graph.h"
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace wasi_nn {
 
-std::shared_ptr<common_chat_templates> make_templates(const llama_model* model,
-                                                      const std::string& override_template) {
+std::shared_ptr<const ChatTemplates> make_templates(const ModelWeights& weights, const std::string& override_template,
+                                                    const InputLimits& limits, bool validate) {
   try {
-    common_chat_templates_ptr t = common_chat_templates_init(model, override_template);
-    return std::shared_ptr<common_chat_templates>(t.release(), common_chat_templates_deleter());
+    return std::make_shared<const ChatTemplates>(weights.get(), override_template,
+                                                 template_trust(weights.from_guest_bytes(), override_template),
+                                                 limits, validate);
   } catch (const std::exception& e) {
     fail(ErrorKind::InvalidArgument,
          std::string("chat_template could not be used: ") + e.what() +
@@ -17,8 +18,9 @@ std::shared_ptr<common_chat_templates> make_templates(const llama_model* model,
   }
 }
 
-Graph::Graph(std::shared_ptr<Engine> e, Settings s) : engine(std::move(e)), settings(std::move(s)) {
-  templates = make_templates(engine->weights().get(), settings.request.chat.chat_template);
+Graph::Graph(std::shared_ptr<Engine> e, Settings s, const InputLimits& limits, std::string model_name)
+    : engine(std::move(e)), settings(std::move(s)), input_limits(limits), name(std::move(model_name)) {
+  templates = make_templates(engine->weights(), settings.request.chat.chat_template, input_limits);
 }
 
 }  // namespace wasi_nn

@@ -1,5 +1,6 @@
 // Graph: what a load produced — a shared engine plus this load's own defaults (sampling,
-// stopping, chat template). Two graphs may share one engine yet carry different defaults.
+// stopping, chat template) and the bounds its tenant's inputs are checked against. Two graphs
+// may share one engine yet carry different defaults.
 // Thread-safety: immutable after creation.
 #pragma once
 
@@ -9,20 +10,27 @@
 #include "chat.h"
 #include "core/config/settings.h"
 #include "core/engine/engine.h"
+#include "core/input/chat_templates.h"
+#include "core/input/input_limits.h"
 
 namespace wasi_nn {
 
 struct Graph {
   std::shared_ptr<Engine> engine;
   Settings settings;  // the load's merged settings; settings.request = per-request defaults
-  std::shared_ptr<common_chat_templates> templates;  // for settings.request.chat.chat_template
+  InputLimits input_limits;  // the tenant's bounds on grammars, schemas, templates
+  std::shared_ptr<const ChatTemplates> templates;  // for settings.request.chat.chat_template
+  std::string name;  // the model as the caller named it (metadata, messages): never a host path
 
-  Graph(std::shared_ptr<Engine> e, Settings s);
+  Graph(std::shared_ptr<Engine> e, Settings s, const InputLimits& limits, std::string name);
 };
 
 // Builds chat templates for a model: `override_template` empty = the GGUF's own template, a
-// built-in name (e.g. "chatml"), or Jinja text. Throws InvalidArgument when it does not parse.
-std::shared_ptr<common_chat_templates> make_templates(const llama_model* model,
-                                                      const std::string& override_template);
+// built-in name (e.g. "chatml"), or Jinja text. A guest's template (the text, or the template
+// of a GGUF the guest sent as bytes) is bounded and renders in a child process
+// (core/input/chat_templates.h); `validate` also builds it once there now. Throws
+// InvalidArgument when it does not parse or cannot run.
+std::shared_ptr<const ChatTemplates> make_templates(const ModelWeights& weights, const std::string& override_template,
+                                                    const InputLimits& limits, bool validate = true);
 
 }  // namespace wasi_nn

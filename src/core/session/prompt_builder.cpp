@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <mutex>
 
 #include "common.h"
-#include "core/error.h"
+#include "core/base/error.h"
+#include "core/base/mutex.h"
 #include "core/session/graph.h"
 
 namespace wasi_nn {
@@ -23,16 +23,6 @@ bool is_builtin_template(const std::string& name) {
          names.end();
 }
 
-// llama.cpp renders every template with today's date from std::localtime, whose result is one
-// static buffer per process (found by TSan: callers' threads render concurrently). Renders take
-// turns here; they are short next to a decode.
-common_chat_params apply_templates(const common_chat_templates* tmpls,
-                                   const common_chat_templates_inputs& in) {
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  return common_chat_templates_apply(tmpls, in);
-}
-
 std::string trim(const std::string& s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
@@ -45,7 +35,7 @@ std::string trim(const std::string& s) {
 // The model should end its turn with it; when it spells the marker as plain text (or the
 // template is not the model's own), the marker is a stop string. Empty when the template puts
 // only whitespace there or cannot render the exchange.
-std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
+std::string render_end_of_turn(const ChatTemplates* tmpls, bool use_jinja) {
   static const char* kSentinel = "WasiNnEndOfTurnProbe";
   common_chat_templates_inputs in;
   common_chat_msg user, reply;
@@ -57,7 +47,7 @@ std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinj
   in.add_generation_prompt = false;
   in.use_jinja = use_jinja;
   try {
-    const std::string text = apply_templates(tmpls, in).prompt;
+    const std::string text = tmpls->apply(in).prompt;
     const size_t at = text.rfind(kSentinel);
     return at == std::string::npos ? "" : trim(text.substr(at + std::string(kSentinel).size()));
   } catch (const std::exception&) {
@@ -67,19 +57,23 @@ std::string render_end_of_turn(const common_chat_templates* tmpls, bool use_jinj
 
 // Rendering costs as much as a request's own prompt, so markers are kept per template source
 // (a few templates per process; the cache is emptied if hostile requests grow it).
-std::string end_of_turn(const common_chat_templates* tmpls, bool use_jinja) {
-  static std::mutex mu;
-  static std::map<std::string, std::string> cache;
-  const std::string key = (use_jinja ? "j:" : "b:") + common_chat_templates_source(tmpls);
+struct MarkerCache {
+  Mutex mu;
+  std::map<std::string, std::string> markers GUARDED_BY(mu);  // template source -> marker
+};
+
+std::string end_of_turn(const ChatTemplates* tmpls, bool use_jinja) {
+  static MarkerCache* cache = new MarkerCache();  // leaked: used until the process ends
+  const std::string key = (use_jinja ? "j:" : "b:") + tmpls->source();
   {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
+    MutexLock lock(cache->mu);
+    auto it = cache->markers.find(key);
+    if (it != cache->markers.end()) return it->second;
   }
   std::string marker = render_end_of_turn(tmpls, use_jinja);
-  std::lock_guard<std::mutex> lock(mu);
-  if (cache.size() >= 64) cache.clear();
-  cache.emplace(key, marker);
+  MutexLock lock(cache->mu);
+  if (cache->markers.size() >= 64) cache->markers.clear();
+  cache->markers.emplace(key, marker);
   return marker;
 }
 
@@ -106,7 +100,7 @@ std::vector<llama_token> tokens_after(const llama_vocab* vocab, const RenderedTu
 
 }  // namespace
 
-bool is_raw_mode(const RequestSettings& settings) { return settings.chat.mode == "raw"; }
+bool is_raw_mode(const RequestSettings& settings) { return settings.chat.mode == ChatMode::Raw; }
 
 BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
                          const std::vector<common_chat_msg>& history, const std::string& input,
@@ -118,10 +112,10 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
     return out;
   }
   // A request may name another template than the load did; build it on this thread.
-  std::shared_ptr<common_chat_templates> own;
-  const common_chat_templates* tmpls = graph.templates.get();
+  std::shared_ptr<const ChatTemplates> own;
+  const ChatTemplates* tmpls = graph.templates.get();
   if (settings.chat.chat_template != graph.settings.request.chat.chat_template) {
-    own = make_templates(graph.engine->weights().get(), settings.chat.chat_template);
+    own = make_templates(graph.engine->weights(), settings.chat.chat_template, graph.input_limits, /*validate=*/false);
     tmpls = own.get();
   }
   common_chat_templates_inputs in;
@@ -140,7 +134,7 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
   in.use_jinja = !is_builtin_template(settings.chat.chat_template);
   common_chat_params params;
   try {
-    params = apply_templates(tmpls, in);
+    params = tmpls->apply(in);
   } catch (const std::exception& e) {
     fail(ErrorKind::InvalidArgument, std::string("the chat template failed on this conversation: ") +
                                          e.what() + ". Use mode \"raw\" to send a preformatted prompt.");

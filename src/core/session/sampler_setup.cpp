@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
-#include "core/error.h"
+#include "core/base/error.h"
+#include "core/input/gbnf_check.h"
+#include "core/model/model_preconditions.h"
 
 namespace wasi_nn {
 namespace {
@@ -59,7 +61,7 @@ void resolve_triggers(const llama_vocab* vocab, common_params_sampling& sp) {
 // 80fb11a) aborts the process on a "%llguidance" grammar in a build without llguidance, and leaks
 // its half-built sampler chain when a grammar does not parse (found by LeakSanitizer): a guest
 // could crash the host with the first and grow it without bound with the second.
-void check_grammar(const llama_vocab* vocab, const common_params_sampling& sp) {
+void check_grammar(const llama_vocab* vocab, const common_params_sampling& sp, const InputLimits& limits) {
   const std::string& grammar = common_grammar_value(sp.grammar);
   if (grammar.empty()) return;
   if (grammar.compare(0, 11, "%llguidance") == 0) {
@@ -67,6 +69,8 @@ void check_grammar(const llama_vocab* vocab, const common_params_sampling& sp) {
          "grammar: llguidance grammars (\"%llguidance\") are not supported by this build; send "
          "a GBNF grammar or a json_schema");
   }
+  // Bounded first: llama.cpp's parser recurses and expands repetitions without limits.
+  check_gbnf(grammar, limits, "grammar");
   // Lazy or not, the grammar text parses the same way; its triggers are checked elsewhere.
   llama_sampler* probe = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
   if (!probe) {
@@ -79,7 +83,7 @@ void check_grammar(const llama_vocab* vocab, const common_params_sampling& sp) {
 
 }  // namespace
 
-common_sampler* make_sampler(const Engine& engine, RequestSettings& rs) {
+common_sampler* make_sampler(const Engine& engine, RequestSettings& rs, const InputLimits& limits) {
   common_params_sampling& sp = rs.sampling;
   const llama_vocab* vocab = engine.weights().vocab();
   const int32_t n_ctx = static_cast<int32_t>(engine.n_ctx_seq());
@@ -89,7 +93,8 @@ common_sampler* make_sampler(const Engine& engine, RequestSettings& rs) {
   sp.n_prev = std::max(sp.n_prev, sp.penalty_last_n);
   resolve_logit_bias(vocab, rs);
   resolve_triggers(vocab, sp);
-  check_grammar(vocab, sp);
+  check_grammar(vocab, sp, limits);
+  check_sampling_fits_vocab(vocab, sp);  // what llama.cpp's samplers assert on the vocabulary
   if (sp.ignore_eos) {
     for (llama_token t = 0; t < llama_vocab_n_tokens(vocab); ++t) {
       if (llama_vocab_is_eog(vocab, t)) sp.logit_bias.push_back({t, -INFINITY});

@@ -6,6 +6,7 @@
 
 #include "core/config/settings.h"
 #include "core/engine/engine.h"
+#include "core/input/input_limits.h"
 #include "sampling.h"
 
 namespace wasi_nn {
@@ -15,6 +16,6 @@ namespace wasi_nn {
 // Error(InvalidArgument) naming the setting when a token id is outside the vocabulary, a text
 // tokenizes to nothing, a token trigger's text is not one token, or llama.cpp rejects the
 // setup (a grammar or json_schema that does not parse is the usual cause).
-common_sampler* make_sampler(const Engine& engine, RequestSettings& rs);
+common_sampler* make_sampler(const Engine& engine, RequestSettings& rs, const InputLimits& limits);
 
 }  // namespace wasi_nn

@@ -1,18 +1,14 @@
 #include "core/session/session_table.h"
 
-#include "core/error.h"
-#include "core/log.h"
+#include "core/base/error.h"
+#include "core/base/log.h"
 
 namespace wasi_nn {
 namespace {
 
 // A session is unused when only the table holds it and no turn is running.
 bool unused(const std::shared_ptr<Conversation>& c, Clock::time_point* last_used) {
-  if (c.use_count() > 1) return false;
-  std::lock_guard<std::mutex> lock(c->turn_mu);
-  if (c->in_turn) return false;
-  *last_used = c->last_used;
-  return true;
+  return c.use_count() == 1 && c->idle(last_used);
 }
 
 }  // namespace
@@ -49,32 +45,29 @@ bool SessionTable::evict_lru() {
 
 std::shared_ptr<Conversation> SessionTable::open(const std::string& id,
                                                  const std::shared_ptr<Graph>& graph,
-                                                 const BackendSettings& limits) {
+                                                 const BackendSettings& limits, const TenantTag& tenant) {
   expire_idle(limits);
   auto it = sessions_.find(id);
-  if (it != sessions_.end() && it->second->graph == graph) return it->second;
+  if (it != sessions_.end() && it->second->graph() == graph) return it->second;
   std::vector<common_chat_msg> history;
   if (it != sessions_.end()) {
-    {
-      std::lock_guard<std::mutex> lock(it->second->turn_mu);
-      if (it->second->in_turn) fail(ErrorKind::Busy, "session '" + id + "' is computing on the previous model; retry when it finishes");
-      history = it->second->history;  // carried over to the new model
-    }
+    history = it->second->history_for_move();  // carried over to the new model
     sessions_.erase(it);
   }
   if (sessions_.size() >= limits.max_sessions && !evict_lru()) {
     fail(ErrorKind::Busy, "max_sessions (" + std::to_string(limits.max_sessions) +
                               ") sessions are open and all in use; close a context or raise max_sessions");
   }
-  auto conv = std::make_shared<Conversation>(graph, id);
-  conv->history = std::move(history);
+  auto conv = std::make_shared<Conversation>(graph, id, tenant);
+  conv->set_history(std::move(history));
   sessions_[id] = conv;
   return conv;
 }
 
-void SessionTable::detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next) {
+void SessionTable::detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next,
+                          const TenantTag& tenant) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second->graph != gone) {
+    if (it->second->graph() != gone) {
       ++it;
       continue;
     }
@@ -83,11 +76,8 @@ void SessionTable::detach(const std::shared_ptr<Graph>& gone, const std::shared_
       it = sessions_.erase(it);
       continue;
     }
-    auto moved = std::make_shared<Conversation>(next, it->first);
-    {
-      std::lock_guard<std::mutex> lock(it->second->turn_mu);
-      moved->history = it->second->history;
-    }
+    auto moved = std::make_shared<Conversation>(next, it->first, tenant);
+    moved->set_history(it->second->history());
     it->second = std::move(moved);
     ++it;
   }

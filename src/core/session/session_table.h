@@ -19,15 +19,16 @@ class SessionTable {
   // then the least recently used unused session when max_sessions would be exceeded; answers
   // Busy when every session is in use.
   std::shared_ptr<Conversation> open(const std::string& id, const std::shared_ptr<Graph>& graph,
-                                     const BackendSettings& limits);
+                                     const BackendSettings& limits, const TenantTag& tenant);
   // The graph `gone` was unloaded: each session on it moves to `next` with its history (as
   // open() would), or is forgotten when `next` is null. Its KV state on `gone` is released.
-  void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next);
+  void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next, const TenantTag& tenant);
   size_t size() const { return sessions_.size(); }
+  // Drops sessions unused for longer than limits.idle_timeout_ms (the backend calls it by time).
+  void expire_idle(const BackendSettings& limits);
   void clear() { sessions_.clear(); }
 
  private:
-  void expire_idle(const BackendSettings& limits);
   bool evict_lru();
 
   std::map<std::string, std::shared_ptr<Conversation>> sessions_;

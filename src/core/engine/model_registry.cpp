@@ -1,0 +1,68 @@
+#include "core/engine/model_registry.h"
+
+#include "core/base/error.h"
+#include "core/base/log.h"
+
+namespace wasi_nn {
+
+ModelRegistry& ModelRegistry::instance() {
+  static ModelRegistry* registry = new ModelRegistry();  // leaked: outlives static teardown
+  return *registry;
+}
+
+std::shared_ptr<Engine> ModelRegistry::acquire(const ModelSource& source, const ModelSettings& model,
+                                               const ContextSettings& context, uint32_t max_engines) {
+  MutexLock lock(mu_);
+  const std::string wkey = source.key() + "\n" + model.key();
+  const std::string ekey = wkey + "\n" + context.key();
+  std::shared_ptr<Engine> engine = engines_[ekey].lock();
+  if (engine) return engine;
+  check_engine_room(source, max_engines);
+  std::shared_ptr<ModelWeights> weights = weights_[wkey].lock();
+  if (!weights) {
+    weights = std::make_shared<ModelWeights>(source, model, context);
+    weights_[wkey] = weights;
+  } else {
+    LOG_INFO("sharing already loaded model '%s' (loaded as '%s')", source.name().c_str(), weights->name().c_str());
+  }
+  engine = std::make_shared<Engine>(weights, context);
+  engines_[ekey] = engine;
+  // Drop entries whose objects are gone, so the maps do not grow with every load.
+  for (auto it = engines_.begin(); it != engines_.end();) it = it->second.expired() ? engines_.erase(it) : std::next(it);
+  for (auto it = weights_.begin(); it != weights_.end();) it = it->second.expired() ? weights_.erase(it) : std::next(it);
+  return engine;
+}
+
+// Each engine is a KV cache (and, with other model settings, a copy of the weights): a tenant
+// must not multiply them without bound by varying its settings.
+void ModelRegistry::check_engine_room(const ModelSource& source, uint32_t max_engines) {
+  const std::string prefix = source.key() + "\n";
+  uint32_t live = 0;
+  for (const auto& [key, engine] : engines_) {
+    live += key.compare(0, prefix.size(), prefix) == 0 && !engine.expired() ? 1 : 0;
+  }
+  if (live >= max_engines) {
+    fail(ErrorKind::InvalidArgument,
+         "model '" + source.name() + "' is already served with " + std::to_string(live) +
+             " different settings, the host's limit (max_engines_per_model = " + std::to_string(max_engines) +
+             "); load it with the settings of an existing load (most often: leave out the context keys)");
+  }
+}
+
+size_t ModelRegistry::live_models() {
+  MutexLock lock(mu_);
+  size_t n = 0;
+  for (auto& kv : weights_) n += kv.second.expired() ? 0 : 1;
+  return n;
+}
+
+std::vector<std::shared_ptr<Engine>> ModelRegistry::live_engines() {
+  MutexLock lock(mu_);
+  std::vector<std::shared_ptr<Engine>> out;
+  for (auto& kv : engines_) {
+    if (auto e = kv.second.lock()) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace wasi_nn
