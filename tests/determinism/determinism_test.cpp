@@ -8,13 +8,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench_client.h"
 #include "conditions.h"
+#include "hash/hash.h"
 
 namespace {
 
@@ -61,6 +65,7 @@ std::string describe(const det::Divergence& d) {
          std::to_string(d.first_token_diff) + ", max |dp| " + diff;
 }
 
+#if !WASI_NN_DET_LONG  // the checks of the harness itself and of the fingerprint: default suite only
 // ---- the comparison itself ---------------------------------------------------------------
 
 det::TurnRecord record(std::vector<std::pair<int32_t, float>> steps) {
@@ -103,6 +108,48 @@ TEST(TurnRecord, ParsesTheMetadataProbabilitiesExactly) {
   EXPECT_EQ(r.cached_tokens, 4u);
 }
 
+// ---- the fingerprint in output 1 ------------------------------------------------------------
+
+json reply_meta(const std::string& model, const json& load) {
+  bench::BenchClient client(model, det::host_config(), load.dump());
+  bench::Conversation c(client);
+  return c.run("The fox", json{{"mode", "raw"}, {"temperature", 0}, {"n_predict", 2}}.dump()).meta;
+}
+
+std::string sha256_of_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return hash_sha256_hex(bytes.data(), bytes.size());
+}
+
+TEST(Fingerprint, DeterministicRepliesCarryTheModelDigestAndTheNumerics) {
+  const std::string model = path_of(kModels[0].file);
+  const json meta = reply_meta(model, det::baseline_settings(true));
+  ASSERT_TRUE(meta.contains("determinism")) << meta.dump();
+  const json& f = meta["determinism"];
+  EXPECT_EQ(f.at("model_sha256"), sha256_of_file(model));
+  EXPECT_EQ(f.at("matrix_types"), "f16x15");  // tiny-llama: 2 layers x 7 matrices + the embedding
+  EXPECT_EQ(f.at("numerics").at("repack"), false);
+  EXPECT_EQ(f.at("numerics").at("flash_attn"), false);
+  EXPECT_FALSE(f.at("ggml_cpu").get<std::string>().empty());
+  EXPECT_EQ(f.at("id").get<std::string>().size(), 64u);
+  EXPECT_FALSE(reply_meta(model, det::baseline_settings(false)).contains("determinism"));
+}
+
+// Settings under which the bytes are the same share an id; a setting that changes them does not.
+TEST(Fingerprint, TheIdFollowsTheNumericsNotTheScheduling) {
+  const std::string model = path_of(kModels[0].file);
+  json load = det::baseline_settings(true);
+  const std::string id = reply_meta(model, load)["determinism"].at("id");
+  json other = load;
+  other.update({{"threads", 2}, {"threads_batch", 2}, {"batch_size", 8}, {"ubatch_size", 8}, {"n_parallel", 2}});
+  EXPECT_EQ(reply_meta(model, other)["determinism"].at("id"), id);
+  other = load;
+  other["cache_type_k"] = "f32";
+  EXPECT_NE(reply_meta(model, other)["determinism"].at("id"), id);
+  EXPECT_NE(reply_meta(path_of(kModels[2].file), load)["determinism"].at("id"), id);  // F32 weights
+}
+
 // ---- the harness can fail ------------------------------------------------------------------
 
 TEST(Harness, AnotherSeedIsSeenAsAnotherResult) {
@@ -122,6 +169,8 @@ TEST(Harness, NormalModeDivergesWithANeighbour) {
   const det::Outcome o = f.harness->run(det::Condition::Neighbours1, f.requests.front());
   EXPECT_FALSE(o.divergence.probs_identical) << describe(o.divergence);
 }
+
+#endif  // !WASI_NN_DET_LONG
 
 // ---- deterministic mode: every condition, every model ---------------------------------------
 
@@ -147,10 +196,23 @@ TEST_P(DeterministicMode, SameBytesAsAloneOnAFreshEngine) {
   EXPECT_GT(compared, 0) << "no request was compared in this condition";
 }
 
+// The default suite (determinism_tests, label "determinism", about 2 minutes on 2 cores): every
+// condition on tiny-llama F16 (sampled tokens one sequence per call), and on the Q4_K_M model
+// (sampled tokens of all sequences in one call) the conditions that exercise that grouping. The
+// rest (determinism_long_tests, label "determinism-long", which scripts/test.sh leaves out) runs
+// every condition on every model.
+bool in_default_suite(const Case& c) {
+  if (std::strcmp(c.model.name, "tiny_llama_f16") == 0) return true;
+  return std::strcmp(c.model.name, "llama_mini_q4_k_m") == 0 &&
+         (c.condition == det::Condition::Neighbours3 || c.condition == det::Condition::TurnTwo);
+}
+
 std::vector<Case> all_cases() {
   std::vector<Case> v;
   for (const ModelCase& m : kModels) {
-    for (det::Condition c : det::all_conditions()) v.push_back({m, c});
+    for (det::Condition c : det::all_conditions()) {
+      if (in_default_suite({m, c}) != static_cast<bool>(WASI_NN_DET_LONG)) v.push_back({m, c});
+    }
   }
   return v;
 }

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
+#include "core/engine/determinism_fingerprint.h"
 #include "core/engine/engine_slot.h"
 #include "core/base/log.h"
 #include "core/model/llama_params.h"
@@ -57,7 +58,8 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   // A model without KV memory (an encoder) is run by llama_encode, which asserts that one
   // ubatch holds the whole batch: never decode more than that.
   if (!llama_get_memory(ctx_)) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ubatch(ctx_));
-  decode_together_ = !settings.deterministic || weights_->rows_independent_of_batch();
+  decode_together_ = !settings.deterministic || weights_->matrix_types().rows_independent;
+  if (settings.deterministic) determinism_ = determinism_fingerprint(*weights_, cp);
   kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   pooling_ = llama_pooling_type(ctx_);

@@ -89,6 +89,8 @@ class Engine {
   // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
   uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
+  // Deterministic mode's fingerprint (determinism_fingerprint.h), JSON text; "" otherwise.
+  const std::string& determinism() const { return determinism_; }
   // Model, KV cache and compute buffers per device, measured once the context was created.
   const std::vector<DeviceBytes>& placement() const { return placement_; }
 
@@ -138,6 +140,7 @@ class Engine {
   uint32_t n_batch_ = 0;
   int32_t n_vocab_ = 0;
   bool can_shift_ = false;
+  std::string determinism_;      // set once in the constructor
   bool decode_together_ = true;  // deterministic mode: sampled tokens of all sequences in one call
   uint32_t n_embd_ = 0;
   enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;

@@ -1,5 +1,7 @@
 #include "core/model/row_invariance.h"
 
+#include <map>
+
 #include "ggml.h"
 #include "gguf.h"
 
@@ -26,24 +28,29 @@ bool row_invariant_type(ggml_type t) {
 
 }  // namespace
 
-bool rows_independent_of_batch(const std::string& path) {
-#if defined(__x86_64__)
+MatrixTypes read_matrix_types(const std::string& path) {
+  MatrixTypes out;
   ggml_context* meta = nullptr;
   gguf_init_params ip = {/*no_alloc =*/true, /*ctx =*/&meta};
   gguf_context* g = gguf_init_from_file(path.c_str(), ip);
-  if (!g) return false;
+  if (!g) return out;
+  std::map<std::string, int> counts;
   bool all = true;
-  for (ggml_tensor* t = ggml_get_first_tensor(meta); t && all; t = ggml_get_next_tensor(meta, t)) {
+  for (ggml_tensor* t = ggml_get_first_tensor(meta); t; t = ggml_get_next_tensor(meta, t)) {
     // Vectors (norms, biases) are added or multiplied element-wise, never matrix-multiplied.
-    if (ggml_n_dims(t) >= 2) all = row_invariant_type(t->type);
+    if (ggml_n_dims(t) < 2) continue;
+    ++counts[ggml_type_name(t->type)];
+    all = all && row_invariant_type(t->type);
   }
   gguf_free(g);
   ggml_free(meta);
-  return all;
+  for (const auto& [name, n] : counts) out.histogram += (out.histogram.empty() ? "" : " ") + name + "x" + std::to_string(n);
+#if defined(__x86_64__)
+  out.rows_independent = all && !counts.empty();
 #else
-  (void)path;
-  return false;
+  (void)all;
 #endif
+  return out;
 }
 
 }  // namespace wasi_nn
