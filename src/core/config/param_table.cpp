@@ -184,9 +184,10 @@ std::vector<ParamSpec> host_rows() {
       {"deterministic", "context", {}, T, LT, 0, 0, {}, "false",
        "The same request gives the same bytes (tokens and probabilities) whatever other "
        "conversations the engine decodes with it, and after prefix sharing, KV reuse, eviction "
-       "and restore, at any batch_size >= 3, threads and n_parallel (on the CPU; "
-       "docs/DETERMINISM.md). Turns off weight repacking and flash attention; costs some "
-       "throughput.",
+       "and restore, at any batch_size >= 3, threads and n_parallel, on the CPU (layers on a GPU "
+       "are refused; flash_attn must be off). Output 1 then carries a \"determinism\" "
+       "fingerprint: equal fingerprints promise equal bytes (docs/DETERMINISM.md). Turns off "
+       "weight repacking; costs some throughput. In the backend config: every load's default.",
        APPLY(s.context.deterministic = v.get<bool>(); s.model.repack = !v.get<bool>())},
       {"priority", "runtime", {}, I, ALL, -100, 100, {}, "0",
        "Queue priority: higher is admitted to a sequence first; FIFO among equals.",
