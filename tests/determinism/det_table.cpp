@@ -3,7 +3,10 @@
 // bit-identical? largest absolute probability difference), then one line per divergent request.
 //
 //   det-table [--mode normal|deterministic] [--conditions a,b,...] [--requests a,b,...]
-//             [--json FILE] NAME=MODEL.gguf ...
+//             [--load JSON] [--json FILE] NAME=MODEL.gguf ...
+//
+// --load: keys merged into every load of the baseline (e.g. {"n_gpu_layers": 99} to measure a
+// GPU: bench/gpu.sh's determinism stage).
 //
 // Exit status: 0 when every cell is bit-identical, 1 when some differ, 2 on an error (a condition
 // that could not be created is an error, not a pass).
@@ -23,6 +26,7 @@ using json = nlohmann::json;
 
 struct Args {
   std::string mode = "normal", json_out;
+  json load = json::object();
   std::vector<std::string> conditions, requests;
   std::vector<std::pair<std::string, std::string>> models;  // name, path
 };
@@ -46,6 +50,7 @@ Args parse(int argc, char** argv) {
     else if (s == "--conditions") a.conditions = split(next());
     else if (s == "--requests") a.requests = split(next());
     else if (s == "--json") a.json_out = next();
+    else if (s == "--load") a.load = json::parse(next());
     else if (s.find('=') != std::string::npos) a.models.emplace_back(s.substr(0, s.find('=')), s.substr(s.find('=') + 1));
     else throw std::runtime_error("unexpected argument '" + s + "' (models are NAME=PATH)");
   }
@@ -83,7 +88,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> details;
     bool all_identical = true;
     for (const auto& [name, path] : args.models) {
-      det::Harness h(path, det::baseline_settings(args.mode == "deterministic"));
+      json load = det::baseline_settings(args.mode == "deterministic");
+      load.update(args.load);
+      det::Harness h(path, load);
       const std::vector<det::RequestSpec> requests = det::standard_requests(h.prompt_with_tail_of_one(90));
       for (det::Condition c : conditions) {
         det::Divergence cell_d;

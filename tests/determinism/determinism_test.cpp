@@ -206,7 +206,7 @@ TEST_P(DeterministicMode, SameBytesAsAloneOnAFreshEngine) {
   EXPECT_GT(compared, 0) << "no request was compared in this condition";
 }
 
-// The default suite (determinism_tests, label "determinism", about 2 minutes on 2 cores): every
+// The default suite (determinism_tests, label "determinism", 4 minutes on 2 cores at load 9): every
 // condition on tiny-llama F16 (sampled tokens one sequence per call), batch 8 on F32 weights,
 // and on the Q4_K_M model (sampled tokens of all sequences in one call) the conditions that
 // exercise that grouping. The
