@@ -56,6 +56,7 @@ def repetition(a, commands, server):
     else:
         r["ours_serving"] = E.ours_serving(a, commands)
     r["batched_bench"] = E.batched_bench(a, commands)
+    r["tenants"] = E.ours_tenants(a, commands)
     if a.guest:
         r["native"], r["guest"] = pairs(a, lambda: E.native_decode(a, commands),
                                         lambda: E.wamr_guest(a, commands))
@@ -212,6 +213,12 @@ def main():
             "llama_server.concurrent", "t/s", 1.1),
         row(reps, f"{n} concurrent: ours / llama-batched-bench npl{n}", "ours_serving.concurrent",
             "batched_bench.tgN", "t/s", None),
+        row(reps, f"{n} concurrent: {n} tenants / one tenant (isolation cost)", "tenants.isolated.serving",
+            "tenants.one_tenant.serving", "t/s", 0.95),
+        row(reps, f"shared prefix, {n - 1} at once: {n} tenants / one tenant", "tenants.isolated.prefix_ms",
+            "tenants.one_tenant.prefix_ms", "ms", None, higher_is_better=False),
+        row(reps, f"shared prefix, {n - 1} at once: share group / one tenant", "tenants.share_group.prefix_ms",
+            "tenants.one_tenant.prefix_ms", "ms", None, higher_is_better=False),
         {**row([ttft], "turn-two TTFT: KV reuse / full history", "reuse_ms", "full_ms", "ms", 0.1,
                higher_is_better=False), "ratios": None},
         row(reps, f"decode tg{a.n_gen}: WAMR guest / native ABI", "guest.tg", "native.tg", "t/s", 0.99),

@@ -135,6 +135,17 @@ def ours_serving(a, commands, extra_load=None):
     return {"concurrent": r["tokens_per_second"], "sequential": r["sequential_tokens_per_second"]}
 
 
+def ours_tenants(a, commands):
+    """What per-tenant prefix isolation costs: the serving workload and a shared-prefix one with
+    a.parallel conversations as one tenant, as a.parallel tenants (isolated, the default) and as
+    a.parallel tenants in one operator share group (tenants_bench.cpp)."""
+    r = wasi_nn_bench(a, commands, "tenants", a.parallel, a.ctx)["tenants"]
+    return {layout: {"serving": r[layout]["serving"]["tokens_per_second"],
+                     "prefix_ms": r[layout]["prefix"]["wall_ms"],
+                     "shared_tokens": r[layout]["prefix"]["shared_tokens"]}
+            for layout in ("one_tenant", "isolated", "share_group")}
+
+
 def ours_ttft(a, commands):
     """Turn two with and without the KV cache, a.reps times each in one process (a ratio
     within one run, so it needs no pairing)."""
