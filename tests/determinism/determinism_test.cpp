@@ -206,12 +206,11 @@ TEST_P(DeterministicMode, SameBytesAsAloneOnAFreshEngine) {
   EXPECT_GT(compared, 0) << "no request was compared in this condition";
 }
 
-// The default suite (determinism_tests, label "determinism", 4 minutes on 2 cores at load 9): every
-// condition on tiny-llama F16 (sampled tokens one sequence per call), batch 8 on F32 weights,
-// and on the Q4_K_M model (sampled tokens of all sequences in one call) the conditions that
-// exercise that grouping. The
-// rest (determinism_long_tests, label "determinism-long", which scripts/test.sh leaves out) runs
-// every condition on every model.
+// The default suite (determinism_tests, label "determinism", 3 to 4 minutes on 2 cores at
+// load 9 to 12): every condition on tiny-llama F16 (sampled tokens one sequence per call), batch
+// 8 on F32 weights, and on the Q4_K_M model (sampled tokens of all sequences in one call) the
+// conditions that exercise that grouping. The rest (determinism_long_tests, label
+// "determinism-long", which scripts/test.sh leaves out) runs every condition on every model.
 bool in_default_suite(const Case& c) {
   using det::Condition;
   const std::string model = c.model.name;
