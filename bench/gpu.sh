@@ -205,8 +205,11 @@ if wants determinism; then
       --threads "$(nproc)" --out "$det_model" > "$OUT/det-model.log" 2>&1 || die "make-tiny-model failed"
   fi
   det_ngl=99; [ "$smoke" = 1 ] && det_ngl=0
+  # build/bench/ when tests are off (this script's build), build/tests/determinism/ otherwise.
+  det_table=$(find "$build/bench" "$build/tests" -name det-table -type f -perm -u+x 2>/dev/null | head -n1)
+  [ -n "$det_table" ] || die "det-table is missing in $build (build its target)"
   for mode in normal deterministic; do
-    OMP_WAIT_POLICY=PASSIVE timeout 900 "$build/bench/det-table" --mode "$mode" --load "{\"n_gpu_layers\": $det_ngl}" \
+    OMP_WAIT_POLICY=PASSIVE timeout 900 "$det_table" --mode "$mode" --load "{\"n_gpu_layers\": $det_ngl}" \
       --json "$OUT/determinism-$mode.json" "tiny-llama-f16=$det_model" > "$OUT/determinism-$mode.md" \
       2> "$OUT/determinism-$mode.log"
     rc=$?
