@@ -202,7 +202,9 @@ void Engine::sample(Slot& slot) {
   if (r.t_max_predict_ms > 0 && now - r.t_first >= std::chrono::milliseconds(r.t_max_predict_ms)) {
     return end_request(slot, "time_limit");
   }
-  if (slot.tokens.size() >= n_ctx_seq_) {
+  // Like llama.cpp (llama-completion, llama-server): act when one cell of the window is left, so
+  // that a shift happens at the same position and the text after it is llama.cpp's.
+  if (slot.tokens.size() + 1 >= n_ctx_seq_) {
     if (!r.context_shift || !can_shift_) return end_request(slot, "context_full");
     shift(slot);
   }
