@@ -184,11 +184,6 @@ LocatedModel ModelAccess::resolve_path(std::string_view name) const {
   if (name.empty() || name.find('\0') != std::string_view::npos) {
     refuse(name, "the name is empty or holds a NUL byte");
   }
-  if (name.size() >= PATH_MAX) {
-    fail(ErrorKind::InvalidArgument, "model name of " + std::to_string(name.size()) +
-                                         " bytes is longer than a path can be (" + std::to_string(PATH_MAX - 1) +
-                                         "); pass an alias or a path inside a granted directory");
-  }
   if (grants_.dirs.empty()) {
     if (bare_name(name)) no_such_model(name);
     refuse(name, grants_.aliases.empty()
