@@ -1,11 +1,14 @@
 #include "core/model/model_preconditions.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "core/base/error.h"
 #include "core/model/llama_params.h"
+#include "ggml-backend.h"
 
 namespace wasi_nn {
 namespace {
@@ -67,7 +70,55 @@ void check_block_sizes(const llama_model* model, const ContextSettings& settings
 
 }  // namespace
 
+namespace {
+
+// What the KV cache of `cp` needs at least: every cell's keys and values in every layer, plus
+// llama.cpp's per-cell bookkeeping (a position and a 256-bit sequence set). An estimate from
+// below: it ignores compute buffers, recurrent state and padding.
+double kv_bytes_at_least(const llama_model* model, const llama_context_params& cp) {
+  const double layers = llama_model_n_layer(model);
+  const double heads = std::max(1, llama_model_n_head(model));
+  const double kv_heads = std::max(1, llama_model_n_head_kv(model));
+  const double head_values = llama_model_n_embd(model) / heads;
+  auto bytes_per_value = [](ggml_type t) {
+    return static_cast<double>(ggml_type_size(t)) / static_cast<double>(ggml_blck_size(t));
+  };
+  const double per_cell = layers * kv_heads * head_values * (bytes_per_value(cp.type_k) + bytes_per_value(cp.type_v));
+  return static_cast<double>(cp.n_ctx) * (per_cell + 40.0);
+}
+
+// Memory the KV cache could be given: this machine's RAM and every device's memory.
+double memory_for_kv() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  double total = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+  for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+    ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+    if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU) continue;
+    size_t free_b = 0, total_b = 0;
+    ggml_backend_dev_memory(dev, &free_b, &total_b);
+    total += static_cast<double>(total_b);
+  }
+  return total;
+}
+
+// A KV cache larger than all the memory there is would only fail inside llama.cpp, after it
+// allocated (and zeroed) its per-cell bookkeeping: gigabytes, and under a sanitizer an abort.
+// The message names what the tenant asked for, never the machine's figures.
+void check_kv_fits_machine(const llama_model* model, const ContextSettings& settings, const llama_context_params& cp) {
+  const double need = kv_bytes_at_least(model, cp), have = memory_for_kv();
+  if (have <= 0 || need <= have) return;
+  fail(ErrorKind::OutOfMemory,
+       "the KV cache for ctx_size " + std::to_string(settings.ctx_size) + " x n_parallel " +
+           std::to_string(cp.n_seq_max) + " (" + std::to_string(cp.n_ctx) + " cells) needs at least " +
+           std::to_string(static_cast<unsigned long long>(need / (1024.0 * 1024.0 * 1024.0))) +
+           " GiB for this model, more memory than this machine has; lower ctx_size or n_parallel, or use a "
+           "quantised cache_type_k/cache_type_v");
+}
+
+}  // namespace
+
 void fit_context_to_model(const llama_model* model, const ContextSettings& settings, llama_context_params& cp) {
+  check_kv_fits_machine(model, settings, cp);
   check_block_sizes(model, settings, cp);
   if (!attends_causally(model)) {
     // A decode can never need more than the context; one ubatch must take a whole decode.
