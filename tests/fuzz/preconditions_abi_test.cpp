@@ -233,9 +233,11 @@ TEST_F(PreconditionsSeed, InfillSamplerOnAVocabularyWithoutEndOfTextIsInvalidArg
   ExpectStillServes();
 }
 
-TEST_F(PreconditionsSeed, ThreadsBeyondTheCpusAreClampedSoTheyCanBeCreated) {
+TEST_F(PreconditionsSeed, ThreadsBeyondTheCpusAreRefusedNotFatal) {
   // In a child limited to 2 GiB of address space: 1024 threads of 8 MiB stacks cannot all be
-  // created, and libgomp ends the process (exit 1) when one is not. Clamped to the CPUs, they are.
+  // created, and libgomp ends the process (exit 1) when one is not. The machine's limit refuses
+  // them (invalid_argument naming the key; llama_params also clamps to the CPUs whatever comes
+  // through), and the same backend then loads and computes with threads the machine has.
   std::fflush(nullptr);
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
@@ -247,9 +249,11 @@ TEST_F(PreconditionsSeed, ThreadsBeyondTheCpusAreClampedSoTheyCanBeCreated) {
     graph_execution_context e = kNone;
     const std::string path = model("tiny-phi3.gguf");
     const char* config = R"({"ctx_size": 64, "n_parallel": 1, "n_predict": 2, "threads": 1024, "threads_batch": 1024})";
+    const char* fits = R"({"ctx_size": 64, "n_parallel": 1, "n_predict": 2})";
     tensor t{nullptr, fp32, reinterpret_cast<uint8_t*>(const_cast<char*>("Hello"))};
     const bool ok = init_backend(&nn) == success &&
-                    load_by_name_with_config(nn, path.c_str(), 0, config, 0, &g) == success &&
+                    load_by_name_with_config(nn, path.c_str(), 0, config, 0, &g) == invalid_argument &&
+                    load_by_name_with_config(nn, path.c_str(), 0, fits, 0, &g) == success &&
                     init_execution_context(nn, g, &e) == success && set_input(nn, e, 0, &t) == success &&
                     compute(nn, e) == success && deinit_backend(nn) == success;
     _exit(ok ? 0 : 3);
