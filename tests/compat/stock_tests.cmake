@@ -42,6 +42,19 @@ stock_test(wasmedge_stream_unavailable 1 "unlinked import function \\(wasi_ephem
 stock_test(wasmedge_unload_unavailable 1 "unlinked import function \\(wasi_ephemeral_nn, unload\\)"
   COMMAND ${_stock} ${_wasmedge} unload tiny "Once upon a time" "${_opts}")
 
+# The library's own profile under stock WAMR: WasmEdge's metadata and keys (generate checks
+# output 1 after set_input and after compute), and stream-stdout, which needs a host that
+# prints: iwasm has none, so the library warns and never writes to stdout itself.
+stock_test(wasmedge_generate 0 "${_pass}"
+  COMMAND ${_stock} ${_wasmedge} generate tiny "Once upon a time" "${_gen_opts}")
+stock_test(wasmedge_example_options 0 "${_pass}"
+  COMMAND ${_stock} ${_wasmedge} grammar tiny "Yes or no?"
+          "{\"enable-log\": false, \"llama3\": false, \"n-gpu-layers\": 0, \"ctx-size\": 1024, \"n-predict\": 4}")
+stock_test(wasmedge_stream_stdout 0 "warned as expected"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/stream_stdout.sh warned ${_qwen} ${_wasmedge}
+          ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=$<TARGET_FILE_DIR:wasi_nn_llamacpp> WASI_NN_PRELOAD=m=${_qwen}
+          ${WASI_NN_STOCK_WAMR})
+
 # Our own C guest (guests/complete.c) as WAMR users run it.
 if(TARGET complete)
   get_target_property(_complete complete WASM_FILE)

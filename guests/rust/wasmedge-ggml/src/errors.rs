@@ -94,9 +94,9 @@ pub fn load_missing(checks: &mut Checks, model: &str) {
 }
 
 /// `load-bytes PATH`: load() of GGUF bytes read through WASI, with a JSON config as the second
-/// builder. WasmEdge accepts targets CPU,
-/// GPU and TPU and refuses AUTO (3) with InvalidArgument (1) in load() (AUTO is accepted only
-/// in --nn-preload).
+/// builder, with target CPU and with AUTO (3), which the crate's examples pass. WasmEdge's
+/// load() accepts CPU, GPU and TPU and refuses AUTO with InvalidArgument (1); this backend
+/// accepts AUTO too, on purpose (docs/COMPATIBILITY.md), so this check is ours.
 pub fn load_bytes(checks: &mut Checks, path: &str) {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -117,5 +117,5 @@ pub fn load_bytes(checks: &mut Checks, path: &str) {
             }
         }
     }
-    checks.code("load(GGML, AUTO) of GGUF bytes: InvalidArgument (1)", &build(ExecutionTarget::AUTO), 1);
+    checks.code("load(GGML, AUTO) of GGUF bytes: success (WasmEdge: InvalidArgument)", &build(ExecutionTarget::AUTO), 0);
 }
