@@ -11,6 +11,7 @@
 #include "core/base/handle_table.h"
 #include "core/base/log.h"
 #include "core/base/mutex.h"
+#include "core/base/periodic.h"
 #include "core/base/runtime.h"
 #include "core/config/config_parser.h"
 #include "core/engine/model_registry.h"
@@ -53,8 +54,16 @@ class BackendImpl {
     base.backend.profile = profile;
     apply_log_settings(base);
     ++live_objects().backends;
+    // Idle sessions expire by time, not only when the next session opens.
+    janitor = Periodic::instance().add([this] {
+      MutexLock lock(mu);
+      if (!shut_down) sessions.expire_idle(base.backend);
+    });
   }
-  ~BackendImpl() { --live_objects().backends; }
+  ~BackendImpl() {
+    Periodic::instance().remove(janitor);
+    --live_objects().backends;
+  }
 
   // The log sink is process-wide: only a config that names these keys changes it.
   static void apply_log_settings(const Settings& s) {
@@ -144,6 +153,8 @@ class BackendImpl {
   std::map<uint32_t, size_t> unread GUARDED_BY(mu);     // context -> the run_inference call whose reply did not fit
   std::map<std::string, uint32_t> named GUARDED_BY(mu);  // WasmEdge profile: name -> graph
   bool shut_down GUARDED_BY(mu) = false;
+
+  uint64_t janitor = 0;  // the periodic expiry task
 
   mutable Mutex error_mu;
   std::string last_error GUARDED_BY(error_mu);

@@ -10,6 +10,7 @@
 
 #include "core/base/error.h"
 #include "core/input/input_limits.h"
+#include "core/config/llama_preconditions.h"
 
 namespace wasi_nn {
 
@@ -388,6 +389,17 @@ std::string given_name(const Document& doc, const std::string& canonical) {
   return it == doc.given.end() ? canonical : it->second;
 }
 
+// ubatch_size's default, from the table (it follows batch_size when nobody gave it).
+uint32_t default_ubatch_size() {
+  static const uint32_t value = [] {
+    for (const auto& spec : param_table()) {
+      if (std::string(spec.name) == "ubatch_size") return V::parse(spec.default_json).get<uint32_t>();
+    }
+    return 512u;
+  }();
+  return value;
+}
+
 // Penalty windows are ring buffers of that many tokens, allocated per request: a window beyond
 // the context could never fill, and a huge one would exhaust memory. A window nobody set (the
 // default 64 with a tiny ctx_size) follows ctx_size down instead.
@@ -463,14 +475,18 @@ void cross_check(Document& doc) {
                                          given_name(doc, "json_schema") +
                                          "' both constrain the output; give only one.");
   }
-  if (s.context.n_ubatch > s.context.n_batch) {
-    if (doc.given.count("ubatch_size")) {
-      fail(ErrorKind::InvalidArgument,
-           "config key '" + given_name(doc, "ubatch_size") + "' = " +
-               std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
-               std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
-    }
-    s.context.n_ubatch = s.context.n_batch;  // documented: follows a smaller batch_size
+  if (doc.given.count("ubatch_size") && s.context.n_ubatch > s.context.n_batch) {
+    fail(ErrorKind::InvalidArgument,
+         "config key '" + given_name(doc, "ubatch_size") + "' = " +
+             std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
+             std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
+  }
+  // Documented: an ubatch_size nobody gave follows batch_size, down and back up (a backend
+  // config's small batch_size must not stick once a load config raises it).
+  if (!s.present.count("ubatch_size")) {
+    s.context.n_ubatch = std::min<uint32_t>(default_ubatch_size(), s.context.n_batch);
+  } else if (s.context.n_ubatch > s.context.n_batch) {
+    s.context.n_ubatch = s.context.n_batch;  // given earlier (backend config), batch lowered since
   }
   const auto& smp = s.request.sampling;
   if (smp.xtc_probability > 0 && smp.xtc_threshold > 0.5f) {
@@ -480,13 +496,9 @@ void cross_check(Document& doc) {
              V(smp.xtc_probability).dump() + " would have no effect; set xtc_threshold <= 0.5 "
              "or xtc_probability to 0.");
   }
-  // llama.cpp refuses a quantised V cache without flash attention (auto turns it on).
-  if (s.context.flash_attn == FlashAttn::Off && is_quantized(s.context.cache_type_v)) {
-    fail(ErrorKind::InvalidArgument,
-         "config key '" + given_name(doc, "cache_type_v") + "' = \"" + enum_name(s.context.cache_type_v) + "\" is a "
-         "quantised type, which needs flash attention, but '" + given_name(doc, "flash_attn") +
-         "' is off; set flash_attn to \"auto\" or \"on\", or cache_type_v to f16.");
-  }
+  const KeyName key_of = [&doc](const char* name) { return given_name(doc, name); };
+  check_llama_preconditions(s.context, key_of);
+  check_sampling_preconditions(s.request.sampling, key_of);
   check_windows(doc);
   check_grammar(doc);
   check_sampler_chain(doc);

@@ -197,7 +197,7 @@ std::vector<ParamSpec> sampling_rows() {
        APPLY(s.request.sampling.min_keep = v.get<int32_t>())},
       {"samplers", "sampling", {}, ParamType::Samplers, ALL, 0, 0, {}, default_samplers(),
        "Order of the sampler chain: a list of names, or a string of one char per sampler (" +
-           sampler_choices() + ").",
+           sampler_choices() + "). infill is not allowed with a grammar or json_schema.",
        apply_samplers},
       {"grammar", "sampling", {}, S, ALL, 0, 0, {}, "\"\"",
        "GBNF grammar the output must follow; empty = none. Not together with json_schema.",

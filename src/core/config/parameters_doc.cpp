@@ -68,8 +68,20 @@ fail with unsupported operation, unless given the one value that describes what 
 (see the last table).
 
 Cross-parameter rules:
-- `ubatch_size` <= `batch_size`. When only `batch_size` is given, `ubatch_size` is lowered to it.
+- `ubatch_size` <= `batch_size`. When `ubatch_size` is not given it follows `batch_size` (512 or less).
+- `batch_size` >= `n_parallel`: a decode step holds a token of every sequence (llama.cpp aborted
+  the process otherwise).
 - A quantised `cache_type_v` (anything but f32, f16, bf16) needs `flash_attn` "auto" or "on".
+- Checked at load, against the model: a quantised `cache_type_k` / `cache_type_v` needs the
+  model's attention head size to be a multiple of its block size (32).
+- Derived at load (llama.cpp's preconditions, docs/HARDENING.md): models that attend
+  non-causally (encoders such as BERT) decode each batch in one ubatch (`ubatch_size` =
+  `batch_size`, at most `ctx_size` x `n_parallel`); with `embedding`, `batch_size` is rounded
+  down to a multiple of `n_parallel`; `threads` and `threads_batch` are at most the machine's
+  CPUs (and 512); `context_shift` does not shift a bf16 key cache, nor a quantised one unless
+  the head size is a multiple of 64 (generation then ends with `context_full`).
+- `samplers` with `infill` is not given with a `grammar` or `json_schema`.
+- A `grammar` nests groups at most 64 deep; a trigger pattern is bounded as its row says.
 - Checked at load, against the devices present: `main_gpu` below the device count (0 without any),
   `tensor_split` no longer than the device list, every `rpc_servers` entry answering.
 - `xtc_threshold` > 0.5 disables XTC, so it is rejected while `xtc_probability` > 0.

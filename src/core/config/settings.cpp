@@ -29,7 +29,7 @@ std::string ModelSettings::key() const {
   return "n_gpu_layers=" + ngl + ";main_gpu=" + std::to_string(main_gpu) +
          ";split_mode=" + enum_name(split_mode) + ";tensor_split=" + float_list(tensor_split) +
          ";use_mmap=" + (use_mmap ? "1" : "0") + ";use_mlock=" + (use_mlock ? "1" : "0") +
-         ";rpc_servers=" + rpc;
+         ";rpc_servers=" + rpc + ";fit_device_mb=" + std::to_string(fit_device_mb);
 }
 
 bool ContextSettings::operator==(const ContextSettings& o) const { return key() == o.key(); }

@@ -27,6 +27,7 @@ struct ModelSettings {
   SplitMode split_mode = SplitMode::Layer;
   std::vector<float> tensor_split;
   std::vector<std::string> rpc_servers;  // "host:port" of llama.cpp rpc-server processes
+  uint64_t fit_device_mb = 0;  // n_gpu_layers "auto" uses at most this much of each device; 0 = free - 1 GiB
   bool use_mmap = true;
   bool use_mlock = false;
 

@@ -5,9 +5,11 @@
 #include <atomic>
 
 #include "common.h"
+#include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
 #include "core/engine/engine_slot.h"
 #include "core/base/log.h"
 #include "core/model/llama_params.h"
+#include "core/model/model_preconditions.h"
 
 namespace wasi_nn {
 namespace {
@@ -28,6 +30,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   llama_context_params cp = context_params_of(settings);
   const bool on_devices = weights_->n_devices() > 0 && weights_->n_gpu_layers() != 0;
   cp.flash_attn_type = resolve_flash_attn(settings.flash_attn, on_devices, cp.type_v);
+  fit_context_to_model(weights_->get(), settings, cp);  // what llama.cpp would assert on
   const uint32_t n_par = cp.n_seq_max;
   const int32_t threads = cp.n_threads;
 
@@ -49,13 +52,20 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   n_vocab_ = llama_vocab_n_tokens(weights_->vocab());
   // Embedding decodes hold every input whole in one shared KV stream: no more than it holds.
   if (settings.embedding) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ctx(ctx_));
-  can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
+  can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_)) && k_shift_supported(weights_->get(), cp.type_k);
+  // A model without KV memory (an encoder) is run by llama_encode, which asserts that one
+  // ubatch holds the whole batch: never decode more than that.
+  if (!llama_get_memory(ctx_)) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ubatch(ctx_));
   kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   pooling_ = llama_pooling_type(ctx_);
   n_embd_ = pooling_ == LLAMA_POOLING_TYPE_RANK ? llama_model_n_cls_out(weights_->get())
                                                 : static_cast<uint32_t>(llama_model_n_embd_out(weights_->get()));
   slots_.resize(n_par);
+  steps_by_sequences_.assign(n_par + 1, 0);
+  for (const auto& [buft, bytes] : llama_get_memory_breakdown(ctx_)) {
+    placement_.push_back(DeviceBytes{ggml_backend_buft_name(buft), bytes.model, bytes.context, bytes.compute});
+  }
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
   LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads",
            weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads);
@@ -199,6 +209,7 @@ void Engine::refresh_stats_locked() {
     stats_.active += s.req ? 1 : 0;
     stats_.resident += s.owner ? 1 : 0;
   }
+  stats_.steps_by_sequences = steps_by_sequences_;
   stats_.saved = store_.entries();
   stats_.saved_bytes = store_.memory_bytes();
   stats_.saved_disk_bytes = store_.disk_bytes();

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -41,6 +42,12 @@
 
 namespace wasi_nn {
 
+// Where the engine's memory went, per buffer type (a device: "CPU", "RPC[host:port]", "CUDA0").
+struct DeviceBytes {
+  std::string device;
+  uint64_t model = 0, context = 0, compute = 0;
+};
+
 struct EngineStats {
   size_t queued = 0;
   size_t active = 0;          // sequences generating or processing a prompt
@@ -48,6 +55,8 @@ struct EngineStats {
   size_t saved = 0;           // evicted KV states kept in the store
   uint64_t saved_bytes = 0;   // in memory
   uint64_t saved_disk_bytes = 0;
+  // Decode steps by how many sequences (conversations) each one carried: [n] = steps with n.
+  std::vector<uint64_t> steps_by_sequences;
 };
 
 class Engine {
@@ -80,6 +89,8 @@ class Engine {
   // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
   uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
+  // Model, KV cache and compute buffers per device, measured once the context was created.
+  const std::vector<DeviceBytes>& placement() const { return placement_; }
 
   // A new process-unique owner id for a conversation.
   static uint64_t new_owner_id();
@@ -123,6 +134,8 @@ class Engine {
   uint32_t n_embd_ = 0;
   enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;
   uint64_t kv_bytes_ = 0;
+  std::vector<DeviceBytes> placement_;
+  std::vector<uint64_t> steps_by_sequences_;  // worker only; copied into stats_
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only

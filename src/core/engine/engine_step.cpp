@@ -20,6 +20,9 @@ size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_
 // A prefix shorter than this is cheaper to compute than to copy a whole KV stream for.
 constexpr size_t kMinSharedPrefix = 32;
 
+// Sampling one token normally takes well under a millisecond (a 128k vocabulary, every sampler).
+constexpr auto kMaxSampleTime = std::chrono::milliseconds(250);
+
 }  // namespace
 
 void Engine::start_request(Slot& slot) {
@@ -108,6 +111,11 @@ int Engine::build_batch() {
       ++s.n_prompt_done;
     }
   }
+  if (batch_.n_tokens > 0) {
+    // Continuous batching, measured: how many conversations shared this step.
+    const auto n = std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.in_batch; });
+    ++steps_by_sequences_[static_cast<size_t>(n)];
+  }
   return batch_.n_tokens;
 }
 
@@ -145,10 +153,22 @@ void Engine::after_decode(int rc) {
 void Engine::sample(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
+  const auto t_sample = Clock::now();
   const llama_token tok = r.greedy.enabled
                               ? greedy_pick(llama_get_logits_ith(ctx_, slot.i_batch), n_vocab_, r.greedy.bias)
                               : common_sampler_sample(r.sampler, ctx_, slot.i_batch);
   common_sampler_accept(r.sampler, tok, true);
+  // An ambiguous grammar can double llama.cpp's matching work with every token (no static
+  // check can tell): once one token costs more than this, the request ends before the next
+  // doubling, so it never holds the worker (every tenant's decode step) for long.
+  if (r.has_grammar && Clock::now() - t_sample > kMaxSampleTime) {
+    slot.i_batch = -1;
+    return fail_request(slot, Error(ErrorKind::InvalidArgument,
+                                    "sampling one token took over " +
+                                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxSampleTime).count()) +
+                                        " ms (most often a grammar whose matching grows with every token, such as an "
+                                        "ambiguous recursive rule); simplify the grammar"));
+  }
   if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
   slot.i_batch = -1;
   const auto now = Clock::now();

@@ -41,6 +41,7 @@ ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& setti
   const std::string path = source.load_path();
   const DevicePlan plan(path, settings_, context);
   n_gpu_layers_ = plan.n_gpu_layers();
+  fit_ = plan.decision();
   n_devices_ = plan.n_devices();
 
   LOG_INFO("loading model '%s' (%s)", name_.c_str(), gib(source.size()).c_str());

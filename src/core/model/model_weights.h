@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/config/settings.h"
+#include "core/model/device_plan.h"
 #include "core/model/model_source.h"
 #include "llama.h"
 
@@ -36,6 +37,8 @@ class ModelWeights {
   uint32_t n_ctx_train() const;
   std::string description() const;  // e.g. "llama 7B Q4_K - Medium"
   int32_t n_gpu_layers() const { return n_gpu_layers_; }  // as asked of llama.cpp; -1 = all
+  const FitDecision& fit() const { return fit_; }
+  int32_t n_layer() const { return llama_model_n_layer(model_); }
   size_t n_devices() const { return n_devices_; }         // GPUs and RPC devices it may use
 
  private:
@@ -46,6 +49,7 @@ class ModelWeights {
   llama_model* model_ = nullptr;
   const llama_vocab* vocab_ = nullptr;
   int32_t n_gpu_layers_ = 0;
+  FitDecision fit_;
   size_t n_devices_ = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "core/base/error.h"
 #include "core/input/gbnf_check.h"
+#include "core/model/model_preconditions.h"
 
 namespace wasi_nn {
 namespace {
@@ -93,6 +94,7 @@ common_sampler* make_sampler(const Engine& engine, RequestSettings& rs, const In
   resolve_logit_bias(vocab, rs);
   resolve_triggers(vocab, sp);
   check_grammar(vocab, sp, limits);
+  check_sampling_fits_vocab(vocab, sp);  // what llama.cpp's samplers assert on the vocabulary
   if (sp.ignore_eos) {
     for (llama_token t = 0; t < llama_vocab_n_tokens(vocab); ++t) {
       if (llama_vocab_is_eog(vocab, t)) sp.logit_bias.push_back({t, -INFINITY});

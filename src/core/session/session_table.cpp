@@ -50,9 +50,9 @@ void SessionTable::make_room(const BackendSettings& limits) {
       return c->idle(last);
     });
     if (victim == open_.end()) {
-      fail(ErrorKind::Busy, "all " + std::to_string(limits.max_sessions) +
-                                " open sessions (max_sessions) are computing right now, so no session can be "
-                                "parked to open another; retry when one finishes, or raise max_sessions");
+      fail(ErrorKind::Busy, "max_sessions (" + std::to_string(limits.max_sessions) +
+                                ") sessions are open and all computing right now, so none can be parked to open "
+                                "another; retry when one finishes, or raise max_sessions");
     }
     LOG_INFO("session '%s' parked (max_sessions reached): its history and KV state are kept", victim->first.c_str());
     parked_[victim->first] = std::move(victim->second);

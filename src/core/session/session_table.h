@@ -36,6 +36,12 @@ class SessionTable {
   void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next, const TenantTag& tenant);
   size_t size() const { return open_.size() + parked_.size(); }
   size_t open_count() const { return open_.size(); }
+  // Drops sessions, open or parked, unused for longer than limits.idle_timeout_ms (the backend
+  // calls it by time).
+  void expire_idle(const BackendSettings& limits) {
+    expire_idle(open_, limits);
+    expire_idle(parked_, limits);
+  }
   void clear() {
     open_.clear();
     parked_.clear();

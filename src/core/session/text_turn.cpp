@@ -98,6 +98,7 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   stops.insert(stops.end(), built.template_stops.begin(), built.template_stops.end());
   req->stop = StopMatcher(std::move(stops));
   req->sampler = make_sampler(engine, rs, graph.input_limits);
+  req->has_grammar = !common_grammar_value(rs.sampling.grammar).empty();
   if (rs.sampling.grammar_lazy) req->triggers = std::make_unique<TriggerWatch>(rs.sampling, graph.input_limits);
   req->greedy = plan_greedy(rs.sampling, engine.weights().vocab());
   // The sampler's penalties see the whole conversation, not only the reply.
