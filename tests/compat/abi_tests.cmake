@@ -11,9 +11,8 @@ gtest_discover_tests(compat_config_tests TEST_PREFIX "compat.config." DISCOVERY_
 
 function(compat_abi_test target source library)
   add_executable(${target} ${source} compat_cases.h)
-  target_link_libraries(${target} PRIVATE ${library} GTest::gtest_main)
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/abi ${WASI_NN_LLAMA_NLOHMANN_DIR})
-  target_compile_definitions(${target} PRIVATE WASI_NN_TEST_MODEL_DIR="${WASI_NN_TEST_MODEL_DIR}")
+  target_link_libraries(${target} PRIVATE ${library} wasi_nn_test_env GTest::gtest_main)
+  target_include_directories(${target} PRIVATE ${WASI_NN_LLAMA_NLOHMANN_DIR})
   # The pinned llama.cpp reports its real build (cmake/LlamaCpp.cmake): check it exactly.
   if(DEFINED WASI_NN_PINNED_LLAMA_BUILD)
     target_compile_definitions(${target} PRIVATE WASI_NN_LLAMA_BUILD_NUMBER=${WASI_NN_PINNED_LLAMA_BUILD}

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "abi_test_support.h"
+#include "support/test_files.h"
 
 namespace compat_test {
 
@@ -68,9 +68,9 @@ inline std::mutex LogCapture::mu;
 inline std::vector<std::pair<int, std::string>> LogCapture::lines;
 
 template <class D>
-uint32_t open_model(D& d, const char* config, const char* model = "tiny-phi3.gguf") {
+uint32_t open_model(D& d, const char* config, const char* model = "tiny-phi3") {
   uint32_t g = 0, ctx = 0;
-  EXPECT_EQ(d.load(abi_test::model_path(model), config, &g), D::kOk) << d.last_error();
+  EXPECT_EQ(d.load(wasi_nn::test::model_path(model), config, &g), D::kOk) << d.last_error();
   EXPECT_EQ(d.open(g, &ctx), D::kOk) << d.last_error();
   return ctx;
 }
@@ -122,7 +122,7 @@ template <class D>
 void strict_is_unchanged(D& d) {
   ASSERT_TRUE(d.init(kStrict));
   uint32_t g = 0;
-  EXPECT_EQ(d.load(abi_test::model_path(), kWasmEdgeLoad, &g), D::kInvalidArgument);
+  EXPECT_EQ(d.load(wasi_nn::test::model_path(), kWasmEdgeLoad, &g), D::kInvalidArgument);
   EXPECT_NE(d.last_error().find("llama3"), std::string::npos) << d.last_error();
   const uint32_t ctx = open_model(d, kOurLoad);
   ASSERT_EQ(d.set_text(ctx, 0, "Once upon a time"), D::kOk);
@@ -142,7 +142,7 @@ template <class D>
 void raw_prompts_reuse_the_prefix(D& d) {
   ASSERT_TRUE(d.init(kWasmEdge));
   uint32_t g = 0, chat = 0, fresh = 0;
-  ASSERT_EQ(d.load(abi_test::model_path(), kWasmEdgeLoad, &g), D::kOk) << d.last_error();
+  ASSERT_EQ(d.load(wasi_nn::test::model_path(), kWasmEdgeLoad, &g), D::kOk) << d.last_error();
   ASSERT_EQ(d.open(g, &chat), D::kOk);
   std::string conversation = "<|user|>\nHello<|end|>\n<|assistant|>\n";
   ASSERT_EQ(d.set_text(chat, 0, conversation), D::kOk);
@@ -208,7 +208,7 @@ void context_full_keeps_the_text(D& d, bool wasmedge) {
 template <class D>
 void load_takes_target_auto(D& d) {
   ASSERT_TRUE(d.init(""));
-  const std::string bytes = abi_test::read_file(abi_test::model_path());
+  const std::string bytes = wasi_nn::test::read_file(wasi_nn::test::model_path());
   uint32_t g = 0;
   EXPECT_EQ(d.load_bytes(bytes, kOurLoad, 3, &g), D::kOk) << d.last_error();
   EXPECT_EQ(d.load_bytes(bytes, kOurLoad, 4, &g), D::kInvalidArgument);
@@ -228,7 +228,7 @@ void embedding_of_a_decoder_is_its_last_token(D& d) {
   std::vector<std::vector<double>> got;
   for (const char* profile : {kWasmEdge, kStrict}) {
     ASSERT_TRUE(d.init(profile));
-    const uint32_t ctx = open_model(d, R"({"embedding": true, "ctx_size": 128})", "tiny-qwen2.gguf");
+    const uint32_t ctx = open_model(d, R"({"embedding": true, "ctx_size": 128})", "tiny-qwen2");
     ASSERT_EQ(d.set_text(ctx, 0, "hello world"), D::kOk);
     ASSERT_EQ(d.compute(ctx), D::kOk) << d.last_error();
     std::string out;
@@ -293,8 +293,8 @@ template <class D>
 void names_are_cached(D& d, bool wasmedge) {
   ASSERT_TRUE(d.init(wasmedge ? kWasmEdge : kStrict));
   uint32_t a = 0, b = 0;
-  ASSERT_EQ(d.load(abi_test::model_path(), kOurLoad, &a), D::kOk) << d.last_error();
-  ASSERT_EQ(d.load(abi_test::model_path(), kOurLoad, &b), D::kOk) << d.last_error();
+  ASSERT_EQ(d.load(wasi_nn::test::model_path(), kOurLoad, &a), D::kOk) << d.last_error();
+  ASSERT_EQ(d.load(wasi_nn::test::model_path(), kOurLoad, &b), D::kOk) << d.last_error();
   EXPECT_EQ(a == b, wasmedge);
   d.finish();
 }

@@ -65,9 +65,9 @@ TEST(SeedCompat, StrictByDefault) {
   SeedDriver d;
   ASSERT_TRUE(d.init(""));
   uint32_t g = 0;
-  EXPECT_EQ(d.load(abi_test::model_path(), compat_test::kWasmEdgeLoad, &g), invalid_argument);
+  EXPECT_EQ(d.load(wasi_nn::test::model_path(), compat_test::kWasmEdgeLoad, &g), invalid_argument);
   // The profile is the host's: a load cannot choose it.
-  EXPECT_EQ(d.load(abi_test::model_path(), compat_test::kWasmEdge, &g), security);
+  EXPECT_EQ(d.load(wasi_nn::test::model_path(), compat_test::kWasmEdge, &g), security);
   d.finish();
 }
 
@@ -113,10 +113,10 @@ TEST(SeedCompat, LoraAdaptersAreRefusedByName) {
   SeedDriver d;
   ASSERT_TRUE(d.init(""));
   uint32_t g = 0;
-  EXPECT_EQ(d.load(abi_test::model_path(), R"({"lora_adapters": [{"path": "a.gguf", "scale": 1.0}]})", &g),
+  EXPECT_EQ(d.load(wasi_nn::test::model_path(), R"({"lora_adapters": [{"path": "a.gguf", "scale": 1.0}]})", &g),
             unsupported_operation);
   EXPECT_NE(d.last_error().find("'lora_adapters'"), std::string::npos) << d.last_error();
-  EXPECT_EQ(d.load(abi_test::model_path(), R"({"lora_adapters": [], "ctx_size": 128})", &g), success);
+  EXPECT_EQ(d.load(wasi_nn::test::model_path(), R"({"lora_adapters": [], "ctx_size": 128})", &g), success);
   d.finish();
 }
 
@@ -126,7 +126,7 @@ class SeedSessions : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(init_backend_with_config(&nn, R"({"max_sessions": 2})", 0), success);
-    const std::string path = abi_test::model_path("tiny-llama.gguf");
+    const std::string path = wasi_nn::test::model_path("tiny-llama");
     const char* config = R"({"ctx_size": 256, "n_parallel": 1, "n_predict": 4, "temperature": 0, "ignore_eos": true})";
     ASSERT_EQ(load_by_name_with_config(nn, path.c_str(), 0, config, 0, &g), success);
   }
@@ -204,7 +204,7 @@ TEST_F(SeedSessions, BusyOnlyWhenEverySessionComputes) {
   ta.join();
   tb.join();
   EXPECT_EQ(rc, timeout) << "a third session opened while both others were computing";
-  EXPECT_NE(msg.substr(0, size).find("are computing"), std::string::npos) << msg.substr(0, size);
+  EXPECT_NE(msg.substr(0, size).find("max_sessions (2) sessions are open and all computing"), std::string::npos) << msg.substr(0, size);
   EXPECT_EQ(init_execution_context_with_session_id(nn, "c", &c), success);  // once they finished
 }
 
