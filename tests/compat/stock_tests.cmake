@@ -36,6 +36,11 @@ stock_test(wasmedge_load_missing 0 "${_pass}"
   COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=$<TARGET_FILE_DIR:wasi_nn_llamacpp>
           WASI_NN_PRELOAD=miss=${_models}/no-such-file.gguf
           ${WASI_NN_STOCK_WAMR} ${_wasmedge} load-missing miss)
+# A refused load is logged by the library at its default level (warn), with the reason and the
+# tenant: under stock WAMR the operator otherwise sees only WAMR's "load_by_name() -> 1".
+stock_test(refused_load_logged 0
+  "wasi-nn W\\] tenant [0-9]+: load_by_name_with_config refused \\(invalid_argument\\): config key 'ctx-size' = -5"
+  COMMAND ${_stock} ${_wasmedge} probe tiny "{\"ctx-size\": -5}")
 # WasmEdge's extensions are not in stock WAMR: streaming and unload trap there.
 stock_test(wasmedge_stream_unavailable 1 "unlinked import function \\(wasi_ephemeral_nn, compute_single\\)"
   COMMAND ${_stock} ${_wasmedge} stream tiny "Once upon a time" "${_opts}")
