@@ -87,13 +87,6 @@ std::string alias_target(std::string_view alias, const std::string& path) {
 
 }  // namespace
 
-bool ModelAccess::has_alias(std::string_view name) const {
-  for (const auto& [alias, path] : grants_.aliases) {
-    if (alias == name) return true;
-  }
-  return false;
-}
-
 bool path_within(std::string_view path, std::string_view dir) {
   if (dir == "/") return !path.empty() && path[0] == '/';
   if (path.size() < dir.size() || path.compare(0, dir.size(), dir) != 0) return false;

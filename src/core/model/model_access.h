@@ -88,8 +88,6 @@ class ModelAccess {
   std::string resolve(std::string_view name) const { return locate(name).path; }
   LocatedModel locate(std::string_view name) const;
 
-  // True when `name` is a preloaded alias (whether or not its file exists).
-  bool has_alias(std::string_view name) const;
   // True when loads are restricted (Confined, or Open with a grant configured).
   bool confined() const { return mode_ == Mode::Confined || !grants_.empty(); }
 

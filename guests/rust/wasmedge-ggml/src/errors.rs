@@ -83,7 +83,9 @@ pub fn context_full(checks: &mut Checks, model: &str, options: &Value) {
 /// `load-unknown NAME`: NAME is not preloaded: WasmEdge answers NotFound (8).
 pub fn load_unknown(checks: &mut Checks, name: &str) {
     let r = GraphBuilder::new(GraphEncoding::Ggml, ExecutionTarget::AUTO).build_from_cache(name);
-    checks.code("load_by_name of a name nothing preloaded: NotFound (8)", &r, 8);
+    // WasmEdge's runtime answers NotFound (8) here; this backend answers ModelNotFound (103), as
+    // for a preloaded file that is missing (docs/COMPATIBILITY.md, section 7).
+    checks.code("load_by_name of a name nothing preloaded: ModelNotFound (103)", &r, 103);
 }
 
 /// `load-missing MODEL`: MODEL is preloaded with a file that does not exist (WasmEdge's
