@@ -200,8 +200,10 @@ WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx,
 
 /* Generates for the inputs set so far. Blocks the caller until the request has finished.
  * Without a prompt (set_input index 0) it returns invalid_argument. A prompt that alone exceeds
- * the context window returns prompt_tool_long; a conversation that no longer fits returns
- * context_full; a compute already running on the same conversation returns timeout.
+ * the context window returns prompt_tool_long; a conversation that no longer fits (and that
+ * context_shift may not shorten) returns context_full, while a generation that reaches the end
+ * of the window succeeds with stop_reason context_full (docs/ABI.md); a compute already running
+ * on the same conversation returns timeout.
  * On a model loaded with {"embedding": true} it computes the embedding of input 0 instead
  * (see docs/PARAMETERS.md, section Embeddings): output 0 then holds JSON
  * {"n_embedding": N, "embedding": [...]} or, with "embd_output": "f32", raw little-endian

@@ -6,7 +6,8 @@
 #   scripts/sanitize.sh asan quick     the short CI job, in build-asan-quick: our code only is
 #                                      instrumented (WASI_NN_SANITIZE_LLAMA=OFF, Release, so
 #                                      llama.cpp comes from ccache after scripts/test.sh); config,
-#                                      ABI, hardening and the fast core tests
+#                                      ABI, hardening (the hostile suite of both ABIs included)
+#                                      and the fast core tests
 #   scripts/sanitize.sh asan ours      our code (and WAMR) instrumented as in `quick`, in
 #                                      build-asan-ours, with llama.cpp's reference tools, the
 #                                      WAMR host and the guests: the whole suite of scripts/test.sh
@@ -54,6 +55,7 @@ case "$kind" in
     if [ "$scope" = quick ]; then
       ninja -C "$build" -j"$jobs" config_tests abi_seed_tests abi_wamr_tests \
         hardening_seed_tests hardening_wamr_tests hardening_fault_tests core_tests tiny_models \
+        hardening_hostile_seed_tests hardening_hostile_wamr_tests \
         wasi-nn-params-doc
       # The slow core tests (parity against llama.cpp, long generations) are left to the
       # full run.

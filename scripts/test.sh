@@ -18,5 +18,7 @@ echo "build: $(( $(date +%s) - start )) s"
 # two tests per core make both crawl). CTEST_PARALLEL_LEVEL overrides. The bench smoke check
 # (label "bench") needs the `bench` target and belongs to bench/run.sh, not here. Tests labelled
 # "compat-pending" check WasmEdge behaviours the library does not have yet
-# (docs/COMPATIBILITY.md); run them with: ctest --test-dir build -L compat-pending.
-ctest --test-dir "$build" --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-1}" -LE "bench|compat-pending"
+# (docs/COMPATIBILITY.md); run them with: ctest --test-dir build -L compat-pending. The long
+# determinism run (every condition on every model, ~10 min; docs/DETERMINISM.md) is label
+# "determinism-long": ctest --test-dir build -L determinism-long.
+ctest --test-dir "$build" --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-1}" -LE "bench|compat-pending|determinism-long"

@@ -5,6 +5,8 @@
 #include "core/base/mutex.h"
 #include "core/config/config_parser.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -47,6 +49,31 @@ constexpr const char* kNotLive =
 
 void require_ctx(const void* ctx) {
   require(ctx != nullptr, "ctx is NULL: pass the value init_backend() stored");
+}
+
+// A refusal's message as the host's log shows it: tenants write most of it (their keys, their
+// grammar's first bytes), so at most kLogMessageBytes of it (cut at a character boundary), and
+// control characters escaped, so that a tenant can neither flood the log nor forge a line.
+constexpr size_t kLogMessageBytes = 300;
+
+std::string for_log(const char* message) {
+  const size_t size = std::strlen(message);
+  size_t keep = std::min(size, kLogMessageBytes);
+  while (keep < size && keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+  std::string out;
+  out.reserve(keep + 32);
+  for (size_t i = 0; i < keep; ++i) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    if (c < 0x20 || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (keep < size) out += "... (" + std::to_string(size) + " bytes)";
+  return out;
 }
 
 }  // namespace
@@ -159,7 +186,7 @@ Failure failed(const void* ctx, const char* function, bool record, ErrorKind kin
     const bool size_probe = kind == ErrorKind::TooLarge && std::strcmp(function, "run_inference") != 0;
     if (kind != ErrorKind::EndOfSequence) {
       WASI_NN_LOG(size_probe ? LogLevel::Info : LogLevel::Warn, "%s: %s refused (%s): %s", who.c_str(), function,
-                  error_kind_name(kind), message);
+                  error_kind_name(kind), for_log(message).c_str());
     }
     if (record) {
       std::string text = std::string(function) + ": " + message;

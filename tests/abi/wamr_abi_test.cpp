@@ -262,3 +262,27 @@ TEST(WamrAbiStats, StatsAndLogCallbackAreExported) {
 }
 
 }  // namespace
+
+namespace {
+
+// Deterministic mode through WAMR's ABI (docs/DETERMINISM.md): output 1 carries the fingerprint
+// with the model's digest; flash attention, which the mode cannot keep invariant, is refused.
+TEST_F(WamrAbi, DeterministicLoadCarriesTheFingerprint) {
+  graph_execution_context e = Open(
+      R"({"deterministic": true, "ctx_size": 256, "n_parallel": 2, "n_predict": 4, "temperature": 0})");
+  Input in("Once upon a time");
+  ASSERT_EQ(set_input(ctx_, e, 0, &in.t), success);
+  ASSERT_EQ(compute(ctx_, e), success) << LastError();
+  const std::string meta = Output(e, 1);
+  const size_t at = meta.find("\"model_sha256\":\"");
+  ASSERT_NE(meta.find("\"determinism\":{"), std::string::npos) << meta;
+  ASSERT_NE(at, std::string::npos) << meta;
+  const std::string digest = meta.substr(at + 16, 65);
+  EXPECT_EQ(digest.find_first_not_of("0123456789abcdef"), 64u) << meta;  // 64 hex digits, then '"'
+
+  graph g = kNone;
+  ExpectError(invalid_argument, LoadFile(model_path(), R"({"deterministic": true, "flash_attn": "on"})", &g),
+              "load_by_name_with_config", "flash_attn");
+}
+
+}  // namespace

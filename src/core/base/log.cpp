@@ -30,9 +30,13 @@ thread_local bool t_in_callback = false;
 thread_local uint64_t t_tenant = 0;
 thread_local LogLevel t_tenant_level = LogLevel::None;
 
-// Our level as common's verbosity threshold (common/log.h: ERROR 1, WARN 2, INFO 3, DEBUG 5).
+// Our level as common's verbosity threshold (common/log.h: OUTPUT 0, ERROR 1, WARN 2, INFO 3,
+// DEBUG 5). common's logger writes to stderr, past the sink and its callback, and its error and
+// warning lines carry tenants' text (a grammar with the prompt it was to constrain, a model's
+// unparsed output, a template's error): it is silent unless the operator asked for debug, the
+// level at which tenants' text is logged anyway (docs/SECURITY.md, "The host's log").
 void follow_in_common(LogLevel level) {
-  static const int kThold[] = {0, 1, 2, 3, 5};
+  static const int kThold[] = {-1, -1, -1, -1, 5};
   common_log_set_verbosity_thold(kThold[static_cast<int>(level)]);
 }
 

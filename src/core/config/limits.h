@@ -40,6 +40,10 @@ struct Limits {
   // Caps that only refuse: the machine's, which an "automatic" value already stays within
   // (threads 0 picks llama.cpp's own count), so it is not replaced by them.
   std::set<std::string> refuse_only;
+  // Caps whose figure is the machine's (its cores, physical memory, free disk): a refusal names
+  // the limit, never the figure, since a tenant must not read the host's resources (and the free
+  // disk of kv_save_dir moves with other tenants' spilled KV states).
+  std::set<std::string> undisclosed;
   std::set<std::string> denied_keys;       // canonical names a tenant may not set at all
   bool allow_load = true;                  // load() of model bytes the tenant sends
   uint32_t max_graphs = 16;                // graphs one backend context holds at once

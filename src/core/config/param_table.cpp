@@ -181,6 +181,14 @@ std::vector<ParamSpec> host_rows() {
        "A prompt sharing 32+ leading tokens with another conversation's KV copies them instead "
        "of computing them again (a common system prompt is computed once).",
        APPLY(s.context.prefix_sharing = v.get<bool>())},
+      {"deterministic", "context", {}, T, LT, 0, 0, {}, "false",
+       "The same request gives the same bytes (tokens and probabilities) whatever other "
+       "conversations the engine decodes with it, and after prefix sharing, KV reuse, eviction "
+       "and restore, at any batch_size >= 3, threads and n_parallel, on the CPU (layers on a GPU "
+       "are refused; flash_attn must be off). Output 1 then carries a \"determinism\" "
+       "fingerprint: equal fingerprints promise equal bytes (docs/DETERMINISM.md). Turns off "
+       "weight repacking; costs some throughput. In the backend config: every load's default.",
+       APPLY(s.context.deterministic = v.get<bool>(); s.model.repack = !v.get<bool>())},
       {"priority", "runtime", {}, I, ALL, -100, 100, {}, "0",
        "Queue priority: higher is admitted to a sequence first; FIFO among equals.",
        APPLY(s.request.priority = v.get<int32_t>())},
@@ -190,15 +198,19 @@ std::vector<ParamSpec> host_rows() {
        APPLY(s.request.timeout_ms = v.get<int64_t>()), "0"},
       {"context_shift", "memory", {"context_shifting"}, T, ALL, 0, 0, {}, "true",
        "When a conversation outgrows ctx_size: before a turn, drop its oldest turns; while "
-       "generating, keep n_keep tokens, discard n_discard and go on. false = answer "
-       "context_full (101). Shifting while generating needs a KV cache llama.cpp can shift "
-       "(see cache_type_k); otherwise generation ends with stop_reason context_full.",
+       "generating, when one cell of the window is left, keep n_keep tokens, discard n_discard "
+       "and go on (as llama.cpp does). false = a conversation that no longer fits answers "
+       "context_full (101) at compute, and a generation that reaches the end of the window "
+       "succeeds with stop_reason context_full. Shifting while generating needs a KV cache "
+       "llama.cpp can shift (see cache_type_k); otherwise generation ends with stop_reason "
+       "context_full.",
        APPLY(s.request.context_shift = v.get<bool>())},
       {"n_keep", "memory", {"n_keep_tokens"}, I, ALL, 0, kI32, {}, "0",
        "Tokens kept at the start of the window on a context shift (BOS is always kept).",
        APPLY(s.request.n_keep = v.get<int32_t>())},
       {"n_discard", "memory", {"n_discard_tokens"}, I, ALL, 0, kI32, {}, "0",
-       "Tokens discarded per context shift; 0 = half of those not kept.",
+       "Tokens discarded per context shift, right after the n_keep kept ones; 0 = half of "
+       "those not kept; at most all of those not kept but one.",
        APPLY(s.request.n_discard = v.get<int32_t>())},
       {"n_parallel", "context", {"parallel", "slots"}, I, LT, 1, 256, {}, "4",
        "KV sequences resident at once: how many conversations keep their KV state in memory "

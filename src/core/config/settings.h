@@ -30,6 +30,9 @@ struct ModelSettings {
   uint64_t fit_device_mb = 0;  // n_gpu_layers "auto" uses at most this much of each device; 0 = free - 1 GiB
   bool use_mmap = true;
   bool use_mlock = false;
+  // ggml may repack weights at load for its faster CPU kernels (gemm for rows in groups of 4,
+  // gemv for the rest, so a token's result depends on its batch); "deterministic" turns it off.
+  bool repack = true;
 
   bool operator==(const ModelSettings& o) const;
   std::string key() const;  // stable text for registry keys and logs
@@ -54,6 +57,10 @@ struct ContextSettings {
   std::string kv_save_dir;           // "" = memory only; else spill to this directory
   uint64_t kv_save_disk_budget_mb = 0;
   bool prefix_sharing = true;        // copy a shared prompt prefix from another sequence
+  // The same request gives the same bytes whatever else the engine decodes
+  // (docs/DETERMINISM.md): each decode call holds one kind of work, KV is reused only where it
+  // was computed as a prompt.
+  bool deterministic = false;
   // Embedding mode: the engine returns pooled vectors instead of generating text.
   bool embedding = false;
   Pooling pooling = Pooling::Model;  // Model: the GGUF's own pooling type

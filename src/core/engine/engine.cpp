@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
+#include "core/engine/determinism_fingerprint.h"
 #include "core/engine/engine_slot.h"
 #include "core/base/log.h"
 #include "core/model/llama_params.h"
@@ -33,6 +34,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   fit_context_to_model(weights_->get(), settings, cp);  // what llama.cpp would assert on
   const uint32_t n_par = cp.n_seq_max;
   const int32_t threads = cp.n_threads;
+  if (settings.deterministic) check_deterministic(cp, on_devices);
 
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
@@ -56,6 +58,8 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   // A model without KV memory (an encoder) is run by llama_encode, which asserts that one
   // ubatch holds the whole batch: never decode more than that.
   if (!llama_get_memory(ctx_)) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ubatch(ctx_));
+  decode_together_ = !settings.deterministic || weights_->matrix_types().rows_independent;
+  if (settings.deterministic) determinism_ = determinism_fingerprint(*weights_, cp);
   kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   pooling_ = llama_pooling_type(ctx_);
@@ -67,8 +71,11 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
     placement_.push_back(DeviceBytes{ggml_backend_buft_name(buft), bytes.model, bytes.context, bytes.compute});
   }
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
-  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads",
-           weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads);
+  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads%s",
+           weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads,
+           !settings.deterministic ? ""
+           : decode_together_ ? "; deterministic, sampled tokens of all sequences decoded together"
+                              : "; deterministic, sampled tokens decoded one sequence per call");
   worker_ = std::thread([this] { run(); });
 }
 
@@ -174,13 +181,12 @@ bool Engine::step() {
                                                          " ms (the host's stream_idle_timeout_ms); it was cancelled"));
     }
   }
-  if (build_batch() == 0) {
+  const int decoded = settings_.deterministic ? step_deterministic() : decode_pick(BatchPick{});
+  if (decoded == 0) {
     // Only paused streams (or nothing) left: wait for a reader, a newcomer, or an idle timeout.
     MutexLock lock(mu_);
     if (!stop_ && releases_.empty()) cv_.wait_until(mu_, Clock::now() + std::chrono::milliseconds(100));
-    return true;
   }
-  after_decode(llama_decode(ctx_, batch_));
   return true;
 }
 
@@ -298,6 +304,7 @@ void Engine::admit_locked() {
 
 // Saves the slot's KV state for its owner's next turn (when the store is enabled) and frees it.
 void Engine::evict(Slot& slot) {
+  if (settings_.deterministic) keep_only_reusable(slot);
   if (store_.enabled() && !slot.tokens.empty()) {
     SavedSequence saved;
     saved.tokens = slot.tokens;
@@ -318,6 +325,7 @@ void Engine::clear_slot(Slot& slot) {
   slot.owner = 0;
   slot.tenant = TenantTag{};
   slot.n_prompt_done = 0;
+  slot.n_reusable = 0;
   slot.pending = LLAMA_TOKEN_NULL;
 }
 

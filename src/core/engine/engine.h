@@ -89,6 +89,8 @@ class Engine {
   // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
   uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
+  // Deterministic mode's fingerprint (determinism_fingerprint.h), JSON text; "" otherwise.
+  const std::string& determinism() const { return determinism_; }
   // Model, KV cache and compute buffers per device, measured once the context was created.
   const std::vector<DeviceBytes>& placement() const { return placement_; }
 
@@ -97,6 +99,7 @@ class Engine {
 
  private:
   struct Slot;
+  struct BatchPick;
 
   void run();
   bool step();
@@ -110,7 +113,13 @@ class Engine {
   void evict(Slot& slot);
   void start_request(Slot& slot);
   size_t share_prefix(Slot& slot, size_t keep);
-  int build_batch();
+  int build_batch(const BatchPick& pick);
+  // Deterministic mode (engine_deterministic.cpp).
+  void check_deterministic(const llama_context_params& cp, bool on_devices) const;
+  int step_deterministic();
+  int decode_pick(const BatchPick& pick);
+  size_t reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) const;
+  void keep_only_reusable(Slot& slot);
   void after_decode(int rc);
   void sample(Slot& slot);
   void shift(Slot& slot);
@@ -131,6 +140,8 @@ class Engine {
   uint32_t n_batch_ = 0;
   int32_t n_vocab_ = 0;
   bool can_shift_ = false;
+  std::string determinism_;      // set once in the constructor
+  bool decode_together_ = true;  // deterministic mode: sampled tokens of all sequences in one call
   uint32_t n_embd_ = 0;
   enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;
   uint64_t kv_bytes_ = 0;

@@ -65,6 +65,7 @@ llama_model_params model_params_of(const ModelSettings& settings) {
   llama_model_params mp = llama_model_default_params();
   if (settings.n_gpu_layers != ModelSettings::kAutoGpuLayers) mp.n_gpu_layers = settings.n_gpu_layers;
   mp.main_gpu = settings.main_gpu;
+  mp.use_extra_bufts = settings.repack;
   mp.split_mode = split_mode_of(settings.split_mode);
   mp.load_mode = settings.use_mmap ? (settings.use_mlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP)
                                    : (settings.use_mlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE);

@@ -48,7 +48,12 @@ bool has_dotdot(std::string_view name) {
   return false;
 }
 
-std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
+// A guest's name, as its error messages show it: at most 256 bytes, so a huge name is not
+// echoed back whole (or copied into the host's log).
+std::string quoted(std::string_view name) {
+  return name.size() <= 256 ? "'" + std::string(name) + "'"
+                            : "'" + std::string(name.substr(0, 256)) + "...' (" + std::to_string(name.size()) + " bytes)";
+}
 
 [[noreturn]] void refuse(std::string_view name, const std::string& why) {
   fail(ErrorKind::Security,
@@ -178,6 +183,11 @@ bool ModelAccess::lexically_inside_grant(const std::string& path) const {
 LocatedModel ModelAccess::resolve_path(std::string_view name) const {
   if (name.empty() || name.find('\0') != std::string_view::npos) {
     refuse(name, "the name is empty or holds a NUL byte");
+  }
+  if (name.size() >= PATH_MAX) {
+    fail(ErrorKind::InvalidArgument, "model name of " + std::to_string(name.size()) +
+                                         " bytes is longer than a path can be (" + std::to_string(PATH_MAX - 1) +
+                                         "); pass an alias or a path inside a granted directory");
   }
   if (grants_.dirs.empty()) {
     if (bare_name(name)) no_such_model(name);

@@ -10,6 +10,7 @@
 #include "core/base/error.h"
 #include "core/base/log.h"
 #include "core/model/device_plan.h"
+#include "core/model/file_sha256.h"
 #include "core/base/runtime.h"
 
 namespace wasi_nn {
@@ -56,6 +57,9 @@ ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& setti
              gib(source.size()) + " of weights). The host's log has llama.cpp's own reason.");
   }
   vocab_ = llama_model_get_vocab(model_);
+  // Read now: the file is open only while the weights load.
+  matrix_types_ = read_matrix_types(path);
+  if (context.deterministic) sha256_ = wasi_nn::file_sha256(path);
 }
 
 ModelWeights::~ModelWeights() {

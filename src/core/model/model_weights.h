@@ -9,6 +9,7 @@
 #include "core/config/settings.h"
 #include "core/model/device_plan.h"
 #include "core/model/model_source.h"
+#include "core/model/row_invariance.h"
 #include "llama.h"
 
 namespace wasi_nn {
@@ -40,6 +41,11 @@ class ModelWeights {
   const FitDecision& fit() const { return fit_; }
   int32_t n_layer() const { return llama_model_n_layer(model_); }
   size_t n_devices() const { return n_devices_; }         // GPUs and RPC devices it may use
+  // The file's matrix types, read at load (row_invariance.h).
+  const MatrixTypes& matrix_types() const { return matrix_types_; }
+  // SHA-256 of the file, computed at load only when the first context is deterministic (the
+  // only weights loaded without repacking; hashing a large file takes seconds); else "".
+  const std::string& file_sha256() const { return sha256_; }
 
  private:
   std::shared_ptr<Runtime> runtime_;  // keeps llama.cpp initialised while the model lives
@@ -51,6 +57,8 @@ class ModelWeights {
   int32_t n_gpu_layers_ = 0;
   FitDecision fit_;
   size_t n_devices_ = 0;
+  MatrixTypes matrix_types_;
+  std::string sha256_;
 };
 
 }  // namespace wasi_nn

@@ -1,5 +1,6 @@
 // Serving: the priority queue, backpressure, timeouts, cancellation, KV save/restore on
-// eviction, prefix sharing, context shift, hot swap, and many threads at once.
+// eviction, prefix sharing, hot swap, and many threads at once (context shift:
+// context_shift_test.cpp).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -187,51 +188,6 @@ TEST(PrefixSharing, ACommonSystemPromptIsComputedOnce) {
   auto fresh = generate(ref, ry, "Question two?");
   EXPECT_EQ(fresh.meta["shared_tokens"], 0);
   EXPECT_EQ(fresh.text, second.text);
-}
-
-TEST(ContextShift, LongConversationKeepsGoing) {
-  HostBackend b;
-  b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true})");
-  uint32_t s = b.init_session("long");
-  int dropped = 0;
-  for (int turn = 0; turn < 12; ++turn) {
-    auto out = generate(b, s, "This is turn number " + std::to_string(turn) + " of a long chat.");
-    dropped += out.meta.value("dropped_messages", 0);
-  }
-  EXPECT_GT(dropped, 0);
-}
-
-TEST(ContextShift, DisabledAnswersContextFull) {
-  HostBackend b;
-  b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true, "context_shift": false})");
-  uint32_t s = b.init_session("long");
-  ErrorKind kind = ErrorKind::Runtime;
-  bool failed = false;
-  for (int turn = 0; turn < 12 && !failed; ++turn) {
-    try {
-      generate(b, s, "This is turn number " + std::to_string(turn) + " of a long chat.");
-    } catch (const Error& e) {
-      failed = true;
-      kind = e.kind();
-    }
-  }
-  ASSERT_TRUE(failed);
-  EXPECT_EQ(kind, ErrorKind::ContextFull);
-}
-
-TEST(ContextShift, GenerationContinuesPastTheWindow) {
-  HostBackend b;
-  uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "threads": 2, "temperature": 0})");
-  uint32_t c = b.init_execution_context(g);
-  auto out = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 600, "ignore_eos": true, "n_keep": 4})");
-  EXPECT_EQ(out.meta["output_tokens"], 600);
-  EXPECT_EQ(out.meta["stop_reason"], "length");
-  EXPECT_GT(out.meta["shifted_tokens"].get<int>(), 0);
-  EXPECT_EQ(out.meta["kept_tokens"], 4);
-  auto more = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 300, "ignore_eos": true, "n_keep": 40, "cache_prompt": false})");
-  EXPECT_EQ(more.meta["kept_tokens"], 40);
-  auto off = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 600, "ignore_eos": true, "context_shift": false})");
-  EXPECT_EQ(off.meta["stop_reason"], "context_full");
 }
 
 // The stats entry of the model loaded as `file` (e.g. "tiny-phi3.gguf"); null when none is loaded.

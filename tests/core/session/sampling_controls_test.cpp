@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <set>
 
-#include "common.h"
 #include "core/base/error.h"
-#include "llama.h"
 #include "support/core_helpers.h"
+#include "support/model_vocab.h"
 
 namespace wasi_nn {
 namespace {
@@ -21,23 +20,7 @@ using nlohmann::json;
 using test::generate;
 using test::model_path;
 
-// The model's vocabulary, loaded on its own, to tokenize as compute does.
-class Vocab {
- public:
-  explicit Vocab(const std::string& path) {
-    llama_model_params mp = llama_model_default_params();
-    mp.vocab_only = true;
-    model_ = llama_model_load_from_file(path.c_str(), mp);
-  }
-  ~Vocab() { llama_model_free(model_); }
-  const llama_vocab* get() const { return llama_model_get_vocab(model_); }
-  std::vector<llama_token> tokenize(const std::string& text) const {
-    return common_tokenize(get(), text, false, false);
-  }
-
- private:
-  llama_model* model_ = nullptr;
-};
+using Vocab = test::ModelVocab;
 
 class SamplingControls : public ::testing::Test {
  protected:

@@ -36,12 +36,14 @@ inline constexpr wasi_nn_error kBusy = timeout;       // a queue or a conversati
 inline constexpr wasi_nn_error kOutOfMemory = runtime_error;
 using AbiFixture = seed_test::SeedFixture;
 inline wasi_nn_error CloseContext(void* ctx, graph_execution_context e) { return close_execution_context(ctx, e); }
+inline constexpr char kCloseName[] = "close_execution_context";
 #else
 inline constexpr wasi_nn_error kSecurity = invalid_argument;
 inline constexpr wasi_nn_error kBusy = busy;
 inline constexpr wasi_nn_error kOutOfMemory = missing_memory;
 using AbiFixture = wamr_test::WamrFixture;
 inline wasi_nn_error CloseContext(void* ctx, graph_execution_context e) { return finalize_execution_context(ctx, e); }
+inline constexpr char kCloseName[] = "finalize_execution_context";
 #endif
 
 // Input `index` of `e` set to exactly `bytes` (NUL bytes included).

@@ -79,17 +79,26 @@ TEST_F(Hostile, WithoutAPolicyTheMachinesLimitsHold) {
 // The machine's limits refuse without telling a tenant the host's memory or, with the host's
 // kv_save_dir, how much disk is free there (which other tenants' spilled KV states change: a
 // tenant probing it repeatedly watches their activity).
-TEST_F(Hostile, DISABLED_TheMachinesLimitsDoNotRevealItsMemoryOrFreeDisk) {
-  // FINDING H1 (docs/BAD_INPUTS.md): Limits::check (src/core/config/limits.cpp) names the cap in
-  // its message ("... over the host's limit kv_save_disk_budget_mb = 72214"); for the machine's
-  // caps (machine_limits) that is free_disk_mb(kv_save_dir) and physical_memory_mb().
+TEST_F(Hostile, TheMachinesLimitsDoNotRevealItsMemoryOrFreeDisk) {
+  // Found by this suite (H1): the refusal named the cap, i.e. free_disk_mb(kv_save_dir) and
+  // physical_memory_mb(). Limits::undisclosed (src/core/config/limits.h) keeps them out.
   files::ScratchDir spill;
   Tenant t("", json{{"kv_save_dir", spill.dir()}}.dump());
   EXPECT_EQ(t.Load({{"kv_save_disk_budget_mb", 16777216}}), invalid_argument);
   EXPECT_NE(t.LastError().find("kv_save_disk_budget_mb"), std::string::npos) << t.LastError();
   ExpectNoHostFacts(t.LastError(), "", spill.dir());
   EXPECT_EQ(t.Load({{"kv_save_budget_mb", 1048576}}), invalid_argument);
+  EXPECT_NE(t.LastError().find("limit kv_save_budget_mb"), std::string::npos) << t.LastError();
   ExpectNoHostFacts(t.LastError());
+  // The cores too: the limit is named, the count is not.
+  const std::string cores = std::to_string(std::thread::hardware_concurrency());
+  EXPECT_EQ(t.Load({{"threads", 1024}}), invalid_argument);
+  EXPECT_NE(t.LastError().find("limit threads"), std::string::npos) << t.LastError();
+  EXPECT_EQ(t.LastError().find("threads = " + cores), std::string::npos) << t.LastError();
+  // An operator's own cap below the machine's is the operator's to show.
+  Tenant capped(R"({"threads": 1})");
+  EXPECT_EQ(capped.Load({{"threads", 1024}}), invalid_argument);
+  EXPECT_NE(capped.LastError().find("threads = 1"), std::string::npos) << capped.LastError();
   StillServes();
 }
 
@@ -235,20 +244,38 @@ std::string CaptureStderr(const std::function<void()>& body) {
 // stderr: llama.cpp's grammar parser prints a grammar it cannot parse there itself (fprintf),
 // past the log sink and its level, so a tenant writes up to max_grammar_bytes per request into
 // the host's stderr even with logging off.
-TEST_F(Hostile, DISABLED_ATenantsGrammarNeverReachesTheHostsStderr) {
-  // FINDING H2 (docs/BAD_INPUTS.md): sampler_setup.cpp hands the grammar to common_sampler_init
-  // -> llama_grammar_init_impl, whose llama_grammar_parser::parse (llama.cpp
-  // src/llama-grammar.cpp) does fprintf(stderr, "%s: error parsing grammar: %s\n\n%s\n", ...,
-  // src) for an undefined rule or a repetition over its sane limit.
+TEST_F(Hostile, ATenantsTextNeverReachesTheHostsStderr) {
+  // Found by this suite (H2): llama.cpp's grammar parser printed a grammar it refused, with
+  // fprintf, and so do its JSON schema converter (an unsupported pattern) and common's logger
+  // (a grammar with its prompt). src/core/input refuses such text before llama.cpp sees it;
+  // common's logger is silent below debug (docs/SECURITY.md, "The host's log").
   LogCapture log;
   ASSERT_EQ(wasi_nn_set_log_callback(&LogCapture::Take, &log), success);
   graph_execution_context e = kNone;
   ASSERT_EQ(init_execution_context(ctx_, normal_, &e), success);
-  Reply r;
-  const std::string err = CaptureStderr([&] { r = Run(e, "Hello", R"({"grammar": "root ::= tenantsecret42"})"); });
+  const char* const requests[] = {
+      R"({"grammar": "root ::= tenantsecret42"})",                        // an undefined rule
+      R"({"grammar": "root ::= \"x\" tenantsecret42 ::="})",             // a syntax error
+      R"({"grammar": "root ::= <tenantsecret42-not-a-token>"})",          // not one token
+      R"({"grammar": "root ::= \"x\" | (tenantsecret42"})",              // unbalanced
+      R"({"json_schema": {"type": "string", "pattern": "tenantsecret42"}})",       // not anchored
+      R"({"json_schema": {"type": "string", "pattern": "^(?=tenantsecret42)$"}})",  // lookahead
+      R"({"json_schema": {"type": "string", "pattern": "^tenantsecret42\\d$"}})", // \d
+      R"({"json_schema": {"properties": {"a": {"pattern": "^a{tenantsecret42}$"}}}})",
+      R"({"json_schema": {"type": "tenantsecret42"}})",
+  };
+  for (const char* request : requests) {
+    SCOPED_TRACE(request);
+    Reply r;
+    const std::string err = CaptureStderr([&] { r = Run(e, "Hello", request); });
+    EXPECT_EQ(r.code, invalid_argument) << LastError();
+    EXPECT_EQ(err.find("tenantsecret42"), std::string::npos) << "the host's stderr got: " << err;
+  }
   ASSERT_EQ(wasi_nn_set_log_callback(nullptr, nullptr), success);
-  EXPECT_EQ(r.code, invalid_argument);
-  EXPECT_EQ(err.find("tenantsecret42"), std::string::npos) << "the host's stderr got: " << err;
+  // Supported patterns still convert, and constrain the output.
+  const Reply ok = Run(e, "Hello", R"({"json_schema": {"type": "string", "pattern": "^ab(?:c|d)[0-9]{2}$"}, "n_predict": 16})");
+  EXPECT_EQ(ok.code, success) << LastError();
+  EXPECT_EQ(ok.text.rfind("\"ab", 0), 0u) << ok.text;
   StillServes();
 }
 
