@@ -3,6 +3,7 @@
 #include "core/backend/output.h"
 #include "core/base/log.h"
 #include "core/base/mutex.h"
+#include "core/config/config_parser.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -136,6 +137,14 @@ std::string_view text_arg(const char* s, uint32_t len) {
   return std::string_view(s, len > 0 ? strnlen(s, len) : strlen(s));
 }
 
+std::string_view c_string_arg(const char* s, const char* what) {
+  if (s == nullptr) return {};
+  const size_t n = strnlen(s, kMaxConfigBytes + 1);
+  require(n <= kMaxConfigBytes, std::string(what) + " has no NUL within " + std::to_string(kMaxConfigBytes) +
+                                    " bytes: pass a NUL-terminated JSON string of at most that size");
+  return std::string_view(s, n);
+}
+
 std::string_view input_bytes(const uint8_t* data, uint64_t size) {
   require(data != nullptr, "the input tensor's data pointer is NULL");
   require(size > 0, "the input tensor is empty (0 bytes); pass at least one byte");
@@ -170,13 +179,18 @@ uint32_t saturate_u32(size_t n) { return n > UINT32_MAX ? UINT32_MAX : static_ca
 Failure failed(const void* ctx, const char* function, bool record, ErrorKind kind, const char* message,
                size_t needed) noexcept {
   try {
-    // Every refusal is logged with its reason (the host's log; the caller reads the message).
-    if (kind != ErrorKind::EndOfSequence && kind != ErrorKind::TooLarge) {
-      LOG_WARN("%s refused (%s): %s", function, error_kind_name(kind), for_log(message).c_str());
+    // Every refusal is logged with its reason and who asked (the host's log; the caller reads
+    // the message). A get_output too small for its output is how callers learn the size.
+    const auto backend = find_backend(ctx);
+    const std::string who = backend ? "tenant " + std::to_string(backend->tenant_id()) : "no backend";
+    const bool size_probe = kind == ErrorKind::TooLarge && std::strcmp(function, "run_inference") != 0;
+    if (kind != ErrorKind::EndOfSequence) {
+      WASI_NN_LOG(size_probe ? LogLevel::Info : LogLevel::Warn, "%s: %s refused (%s): %s", who.c_str(), function,
+                  error_kind_name(kind), for_log(message).c_str());
     }
     if (record) {
       std::string text = std::string(function) + ": " + message;
-      if (auto backend = find_backend(ctx)) {
+      if (backend) {
         backend->set_last_error(std::move(text));
       } else {
         t_orphan_error = std::move(text);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <string>
@@ -17,7 +18,18 @@ namespace {
 using namespace wamr_test;
 using wasi_nn::test::ScratchDir;
 namespace files = wasi_nn::test;
-using WamrHardening = WamrFixture;
+// The WAMR ABI reads a guest's configs in WasmEdge's dialect by default (docs/COMPATIBILITY.md:
+// unknown and load-only keys in input 1 are warnings, text that is not JSON is
+// invalid_encoding, a loaded name returns its graph without reading the new config). These
+// tests check the strict validation a host selects with the profile key.
+class WamrHardening : public WamrFixture {
+ protected:
+  void SetUp() override {
+    ::setenv("WASI_NN_CONFIG", R"({"profile": "strict"})", 1);
+    WamrFixture::SetUp();
+    ::unsetenv("WASI_NN_CONFIG");
+  }
+};
 
 TEST_F(WamrHardening, TruncatedGgufFailsCleanlyAtEveryOffset) {
   const std::string bytes = files::read_file(model_path());

@@ -59,7 +59,7 @@ as a value, not a section, when its key names a parameter that takes one (`json_
 
 ## Errors
 
-Nothing is ignored. A config is rejected as a whole (invalid argument), with a message naming the key as
+In the strict profile nothing is ignored (the WasmEdge profile, below, accepts more). A config is rejected as a whole (invalid argument), with a message naming the key as
 written, the value and what is allowed, when: the text is not a JSON object; a key is unknown (the
 message suggests the closest name); a key is given twice (also under two aliases); a value has the wrong
 type or is out of range; a key is not allowed at that scope; the text exceeds %BYTES% bytes or nests
@@ -107,6 +107,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"memory", "Memory: KV reuse across conversations, saved states, context shift"},
     {"runtime", "Runtime: queueing"},
     {"embeddings", "Embeddings: vectors instead of text"},
+    {"compat", "Compatibility: profiles, a tenant's own log lines, streaming to the guest's stdout"},
 };
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
@@ -128,6 +129,50 @@ std::string section_markdown(const std::string& section, const std::string& titl
           " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
   }
   return md;
+}
+
+const char* kWasmEdgeIntro = R"(
+## WasmEdge profile
+
+With `"profile": "wasmedge"` (the default of `libwasi_nn_llamacpp.so`, i.e. for wasm guests; a host
+setting) a tenant's load and request configs are read as WasmEdge's GGML plugin reads its metadata
+(docs/COMPATIBILITY.md): every key of that plugin is accepted with its type and meaning, and the defaults
+change to the plugin's: `mode` raw, `n_predict` -1, `context_shift` false (compute answers context full,
+with the text so far readable). What this profile accepts without honouring it adds a line to the
+`warnings` list of output 1 and to the log (warn level, naming the tenant): unknown keys, the keys of
+"Recognised but not supported" below (any value but the accepted one), keys that apply only at load when
+given in a request, and the keys of the second table below (any value but the neutral one). A value of the
+wrong type, out of range or denied by the host's limits is still refused, and host-only keys stay host-only.
+
+Where a key below has the same name as a key above, the row whose type fits the value is used:
+`"tensor_split": "3,2"` is WasmEdge's, `"tensor_split": [3, 2]` ours; both answer to the host's caps on
+that name.
+
+| Key | Aliases | Type | Allowed | Scopes | Meaning in this profile |
+|---|---|---|---|---|---|
+)";
+
+// The WasmEdge profile's rows: `section` "wasmedge" (honoured), "wasmedge_ignored" (warned about
+// unless neutral), "wasmedge_noop" (no effect, in WasmEdge's plugin too).
+std::string wasmedge_markdown() {
+  std::string md = kWasmEdgeIntro;
+  std::string ignored = "\nNot implemented here (a warning unless the value is the neutral one):\n\n"
+                        "| Key | Type | Neutral value | What WasmEdge does with it |\n|---|---|---|---|\n";
+  std::string noop;
+  for (const auto& spec : wasmedge_profile_table()) {
+    const std::string section = spec.section;
+    if (section == "wasmedge") {
+      md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + param_type_name(spec) +
+            " | " + cell(param_range_text(spec)) + " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
+    } else if (section == "wasmedge_ignored") {
+      ignored += "| `" + std::string(spec.name) + "` | " + param_type_name(spec) + " | `" + spec.default_json + "` | " +
+                 cell(spec.help) + " |\n";
+    } else {
+      noop += std::string(noop.empty() ? "" : ", ") + "`" + spec.name + "` (" + param_type_name(spec) + ")";
+    }
+  }
+  return md + ignored + "\nAccepted with no effect (llama.cpp tool options that WasmEdge's plugin ignores too; `priority` "
+                        "is WasmEdge's CPU priority here): " + noop + ".\n";
 }
 
 std::string unsupported_markdown() {
@@ -186,7 +231,7 @@ std::string parameters_markdown() {
   md = replace_all(md, "%BYTES%", std::to_string(kMaxConfigBytes));
   md = replace_all(md, "%DEPTH%", std::to_string(kMaxConfigDepth));
   for (const auto& [section, title] : kSectionTitles) md += section_markdown(section, title);
-  return md + limits_markdown() + unsupported_markdown();
+  return md + limits_markdown() + unsupported_markdown() + wasmedge_markdown();
 }
 
 }  // namespace wasi_nn

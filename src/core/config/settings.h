@@ -104,6 +104,9 @@ struct RequestSettings {
   int32_t n_discard = 0;         // tokens dropped per shift; 0 = half of what is not kept
   std::vector<std::string> stop;
   bool reset = false;         // forget the conversation before this request
+  bool stream_stdout = false;  // the host prints each piece as it is generated (its sink)
+  bool enable_log = false;        // this tenant's info lines pass the host's log level
+  bool enable_debug_log = false;  // ... and its debug lines
   bool cache_prompt = true;   // reuse the KV prefix shared with the previous request
   ChatSettings chat;
   EmbeddingSettings embd;
@@ -119,6 +122,7 @@ struct BackendSettings {
   LogLevel log_level = LogLevel::Warn;
   LogFormat log_format = LogFormat::Plain;
   std::string log_file;    // empty: stderr
+  Profile profile = Profile::Strict;  // the dialect of tenant configs (host setting)
 };
 
 // One parsed config document. `present` records which canonical keys were given, so a load
@@ -129,6 +133,9 @@ struct Settings {
   ContextSettings context;
   RequestSettings request;
   std::set<std::string> present;  // canonical names of every key any parse_config() applied
+  // Keys the WasmEdge profile accepted without honouring them (unknown, or not implemented):
+  // one line each, reported in the log and in output 1's "warnings".
+  std::vector<std::string> warnings;
 };
 
 }  // namespace wasi_nn
