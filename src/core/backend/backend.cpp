@@ -91,6 +91,9 @@ class BackendImpl {
   }
 
   uint32_t add_graph(const ModelSource& source, std::string_view config) EXCLUDES(mu);
+  // Parses a load config as add_graph would and drops the result (WasmEdge profile, a name
+  // already loaded): throws what that load would have.
+  void check_load_config(std::string_view config) EXCLUDES(mu);
 
   void check_graph_room() const REQUIRES(mu) {
     const uint32_t max = tenant->limits().max_graphs;
@@ -160,6 +163,16 @@ class BackendImpl {
   std::string last_error GUARDED_BY(error_mu);
 };
 
+void BackendImpl::check_load_config(std::string_view config) {
+  Settings s;
+  {
+    MutexLock lock(mu);
+    check_open();
+    s = base;
+  }
+  parse_config(config, kScopeLoad, s, ParseOptions{&tenant->limits(), false, profile});
+}
+
 uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view config) {
   const Limits& limits = tenant->limits();
   Settings s;
@@ -210,7 +223,12 @@ uint32_t Backend::load_by_name(std::string_view name, std::string_view config_js
   // WasmEdge's plugin caches graphs by name: loading a loaded name again returns its graph (the
   // new config is not applied). A name nothing grants stays model_not_found (103), as issue 15
   // asks (WasmEdge's runtime answers NotFound (8) there; 103 says which grants to check).
-  if (auto cached = impl_->named_graph(name)) return *cached;
+  if (auto cached = impl_->named_graph(name)) {
+    // Not applied, but checked as a fresh load's would be: a config this tenant may not send
+    // (over a limit, a host-only key, a parser bomb) is refused here too.
+    impl_->check_load_config(config_json);
+    return *cached;
+  }
   const uint32_t g = impl_->add_graph(ModelSource::open_file(name, *impl_->access), config_json);
   impl_->name_graph(name, g);
   return g;
