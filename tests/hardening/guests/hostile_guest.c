@@ -96,7 +96,9 @@ static int32_t fresh_request(void) {
   return rc == kOk ? request(ctx, NULL) : rc;
 }
 
-// The issue's attacks a guest can send, each followed by a normal request on a fresh context
+// The issue's attacks a guest can send, each followed by a normal request on a fresh context.
+// The template attacks ask for chat mode: the WasmEdge profile (the default for guests) sends
+// raw prompts, where no template is rendered at all.
 // (the process still serves): as request settings, then as load configs.
 static void issue_attacks(uint32_t ctx) {
   char *attacks[] = {
@@ -106,10 +108,10 @@ static void issue_attacks(uint32_t ctx) {
       strdup("{\"grammar\": \"root ::= \\\"x\\\"\", \"grammar_lazy\": true, \"grammar_triggers\": "
              "[{\"type\": \"pattern\", \"value\": \"(a|a){0,30}b\"}]}"),
       wrap("{\"json_schema\": \"", nest(200000, "[", "", "]"), "\"}"),
-      strdup("{\"chat_template\": \"{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}\"}"),
-      wrap("{\"chat_template\": \"{{ ", nest(100000, "(", "1", ")"), " }}\"}"),
-      strdup("{\"chat_template\": \"{{ 'x' * 100000000000 }}\"}"),
-      strdup("{\"chat_template\": \"{% for a in range(100000) %}{% for b in range(100000) %}"
+      strdup("{\"mode\": \"chat\", \"chat_template\": \"{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}\"}"),
+      wrap("{\"mode\": \"chat\", \"chat_template\": \"{{ ", nest(100000, "(", "1", ")"), " }}\"}"),
+      strdup("{\"mode\": \"chat\", \"chat_template\": \"{{ 'x' * 100000000000 }}\"}"),
+      strdup("{\"mode\": \"chat\", \"chat_template\": \"{% for a in range(100000) %}{% for b in range(100000) %}"
              "{% endfor %}{% endfor %}\"}"),
       strdup("{\"n_predict\": 1048576, \"ignore_eos\": true, \"n_probs\": 100}"),
       strdup("{\"log_level\": \"none\"}"),
