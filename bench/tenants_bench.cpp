@@ -101,20 +101,29 @@ double run_at_once(Fleet& f, size_t first, const std::vector<std::string>& promp
   return wall;
 }
 
-json serving(const TenantsOptions& o, Layout layout) {
-  Fleet f(o, layout);
+// The serving workload in the three layouts, interleaved repetition by repetition (all fleets
+// alive at once, on the one engine), so drift in the machine's load falls on every layout alike.
+json serving_all(const TenantsOptions& o, const std::vector<Layout>& layouts) {
+  std::vector<std::unique_ptr<Fleet>> fleets;
+  for (Layout l : layouts) fleets.push_back(std::make_unique<Fleet>(o, l));
   std::vector<std::string> prompts;
   for (int i = 0; i < o.sessions; ++i) prompts.push_back("Story " + std::to_string(i) + ": once upon a time");
-  std::vector<Reply> replies(f.convs.size());
-  f.convs[0]->run("warm-up", settings(4, false));
-  std::vector<double> tps;
+  for (auto& f : fleets) f->convs[0]->run("warm-up", settings(4, false));
+  std::vector<std::vector<double>> tps(fleets.size());
   for (int r = 0; r < o.reps; ++r) {
-    const double wall = run_at_once(f, 0, prompts, settings(o.n_predict, false), replies);
-    uint64_t tokens = 0;
-    for (const auto& reply : replies) tokens += reply.count("output_tokens");
-    tps.push_back(tokens * 1000.0 / wall);
+    for (size_t k = 0; k < fleets.size(); ++k) {
+      std::vector<Reply> replies(fleets[k]->convs.size());
+      const double wall = run_at_once(*fleets[k], 0, prompts, settings(o.n_predict, false), replies);
+      uint64_t tokens = 0;
+      for (const auto& reply : replies) tokens += reply.count("output_tokens");
+      tps[k].push_back(tokens * 1000.0 / wall);
+    }
   }
-  return {{"tokens_per_second", median(tps)}, {"runs", tps}};
+  json out = json::object();
+  for (size_t k = 0; k < fleets.size(); ++k) {
+    out[name_of(layouts[k])] = {{"tokens_per_second", median(tps[k])}, {"runs", tps[k]}};
+  }
+  return out;
 }
 
 json prefix(const TenantsOptions& o, Layout layout) {
@@ -143,8 +152,10 @@ json prefix(const TenantsOptions& o, Layout layout) {
 
 json bench_tenants(const TenantsOptions& o) {
   json out = json::object();
-  for (Layout l : {Layout::OneTenant, Layout::Isolated, Layout::ShareGroup}) {
-    const json s = serving(o, l);
+  const std::vector<Layout> layouts = {Layout::OneTenant, Layout::Isolated, Layout::ShareGroup};
+  const json served = serving_all(o, layouts);
+  for (Layout l : layouts) {
+    const json& s = served[name_of(l)];
     const json p = prefix(o, l);
     std::printf("tenants     %-11s serving %dx%d: %9.2f tokens/s; prefix of ~%d words, %d more at once: "
                 "%8.1f ms, %llu of %llu prompt tokens shared\n",
