@@ -43,6 +43,8 @@
 namespace {
 
 using bench::BenchClient;
+using bench::median;
+using bench::now_ms;
 using bench::Conversation;
 using bench::Reply;
 using nlohmann::json;
@@ -59,17 +61,6 @@ const char kUsage[] =
     "usage: wasi-nn-bench --model M.gguf [--threads T] [--reps R] [--n-gen N] [--n-prompt N]\n"
     "                     [--parallel N] [--conc-predict N] [--history N] [--ctx N]\n"
     "                     [--only decode,prompt,concurrent,ttft,tenants] [--load-config JSON] [--json OUT]\n";
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // Words that are one token each in common BPE vocabularies (with their leading space), so a
 // prompt of n words is close to n tokens; calibrate() corrects the rest.

@@ -31,17 +31,6 @@ namespace {
 
 using nlohmann::json;
 
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 std::string text_of(int words, const std::string& head) {
   static const char* kWords[] = {"every", "answer", "must", "be", "short", "and", "polite", "while",
                                  "the", "assistant", "keeps", "to", "facts", "it", "was", "given"};

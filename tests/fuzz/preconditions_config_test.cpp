@@ -11,10 +11,8 @@
 #include "core/base/error.h"
 #include "core/config/config_parser.h"
 
-
 namespace wasi_nn {
 namespace {
-
 
 Settings defaults() {
   Settings s;

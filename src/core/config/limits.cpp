@@ -164,11 +164,6 @@ V cap_value(const ParamSpec& spec, double cap) {
   return V(static_cast<int64_t>(cap));
 }
 
-uint64_t physical_memory_mb() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / (1024 * 1024) : 0;
-}
-
 uint64_t free_disk_mb(const std::string& dir) {
   struct statvfs st {};
   if (dir.empty() || ::statvfs(dir.c_str(), &st) != 0) return 0;
@@ -176,6 +171,11 @@ uint64_t free_disk_mb(const std::string& dir) {
 }
 
 }  // namespace
+
+uint64_t physical_memory_mb() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / (1024 * 1024) : 0;
+}
 
 V Limits::check(const ParamSpec& spec, const std::string& key, const V& v, bool clamp) const {
   if (denied_keys.count(spec.name) && !clamp) {

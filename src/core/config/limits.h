@@ -70,6 +70,9 @@ struct Limits {
 // Parses a limits document (see above). Throws InvalidArgument naming the bad key.
 Limits parse_limits(std::string_view json, const char* source);
 
+// This machine's physical memory in MiB (0 when unknown).
+uint64_t physical_memory_mb();
+
 // The machine's own limits: threads within its cores, the KV save budget within its physical
 // memory, the disk budget within the free space of `kv_save_dir` (when set).
 Limits machine_limits(const std::string& kv_save_dir);

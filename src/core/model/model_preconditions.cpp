@@ -1,12 +1,11 @@
 #include "core/model/model_preconditions.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "core/base/error.h"
+#include "core/config/limits.h"
 #include "core/model/llama_params.h"
 #include "ggml-backend.h"
 
@@ -89,8 +88,7 @@ double kv_bytes_at_least(const llama_model* model, const llama_context_params& c
 
 // Memory the KV cache could be given: this machine's RAM and every device's memory.
 double memory_for_kv() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  double total = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+  double total = static_cast<double>(physical_memory_mb()) * 1024.0 * 1024.0;
   for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
     ggml_backend_dev_t dev = ggml_backend_dev_get(i);
     if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU) continue;
