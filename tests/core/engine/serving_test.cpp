@@ -55,12 +55,14 @@ class OneSequence : public ::testing::Test {
   std::atomic<int> long_kind{-1};
 };
 
+// The request expected to run second generates far more tokens, so the order in which the two
+// threads return (what the counter records) cannot be flipped by how the threads are scheduled.
 TEST_F(OneSequence, HigherPriorityIsAdmittedFirst) {
   load();
   std::atomic<int> counter{0}, low_order{-1}, high_order{-1};
   start_long();
   uint32_t lo = b.init_execution_context(g), hi = b.init_execution_context(g);
-  std::thread low([&] { generate(b, lo, "low", R"({"mode": "raw", "n_predict": 4, "priority": 0})"); low_order = counter++; });
+  std::thread low([&] { generate(b, lo, "low", R"({"mode": "raw", "n_predict": 200, "ignore_eos": true, "priority": 0})"); low_order = counter++; });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 1; });
   std::thread high([&] { generate(b, hi, "high", R"({"mode": "raw", "n_predict": 4, "priority": 10})"); high_order = counter++; });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 2; });
@@ -77,7 +79,7 @@ TEST_F(OneSequence, AgingLetsALowPriorityRequestOvertakeNewcomers) {
   std::thread old_req([&] { generate(b, c1, "old", R"({"mode": "raw", "n_predict": 4, "priority": -100})"); old_order = counter++; });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 1; });
   std::this_thread::sleep_for(400ms);  // queued, it ages past +300: aging is by time on purpose
-  std::thread new_req([&] { generate(b, c2, "new", R"({"mode": "raw", "n_predict": 4, "priority": 100})"); new_order = counter++; });
+  std::thread new_req([&] { generate(b, c2, "new", R"({"mode": "raw", "n_predict": 200, "ignore_eos": true, "priority": 100})"); new_order = counter++; });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 2; });
   stop_long();
   old_req.join(); new_req.join();
