@@ -95,6 +95,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"memory", "Memory: KV reuse across conversations, saved states, context shift"},
     {"runtime", "Runtime: queueing"},
     {"embeddings", "Embeddings: vectors instead of text"},
+    {"agents", "Agents: tools, reasoning, message input, tokens and probabilities, forks (docs/AGENTS.md)"},
 };
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {

@@ -99,6 +99,8 @@ class Engine {
   void evict(Slot& slot);
   void start_request(Slot& slot);
   size_t share_prefix(Slot& slot, size_t keep);
+  void fork_sequence(Slot& slot);          // engine_agent.cpp
+  void collect_prompt_probs(Slot& slot);   // engine_agent.cpp
   int build_batch();
   void after_decode(int rc);
   void sample(Slot& slot);

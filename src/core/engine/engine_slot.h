@@ -17,6 +17,8 @@ struct Engine::Slot {
   llama_token pending = LLAMA_TOKEN_NULL;  // sampled, not yet decoded
   int32_t i_batch = -1;              // batch index whose logits this slot samples from
   bool in_batch = false;             // contributed tokens to the current batch
+  int32_t chunk_i = -1;              // batch index of the prompt chunk in the current batch
+  size_t chunk_from = 0, chunk_len = 0;  // its prompt positions
   uint64_t last_used = 0;
 };
 

@@ -26,6 +26,7 @@ void Engine::start_request(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
   r.t_admit = Clock::now();
+  if (r.fork_from) fork_sequence(slot);
   if (slot.tokens.empty()) {
     SavedSequence saved;
     if (store_.take(r.owner, &saved)) {
@@ -38,8 +39,9 @@ void Engine::start_request(Slot& slot) {
       }
     }
   }
-  size_t keep = r.cache_prompt ? common_prefix(slot.tokens, r.prompt) : 0;
-  if (r.cache_prompt && settings_.prefix_sharing) keep = share_prefix(slot, keep);
+  const bool reuse = r.cache_prompt && r.n_prompt_probs == 0;  // prompt probabilities need every logit
+  size_t keep = reuse ? common_prefix(slot.tokens, r.prompt) : 0;
+  if (reuse && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
   if (keep < slot.tokens.size()) {
     llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(keep), -1);
@@ -88,6 +90,7 @@ int Engine::build_batch() {
   for (auto& s : slots_) {
     s.i_batch = -1;
     s.in_batch = false;
+    s.chunk_len = 0;
     if (!s.req || s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap || s.req->stream_paused()) continue;
     s.i_batch = batch_.n_tokens;
     s.in_batch = true;
@@ -100,13 +103,17 @@ int Engine::build_batch() {
     if (!s.req || s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
     const auto& prompt = s.req->prompt;
     s.in_batch = batch_.n_tokens < cap;
+    s.chunk_i = batch_.n_tokens;
+    s.chunk_from = s.n_prompt_done;
+    const bool all_logits = s.req->n_prompt_probs > 0;
     while (s.n_prompt_done < prompt.size() && batch_.n_tokens < cap) {
       const bool last = s.n_prompt_done + 1 == prompt.size();
       if (last) s.i_batch = batch_.n_tokens;
-      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last);
+      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last || all_logits);
       s.tokens.push_back(prompt[s.n_prompt_done]);
       ++s.n_prompt_done;
     }
+    s.chunk_len = s.n_prompt_done - s.chunk_from;
   }
   return batch_.n_tokens;
 }
@@ -122,6 +129,9 @@ void Engine::after_decode(int rc) {
       clear_slot(s);
     }
     return;
+  }
+  for (auto& s : slots_) {
+    if (s.req && s.chunk_len > 0 && s.req->n_prompt_probs > 0) collect_prompt_probs(s);
   }
   for (auto& s : slots_) {
     if (!s.req || s.i_batch < 0) continue;
@@ -162,7 +172,7 @@ void Engine::sample(Slot& slot) {
     if (r.triggers->over_limit()) return end_request(slot, "trigger_limit");
   }
   if (llama_vocab_is_eog(vocab, tok)) return end_request(slot, "eos");
-  if (r.stop.append(common_token_to_piece(vocab, tok, false))) return end_request(slot, "stop");
+  if (r.stop.append(common_token_to_piece(vocab, tok, r.preserved.count(tok) > 0))) return end_request(slot, "stop");
   if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {
     return end_request(slot, "length");
   }

@@ -26,8 +26,8 @@ std::string error_json(const Error& e) {
   return m.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-ExecContext::ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant)
-    : conv_(std::move(conv)), tenant_(std::move(tenant)) {}
+ExecContext::ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant, ForkResolver forks)
+    : conv_(std::move(conv)), tenant_(std::move(tenant)), forks_(std::move(forks)) {}
 
 // The load's settings <- input index 1 <- the call's runtime JSON, within the tenant's limits.
 Settings ExecContext::request_settings(std::string_view input_json, std::string_view runtime_json) const {
@@ -70,9 +70,12 @@ Turn ExecContext::begin_turn(std::string_view runtime_json, bool streaming) {
     const Settings s = request_settings(in.request_json, runtime_json);
     turn.kind = make_turn_kind(*conv_);
     turn.timeout_ms = s.request.timeout_ms;
-    const TurnStart start = conv_->begin_turn(s.request.reset);
+    std::optional<ForkSource> fork;
+    if (s.request.agent.fork_from.set) fork = fork_source(s.request.agent.fork_from, forks_, *conv_);
+    const TurnStart start = conv_->begin_turn(s.request.reset, fork ? &fork->point : nullptr);
     claimed = true;
     turn.req = turn.kind->prepare(in.prompt, s, start);
+    if (fork) turn.req->fork_from = fork->parent->owner();
     turn.req->streaming = streaming;
     {
       MutexLock lock(mu_);
@@ -129,6 +132,7 @@ void ExecContext::compute(std::string_view runtime_json) {
     MutexLock lock(mu_);
     if (stream_) fail(ErrorKind::Busy, "a stream is open on this context; call fini_single first");
   }
+  if (run_task(runtime_json)) return;
   Turn turn = begin_turn(runtime_json);
   finish_turn(turn, wait_turn(turn));
 }

@@ -35,7 +35,8 @@ json probs_json(const RequestResult& r) {
 
 }  // namespace
 
-std::string text_metadata_json(const RequestResult& r, const Conversation& conv, size_t dropped_messages) {
+std::string text_metadata_json(const RequestResult& r, const Conversation& conv, size_t dropped_messages,
+                               const json* extra) {
   json m;
   m["input_tokens"] = r.n_prompt;
   m["cached_tokens"] = r.n_cached;
@@ -54,6 +55,7 @@ std::string text_metadata_json(const RequestResult& r, const Conversation& conv,
   if (!conv.session_id().empty()) m["session_id"] = conv.session_id();
   m["model"] = conv.graph()->name;
   m["llama_cpp"] = {{"build_number", llama_build_number()}, {"commit", llama_commit()}};
+  if (extra) m.update(*extra);
   // A token's piece may be part of a UTF-8 sequence (or the model's output invalid UTF-8):
   // such bytes become U+FFFD rather than failing the dump.
   return m.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -23,6 +23,11 @@ class SessionTable {
   // The graph `gone` was unloaded: each session on it moves to `next` with its history (as
   // open() would), or is forgotten when `next` is null. Its KV state on `gone` is released.
   void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next, const TenantTag& tenant);
+  // The session named `id`, or null.
+  std::shared_ptr<Conversation> find(const std::string& id) const {
+    auto it = sessions_.find(id);
+    return it == sessions_.end() ? nullptr : it->second;
+  }
   size_t size() const { return sessions_.size(); }
   void clear() { sessions_.clear(); }
 
