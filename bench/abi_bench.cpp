@@ -2,7 +2,7 @@
 //
 //   wasi-nn-bench --model M.gguf [--threads T] [--reps R] [--n-gen 128] [--n-prompt 512]
 //                 [--parallel 8] [--conc-predict 64] [--history 1000] [--ctx N]
-//                 [--only decode,prompt,concurrent,ttft] [--load-config JSON] [--json OUT.json]
+//                 [--only decode,prompt,concurrent,ttft,tenants] [--load-config JSON] [--json OUT.json]
 //
 // Figures (each the median of R repetitions, after one warm-up request):
 //   decode      single stream, raw mode, greedy, ignore_eos, n-gen tokens:
@@ -14,6 +14,9 @@
 //   concurrent  N conversations on N threads at once (raw, n_predict conc-predict, ignore_eos,
 //               cache_prompt false): all generated tokens / wall clock from the common start to
 //               the last reply; sequential: the same N requests one after another, same formula
+//   tenants     (only when asked for) N conversations as one tenant, as N tenants, and as N
+//               tenants in one share group: serving throughput and a shared-prefix workload
+//               (tenants_bench.cpp), i.e. what per-tenant prefix isolation costs
 //   ttft        turn two of a conversation whose turn one sent a ~history-token message:
 //               wall clock of compute() with n_predict 1, reusing the KV cache (cache_prompt
 //               true) vs re-processing the whole history (cache_prompt false)
@@ -35,10 +38,13 @@
 #include <vector>
 
 #include "bench_client.h"
+#include "tenants_bench.h"
 
 namespace {
 
 using bench::BenchClient;
+using bench::median;
+using bench::now_ms;
 using bench::Conversation;
 using bench::Reply;
 using nlohmann::json;
@@ -54,18 +60,7 @@ struct Options {
 const char kUsage[] =
     "usage: wasi-nn-bench --model M.gguf [--threads T] [--reps R] [--n-gen N] [--n-prompt N]\n"
     "                     [--parallel N] [--conc-predict N] [--history N] [--ctx N]\n"
-    "                     [--only decode,prompt,concurrent,ttft] [--load-config JSON] [--json OUT]\n";
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+    "                     [--only decode,prompt,concurrent,ttft,tenants] [--load-config JSON] [--json OUT]\n";
 
 // Words that are one token each in common BPE vocabularies (with their leading space), so a
 // prompt of n words is close to n tokens; calibrate() corrects the rest.
@@ -282,7 +277,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--only") {
       std::stringstream ss(v);
       for (std::string t; std::getline(ss, t, ',');) {
-        if (t != "decode" && t != "prompt" && t != "concurrent" && t != "ttft") throw std::invalid_argument("--only: unknown test " + t);
+        if (t != "decode" && t != "prompt" && t != "concurrent" && t != "ttft" && t != "tenants") throw std::invalid_argument("--only: unknown test " + t);
         o.only.insert(t);
       }
     } else {
@@ -327,6 +322,16 @@ int main(int argc, char** argv) {
     if (o.wants("concurrent")) bench_concurrent(client, o, out);
     std::fflush(stdout);
     if (o.wants("ttft")) bench_ttft(client, o, out);
+    if (o.only.count("tenants")) {
+      bench::TenantsOptions t;
+      t.model = o.model;
+      t.load_json = load.dump();
+      t.sessions = o.parallel;
+      t.n_predict = o.conc_predict;
+      t.history = o.history;
+      t.reps = o.reps;
+      out.put("tenants", bench::bench_tenants(t));
+    }
     if (!o.json_out.empty()) {
       std::ofstream f(o.json_out);
       f << out.j.dump(2) << "\n";

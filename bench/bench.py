@@ -13,6 +13,9 @@ measured back to back (the reference first in odd repetitions, ours first in eve
   ceiling        llama-batched-bench -npl 1,N: what llama.cpp's kernels give N sequences in one
                  batch against one, on this machine (the bound of concurrent/sequential)
   guest          guests/complete.wasm through WAMR  and  wasi-nn-bench decode
+  deterministic  wasi-nn-bench decode, prompt and serving again with "deterministic": true
+                 (docs/DETERMINISM.md; CPU only: skipped with --ngl > 0), against the normal
+                 figures of the same repetition
 Then turn-two TTFT (a ratio within one run). Each ratio is the median of the R per-repetition
 ratios (pairs cancel the machine's drift); figures are medians too. Prints the machine, the
 commands and a table of ratios against their targets, and writes all figures to
@@ -53,9 +56,14 @@ def repetition(a, commands, server):
     else:
         r["ours_serving"] = E.ours_serving(a, commands)
     r["batched_bench"] = E.batched_bench(a, commands)
+    r["tenants"] = E.ours_tenants(a, commands)
     if a.guest:
         r["native"], r["guest"] = pairs(a, lambda: E.native_decode(a, commands),
                                         lambda: E.wamr_guest(a, commands))
+    if a.det:
+        det = {"deterministic": True}
+        r["det_single"] = E.ours_single(a, commands, det)
+        r["det_serving"] = E.ours_serving(a, commands, det)
     lb, us, sv = r["llama_bench"], r["ours_single"], r["ours_serving"]
     line = (f"  rep {a.rep + 1}: decode {us['tg']:.2f} vs llama-bench {lb['tg']:.2f}; prompt {us['pp']:.2f} vs "
             f"{lb['pp']:.2f}; {a.parallel} at once {sv['concurrent']:.2f}, one after another {sv['sequential']:.2f}")
@@ -65,6 +73,9 @@ def repetition(a, commands, server):
         line += f"; batched-bench npl1 {r['batched_bench']['tg1']:.2f} npl{a.parallel} {r['batched_bench']['tgN']:.2f}"
     if a.guest:
         line += f"; guest {r['guest']['tg']:.2f} vs native {r['native']['tg']:.2f}"
+    if a.det:
+        line += (f"; deterministic decode {r['det_single']['tg']:.2f}, prompt {r['det_single']['pp']:.2f}, "
+                 f"{a.parallel} at once {r['det_serving']['concurrent']:.2f}")
     log(line + " (t/s)")
     return r
 
@@ -122,7 +133,7 @@ def parse_args():
     p.add_argument("--conc-predict", type=int, default=64)
     p.add_argument("--history", type=int, default=1000)
     p.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition: checks the suite runs")
-    p.add_argument("--skip", default="", help="comma list of: server, wamr")
+    p.add_argument("--skip", default="", help="comma list of: server, wamr, det (deterministic mode's rows)")
     p.add_argument("--ngl", type=int, default=None,
                    help="layers on the GPU for every engine (llama-bench/llama-server -ngl, our "
                         "n_gpu_layers); default: each one's own default")
@@ -151,6 +162,7 @@ def parse_args():
             fail(f"{a.tool(name)} is missing (build the 'bench' target, or run bench/run.sh without --no-build)")
     a.skip = set(filter(None, a.skip.split(",")))
     a.guest = "wamr" not in a.skip and E.guest_available(a)
+    a.det = "det" not in a.skip and not a.ngl  # the mode refuses layers on a GPU
     return a
 
 
@@ -201,9 +213,19 @@ def main():
             "llama_server.concurrent", "t/s", 1.1),
         row(reps, f"{n} concurrent: ours / llama-batched-bench npl{n}", "ours_serving.concurrent",
             "batched_bench.tgN", "t/s", None),
+        row(reps, f"{n} concurrent: {n} tenants / one tenant (isolation cost)", "tenants.isolated.serving",
+            "tenants.one_tenant.serving", "t/s", 0.95),
+        row(reps, f"shared prefix, {n - 1} at once: {n} tenants / one tenant", "tenants.isolated.prefix_ms",
+            "tenants.one_tenant.prefix_ms", "ms", None, higher_is_better=False),
+        row(reps, f"shared prefix, {n - 1} at once: share group / one tenant", "tenants.share_group.prefix_ms",
+            "tenants.one_tenant.prefix_ms", "ms", None, higher_is_better=False),
         {**row([ttft], "turn-two TTFT: KV reuse / full history", "reuse_ms", "full_ms", "ms", 0.1,
                higher_is_better=False), "ratios": None},
         row(reps, f"decode tg{a.n_gen}: WAMR guest / native ABI", "guest.tg", "native.tg", "t/s", 0.99),
+        row(reps, f"deterministic / normal: decode tg{a.n_gen}", "det_single.tg", "ours_single.tg", "t/s", 0.95),
+        row(reps, f"deterministic / normal: prompt pp{a.n_prompt}", "det_single.pp", "ours_single.pp", "t/s", None),
+        row(reps, f"deterministic / normal: {n} concurrent", "det_serving.concurrent", "ours_serving.concurrent",
+            "t/s", 0.8),
     ]
     info["load_average_end"] = list(os.getloadavg())
     log("")
@@ -213,7 +235,7 @@ def main():
     log("")
     log(table(rows))
     log(f"(ratio rows: decode ours/llama-bench, prompt ours/llama-bench, concurrent/sequential, "
-        f"ours/llama-server, reuse/full, guest/native; median of {a.reps} interleaved pairs, range = "
+        f"ours/llama-server, reuse/full, guest/native, deterministic/normal; median of {a.reps} interleaved pairs, range = "
         f"lowest-highest pair; {time.monotonic() - t0:.0f} s in all)")
     result = {"date": stamp, "machine": info, "model": a.model, "threads": a.threads, "reps": a.reps,
               "n_gpu_layers": a.ngl, "flash_attn": a.fa, "parallel": a.parallel, "smoke": a.smoke,

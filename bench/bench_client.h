@@ -7,12 +7,28 @@
 // thread-safe); one Conversation belongs to one thread at a time.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace bench {
+
+// The median of `v` (0 when empty): what every figure reports over its repetitions.
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Milliseconds on the steady clock.
+inline double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 // What one compute() returned: output 1 (the metadata JSON) and the wall-clock time of the
 // compute() call itself.

@@ -106,30 +106,44 @@ def batched_bench(a, commands):
 
 # ---- ours: wasi-nn-bench ----------------------------------------------------------------------
 
-def wasi_nn_bench(a, commands, tests, parallel, ctx, reps=1):
-    out_json = os.path.join(a.results_dir, f"wasi-nn-bench-{tests.replace(',', '-')}.json")
+def wasi_nn_bench(a, commands, tests, parallel, ctx, reps=1, extra_load=None):
+    """`extra_load`: load keys added to every engine's (e.g. deterministic mode's)."""
+    tag = "".join(f"-{k}" for k in (extra_load or {}))
+    out_json = os.path.join(a.results_dir, f"wasi-nn-bench-{tests.replace(',', '-')}{tag}.json")
+    load_args = ["--load-config", json.dumps(dict(a.load, **extra_load))] if extra_load else a.load_args
     run([a.tool("wasi-nn-bench"), "--model", a.model, "--threads", str(a.threads),
          "--reps", str(reps), "--n-gen", str(a.n_gen), "--n-prompt", str(a.n_prompt),
          "--parallel", str(parallel), "--conc-predict", str(a.conc_predict),
          "--history", str(a.history), "--ctx", str(ctx), "--only", tests,
-         "--json", out_json] + a.load_args, commands)
+         "--json", out_json] + load_args, commands)
     with open(out_json) as f:
         return json.load(f)
 
 
-def ours_single(a, commands):
+def ours_single(a, commands, extra_load=None):
     """Decode and prompt on a one-sequence context sized like llama-bench's (prompt + generated
     tokens): without flash attention the V cache is stored transposed, and a larger context
     spreads its rows further apart, so a 512-token pass would run measurably slower."""
-    r = wasi_nn_bench(a, commands, "decode,prompt", 1, a.n_prompt + a.n_gen + 64)
+    r = wasi_nn_bench(a, commands, "decode,prompt", 1, a.n_prompt + a.n_gen + 64, extra_load=extra_load)
     return {"tg": r["decode"]["tokens_per_second"], "pp": r["prompt"]["tokens_per_second"]}
 
 
-def ours_serving(a, commands):
+def ours_serving(a, commands, extra_load=None):
     """a.parallel requests at once, then the same requests one after another, on an engine
     holding a.parallel sequences (as llama-server -np does)."""
-    r = wasi_nn_bench(a, commands, "concurrent", a.parallel, a.ctx)["concurrent"]
+    r = wasi_nn_bench(a, commands, "concurrent", a.parallel, a.ctx, extra_load=extra_load)["concurrent"]
     return {"concurrent": r["tokens_per_second"], "sequential": r["sequential_tokens_per_second"]}
+
+
+def ours_tenants(a, commands):
+    """What per-tenant prefix isolation costs: the serving workload and a shared-prefix one with
+    a.parallel conversations as one tenant, as a.parallel tenants (isolated, the default) and as
+    a.parallel tenants in one operator share group (tenants_bench.cpp)."""
+    r = wasi_nn_bench(a, commands, "tenants", a.parallel, a.ctx)["tenants"]
+    return {layout: {"serving": r[layout]["serving"]["tokens_per_second"],
+                     "prefix_ms": r[layout]["prefix"]["wall_ms"],
+                     "shared_tokens": r[layout]["prefix"]["shared_tokens"]}
+            for layout in ("one_tenant", "isolated", "share_group")}
 
 
 def ours_ttft(a, commands):

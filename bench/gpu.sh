@@ -12,19 +12,23 @@
 #           says what is missing and stops
 #   build   $BUILD_DIR with GGML_CUDA=ON for CMAKE_CUDA_ARCHITECTURES=$CUDA_ARCH (90 = Hopper:
 #           H100/H200), tests/WAMR/guests off; targets wasi-nn-bench llama-bench llama-batched-bench llama-server
-#           llama-quantize make-tiny-model wasi_nn_llamacpp; then tests/abi/check_exports.sh
+#           llama-quantize make-tiny-model wasi_nn_llamacpp det-table; then tests/abi/check_exports.sh
 #   model   bench/make-model.sh llama3-8b Q4_K_M (random weights, 4.9 GB; 16 GB of disk while
 #           it is made), cached in .deps/cache
 #   bench   bench/bench.py with every layer on the GPU (-ngl 99 / n_gpu_layers 99): decode tg128
 #           and prompt pp512 against llama-bench, $PARALLEL concurrent sessions against
 #           llama-server --parallel $PARALLEL; then our decode with n_gpu_layers "auto"
+#   determinism  det-table (docs/DETERMINISM.md) on a tiny F16 llama with every layer on the GPU:
+#           which conditions change a request's bytes in normal mode (the table, in
+#           determinism-normal.md), and whether deterministic mode loads there
+#           (determinism-deterministic.md; on a GPU it is refused until the CUDA route is built)
 # Everything goes to $OUT (default $BUILD_DIR/gpu-out): gpu.log (all output), machine.txt (card,
 # driver, toolkit), stages.txt (seconds per stage), exports.txt (export check, NEEDED libraries),
 # bench-results/ (bench.py's JSON and logs).
 #
 # Options (or env): --arch A (CUDA_ARCH, default 90; e.g. "80;86;89;90" for a general build)
 #   --parallel N (PARALLEL, default 32)  --reps R (REPS, default 3)  --model M (MODEL: llama3-8b,
-#   llama3-1b, or a .gguf path)  --stage S (stop after check|build|model|bench; a stage already
+#   llama3-1b, or a .gguf path)  --stage S (stop after check|build|model|bench|determinism; a stage already
 #   done takes seconds, so `--stage build` then a plain call splits a run in two)
 #   --cpu-smoke   the same flow without CUDA on the tiny shape, 4 sessions, 1 repetition, in
 #                 $BUILD_DIR (default build-gpu-smoke; an existing configured build is used as
@@ -46,7 +50,7 @@ while [ $# -gt 0 ]; do
     --reps) reps="$2"; shift 2;;
     --model) model="$2"; shift 2;;
     --stage) only="$2"; shift 2
-      case "$only" in check|build|model|bench) ;; *) echo "gpu.sh: --stage takes check, build, model or bench" >&2; exit 2;; esac;;
+      case "$only" in check|build|model|bench|determinism) ;; *) echo "gpu.sh: --stage takes check, build, model, bench or determinism" >&2; exit 2;; esac;;
     --cpu-smoke) smoke=1; shift;;
     -h|--help) sed -n '2,32p' "$0"; exit 0;;
     *) echo "gpu.sh: unknown option $1 (see --help)" >&2; exit 2;;
@@ -64,7 +68,7 @@ exec > >(tee -a "$OUT/gpu.log") 2>&1
 t_start=$(date +%s)
 say() { echo "gpu.sh [$(( $(date +%s) - t_start ))s]: $*"; }
 die() { say "error: $*"; exit 1; }
-order="check build model bench"
+order="check build model bench determinism"
 wants() {  # is stage $1 at or before the --stage to stop after?
   [ -z "$only" ] && return 0
   case " ${order%%"$only"*}$only " in *" $1 "*) return 0;; esac
@@ -126,7 +130,7 @@ cat "$OUT/machine.txt"
 stage_done check "$t0"
 
 # ---- build ------------------------------------------------------------------------------------
-targets=(wasi-nn-bench llama-bench llama-batched-bench llama-server llama-quantize make-tiny-model wasi_nn_llamacpp)
+targets=(wasi-nn-bench llama-bench llama-batched-bench llama-server llama-quantize make-tiny-model wasi_nn_llamacpp det-table)
 if wants build; then
   t0=$(date +%s)
   if [ ! -f "$build/CMakeCache.txt" ]; then
@@ -188,5 +192,30 @@ if wants bench; then
   mkdir -p "$OUT/bench-results"
   cp -r "$build/bench-results/$latest" "$build/bench-results/${latest%.json}" "$OUT/bench-results/" 2>/dev/null
   stage_done bench "$t0"
+fi
+
+# ---- determinism ------------------------------------------------------------------------------
+# Measures, never fails the run: the tables are the result (docs/DETERMINISM.md, "GPU").
+if wants determinism; then
+  t0=$(date +%s)
+  det_model="$build/det-models/tiny-llama.gguf"
+  if [ ! -s "$det_model" ]; then
+    mkdir -p "$(dirname "$det_model")"
+    "$build/tools/make-tiny-model" --vocab "$llama_dir/models/ggml-vocab-llama-bpe.gguf" --arch llama \
+      --threads "$(nproc)" --out "$det_model" > "$OUT/det-model.log" 2>&1 || die "make-tiny-model failed"
+  fi
+  det_ngl=99; [ "$smoke" = 1 ] && det_ngl=0
+  # build/bench/ when tests are off (this script's build), build/tests/determinism/ otherwise.
+  det_table=$(find "$build/bench" "$build/tests" -name det-table -type f -perm -u+x 2>/dev/null | head -n1)
+  [ -n "$det_table" ] || die "det-table is missing in $build (build its target)"
+  for mode in normal deterministic; do
+    OMP_WAIT_POLICY=PASSIVE timeout 900 "$det_table" --mode "$mode" --load "{\"n_gpu_layers\": $det_ngl}" \
+      --json "$OUT/determinism-$mode.json" "tiny-llama-f16=$det_model" > "$OUT/determinism-$mode.md" \
+      2> "$OUT/determinism-$mode.log"
+    rc=$?
+    say "determinism, $mode mode, n_gpu_layers $det_ngl: exit $rc (0 every condition bit-identical, 1 some differ, 2 refused or failed; $OUT/determinism-$mode.md)"
+    [ "$rc" = 2 ] && tail -n 3 "$OUT/determinism-$mode.log"
+  done
+  stage_done determinism "$t0"
 fi
 say "all done in $(( $(date +%s) - t_start )) s; results in $OUT"

@@ -40,6 +40,17 @@ set(LLAMA_ALL_WARNINGS OFF CACHE BOOL "" FORCE)
 option(WASI_NN_GGML_RPC "Link ggml's RPC backend (config key rpc_servers)" ON)
 set(GGML_RPC ${WASI_NN_GGML_RPC} CACHE BOOL "" FORCE)
 
+# The pinned source is node-llama-cpp's bundle of llama.cpp's release v0.4.0, squashed into one
+# commit (80fb11a), so llama.cpp's build-info would report build 1 and that squash's hash. The
+# release is upstream build b10809, commit 5266f24 (its tag's commit): report those, as a build
+# from llama.cpp's own repository does (WasmEdge guests print llama_build_number/llama_commit).
+if(EXISTS "${WASI_NN_LLAMA_DIR}/.wasi_nn_ok" AND WASI_NN_LLAMA_DIR MATCHES "llama\\.cpp-80fb11ac73e6$")
+  set(WASI_NN_PINNED_LLAMA_BUILD 10809)     # the tests check that the libraries report these
+  set(WASI_NN_PINNED_LLAMA_COMMIT "5266f24")
+  set(LLAMA_BUILD_NUMBER ${WASI_NN_PINNED_LLAMA_BUILD})
+  set(LLAMA_BUILD_COMMIT ${WASI_NN_PINNED_LLAMA_COMMIT})
+endif()
+
 # EXCLUDE_FROM_ALL: only the targets we link (and the reference tools the tests use) are built.
 add_subdirectory(${WASI_NN_LLAMA_DIR} ${CMAKE_BINARY_DIR}/llama.cpp EXCLUDE_FROM_ALL)
 # llama.cpp's embedding tool lives among its examples, which we do not build: add just it, as

@@ -54,25 +54,22 @@ static void json_escape(char *out, size_t cap, const char *text) {
   out[n] = '\0';
 }
 
-/* Sends one user line and prints the reply. Returns false when the request failed. */
+/* Sends one user line and prints the reply. Returns false when the request failed. The
+ * backend keeps the history (chat mode), also where the host's default is WasmEdge's dialect
+ * of raw prompts (docs/COMPATIBILITY.md): every request asks for chat mode. */
 static bool turn(Chat *chat, const char *line) {
   nn_error e;
-  char settings[4096] = "";
-  bool reset = chat->pending_reset;
-  if (reset || chat->system_prompt) {
-    strcat(settings, "{");
-    if (reset) strcat(settings, "\"reset\": true");
-    if (chat->system_prompt) {
-      if (reset) strcat(settings, ", ");
-      strcat(settings, "\"system_prompt\": \"");
-      json_escape(settings, sizeof settings - 2, chat->system_prompt);
-      strcat(settings, "\"");
-    }
-    strcat(settings, "}");
-    if ((e = nn_set_text(chat->ctx, 1, settings)) != NN_SUCCESS) {
-      report("set_input(1)", e);
-      return false;
-    }
+  char settings[4096] = "{\"mode\": \"chat\", \"context_shift\": true";
+  if (chat->pending_reset) strcat(settings, ", \"reset\": true");
+  if (chat->system_prompt) {
+    strcat(settings, ", \"system_prompt\": \"");
+    json_escape(settings, sizeof settings - 2, chat->system_prompt);
+    strcat(settings, "\"");
+  }
+  strcat(settings, "}");
+  if ((e = nn_set_text(chat->ctx, 1, settings)) != NN_SUCCESS) {
+    report("set_input(1)", e);
+    return false;
   }
   chat->pending_reset = false;
   if ((e = nn_set_text(chat->ctx, 0, line)) != NN_SUCCESS) {

@@ -143,7 +143,9 @@ WASI_NN_API wasi_nn_error init_backend(void **ctx);
 /* Like init_backend(), with a JSON object of backend-wide settings and default model settings
  * (`config`, `config_len` read as described above; NULL means defaults). Malformed JSON, an
  * unknown key, a value of the wrong type or out of range return invalid_argument; a key this
- * backend knows but does not implement returns unsupported_operation. */
+ * backend knows but does not implement returns unsupported_operation. Loads and requests are
+ * checked as strictly, unless `config` says "profile": "wasmedge": then they are read in
+ * WasmEdge's dialect (docs/COMPATIBILITY.md), as for wasm guests. */
 WASI_NN_API wasi_nn_error init_backend_with_config(void **ctx, const char *config,
                                                    uint32_t config_len);
 
@@ -155,7 +157,8 @@ WASI_NN_API wasi_nn_error init_backend_with_config(void **ctx, const char *confi
 WASI_NN_API wasi_nn_error deinit_backend(void *ctx);
 
 /* Loads a model from memory. `encoding` must be ggml or autodetect (else invalid_encoding).
- * `target` must be cpu, gpu or tpu (else invalid_argument) but does not choose the device:
+ * `target` must be cpu, gpu, tpu or 3 (WasmEdge's AUTO, which the wasmedge-wasi-nn crate sends;
+ * else invalid_argument) but does not choose the device:
  * placement comes from the config (n_gpu_layers). `builder` holds 1 or 2 parts: the GGUF
  * image, then an optional JSON config of the model's settings. The bytes are copied; the
  * caller keeps them. Stores the new graph in `*g`. */
@@ -197,8 +200,10 @@ WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx,
 
 /* Generates for the inputs set so far. Blocks the caller until the request has finished.
  * Without a prompt (set_input index 0) it returns invalid_argument. A prompt that alone exceeds
- * the context window returns prompt_tool_long; a conversation that no longer fits returns
- * context_full; a compute already running on the same conversation returns timeout.
+ * the context window returns prompt_tool_long; a conversation that no longer fits (and that
+ * context_shift may not shorten) returns context_full, while a generation that reaches the end
+ * of the window succeeds with stop_reason context_full (docs/ABI.md); a compute already running
+ * on the same conversation returns timeout.
  * On a model loaded with {"embedding": true} it computes the embedding of input 0 instead
  * (see docs/PARAMETERS.md, section Embeddings): output 0 then holds JSON
  * {"n_embedding": N, "embedding": [...]} or, with "embd_output": "f32", raw little-endian
@@ -230,9 +235,13 @@ WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ct
 
 /* set_input(exec_ctx, index, input) + compute with `runtime_config` overriding settings for
  * this request only + get_output(exec_ctx, 0, output, output_size), in one call that blocks
- * until the request has finished. `runtime_config` may be NULL; its length is
- * strnlen(runtime_config, config_len) when config_len > 0, else strlen(runtime_config), so a
- * caller that passes no `config_len` still works with a NUL-terminated string. */
+ * until the request has finished. `runtime_config` is NULL or a NUL-terminated JSON string of at
+ * most 1 MiB (no NUL within that: invalid_argument); `config_len` is not read, unlike the
+ * (pointer, length) rule above: HyperBEAM's NIF calls this with seven arguments, so the value
+ * is whatever its stack held. When the reply does not fit (too_large, *output_size = the size
+ * needed) it is kept: get_output(exec_ctx, 0, ...) reads it, and repeating this same call (same
+ * index, input and config) on that context with a larger buffer returns it without computing
+ * again, so the turn is counted once; any other call on the context forgets it. */
 WASI_NN_API wasi_nn_error run_inference(void *ctx, graph_execution_context exec_ctx,
                                         uint32_t index, tensor *input, tensor_data output,
                                         uint32_t *output_size, const char *runtime_config,

@@ -136,8 +136,11 @@ typedef enum {
 
 typedef enum execution_target { cpu = 0, gpu, tpu } execution_target;
 
-/* Creates a backend context with default settings and stores it in `*ctx` (NULL on failure).
- * Freed by deinit_backend(). */
+/* Creates a backend context with the host's settings (the JSON object in WASI_NN_CONFIG, if set)
+ * and stores it in `*ctx` (NULL on failure). Freed by deinit_backend(). The context reads its
+ * guest's load configs and input index 1 in WasmEdge's dialect (docs/COMPATIBILITY.md: its keys,
+ * raw prompts, its output 1, ContextFull, unknown keys as warnings) unless the host's settings
+ * say "profile": "strict". */
 WASI_NN_API wasi_nn_error init_backend(void **ctx);
 
 /* Frees a backend context made by init_backend(): its execution contexts are closed and its
@@ -148,7 +151,8 @@ WASI_NN_API wasi_nn_error init_backend(void **ctx);
 WASI_NN_API wasi_nn_error deinit_backend(void *ctx);
 
 /* Loads a model from memory. `encoding` must be ggml or autodetect (else invalid_encoding).
- * `target` must be cpu, gpu or tpu (else invalid_argument) but does not choose the device:
+ * `target` must be cpu, gpu, tpu or 3 (WasmEdge's AUTO, which the wasmedge-wasi-nn crate sends;
+ * else invalid_argument) but does not choose the device:
  * placement comes from the config (n_gpu_layers). `builder` holds 1 or 2 parts: the GGUF
  * image, then an optional JSON config of the model's settings. The bytes are copied; the
  * caller keeps them. Stores the new graph in `*g`. */
@@ -184,8 +188,10 @@ WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx,
 
 /* Generates for the inputs set so far. Blocks the caller until the request has finished.
  * Without a prompt (set_input index 0) it returns invalid_argument. A prompt that alone exceeds
- * the context window returns prompt_tool_long; a conversation that no longer fits returns
- * context_full; a compute already running on the same conversation returns busy.
+ * the context window returns prompt_tool_long; a conversation that no longer fits (and that
+ * context_shift may not shorten) returns context_full, while a generation that reaches the end
+ * of the window succeeds with stop_reason context_full (docs/ABI.md); a compute already running
+ * on the same conversation returns busy.
  * On a model loaded with {"embedding": true} it computes the embedding of input 0 instead
  * (see docs/PARAMETERS.md, section Embeddings): output 0 then holds JSON
  * {"n_embedding": N, "embedding": [...]} or, with "embd_output": "f32", raw little-endian
@@ -269,6 +275,22 @@ typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
  * WASI_NN_LOG_LEVEL / WASI_NN_LOG_FORMAT / WASI_NN_LOG_FILE, else the log_level / log_format /
  * log_file config keys (docs/PARAMETERS.md). Nothing is ever written to stdout. */
 WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void *user);
+
+/* A host's sink for WasmEdge's stream-stdout: `piece` (not NUL-terminated, `len` bytes, valid
+ * only during the call) is the next part of a reply, in order; `user` is the pointer given to
+ * wasi_nn_set_stream_sink(). */
+typedef void (*wasi_nn_stream_sink)(const char *piece, uint32_t len, void *user);
+
+/* Installs `fn` (NULL removes it) as the stream sink of the backend context `ctx`: a compute on
+ * that context whose settings hold "stream-stdout": true (load config or input index 1) hands
+ * each piece of the reply to `fn` as it is generated, on the thread that called compute, before
+ * compute returns; output 0 still holds the whole reply afterwards. The host decides where the
+ * pieces go (wasi-nn-run prints them to the guest's stdout, as WasmEdge does); this library
+ * never writes them anywhere itself. Without a sink, "stream-stdout": true is accepted with a
+ * warning in the WasmEdge profile (refused as unsupported_operation in the strict one).
+ * Pieces never split a UTF-8 character or hold a possible stop string. `fn` must not call this
+ * library. When this function returns, the previous sink is no longer running. An extension. */
+WASI_NN_API wasi_nn_error wasi_nn_set_stream_sink(void *ctx, wasi_nn_stream_sink fn, void *user);
 
 #ifdef __cplusplus
 }

@@ -6,12 +6,13 @@
 #   scripts/sanitize.sh asan quick     the short CI job, in build-asan-quick: our code only is
 #                                      instrumented (WASI_NN_SANITIZE_LLAMA=OFF, Release, so
 #                                      llama.cpp comes from ccache after scripts/test.sh); config,
-#                                      ABI, hardening and the fast engine tests
+#                                      ABI, hardening (the hostile suite of both ABIs included)
+#                                      and the fast core tests
 #   scripts/sanitize.sh asan ours      our code (and WAMR) instrumented as in `quick`, in
 #                                      build-asan-ours, with llama.cpp's reference tools, the
 #                                      WAMR host and the guests: the whole suite of scripts/test.sh
 #   scripts/sanitize.sh tsan [quick]   TSan (WASI_NN_SANITIZE_THREAD) in build-tsan[-quick]: the
-#                                      concurrency tests (engine and both ABIs' thread tests);
+#                                      concurrency tests (core, and both ABIs' thread and last-error tests);
 #                                      `quick` instruments our code only, as above
 #
 # Environment: BUILD_DIR overrides the folder, JOBS (default 2). Any sanitizer report fails the
@@ -53,12 +54,13 @@ case "$kind" in
     export LD_LIBRARY_PATH="$(realpath "$build")/src/abi${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     if [ "$scope" = quick ]; then
       ninja -C "$build" -j"$jobs" config_tests abi_seed_tests abi_wamr_tests \
-        hardening_seed_tests hardening_wamr_tests hardening_fault_tests engine_tests tiny_models \
+        hardening_seed_tests hardening_wamr_tests hardening_fault_tests core_tests tiny_models \
+        hardening_hostile_seed_tests hardening_hostile_wamr_tests \
         wasi-nn-params-doc
-      # The slow engine tests (parity against llama.cpp, long generations) are left to the
+      # The slow core tests (parity against llama.cpp, long generations) are left to the
       # full run.
       ctest --test-dir "$build" -j1 --timeout 900 --output-on-failure \
-        -R '^(config\.|abi_seed_tests|abi_wamr_tests|hardening_|Session|OneSequence|Eviction|KvStore|StopMatcher|Registry)'
+        -R '^(config\.|abi_seed_tests|abi_wamr_tests|hardening_|Session|OneSequence|Eviction|KvStore|StopMatcher|Registry|ModelAccess)'
     else
       ninja -C "$build" -j"$jobs"
       # The suite of scripts/test.sh (the bench label is left out there too).
@@ -68,13 +70,14 @@ case "$kind" in
   tsan)
     build=${BUILD_DIR:-build-tsan$suffix}
     cmake -S . -B "$build" "${common[@]}" -DWASI_NN_SANITIZE_THREAD=ON >/dev/null
-    ninja -C "$build" -j"$jobs" engine_tests abi_seed_tests abi_wamr_tests tiny_models
+    ninja -C "$build" -j"$jobs" core_tests abi_seed_tests abi_wamr_tests tiny_models
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
     [ -n "$quick" ] && TSAN_OPTIONS+=":suppressions=$PWD/scripts/tsan-llama.supp"
-    "$build/tests/engine/engine_tests" \
+    "$build/tests/core/core_tests" \
       --gtest_filter='Session*:Concurrency*:OneSequence*:Eviction*:HotSwap*:Unload*:Finalize*'
-    "$build/tests/abi/abi_seed_tests" --gtest_filter='SeedAbiThreads*'
-    WASI_NN_MODEL_DIRS="$(realpath "$build")/models:/tmp" "$build/tests/abi/abi_wamr_tests" --gtest_filter='WamrAbiThreads*'
+    "$build/tests/abi/abi_seed_tests" --gtest_filter='SeedAbiThreads*:SeedLastError*'
+    WASI_NN_MODEL_DIRS="$(realpath "$build")/models:/tmp" "$build/tests/abi/abi_wamr_tests" \
+      --gtest_filter='WamrAbiThreads*:WamrLastError*'
     ;;
   *) echo "usage: scripts/sanitize.sh asan [quick|ours] | tsan [quick]" >&2; exit 2 ;;
 esac

@@ -140,6 +140,3 @@ if(NOT _wasi_nn_sanitized OR NOT WASI_NN_SANITIZE_LLAMA)
 else()
   set(WASI_NN_LOG_DRAIN "")
 endif()
-
-# Proofs, with llama.cpp's own tools, that each generated file does what it is for.
-add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/models)

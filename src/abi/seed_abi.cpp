@@ -243,17 +243,18 @@ wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx) {
   return guarded(ctx, "fini_single", [&] { backend_of(ctx)->fini_single(exec_ctx); });
 }
 
+// `config_len` is not read: HyperBEAM's NIF calls this with seven arguments, so it holds whatever
+// the caller's stack did. The config is read as a NUL-terminated string within a hard bound.
 wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_t index,
                             tensor* input, tensor_data output, uint32_t* output_size,
-                            const char* runtime_config, uint32_t config_len) {
+                            const char* runtime_config, uint32_t /*config_len*/) {
   auto body = [&] {
     size_t cap = take_capacity(output, output_size);
     auto backend = backend_of(ctx);
     std::string_view bytes = input_of(input);
-    backend->set_input(exec_ctx, index, bytes);
-    backend->compute(exec_ctx, text_arg(runtime_config, config_len));
+    std::string_view config = wasi_nn::abi::c_string_arg(runtime_config, "runtime_config");
     char* buf = reinterpret_cast<char*>(output);
-    *output_size = wasi_nn::abi::saturate_u32(backend->get_output(exec_ctx, 0, buf, cap));
+    *output_size = wasi_nn::abi::saturate_u32(backend->run_inference(exec_ctx, index, bytes, config, buf, cap));
   };
   return guarded(ctx, "run_inference", body, output_size);
 }

@@ -3,7 +3,10 @@
 #include "core/backend/output.h"
 #include "core/base/log.h"
 #include "core/base/mutex.h"
+#include "core/config/config_parser.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -46,6 +49,31 @@ constexpr const char* kNotLive =
 
 void require_ctx(const void* ctx) {
   require(ctx != nullptr, "ctx is NULL: pass the value init_backend() stored");
+}
+
+// A refusal's message as the host's log shows it: tenants write most of it (their keys, their
+// grammar's first bytes), so at most kLogMessageBytes of it (cut at a character boundary), and
+// control characters escaped, so that a tenant can neither flood the log nor forge a line.
+constexpr size_t kLogMessageBytes = 300;
+
+std::string for_log(const char* message) {
+  const size_t size = std::strlen(message);
+  size_t keep = std::min(size, kLogMessageBytes);
+  while (keep < size && keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+  std::string out;
+  out.reserve(keep + 32);
+  for (size_t i = 0; i < keep; ++i) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    if (c < 0x20 || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (keep < size) out += "... (" + std::to_string(size) + " bytes)";
+  return out;
 }
 
 }  // namespace
@@ -109,6 +137,14 @@ std::string_view text_arg(const char* s, uint32_t len) {
   return std::string_view(s, len > 0 ? strnlen(s, len) : strlen(s));
 }
 
+std::string_view c_string_arg(const char* s, const char* what) {
+  if (s == nullptr) return {};
+  const size_t n = strnlen(s, kMaxConfigBytes + 1);
+  require(n <= kMaxConfigBytes, std::string(what) + " has no NUL within " + std::to_string(kMaxConfigBytes) +
+                                    " bytes: pass a NUL-terminated JSON string of at most that size");
+  return std::string_view(s, n);
+}
+
 std::string_view input_bytes(const uint8_t* data, uint64_t size) {
   require(data != nullptr, "the input tensor's data pointer is NULL");
   require(size > 0, "the input tensor is empty (0 bytes); pass at least one byte");
@@ -143,13 +179,18 @@ uint32_t saturate_u32(size_t n) { return n > UINT32_MAX ? UINT32_MAX : static_ca
 Failure failed(const void* ctx, const char* function, bool record, ErrorKind kind, const char* message,
                size_t needed) noexcept {
   try {
-    // Every refusal is logged with its reason (the host's log; the caller reads the message).
-    if (kind != ErrorKind::EndOfSequence && kind != ErrorKind::TooLarge) {
-      LOG_WARN("%s refused (%s): %s", function, error_kind_name(kind), message);
+    // Every refusal is logged with its reason and who asked (the host's log; the caller reads
+    // the message). A get_output too small for its output is how callers learn the size.
+    const auto backend = find_backend(ctx);
+    const std::string who = backend ? "tenant " + std::to_string(backend->tenant_id()) : "no backend";
+    const bool size_probe = kind == ErrorKind::TooLarge && std::strcmp(function, "run_inference") != 0;
+    if (kind != ErrorKind::EndOfSequence) {
+      WASI_NN_LOG(size_probe ? LogLevel::Info : LogLevel::Warn, "%s: %s refused (%s): %s", who.c_str(), function,
+                  error_kind_name(kind), for_log(message).c_str());
     }
     if (record) {
       std::string text = std::string(function) + ": " + message;
-      if (auto backend = find_backend(ctx)) {
+      if (backend) {
         backend->set_last_error(std::move(text));
       } else {
         t_orphan_error = std::move(text);

@@ -51,6 +51,12 @@ void clear_handle(uint32_t* out, const char* name);
 // else strlen(s).
 std::string_view text_arg(const char* s, uint32_t len);
 
+// A NUL-terminated string whose length argument may be missing (HyperBEAM calls run_inference
+// with seven arguments, so `config_len` is whatever its stack held): read up to the NUL only,
+// never more than kMaxConfigBytes + 1 bytes; NULL is empty. Throws InvalidArgument when no NUL
+// comes within that bound.
+std::string_view c_string_arg(const char* s, const char* what);
+
 // Input bytes given by an explicit size: checks the pointer and 1 <= size <= kMaxInputBytes.
 std::string_view input_bytes(const uint8_t* data, uint64_t size);
 
@@ -74,6 +80,10 @@ size_t copy_orphan_error(uint32_t index, char* buf, size_t cap);
 inline constexpr int32_t kEncodingGgml = 5;
 inline constexpr int32_t kEncodingAutodetect = 6;
 inline constexpr int32_t kLastTarget = 2;  // cpu 0, gpu 1, tpu 2
+// WasmEdge's AUTO, which the wasmedge-wasi-nn crate sends: where layers go comes from
+// n_gpu_layers for every target, so AUTO is accepted like the others (WasmEdge itself refuses
+// it in load(); see docs/COMPATIBILITY.md).
+inline constexpr int32_t kTargetAuto = 3;
 
 // load(): checks the encoding, the target and the builder array (`{buf, size}` of parts, each
 // `{buf, size}`: part 0 the GGUF bytes, an optional part 1 a JSON config), then loads from
@@ -88,8 +98,8 @@ uint32_t load_from_builders(Backend& backend, const BuilderArray* builder, int32
                     " is not supported: this backend loads GGUF models; pass ggml (5) or "
                     "autodetect (6)");
   }
-  require(target >= 0 && target <= kLastTarget,
-          "execution target " + std::to_string(target) + " is not cpu (0), gpu (1) or tpu (2)");
+  require(target >= 0 && target <= kTargetAuto,
+          "execution target " + std::to_string(target) + " is not cpu (0), gpu (1), tpu (2) or auto (3)");
   require(builder->buf != nullptr && builder->size >= 1 && builder->size <= 2,
           "builder must hold 1 or 2 parts (the GGUF bytes, then an optional JSON config); it "
           "holds " + std::to_string(builder->buf == nullptr ? 0 : builder->size));
@@ -121,8 +131,9 @@ struct Failure {
 };
 
 // Records "<function>: <message>" as the last error of the backend named by `ctx` (or, when
-// `ctx` names none, of the calling thread) unless `record` is false, logs the refusal, and
-// returns the failure. Never throws.
+// `ctx` names none, of the calling thread) unless `record` is false, logs the refusal at warn
+// with its reason and the tenant (TooLarge from a plain get_output, the size protocol, at info;
+// EndOfSequence, the normal end of a stream, not at all), and returns the failure. Never throws.
 Failure failed(const void* ctx, const char* function, bool record, ErrorKind kind, const char* message,
                size_t needed = 0) noexcept;
 

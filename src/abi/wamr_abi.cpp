@@ -81,8 +81,10 @@ wasi_nn_error guarded(const void* ctx, const char* function, Args&&... args) {
 }
 
 // What guests may load by name: only models the host granted (core/model/model_access.h),
-// read from the environment when init_backend creates the backend.
-constexpr wasi_nn::BackendOptions kGuestBackend{wasi_nn::ModelAccess::Mode::Confined};
+// read from the environment when init_backend creates the backend. Guests are written for
+// WasmEdge's GGML plugin: they speak its dialect unless the host's config says "profile":
+// "strict" (docs/COMPATIBILITY.md).
+constexpr wasi_nn::BackendOptions kGuestBackend{wasi_nn::ModelAccess::Mode::Confined, wasi_nn::Profile::WasmEdge};
 
 wasi_nn_error load_file(const char* function, void* ctx, const char* name, uint32_t name_len,
                         std::string_view config, graph* g) {
@@ -217,6 +219,10 @@ wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size) {
 
 wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user) {
   return guarded(nullptr, "wasi_nn_set_log_callback", [&] { wasi_nn::abi::set_log_callback(fn, user); });
+}
+
+wasi_nn_error wasi_nn_set_stream_sink(void* ctx, wasi_nn_stream_sink fn, void* user) {
+  return guarded(ctx, "wasi_nn_set_stream_sink", [&] { backend_of(ctx)->set_stream_sink(fn, user); });
 }
 
 }  // extern "C"

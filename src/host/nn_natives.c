@@ -198,6 +198,7 @@ nn_set_input(wasm_exec_env_t exec_env, graph_execution_context ctx, uint32_t ind
         return res;
     tensor_dimensions dims;
     tensor native;
+    nn_install_stream_sink(&call); /* input 1 may ask for stream-stdout */
     res = tensor_native(call.instance, input, &dims, &native);
     if (res == success)
         res = call.functions->set_input(call.backend_ctx, ctx, index, &native);
@@ -212,6 +213,7 @@ nn_compute(wasm_exec_env_t exec_env, graph_execution_context ctx)
     wasi_nn_error res = nn_call_begin(exec_env, "compute", true, &call);
     if (res != success)
         return res;
+    nn_install_stream_sink(&call);
     res = call.functions->compute(call.backend_ctx, ctx);
     nn_call_end(&call);
     return res;

@@ -9,8 +9,8 @@
 #include "wasi_nn_streaming.h"
 
 #include <dlfcn.h>
-
-#include "nn_call.h"
+#include <errno.h>
+#include <unistd.h>
 
 typedef wasi_nn_error (*handle_fn)(void *, uint32_t);
 typedef wasi_nn_error (*get_single_fn)(void *, graph_execution_context, uint32_t, tensor_data *,
@@ -82,6 +82,32 @@ wasi_nn_get_output_single(wasm_exec_env_t exec_env, graph_execution_context ctx,
     }
     nn_call_end(&call);
     return res;
+}
+
+/* WasmEdge's stream-stdout: wasi-nn-run gives guests this process's stdio, so the guest's stdout
+ * is fd 1; each piece the library hands over is written there whole, in order. */
+static void
+print_piece(const char *piece, uint32_t len, void *user)
+{
+    (void)user;
+    while (len > 0) {
+        ssize_t n = write(STDOUT_FILENO, piece, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        piece += n;
+        len -= (uint32_t)n;
+    }
+}
+
+void
+nn_install_stream_sink(const nn_call *call)
+{
+    typedef wasi_nn_error (*set_sink_fn)(void *, void (*)(const char *, uint32_t, void *), void *);
+    set_sink_fn fn = (set_sink_fn)dlsym(call->library, "wasi_nn_set_stream_sink");
+    if (fn)
+        fn(call->backend_ctx, print_piece, NULL); /* another backend library: no stream-stdout */
 }
 
 static NativeSymbol streaming_symbols[] = {

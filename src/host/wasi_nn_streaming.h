@@ -6,11 +6,18 @@
 
 #include <stdbool.h>
 
+#include "nn_call.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 bool wasi_nn_register_streaming(void);
+
+/* Makes the instance's backend hand stream-stdout pieces to this host, which prints them to the
+ * guest's stdout (wasi_nn_set_stream_sink of libwasi_nn_llamacpp.so; nothing when the backend
+ * library lacks it). `call` holds a backend. */
+void nn_install_stream_sink(const nn_call *call);
 
 #ifdef __cplusplus
 }

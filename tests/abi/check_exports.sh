@@ -36,12 +36,13 @@ set_input
 "
 
 # docs/ABI.md, "The WAMR ABI": the 9 functions WAMR 2.4's wasi-nn library dlsyms, plus streaming (3),
-# unload, finalize_execution_context, stats and the log callback (4).
+# unload, finalize_execution_context, stats, the log callback and the stream sink (5).
 wamr_expected="
 unload
 finalize_execution_context
 wasi_nn_stats
 wasi_nn_set_log_callback
+wasi_nn_set_stream_sink
 compute
 compute_single
 fini_single

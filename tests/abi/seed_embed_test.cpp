@@ -10,41 +10,24 @@
 #include <string>
 #include <vector>
 
-#include "abi_test_support.h"
-#include "wasi_nn_backend.h"
+#include "support/seed_fixture.h"
 
 namespace {
 
+using namespace seed_test;
 using json = nlohmann::json;
 
-class SeedEmbed : public ::testing::Test {
+class SeedEmbed : public SeedFixture {
  protected:
-  void SetUp() override { ASSERT_EQ(init_backend(&nn), success); }
-  void TearDown() override { EXPECT_EQ(deinit_backend(nn), success); }
-  graph_execution_context Open(const char* config) {
-    const std::string path = abi_test::model_path();
-    graph g = 0;
-    EXPECT_EQ(load_by_name_with_config(nn, path.c_str(), 0, config, 0, &g), success);
-    graph_execution_context e = 0;
-    EXPECT_EQ(init_execution_context(nn, g, &e), success);
-    return e;
-  }
+  // run_inference on `e` with `text` and the request settings `request`; the output goes to `out`.
   wasi_nn_error Run(graph_execution_context e, const char* text, const char* request, std::string* out) {
-    std::string t = text;
-    tensor in = {nullptr, fp32, reinterpret_cast<uint8_t*>(t.data())};
+    tensor in = Text(text);
     std::vector<char> buf(1 << 16);
     uint32_t size = buf.size();
-    wasi_nn_error err = run_inference(nn, e, 0, &in, reinterpret_cast<uint8_t*>(buf.data()), &size, request, 0);
+    wasi_nn_error err = run_inference(ctx_, e, 0, &in, reinterpret_cast<uint8_t*>(buf.data()), &size, request, 0);
     out->assign(buf.data(), size);
     return err;
   }
-  std::string LastError() {
-    char buf[2048];
-    uint32_t size = sizeof buf;
-    EXPECT_EQ(get_output(nullptr, 0xFFFFFFFFu, 0, reinterpret_cast<uint8_t*>(buf), &size), success);
-    return std::string(buf, size);
-  }
-  void* nn = nullptr;
 };
 
 constexpr char kEmbedConfig[] = R"({"embedding": true, "pooling": "mean", "ctx_size": 128, "n_parallel": 2, "threads": 2})";
@@ -66,24 +49,23 @@ TEST_F(SeedEmbed, JsonAndF32OutputsAgreeAndAreNormalised) {
   EXPECT_NEAR(std::sqrt(sum), 1.0, 1e-5);
   char meta[4096];
   uint32_t size = sizeof meta;
-  ASSERT_EQ(get_output(nn, e, 1, reinterpret_cast<uint8_t*>(meta), &size), success);
+  ASSERT_EQ(get_output(ctx_, e, 1, reinterpret_cast<uint8_t*>(meta), &size), success);
   EXPECT_GT(json::parse(std::string(meta, size))["input_tokens"].get<int>(), 0);
 }
 
 TEST_F(SeedEmbed, StreamingOnAnEmbeddingModelIsInvalidArgument) {
   graph_execution_context e = Open(kEmbedConfig);
-  char text[] = "hello";
-  tensor in = {nullptr, fp32, reinterpret_cast<uint8_t*>(text)};
-  ASSERT_EQ(set_input(nn, e, 0, &in), success);
-  EXPECT_EQ(compute_single(nn, e), invalid_argument);
-  EXPECT_NE(LastError().find("not available on a model loaded with \"embedding\": true"), std::string::npos) << LastError();
+  tensor in = Text("hello");
+  ASSERT_EQ(set_input(ctx_, e, 0, &in), success);
+  ExpectError(invalid_argument, compute_single(ctx_, e), "compute_single",
+              "not available on a model loaded with \"embedding\": true");
 }
 
 TEST_F(SeedEmbed, EmbeddingRequestToATextModelIsInvalidArgument) {
-  graph_execution_context e = Open(abi_test::kFastConfig);
+  graph_execution_context e = Open(kFastConfig);
   std::string out;
-  EXPECT_EQ(Run(e, "hello", R"({"embedding": true})", &out), invalid_argument);
-  EXPECT_NE(LastError().find("loaded for text generation"), std::string::npos) << LastError();
+  ExpectError(invalid_argument, Run(e, "hello", R"({"embedding": true})", &out), "run_inference",
+              "loaded for text generation");
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // The extensions of libwasi_nn_backend.so's C ABI for operators and model lifecycle: unload
 // (with a request in flight), wasi_nn_stats, wasi_nn_set_log_callback, and the host-only log
 // keys. As a native host uses them.
-#include "wasi_nn_backend.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,43 +11,13 @@
 #include <thread>
 #include <vector>
 
-#include "abi_test_support.h"
+#include "support/seed_fixture.h"
 
 namespace {
 
-using abi_test::kFastConfig;
-using abi_test::model_path;
+using namespace seed_test;
 using namespace std::chrono_literals;
-
-constexpr uint32_t kNone = WASI_NN_NO_HANDLE;
-
-std::string LastError() {
-  char buf[4096];
-  uint32_t size = sizeof buf;
-  EXPECT_EQ(get_output(nullptr, kNone, 0, reinterpret_cast<uint8_t*>(buf), &size), success);
-  return std::string(buf, size);
-}
-
-class SeedAbiObs : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_EQ(init_backend(&ctx_), success); }
-  void TearDown() override { EXPECT_EQ(deinit_backend(ctx_), success); }
-
-  graph Load(const char* config) {
-    const std::string path = model_path();
-    graph g = kNone;
-    EXPECT_EQ(load_by_name_with_config(ctx_, path.c_str(), 0, config, 0, &g), success) << LastError();
-    return g;
-  }
-  graph_execution_context Open(graph g) {
-    graph_execution_context e = kNone;
-    EXPECT_EQ(init_execution_context(ctx_, g, &e), success) << LastError();
-    return e;
-  }
-  static tensor Text(const char* s) { return tensor{nullptr, fp32, (uint8_t*)s}; }
-
-  void* ctx_ = nullptr;
-};
+using SeedAbiObs = SeedFixture;
 
 TEST_F(SeedAbiObs, UnloadWhileComputeRunsCancelsItWithRuntimeError) {
   graph g = Load(R"({"ctx_size": 4096, "n_parallel": 1, "n_predict": 1000000, "ignore_eos": true})");
@@ -57,33 +25,28 @@ TEST_F(SeedAbiObs, UnloadWhileComputeRunsCancelsItWithRuntimeError) {
   tensor prompt = Text("go on forever");
   ASSERT_EQ(set_input(ctx_, e, 0, &prompt), success);
   std::atomic<int> code{-1};
-  std::string message;
-  std::thread t([&] {
-    code = compute(ctx_, e);
-    message = LastError();  // per thread: read on the computing thread
-  });
+  std::thread t([&] { code = compute(ctx_, e); });
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(unload(ctx_, g), success) << LastError();
   t.join();
-  EXPECT_EQ(code, runtime_error);
-  EXPECT_NE(message.find("was unloaded"), std::string::npos) << message;
+  // The backend's message, read on any thread: the cancelled compute's.
+  ExpectError(runtime_error, static_cast<wasi_nn_error>(code.load()), "compute", "was unloaded");
   // Afterwards: the context and the graph are gone, with precise codes.
-  EXPECT_EQ(compute(ctx_, e), not_found);
-  EXPECT_NE(LastError().find("was unloaded"), std::string::npos);
-  EXPECT_EQ(close_execution_context(ctx_, e), not_found);
-  EXPECT_EQ(unload(ctx_, g), not_found);
-  EXPECT_NE(LastError().find("unload: "), std::string::npos);
+  ExpectError(not_found, compute(ctx_, e), "compute", "was unloaded");
+  ExpectError(not_found, close_execution_context(ctx_, e), "close_execution_context");
+  ExpectError(not_found, unload(ctx_, g), "unload");
   graph_execution_context e2 = 7;
-  EXPECT_EQ(init_execution_context(ctx_, g, &e2), not_found);
+  ExpectError(not_found, init_execution_context(ctx_, g, &e2), "init_execution_context");
   EXPECT_EQ(e2, kNone);
 }
 
 TEST_F(SeedAbiObs, UnloadBadHandlesAndCtx) {
-  EXPECT_EQ(unload(ctx_, 12345), not_found);
-  EXPECT_EQ(unload(ctx_, kNone), not_found);
-  EXPECT_EQ(unload(nullptr, 1), invalid_argument);
+  ExpectError(not_found, unload(ctx_, 12345), "unload", "12345");
+  ExpectError(not_found, unload(ctx_, kNone), "unload");
+  ExpectError(invalid_argument, unload(nullptr, 1), "unload", "ctx is NULL", nullptr);
   int garbage = 0;
-  EXPECT_EQ(unload(&garbage, 1), invalid_argument);
+  ExpectError(invalid_argument, unload(&garbage, 1), "unload", "does not name a live backend",
+              nullptr);
 }
 
 TEST_F(SeedAbiObs, StatsFollowTheSizeProtocolAndCountRequests) {
@@ -160,15 +123,17 @@ TEST(SeedAbiObsLog, LogFileInLoadConfigIsSecurity) {
   ASSERT_EQ(init_backend(&ctx), success);
   const std::string path = model_path();
   graph g = 3;
-  EXPECT_EQ(load_by_name_with_config(ctx, path.c_str(), 0, R"({"log_file": "/tmp/chosen-by-a-guest.log"})", 0, &g),
-            security);
+  ExpectError(security,
+              load_by_name_with_config(ctx, path.c_str(), 0, R"({"log_file": "/tmp/chosen-by-a-guest.log"})", 0, &g),
+              "load_by_name_with_config", "host setting", ctx);
   EXPECT_EQ(g, kNone);
-  EXPECT_NE(LastError().find("host setting"), std::string::npos) << LastError();
   EXPECT_EQ(deinit_backend(ctx), success);
   // In the backend config it is accepted; an unwritable file is refused at once.
-  EXPECT_EQ(init_backend_with_config(&ctx, R"({"log_file": "/nonexistent-dir/x.log"})", 0), invalid_argument);
+  ExpectError(invalid_argument, init_backend_with_config(&ctx, R"({"log_file": "/nonexistent-dir/x.log"})", 0),
+              "init_backend_with_config", "x.log", nullptr);
   EXPECT_EQ(ctx, nullptr);
-  EXPECT_EQ(init_backend_with_config(&ctx, R"({"log_format": "yaml"})", 0), invalid_argument);
+  ExpectError(invalid_argument, init_backend_with_config(&ctx, R"({"log_format": "yaml"})", 0),
+              "init_backend_with_config", "yaml", nullptr);
 }
 
 }  // namespace

@@ -5,47 +5,43 @@
 
 #include <string>
 
-#include "abi_test_support.h"
-#include "wasi_nn_backend.h"
+#include "support/seed_fixture.h"
 
 namespace {
 
+using namespace seed_test;
+
 constexpr char kRequest[] = R"({"mode": "raw", "n_predict": 24, "temperature": 0})";
 
-class SeedStream : public ::testing::Test {
+class SeedStream : public SeedFixture {
  protected:
   void SetUp() override {
-    ASSERT_EQ(init_backend(&nn), success);
-    const std::string path = abi_test::model_path("tiny-llama.gguf");
-    ASSERT_EQ(load_by_name_with_config(nn, path.c_str(), 0, R"({"ctx_size": 512, "threads": 2})", 0, &g), success);
+    SeedFixture::SetUp();
+    ASSERT_EQ(LoadFile(model_path("tiny-llama"), R"({"ctx_size": 512, "threads": 2})", &g), success);
   }
-  void TearDown() override { EXPECT_EQ(deinit_backend(nn), success); }
-  void* nn = nullptr;
   graph g = 0;
 };
 
 TEST_F(SeedStream, ChunksEqualRunInference) {
-  char prompt[] = "Once upon a time";
-  tensor in = {nullptr, fp32, reinterpret_cast<uint8_t*>(prompt)};
+  tensor in = Text("Once upon a time");
   graph_execution_context plain, streamed;
-  ASSERT_EQ(init_execution_context(nn, g, &plain), success);
-  ASSERT_EQ(init_execution_context(nn, g, &streamed), success);
+  ASSERT_EQ(init_execution_context(ctx_, g, &plain), success);
+  ASSERT_EQ(init_execution_context(ctx_, g, &streamed), success);
 
   char out[8192];
   uint32_t size = sizeof out;
-  ASSERT_EQ(run_inference(nn, plain, 0, &in, reinterpret_cast<uint8_t*>(out), &size, kRequest, 0), success);
+  ASSERT_EQ(run_inference(ctx_, plain, 0, &in, reinterpret_cast<uint8_t*>(out), &size, kRequest, 0), success);
   const std::string whole(out, size);
 
-  char req[] = R"({"mode": "raw", "n_predict": 24, "temperature": 0})";
-  tensor settings = {nullptr, fp32, reinterpret_cast<uint8_t*>(req)};
-  ASSERT_EQ(set_input(nn, streamed, 0, &in), success);
-  ASSERT_EQ(set_input(nn, streamed, 1, &settings), success);
+  tensor settings = Text(kRequest);
+  ASSERT_EQ(set_input(ctx_, streamed, 0, &in), success);
+  ASSERT_EQ(set_input(ctx_, streamed, 1, &settings), success);
   std::string text;
   int steps = 0;
   wasi_nn_error err;
-  while ((err = compute_single(nn, streamed)) == success && steps++ < 1000) {
+  while ((err = compute_single(ctx_, streamed)) == success && steps++ < 1000) {
     size = sizeof out;
-    ASSERT_EQ(get_output_single(nn, streamed, 0, reinterpret_cast<uint8_t*>(out), &size), success);
+    ASSERT_EQ(get_output_single(ctx_, streamed, 0, reinterpret_cast<uint8_t*>(out), &size), success);
     text.append(out, size);
   }
   EXPECT_EQ(err, end_of_sequence);
@@ -53,18 +49,19 @@ TEST_F(SeedStream, ChunksEqualRunInference) {
   EXPECT_GT(steps, 1);
   EXPECT_EQ(text, whole);
   size = sizeof out;
-  ASSERT_EQ(get_output_single(nn, streamed, 1, reinterpret_cast<uint8_t*>(out), &size), success);
+  ASSERT_EQ(get_output_single(ctx_, streamed, 1, reinterpret_cast<uint8_t*>(out), &size), success);
   EXPECT_NE(std::string(out, size).find("\"output_tokens\":24"), std::string::npos) << std::string(out, size);
-  EXPECT_EQ(fini_single(nn, streamed), success);
+  EXPECT_EQ(fini_single(ctx_, streamed), success);
 }
 
 TEST_F(SeedStream, BadHandlesAreRefused) {
-  EXPECT_EQ(compute_single(nn, 12345), not_found);
-  EXPECT_EQ(fini_single(nn, 12345), not_found);
-  EXPECT_EQ(compute_single(nullptr, 1), invalid_argument);
+  ExpectError(not_found, compute_single(ctx_, 12345), "compute_single", "12345");
+  ExpectError(not_found, fini_single(ctx_, 12345), "fini_single", "12345");
+  ExpectError(invalid_argument, compute_single(nullptr, 1), "compute_single", "ctx is NULL", nullptr);
   uint32_t size = 4;
   char out[4];
-  EXPECT_EQ(get_output_single(nn, 12345, 0, reinterpret_cast<uint8_t*>(out), &size), not_found);
+  ExpectError(not_found, get_output_single(ctx_, 12345, 0, reinterpret_cast<uint8_t*>(out), &size),
+              "get_output_single", "12345");
 }
 
 }  // namespace

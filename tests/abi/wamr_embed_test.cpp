@@ -1,8 +1,6 @@
 // Embeddings through libwasi_nn_llamacpp.so's C ABI, as WAMR's wasi-nn library passes a guest's
 // calls on: load with "embedding": true, set_input + compute + get_output gives the vector
 // (JSON or raw f32); streaming is refused with a precise error.
-#include "wasi_nn_llamacpp.h"
-
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,51 +8,21 @@
 #include <string>
 #include <vector>
 
-#include "abi_test_support.h"
+#include "support/wamr_fixture.h"
 
 namespace {
 
+using namespace wamr_test;
 using json = nlohmann::json;
 
-struct Input {  // a guest's u8 tensor: the bytes of `s`, not NUL-terminated
-  explicit Input(std::string s) : bytes(std::move(s)), dim(bytes.size()) {
-    t.dimensions = &dims;
-    t.type = u8;
-    t.data = tensor_data{reinterpret_cast<uint8_t*>(bytes.data()), static_cast<uint32_t>(bytes.size())};
-  }
-  std::string bytes;
-  uint32_t dim;
-  tensor_dimensions dims{&dim, 1};
-  tensor t{};
-};
-
-class WamrEmbed : public ::testing::Test {
+class WamrEmbed : public WamrFixture {
  protected:
   void SetUp() override {
-    ASSERT_EQ(init_backend(&ctx_), success);
-    const std::string path = abi_test::model_path();
-    const std::string cfg = R"({"embedding": true, "pooling": "last", "ctx_size": 128, "n_parallel": 2, "threads": 2})";
-    graph g = WASI_NN_NO_HANDLE;
-    ASSERT_EQ(load_by_name_with_config(ctx_, path.c_str(), path.size(), cfg.c_str(), cfg.size(), &g), success);
-    ASSERT_EQ(init_execution_context(ctx_, g, &e_), success);
+    WamrFixture::SetUp();
+    e_ = Open(R"({"embedding": true, "pooling": "last", "ctx_size": 128, "n_parallel": 2, "threads": 2})");
   }
-  void TearDown() override { EXPECT_EQ(deinit_backend(ctx_), success); }
-  std::string Output(uint32_t index) {
-    std::vector<char> buf(1 << 16);
-    tensor_data out{reinterpret_cast<uint8_t*>(buf.data()), static_cast<uint32_t>(buf.size())};
-    uint32_t size = 0;
-    EXPECT_EQ(get_output(ctx_, e_, index, &out, &size), success);
-    return std::string(buf.data(), size);
-  }
-  std::string LastError() {
-    char buf[2048];
-    tensor_data out{reinterpret_cast<uint8_t*>(buf), sizeof buf};
-    uint32_t size = 0;
-    EXPECT_EQ(get_output(ctx_, WASI_NN_NO_HANDLE, 0, &out, &size), success);
-    return std::string(buf, size);
-  }
-  void* ctx_ = nullptr;
-  graph_execution_context e_ = WASI_NN_NO_HANDLE;
+  std::string Output(uint32_t index) { return WamrFixture::Output(e_, index); }
+  graph_execution_context e_ = kNone;
 };
 
 TEST_F(WamrEmbed, BatchAsJsonAndAsF32) {
@@ -81,12 +49,10 @@ TEST_F(WamrEmbed, BatchAsJsonAndAsF32) {
 TEST_F(WamrEmbed, StreamingAndNonArrayBatchAreInvalidArgument) {
   Input text("hello");
   ASSERT_EQ(set_input(ctx_, e_, 0, &text.t), success);
-  EXPECT_EQ(compute_single(ctx_, e_), invalid_argument);
-  EXPECT_NE(LastError().find("compute_single: streaming"), std::string::npos) << LastError();
+  ExpectError(invalid_argument, compute_single(ctx_, e_), "compute_single", "streaming");
   Input as_json(R"({"embd_input": "json"})");
   ASSERT_EQ(set_input(ctx_, e_, 1, &as_json.t), success);
-  EXPECT_EQ(compute(ctx_, e_), invalid_argument);
-  EXPECT_NE(LastError().find("JSON array"), std::string::npos) << LastError();
+  ExpectError(invalid_argument, compute(ctx_, e_), "compute", "JSON array");
 }
 
 }  // namespace

@@ -36,11 +36,29 @@ stock_test(wasmedge_load_missing 0 "${_pass}"
   COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=$<TARGET_FILE_DIR:wasi_nn_llamacpp>
           WASI_NN_PRELOAD=miss=${_models}/no-such-file.gguf
           ${WASI_NN_STOCK_WAMR} ${_wasmedge} load-missing miss)
+# A refused load is logged by the library at its default level (warn), with the reason and the
+# tenant: under stock WAMR the operator otherwise sees only WAMR's "load_by_name() -> 1".
+stock_test(refused_load_logged 0
+  "wasi-nn W\\] tenant [0-9]+: load_by_name_with_config refused \\(invalid_argument\\): config key 'ctx-size' = -5"
+  COMMAND ${_stock} ${_wasmedge} probe tiny "{\"ctx-size\": -5}")
 # WasmEdge's extensions are not in stock WAMR: streaming and unload trap there.
 stock_test(wasmedge_stream_unavailable 1 "unlinked import function \\(wasi_ephemeral_nn, compute_single\\)"
   COMMAND ${_stock} ${_wasmedge} stream tiny "Once upon a time" "${_opts}")
 stock_test(wasmedge_unload_unavailable 1 "unlinked import function \\(wasi_ephemeral_nn, unload\\)"
   COMMAND ${_stock} ${_wasmedge} unload tiny "Once upon a time" "${_opts}")
+
+# The library's own profile under stock WAMR: WasmEdge's metadata and keys (generate checks
+# output 1 after set_input and after compute), and stream-stdout, which needs a host that
+# prints: iwasm has none, so the library warns and never writes to stdout itself.
+stock_test(wasmedge_generate 0 "${_pass}"
+  COMMAND ${_stock} ${_wasmedge} generate tiny "Once upon a time" "${_gen_opts}")
+stock_test(wasmedge_example_options 0 "${_pass}"
+  COMMAND ${_stock} ${_wasmedge} grammar tiny "Yes or no?"
+          "{\"enable-log\": false, \"llama3\": false, \"n-gpu-layers\": 0, \"ctx-size\": 1024, \"n-predict\": 4}")
+stock_test(wasmedge_stream_stdout 0 "warned as expected"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/stream_stdout.sh warned ${_qwen} ${_wasmedge}
+          ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=$<TARGET_FILE_DIR:wasi_nn_llamacpp> WASI_NN_PRELOAD=m=${_qwen}
+          ${WASI_NN_STOCK_WAMR})
 
 # Our own C guest (guests/complete.c) as WAMR users run it.
 if(TARGET complete)

@@ -7,16 +7,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "core/backend/backend.h"
 #include "core/engine/kv_store.h"
 #include "core/base/error.h"
-#include "../engine/test_util.h"
+#include "support/core_helpers.h"
+#include "support/memory_cap.h"
 
 namespace wasi_nn {
 namespace {
@@ -44,11 +42,6 @@ class FullDisk {
   void (*old_handler_)(int) = nullptr;
 };
 
-std::string temp_dir() {
-  char tmpl[] = "/tmp/wasi-nn-fault-XXXXXX";
-  return mkdtemp(tmpl);
-}
-
 SavedSequence seq_of(size_t n_tokens, size_t n_bytes, uint8_t fill) {
   SavedSequence s;
   for (size_t i = 0; i < n_tokens; ++i) s.tokens.push_back(static_cast<llama_token>(i + fill));
@@ -57,8 +50,8 @@ SavedSequence seq_of(size_t n_tokens, size_t n_bytes, uint8_t fill) {
 }
 
 TEST(FaultDiskFull, KvStoreDropsWhatCannotBeWrittenAndKeepsTheRest) {
-  const std::string dir = temp_dir();
-  KvStore store(1500, dir, 1 << 20);
+  test::ScratchDir scratch;
+  KvStore store(1500, scratch.dir(), 1 << 20);
   {
     FullDisk full(512);  // a spill file needs ~1 KiB: it is cut short
     store.put(1, seq_of(5, 1000, 1));
@@ -74,8 +67,6 @@ TEST(FaultDiskFull, KvStoreDropsWhatCannotBeWrittenAndKeepsTheRest) {
   store.put(4, seq_of(5, 1000, 4));
   ASSERT_TRUE(store.take(3, &out));
   EXPECT_EQ(out.state, seq_of(5, 1000, 3).state);
-  std::string cmd = "rm -rf '" + dir + "'";
-  EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
 
 // A one-sequence engine that keeps at most 1 MiB of evicted KV states in memory and spills the
@@ -92,8 +83,8 @@ std::string long_prompt(const std::string& topic) {
 }
 
 TEST(FaultDiskFull, EvictedConversationContinuesIdenticallyWhenItsSaveFails) {
-  const std::string dir = temp_dir();
-  HostBackend b(R"({"kv_save_dir": ")" + dir + "\"}");
+  test::ScratchDir scratch;
+  HostBackend b(R"({"kv_save_dir": ")" + scratch.dir() + "\"}");
   b.load_by_name(model_path("tiny-llama"), kSpillLoad);
   uint32_t s = b.init_session("a");
   auto t1 = generate(b, s, long_prompt("a fox"));
@@ -116,13 +107,12 @@ TEST(FaultDiskFull, EvictedConversationContinuesIdenticallyWhenItsSaveFails) {
   // And the engine goes on serving, spilling again once the disk has room.
   uint32_t c = b.init_session("c");
   EXPECT_FALSE(generate(b, c, "Next request").text.empty());
-  std::string cmd = "rm -rf '" + dir + "'";
-  EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
 
 TEST(FaultAlloc, HugeContextIsOutOfMemoryAndTheNextLoadWorks) {
   HostBackend b;
   try {
+    test::AddressSpaceCap cap;  // fail at once, not after filling the machine
     b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 1048576, "n_parallel": 256})");
     FAIL() << "a 128 GiB KV cache was allocated";
   } catch (const Error& e) {

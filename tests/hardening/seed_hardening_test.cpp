@@ -2,8 +2,6 @@
 // damaged GGUF files, a FIFO as the model, hostile JSON (deep, huge, out of range), handles
 // from another backend, a context too large to allocate. Each case asserts the documented code
 // and a message naming the call, and that the backend still serves a normal request after it.
-#include "wasi_nn_backend.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,63 +9,23 @@
 #include <future>
 #include <string>
 
-#include "hardening_support.h"
+#include "support/memory_cap.h"
+#include "support/seed_fixture.h"
 
 namespace {
 
-using hardening::kFastConfig;
-using hardening::model_path;
-
-constexpr uint32_t kNone = WASI_NN_NO_HANDLE;
-
-class SeedHardening : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_EQ(init_backend(&ctx_), success); }
-  void TearDown() override { EXPECT_EQ(deinit_backend(ctx_), success); }
-
-  static std::string LastError() {
-    char buf[4096];
-    uint32_t size = sizeof buf;
-    EXPECT_EQ(get_output(nullptr, kNone, 0, reinterpret_cast<uint8_t*>(buf), &size), success);
-    return std::string(buf, size);
-  }
-  void ExpectError(wasi_nn_error want, wasi_nn_error got, const char* function,
-                   const char* needle = "") {
-    EXPECT_EQ(got, want);
-    const std::string msg = LastError();
-    EXPECT_EQ(msg.rfind(std::string(function) + ": ", 0), 0u) << msg;
-    EXPECT_NE(msg.find(needle), std::string::npos) << msg;
-  }
-
-  wasi_nn_error LoadFile(const std::string& path, const char* config, graph* g) {
-    return load_by_name_with_config(ctx_, path.c_str(), path.size(), config, 0, g);
-  }
-
-  // The backend still loads the real model and generates after whatever came before.
-  void ExpectStillServes() {
-    graph g = kNone;
-    ASSERT_EQ(LoadFile(model_path(), kFastConfig, &g), success) << LastError();
-    graph_execution_context e = kNone;
-    ASSERT_EQ(init_execution_context(ctx_, g, &e), success) << LastError();
-    tensor t{nullptr, fp32, (uint8_t*)"Hello"};
-    char out[512];
-    uint32_t size = sizeof out;
-    EXPECT_EQ(run_inference(ctx_, e, 0, &t, (uint8_t*)out, &size, nullptr, 0), success)
-        << LastError();
-    EXPECT_GT(size, 0u);
-    EXPECT_EQ(close_execution_context(ctx_, e), success);
-  }
-
-  void* ctx_ = nullptr;
-};
+using namespace seed_test;
+using wasi_nn::test::ScratchDir;
+namespace files = wasi_nn::test;
+using SeedHardening = SeedFixture;
 
 // --- Damaged model files ---
 
 TEST_F(SeedHardening, TruncatedGgufFailsCleanlyAtEveryOffset) {
-  const std::string bytes = hardening::read_file(model_path());
+  const std::string bytes = files::read_file(model_path());
   ASSERT_GT(bytes.size(), 200000u);
-  hardening::Scratch scratch;
-  for (size_t at : hardening::truncation_points(bytes.size())) {
+  ScratchDir scratch;
+  for (size_t at : files::truncation_points(bytes.size())) {
     SCOPED_TRACE("truncated at " + std::to_string(at));
     const std::string path = scratch.write("cut-" + std::to_string(at) + ".gguf", bytes.substr(0, at));
     graph g = 7;
@@ -83,8 +41,8 @@ TEST_F(SeedHardening, TruncatedGgufFailsCleanlyAtEveryOffset) {
 TEST_F(SeedHardening, GgufTruncatedInsideTensorDataFailsAndNothingStaysLoaded) {
   // The fault "a model that fails half-way through loading": the header and tensor infos are
   // whole, the weights stop in the middle.
-  const std::string bytes = hardening::read_file(model_path());
-  hardening::Scratch scratch;
+  const std::string bytes = files::read_file(model_path());
+  ScratchDir scratch;
   const std::string path = scratch.write("half.gguf", bytes.substr(0, bytes.size() * 3 / 4));
   graph g = 7;
   ExpectError(runtime_error, LoadFile(path, kFastConfig, &g), "load_by_name_with_config",
@@ -98,10 +56,10 @@ TEST_F(SeedHardening, GgufTruncatedInsideTensorDataFailsAndNothingStaysLoaded) {
 }
 
 TEST_F(SeedHardening, CorruptedGgufHeaderFailsCleanly) {
-  const std::string bytes = hardening::read_file(model_path());
-  hardening::Scratch scratch;
+  const std::string bytes = files::read_file(model_path());
+  ScratchDir scratch;
   int n = 0;
-  for (auto [offset, value] : hardening::header_damage()) {
+  for (auto [offset, value] : files::header_damage()) {
     SCOPED_TRACE("byte " + std::to_string(offset) + " = " + std::to_string(value));
     std::string damaged = bytes;
     if (static_cast<unsigned char>(damaged[offset]) == value) continue;  // not a change
@@ -119,8 +77,8 @@ TEST_F(SeedHardening, CorruptedTensorInfoAndMetadataNeverCrash) {
   // Bytes flipped all over the metadata and tensor infos (the first 64 KiB): a load may fail
   // (runtime_error) or, when the damage hits a value nothing checks (a token's text), succeed;
   // it must never crash, hang or report another code.
-  const std::string bytes = hardening::read_file(model_path());
-  hardening::Scratch scratch;
+  const std::string bytes = files::read_file(model_path());
+  ScratchDir scratch;
   for (size_t offset = 32; offset < 65536; offset += 4093) {
     SCOPED_TRACE("byte " + std::to_string(offset));
     std::string damaged = bytes;
@@ -135,7 +93,7 @@ TEST_F(SeedHardening, CorruptedTensorInfoAndMetadataNeverCrash) {
 }
 
 TEST_F(SeedHardening, FifoAsModelIsInvalidArgumentWithoutBlocking) {
-  hardening::Scratch scratch;
+  ScratchDir scratch;
   const std::string fifo = scratch.fifo("model.gguf");
   // Opening a FIFO with no writer blocks: the backend must look at the file type first.
   auto result = std::async(std::launch::async, [&] {
@@ -177,10 +135,10 @@ TEST_F(SeedHardening, EmptyAndGarbageMemoryImagesAreRejected) {
 
 TEST_F(SeedHardening, DeeplyNestedJsonIsInvalidArgumentAtEveryEntryPoint) {
   for (bool arrays : {false, true}) {
-    const std::string deep = hardening::nested_json(100000, arrays);
+    const std::string deep = files::nested_json(100000, arrays);
     void* other = reinterpret_cast<void*>(1);
     ExpectError(invalid_argument, init_backend_with_config(&other, deep.c_str(), deep.size()),
-                "init_backend_with_config", "deeper");
+                "init_backend_with_config", "deeper", nullptr);
     EXPECT_EQ(other, nullptr);
     graph g = 7;
     ExpectError(invalid_argument, LoadFile(model_path(), deep.c_str(), &g),
@@ -192,10 +150,10 @@ TEST_F(SeedHardening, DeeplyNestedJsonIsInvalidArgumentAtEveryEntryPoint) {
   ASSERT_EQ(LoadFile(model_path(), kFastConfig, &g), success);
   graph_execution_context e = kNone;
   ASSERT_EQ(init_execution_context(ctx_, g, &e), success);
-  std::string deep = hardening::nested_json(40, false);
-  tensor settings{nullptr, fp32, (uint8_t*)deep.c_str()};
+  std::string deep = files::nested_json(40, false);
+  tensor settings = Text(deep.c_str());
   ExpectError(invalid_argument, set_input(ctx_, e, 1, &settings), "set_input", "deeper");
-  tensor prompt{nullptr, fp32, (uint8_t*)"Hi"};
+  tensor prompt = Text("Hi");
   char out[256];
   uint32_t size = sizeof out;
   ExpectError(invalid_argument,
@@ -207,7 +165,7 @@ TEST_F(SeedHardening, DeeplyNestedJsonIsInvalidArgumentAtEveryEntryPoint) {
 
 TEST_F(SeedHardening, NestingAtTheLimitIsAcceptedAsJson) {
   // 32 levels is the documented limit: the text parses (the key is then unknown).
-  const std::string at_limit = hardening::nested_json(32, false);
+  const std::string at_limit = files::nested_json(32, false);
   graph g = 7;
   const wasi_nn_error rc = LoadFile(model_path(), at_limit.c_str(), &g);
   EXPECT_EQ(rc, invalid_argument);
@@ -215,10 +173,10 @@ TEST_F(SeedHardening, NestingAtTheLimitIsAcceptedAsJson) {
 }
 
 TEST_F(SeedHardening, HugeJsonIsInvalidArgument) {
-  const std::string huge = hardening::huge_json();
+  const std::string huge = files::huge_json();
   void* other = reinterpret_cast<void*>(1);
   ExpectError(invalid_argument, init_backend_with_config(&other, huge.c_str(), huge.size()),
-              "init_backend_with_config", "bytes");
+              "init_backend_with_config", "bytes", nullptr);
   EXPECT_EQ(other, nullptr);
   graph g = 7;
   ExpectError(invalid_argument, LoadFile(model_path(), huge.c_str(), &g),
@@ -226,7 +184,7 @@ TEST_F(SeedHardening, HugeJsonIsInvalidArgument) {
   ASSERT_EQ(LoadFile(model_path(), kFastConfig, &g), success);
   graph_execution_context e = kNone;
   ASSERT_EQ(init_execution_context(ctx_, g, &e), success);
-  tensor settings{nullptr, fp32, (uint8_t*)huge.c_str()};
+  tensor settings = Text(huge.c_str());
   ExpectError(invalid_argument, set_input(ctx_, e, 1, &settings), "set_input", "bytes");
   ExpectStillServes();
 }
@@ -286,16 +244,21 @@ TEST_F(SeedHardening, GraphOfAnotherBackendIsNotFound) {
   ExpectError(not_found, compute(ctx_, theirs + 100), "compute");
   ExpectError(not_found, close_execution_context(ctx_, theirs + 100), "close_execution_context");
   EXPECT_EQ(deinit_backend(other), success);
-  // Every call with the deinitialised backend.
-  ExpectError(invalid_argument, compute(other, theirs), "compute");
-  ExpectError(invalid_argument, close_execution_context(other, theirs), "close_execution_context");
-  ExpectError(invalid_argument, init_execution_context(other, g, &e), "init_execution_context");
-  tensor t{nullptr, fp32, (uint8_t*)"x"};
-  ExpectError(invalid_argument, set_input(other, theirs, 0, &t), "set_input");
+  // Every call with the deinitialised backend: its messages are this thread's (read through
+  // NULL), as it names no live backend.
+  const char* why = "does not name a live backend";
+  ExpectError(invalid_argument, compute(other, theirs), "compute", why, nullptr);
+  ExpectError(invalid_argument, close_execution_context(other, theirs), "close_execution_context",
+              why, nullptr);
+  ExpectError(invalid_argument, init_execution_context(other, g, &e), "init_execution_context", why,
+              nullptr);
+  tensor t = Text("x");
+  ExpectError(invalid_argument, set_input(other, theirs, 0, &t), "set_input", why, nullptr);
   char out[16];
   uint32_t size = sizeof out;
-  ExpectError(invalid_argument, get_output(other, theirs, 0, (uint8_t*)out, &size), "get_output");
-  ExpectError(invalid_argument, deinit_backend(other), "deinit_backend");
+  ExpectError(invalid_argument, get_output(other, theirs, 0, (uint8_t*)out, &size), "get_output",
+              why, nullptr);
+  ExpectError(invalid_argument, deinit_backend(other), "deinit_backend", why, nullptr);
 }
 
 // --- Capacity ---
@@ -304,8 +267,11 @@ TEST_F(SeedHardening, ContextTooLargeToAllocateIsAnErrorNotACrash) {
   // 256 sequences of 1M tokens: a KV cache of ~128 GiB for the tiny model.
   graph g = 7;
   const char* config = R"({"ctx_size": 1048576, "n_parallel": 256})";
-  ExpectError(runtime_error, LoadFile(model_path(), config, &g), "load_by_name_with_config",
-              "memory");
+  {
+    wasi_nn::test::AddressSpaceCap cap;  // fail at once, not after filling the machine
+    ExpectError(runtime_error, LoadFile(model_path(), config, &g), "load_by_name_with_config",
+                "memory");
+  }
   EXPECT_EQ(g, kNone);
   ExpectStillServes();
 }

@@ -8,9 +8,10 @@
 #include <regex>
 #include <string>
 
-#include "tool_runner.h"
+#include "support/test_files.h"
+#include "support/tool_runner.h"
 
-namespace wasi_nn::models_test {
+namespace wasi_nn::test {
 namespace {
 
 const char* kPrompt = "Once upon a time";
@@ -55,4 +56,4 @@ TEST(Draft, SpeculativeDecodingAcceptsTheDraftModel) {
 }
 
 }  // namespace
-}  // namespace wasi_nn::models_test
+}  // namespace wasi_nn::test

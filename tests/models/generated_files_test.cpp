@@ -12,9 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "tool_runner.h"
+#include "support/test_files.h"
+#include "support/tool_runner.h"
 
-namespace wasi_nn::models_test {
+namespace wasi_nn::test {
 namespace {
 
 struct Entry {
@@ -23,7 +24,7 @@ struct Entry {
 };
 
 std::vector<Entry> read_manifest() {
-  std::istringstream in(read_bytes(model_file("manifest.tsv")));
+  std::istringstream in(read_file(model_file("manifest.tsv")));
   std::vector<Entry> entries;
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -63,7 +64,7 @@ TEST(GeneratedFiles, RegeneratingGivesByteIdenticalFiles) {
     args.push_back(again);
     const ToolRun run = run_tool(e.tool, args, /*preload_drain=*/false);
     ASSERT_EQ(run.status, 0) << run.err;
-    const std::string built = read_bytes(model_file(e.file)), fresh = read_bytes(again);
+    const std::string built = read_file(model_file(e.file)), fresh = read_file(again);
     EXPECT_GT(built.size(), 0u);
     EXPECT_TRUE(built == fresh) << e.file << ": regenerated file differs (" << built.size() << " vs "
                                 << fresh.size() << " bytes)";
@@ -73,4 +74,4 @@ TEST(GeneratedFiles, RegeneratingGivesByteIdenticalFiles) {
 }
 
 }  // namespace
-}  // namespace wasi_nn::models_test
+}  // namespace wasi_nn::test

@@ -6,9 +6,10 @@
 
 #include <string>
 
-#include "tool_runner.h"
+#include "support/test_files.h"
+#include "support/tool_runner.h"
 
-namespace wasi_nn::models_test {
+namespace wasi_nn::test {
 namespace {
 
 std::string greedy(const std::string& model, const std::vector<std::string>& adapters = {}) {
@@ -53,4 +54,4 @@ TEST(LoraPair, TwoAdaptersApplyTogether) {
 }
 
 }  // namespace
-}  // namespace wasi_nn::models_test
+}  // namespace wasi_nn::test

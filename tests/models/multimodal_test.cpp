@@ -8,9 +8,10 @@
 #include <ostream>
 #include <string>
 
-#include "tool_runner.h"
+#include "support/test_files.h"
+#include "support/tool_runner.h"
 
-namespace wasi_nn::models_test {
+namespace wasi_nn::test {
 namespace {
 
 struct Projector {
@@ -58,4 +59,4 @@ INSTANTIATE_TEST_SUITE_P(Projectors, Multimodal, ::testing::ValuesIn(kProjectors
                          });
 
 }  // namespace
-}  // namespace wasi_nn::models_test
+}  // namespace wasi_nn::test

@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "tool_runner.h"
+#include "support/test_files.h"
+#include "support/tool_runner.h"
 
-namespace wasi_nn::models_test {
+namespace wasi_nn::test {
 namespace {
 
 const char* kPairs =
@@ -49,4 +50,4 @@ TEST(Reranker, TheEmbedderIsNotAReranker) {
 }
 
 }  // namespace
-}  // namespace wasi_nn::models_test
+}  // namespace wasi_nn::test

@@ -2,8 +2,6 @@
 // init_backend is one tenant. Data isolation (no tenant learns a token of another's prompt from
 // the metadata), host-declared share groups, the operator's limits (every cap and policy key),
 // host-only settings, per-tenant fairness and counters.
-#include "wasi_nn_backend.h"
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -16,14 +14,12 @@
 #include <thread>
 #include <vector>
 
+#include "support/seed_fixture.h"
+
 namespace {
 
+using namespace seed_test;
 using json = nlohmann::json;
-constexpr uint32_t kNone = WASI_NN_NO_HANDLE;
-
-std::string model_path(const char* name = "tiny-llama") {
-  return std::string(WASI_NN_TEST_MODEL_DIR) + "/" + name + ".gguf";
-}
 
 // A load config small and deterministic enough for every test here.
 constexpr char kModel[] = R"({"ctx_size": 1024, "n_parallel": 4, "threads": 2, "temperature": 0, "mode": "raw"})";
@@ -54,7 +50,7 @@ class Tenant {
   // One request; returns its code. `text` and `meta` receive outputs 0 and 1.
   wasi_nn_error run(graph_execution_context e, const std::string& prompt, const std::string& request,
                     std::string* text = nullptr, json* meta = nullptr) {
-    tensor t{nullptr, fp32, reinterpret_cast<uint8_t*>(const_cast<char*>(prompt.c_str()))};
+    tensor t = Text(prompt.c_str());
     std::string out(1 << 16, '\0');
     uint32_t size = out.size();
     const wasi_nn_error rc = run_inference(ctx_, e, 0, &t, reinterpret_cast<uint8_t*>(out.data()), &size,
@@ -68,18 +64,9 @@ class Tenant {
     }
     return rc;
   }
-  std::string last_error() const {
-    char buf[4096];
-    uint32_t size = sizeof buf;
-    EXPECT_EQ(get_output(ctx_, kNone, 0, reinterpret_cast<uint8_t*>(buf), &size), success);
-    return std::string(buf, size);
-  }
-  static std::string orphan_error() {
-    char buf[4096];
-    uint32_t size = sizeof buf;
-    get_output(nullptr, kNone, 0, reinterpret_cast<uint8_t*>(buf), &size);
-    return std::string(buf, size);
-  }
+  std::string last_error() const { return LastError(ctx_); }
+  // This thread's message of the last call that named no live backend context.
+  static std::string orphan_error() { return LastError(nullptr); }
   graph graph_id() const { return graph_; }
 
  private:

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/config/enums.h"
 #include "core/model/model_access.h"
 
 namespace wasi_nn {
@@ -29,6 +30,9 @@ struct BackendOptions {
   // the host granted), Open for a trusted native host (any path, unless a grant is configured).
   // Read from the environment when the Backend is created.
   ModelAccess::Mode access = ModelAccess::Mode::Confined;
+  // The dialect of tenant configs when the host's config names no "profile": the WAMR library
+  // (wasm guests) speaks WasmEdge's, the seed library strict (docs/COMPATIBILITY.md).
+  Profile profile = Profile::Strict;
 };
 
 class Backend {
@@ -96,6 +100,19 @@ class Backend {
   // Cancels every running request of this backend and refuses new calls (InvalidArgument).
   // deinit_backend calls it first, then destroys the Backend once no call is inside it.
   void shutdown();
+
+  // run_inference of the seed ABI: set_input + compute (with `runtime_json`) + get_output(0).
+  // When the reply does not fit `cap` it stays readable with get_output (TooLarge says so and
+  // the size needed), and a retry of the same call (same index, input and config) on that
+  // context returns it without a second turn. Any other input or compute forgets it.
+  size_t run_inference(uint32_t ctx, uint32_t index, std::string_view input, std::string_view runtime_json,
+                       char* buf, size_t cap);
+
+  // The host's sink for stream_stdout pieces (core/session/stream_sink.h); NULL removes it.
+  void set_stream_sink(void (*fn)(const char* piece, uint32_t len, void* user), void* user);
+
+  // Who this backend context is, for log lines about its calls.
+  uint64_t tenant_id() const;
 
   // This backend's last error message (the shims record every failed call here).
   void set_last_error(std::string message);

@@ -26,10 +26,17 @@ namespace wasi_nn {
 namespace {
 
 thread_local bool t_in_callback = false;
+// The tenant this thread logs for, and the verbosity it asked for (TenantLogScope).
+thread_local uint64_t t_tenant = 0;
+thread_local LogLevel t_tenant_level = LogLevel::None;
 
-// Our level as common's verbosity threshold (common/log.h: ERROR 1, WARN 2, INFO 3, DEBUG 5).
+// Our level as common's verbosity threshold (common/log.h: OUTPUT 0, ERROR 1, WARN 2, INFO 3,
+// DEBUG 5). common's logger writes to stderr, past the sink and its callback, and its error and
+// warning lines carry tenants' text (a grammar with the prompt it was to constrain, a model's
+// unparsed output, a template's error): it is silent unless the operator asked for debug, the
+// level at which tenants' text is logged anyway (docs/SECURITY.md, "The host's log").
 void follow_in_common(LogLevel level) {
-  static const int kThold[] = {0, 1, 2, 3, 5};
+  static const int kThold[] = {-1, -1, -1, -1, 5};
   common_log_set_verbosity_thold(kThold[static_cast<int>(level)]);
 }
 
@@ -62,13 +69,14 @@ std::string format_line(LogFormat format, LogLevel level, LogSource source, std:
     j["ts"] = utc_timestamp();
     j["level"] = level_name(level);
     j["source"] = source == LogSource::Llama ? "llama" : "backend";
+    if (t_tenant != 0) j["tenant"] = t_tenant;
     j["msg"] = msg;
     // llama.cpp may log bytes that are not UTF-8 (token pieces): replace, never throw.
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   }
   const char tag = "-EWID"[static_cast<int>(level)];
-  return std::string("[wasi-nn ") + tag + "] " + (source == LogSource::Llama ? "llama.cpp: " : "") +
-         msg;
+  const std::string who = t_tenant != 0 ? "tenant " + std::to_string(t_tenant) + ": " : "";
+  return std::string("[wasi-nn ") + tag + "] " + who + (source == LogSource::Llama ? "llama.cpp: " : "") + msg;
 }
 
 struct Sink {
@@ -157,7 +165,19 @@ void set_log_level_default(LogLevel level) {
 LogLevel log_level() { return static_cast<LogLevel>(sink().level.load()); }
 
 bool log_enabled(LogLevel level) {
-  return level != LogLevel::None && static_cast<int>(level) <= sink().level.load();
+  if (level == LogLevel::None) return false;
+  return static_cast<int>(level) <= sink().level.load() || static_cast<int>(level) <= static_cast<int>(t_tenant_level);
+}
+
+TenantLogScope::TenantLogScope(uint64_t tenant, LogLevel verbosity)
+    : prev_tenant_(t_tenant), prev_level_(t_tenant_level) {
+  t_tenant = tenant;
+  t_tenant_level = verbosity;
+}
+
+TenantLogScope::~TenantLogScope() {
+  t_tenant = prev_tenant_;
+  t_tenant_level = prev_level_;
 }
 
 void set_log_format_default(LogFormat format) {

@@ -53,6 +53,23 @@ bool set_log_callback(LogCallback fn, void* user);
 
 void log_write(LogLevel level, const std::string& message, LogSource source = LogSource::Backend);
 
+// A tenant's own verbosity (WasmEdge's enable-log / enable-debug-log): while a scope lives on a
+// thread, lines logged there, on that tenant's behalf, pass when their level is within
+// `verbosity` even if the process-wide level is lower, and carry the tenant's id ("tenant N: ",
+// or "tenant" in JSON lines). The process-wide level never changes, and other threads (other
+// tenants, the engine's worker) are not affected. Scopes nest; the inner one wins.
+class TenantLogScope {
+ public:
+  TenantLogScope(uint64_t tenant, LogLevel verbosity);
+  ~TenantLogScope();
+  TenantLogScope(const TenantLogScope&) = delete;
+  TenantLogScope& operator=(const TenantLogScope&) = delete;
+
+ private:
+  uint64_t prev_tenant_;
+  LogLevel prev_level_;
+};
+
 }  // namespace wasi_nn
 
 // printf-style helpers; the arguments are not evaluated when the level is off.

@@ -10,6 +10,7 @@
 
 #include "core/base/error.h"
 #include "core/input/input_limits.h"
+#include "core/config/llama_preconditions.h"
 
 namespace wasi_nn {
 
@@ -32,16 +33,23 @@ void add_name(Index& idx, const std::string& name, const ParamSpec& spec) {
   }
 }
 
+Index index_of(const std::vector<ParamSpec>& table) {
+  Index i;
+  for (const auto& spec : table) {
+    add_name(i, spec.name, spec);
+    for (const auto& alias : spec.aliases) add_name(i, alias, spec);
+  }
+  i.sections.insert(param_sections().begin(), param_sections().end());
+  return i;
+}
+
 const Index& index() {
-  static const Index idx = [] {
-    Index i;
-    for (const auto& spec : param_table()) {
-      add_name(i, spec.name, spec);
-      for (const auto& alias : spec.aliases) add_name(i, alias, spec);
-    }
-    i.sections.insert(param_sections().begin(), param_sections().end());
-    return i;
-  }();
+  static const Index idx = index_of(param_table());
+  return idx;
+}
+
+const Index& wasmedge_index() {
+  static const Index idx = index_of(wasmedge_profile_table());
   return idx;
 }
 
@@ -59,11 +67,37 @@ std::string stripped_name(const Path& p) {
   return join(it, p.end());
 }
 
-const ParamSpec* resolve(const Path& p) {
-  const auto& by_name = index().by_name;
+const ParamSpec* lookup(const Index& idx, const Path& p) {
+  const auto& by_name = idx.by_name;
   auto hit = by_name.find(join(p.begin(), p.end()));
   if (hit == by_name.end()) hit = by_name.find(stripped_name(p));
   return hit == by_name.end() ? nullptr : hit->second;
+}
+
+// Whether `v` has the JSON type `spec` takes (its range is checked later).
+bool fits(const ParamSpec& spec, const V& v) {
+  switch (spec.type) {
+    case ParamType::Bool: return v.is_boolean();
+    case ParamType::Int:
+    case ParamType::Float: return v.is_number();
+    case ParamType::IntOrAuto: return v.is_number() || v.is_string();
+    case ParamType::Enum:
+    case ParamType::String: return v.is_string();
+    case ParamType::EnumOrBool: return v.is_string() || v.is_boolean();
+    case ParamType::Schema: return v.is_object() || v.is_string();
+    case ParamType::Unsupported: return false;
+    default: return v.is_array() || v.is_object();
+  }
+}
+
+// The row for the key at `p`. In the WasmEdge profile its own row wins, unless only the main
+// table's row takes the value's type ("tensor_split": [3, 1] is ours, "3,2" WasmEdge's).
+const ParamSpec* resolve(const Path& p, const V& value, Profile profile) {
+  const ParamSpec* ours = lookup(index(), p);
+  if (profile != Profile::WasmEdge) return ours;
+  const ParamSpec* theirs = lookup(wasmedge_index(), p);
+  if (!theirs) return ours;
+  return ours && !fits(*theirs, value) && fits(*ours, value) ? ours : theirs;
 }
 
 // True when an object at this path may hold further keys.
@@ -257,6 +291,18 @@ struct Document {
   Settings& out;
   const ParseOptions& options;
   std::map<std::string, std::string> given;  // canonical name -> key as the user wrote it
+
+  bool lenient() const { return options.profile == Profile::WasmEdge; }
+  // The WasmEdge profile accepts what it cannot honour: one line per key, bounded.
+  void warn(const std::string& line) {
+    auto& w = out.warnings;
+    if (w.size() < kMaxConfigWarnings) {
+      w.push_back(line);
+    } else if (w.size() == kMaxConfigWarnings) {
+      w.push_back("more config keys were ignored; only the first " + std::to_string(kMaxConfigWarnings) +
+                  " are listed");
+    }
+  }
 };
 
 void check_scope(const std::string& key, const ParamSpec& spec, unsigned scope) {
@@ -286,12 +332,30 @@ void reject_unsupported(const std::string& key, const ParamSpec& spec, const V& 
   fail(ErrorKind::Unsupported, msg + ".");
 }
 
+// The WasmEdge profile's answer to a key it cannot honour: a warning, nothing applied.
+bool ignored_by_profile(const std::string& key, const ParamSpec& spec, const V& v, Document& doc) {
+  if (!doc.lenient()) return false;
+  if (spec.type == ParamType::Unsupported) {
+    if (spec.default_json.empty() || v != V::parse(spec.default_json)) {
+      doc.warn("config key '" + clip(key) + "' is ignored: " + spec.help);
+    }
+    return true;
+  }
+  if (!(spec.scopes & doc.scope) && (spec.scopes & kScopeLoad)) {
+    checked(key, spec, v);  // a wrong type is still an error, as in WasmEdge
+    doc.warn("config key '" + clip(key) + "' is ignored here: it applies only when the model is loaded");
+    return true;
+  }
+  return false;
+}
+
 void apply_one(const std::string& key, const ParamSpec& spec, const V& v, Document& doc) {
   auto [it, fresh] = doc.given.emplace(spec.name, key);
   if (!fresh) {
     fail(ErrorKind::InvalidArgument, "config keys '" + clip(it->second) + "' and '" + clip(key) +
                                          "' both set " + spec.name + "; keep one of them.");
   }
+  if (ignored_by_profile(key, spec, v, doc)) return;
   if (spec.type == ParamType::Unsupported) return reject_unsupported(key, spec, v);
   check_scope(key, spec, doc.scope);
   const V value = doc.options.limits ? doc.options.limits->check(spec, key, checked(key, spec, v), doc.options.clamp)
@@ -299,6 +363,10 @@ void apply_one(const std::string& key, const ParamSpec& spec, const V& v, Docume
   try {
     spec.apply(value, doc.out);
   } catch (const Error& e) {
+    if (e.kind() == ErrorKind::Unsupported && doc.lenient()) {
+      return doc.warn("config key '" + clip(key) + "' = " + clip(value.dump()) + " is ignored: " + spec.help +
+                      " This backend does not implement it.");
+    }
     fail(e.kind(), "config key '" + clip(key) + "' " + e.what() + ".");
   }
   doc.out.present.insert(spec.name);
@@ -310,7 +378,7 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
     const std::string key = prefix.empty() ? raw_key : prefix + "." + raw_key;
     Path p = path;
     p.push_back(normalise(raw_key));
-    const ParamSpec* spec = resolve(p);
+    const ParamSpec* spec = resolve(p, value, doc.options.profile);
     const bool takes_object = spec && (spec->type == ParamType::Schema || spec->type == ParamType::LogitBias ||
                                        spec->type == ParamType::Object || spec->type == ParamType::StringOrObject ||
                                        spec->type == ParamType::Unsupported);
@@ -321,6 +389,8 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
     } else if (stripped_name(p).empty()) {
       fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' is a section; its value "
                                        "must be an object of keys, not " + describe(value) + ".");
+    } else if (doc.lenient()) {
+      doc.warn("unknown config key '" + clip(key) + "' is ignored (neither this backend nor WasmEdge's plugin knows it)");
     } else {
       unknown_key(key, p);
     }
@@ -330,6 +400,17 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
 std::string given_name(const Document& doc, const std::string& canonical) {
   auto it = doc.given.find(canonical);
   return it == doc.given.end() ? canonical : it->second;
+}
+
+// ubatch_size's default, from the table (it follows batch_size when nobody gave it).
+uint32_t default_ubatch_size() {
+  static const uint32_t value = [] {
+    for (const auto& spec : param_table()) {
+      if (std::string(spec.name) == "ubatch_size") return V::parse(spec.default_json).get<uint32_t>();
+    }
+    return 512u;
+  }();
+  return value;
 }
 
 // Penalty windows are ring buffers of that many tokens, allocated per request: a window beyond
@@ -407,14 +488,18 @@ void cross_check(Document& doc) {
                                          given_name(doc, "json_schema") +
                                          "' both constrain the output; give only one.");
   }
-  if (s.context.n_ubatch > s.context.n_batch) {
-    if (doc.given.count("ubatch_size")) {
-      fail(ErrorKind::InvalidArgument,
-           "config key '" + given_name(doc, "ubatch_size") + "' = " +
-               std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
-               std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
-    }
-    s.context.n_ubatch = s.context.n_batch;  // documented: follows a smaller batch_size
+  if (doc.given.count("ubatch_size") && s.context.n_ubatch > s.context.n_batch) {
+    fail(ErrorKind::InvalidArgument,
+         "config key '" + given_name(doc, "ubatch_size") + "' = " +
+             std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
+             std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
+  }
+  // Documented: an ubatch_size nobody gave follows batch_size, down and back up (a backend
+  // config's small batch_size must not stick once a load config raises it).
+  if (!s.present.count("ubatch_size")) {
+    s.context.n_ubatch = std::min<uint32_t>(default_ubatch_size(), s.context.n_batch);
+  } else if (s.context.n_ubatch > s.context.n_batch) {
+    s.context.n_ubatch = s.context.n_batch;  // given earlier (backend config), batch lowered since
   }
   const auto& smp = s.request.sampling;
   if (smp.xtc_probability > 0 && smp.xtc_threshold > 0.5f) {
@@ -424,13 +509,9 @@ void cross_check(Document& doc) {
              V(smp.xtc_probability).dump() + " would have no effect; set xtc_threshold <= 0.5 "
              "or xtc_probability to 0.");
   }
-  // llama.cpp refuses a quantised V cache without flash attention (auto turns it on).
-  if (s.context.flash_attn == FlashAttn::Off && is_quantized(s.context.cache_type_v)) {
-    fail(ErrorKind::InvalidArgument,
-         "config key '" + given_name(doc, "cache_type_v") + "' = \"" + enum_name(s.context.cache_type_v) + "\" is a "
-         "quantised type, which needs flash attention, but '" + given_name(doc, "flash_attn") +
-         "' is off; set flash_attn to \"auto\" or \"on\", or cache_type_v to f16.");
-  }
+  const KeyName key_of = [&doc](const char* name) { return given_name(doc, name); };
+  check_llama_preconditions(s.context, key_of);
+  check_sampling_preconditions(s.request.sampling, key_of);
   check_windows(doc);
   check_grammar(doc);
   check_sampler_chain(doc);
@@ -438,7 +519,8 @@ void cross_check(Document& doc) {
 
 // Parses with a callback that bounds nesting before it grows (the parser itself is iterative)
 // and rejects duplicate keys, which nlohmann would otherwise resolve by silently keeping one.
-V parse_text(std::string_view text) {
+// Text that is not JSON fails with `not_json` (WasmEdge answers InvalidEncoding there).
+V parse_text(std::string_view text, ErrorKind not_json) {
   if (text.size() > kMaxConfigBytes) {
     fail(ErrorKind::InvalidArgument, "config is " + std::to_string(text.size()) +
                                          " bytes; the limit is " +
@@ -469,8 +551,7 @@ V parse_text(std::string_view text) {
   } catch (const V::exception& e) {
     std::string why = e.what();
     why = why.substr(why.find(']') + 1);  // drop nlohmann's "[json.exception...]" tag
-    fail(ErrorKind::InvalidArgument,
-         "config is not valid JSON:" + clip(why, 200) + ". Check quotes, commas and brackets.");
+    fail(not_json, "config is not valid JSON:" + clip(why, 200) + ". Check quotes, commas and brackets.");
   }
 }
 
@@ -489,7 +570,8 @@ void parse_config(std::string_view json, unsigned scope, Settings& into, const P
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   });
   if (blank) return;
-  const V root = parse_text(json);
+  const V root =
+      parse_text(json, options.profile == Profile::WasmEdge ? ErrorKind::InvalidEncoding : ErrorKind::InvalidArgument);
   if (!root.is_object()) {
     fail(ErrorKind::InvalidArgument, "config must be a JSON object such as {\"ctx_size\": 4096}, "
                                      "not " + describe(root) + ".");

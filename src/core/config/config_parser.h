@@ -33,16 +33,24 @@ constexpr int kMaxConfigDepth = 32;           // nesting of objects and arrays
 // ignored, anywhere else they are an error) and applies each key to
 // `into`, on top of what it already holds. `scope` is one Scope value: the keys it may set.
 // All or nothing: on error `into` is left unchanged.
-// Throws Error(ErrorKind::InvalidArgument, message) on invalid JSON, a non-object, a value of
+// Throws Error(ErrorKind::InvalidArgument, message) on invalid JSON (InvalidEncoding in the
+// WasmEdge profile, as WasmEdge answers it), a non-object, a value of
 // the wrong type or out of range, an unknown key, a key given twice, a key not allowed at this
 // scope, or a failed cross-parameter check; Error(ErrorKind::Unsupported, message) for a key
 // the backend recognises but does not implement. Messages name the key as the user wrote it.
 // With `limits`, each key is also checked against the operator's limits (config/limits.h):
 // a tenant's value over a cap is refused, unless `clamp` (the host's own config), which lowers it.
+// With `profile` WasmEdge, the keys of WasmEdge's GGML plugin are read with its types and
+// meanings (wasmedge_profile_table()), and what the strict profile refuses as unknown, not
+// supported, or load-only in a request is accepted without effect instead, each with one line
+// in `into.warnings` (at most kMaxConfigWarnings; the caller logs them). Host-only keys, the
+// operator's limits, wrong types and bad values are refused in every profile.
 struct ParseOptions {
   const Limits* limits = nullptr;
   bool clamp = false;
+  Profile profile = Profile::Strict;
 };
+constexpr size_t kMaxConfigWarnings = 32;
 void parse_config(std::string_view json, unsigned scope, Settings& into, const ParseOptions& options = {});
 
 // The parameter reference (docs/PARAMETERS.md), generated from the table.

@@ -20,6 +20,9 @@ enum class Pooling { Model, None, Mean, Cls, Last, Rank };
 enum class ChatMode { Chat, Raw };
 enum class EmbdInput { Text, Json };
 enum class EmbdOutput { Json, F32 };
+// Which dialect a backend context speaks (see docs/COMPATIBILITY.md): strict validation, or
+// WasmEdge's GGML plugin (its keys, raw prompts, ContextFull, unknown keys as warnings).
+enum class Profile { Strict, WasmEdge };
 
 template <class E>
 struct EnumTraits;
@@ -39,6 +42,7 @@ WASI_NN_ENUM_NAMES(Pooling, "model", "none", "mean", "cls", "last", "rank");
 WASI_NN_ENUM_NAMES(ChatMode, "chat", "raw");
 WASI_NN_ENUM_NAMES(EmbdInput, "text", "json");
 WASI_NN_ENUM_NAMES(EmbdOutput, "json", "f32");
+WASI_NN_ENUM_NAMES(Profile, "strict", "wasmedge");
 
 #undef WASI_NN_ENUM_NAMES
 

@@ -164,11 +164,6 @@ V cap_value(const ParamSpec& spec, double cap) {
   return V(static_cast<int64_t>(cap));
 }
 
-uint64_t physical_memory_mb() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / (1024 * 1024) : 0;
-}
-
 uint64_t free_disk_mb(const std::string& dir) {
   struct statvfs st {};
   if (dir.empty() || ::statvfs(dir.c_str(), &st) != 0) return 0;
@@ -176,6 +171,11 @@ uint64_t free_disk_mb(const std::string& dir) {
 }
 
 }  // namespace
+
+uint64_t physical_memory_mb() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / (1024 * 1024) : 0;
+}
 
 V Limits::check(const ParamSpec& spec, const std::string& key, const V& v, bool clamp) const {
   if (denied_keys.count(spec.name) && !clamp) {
@@ -201,6 +201,10 @@ V Limits::check(const ParamSpec& spec, const std::string& key, const V& v, bool 
                cap_value(spec, cap->second).dump().c_str());
       return cap_value(spec, cap->second);
     }
+    if (undisclosed.count(spec.name)) {
+      fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) + " is over the host's limit " +
+                                           spec.name + " (what this machine can grant); ask for less");
+    }
     fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) + " is over the host's limit " +
                                          spec.name + " = " + cap_value(spec, cap->second).dump() +
                                          "; ask for at most that");
@@ -224,7 +228,12 @@ Limits Limits::tightened(const Limits& o) const {
   Limits t = *this;
   for (const auto& [name, cap] : o.ceilings) {
     auto it = t.ceilings.find(name);
-    t.ceilings[name] = it == t.ceilings.end() ? cap : std::min(it->second, cap);
+    // The smaller cap wins, and with it whether its figure may be shown.
+    if (it == t.ceilings.end() || cap <= it->second) {
+      t.ceilings[name] = cap;
+      if (o.undisclosed.count(name)) t.undisclosed.insert(name);
+      else t.undisclosed.erase(name);
+    }
     if (!o.refuse_only.count(name)) t.refuse_only.erase(name);  // an operator's cap replaces "auto"
   }
   t.denied_keys.insert(o.denied_keys.begin(), o.denied_keys.end());
@@ -278,7 +287,10 @@ Limits machine_limits(const std::string& kv_save_dir) {
   l.ceilings["threads_batch"] = cores;
   if (const uint64_t mb = physical_memory_mb()) l.ceilings["kv_save_budget_mb"] = static_cast<double>(mb);
   if (!kv_save_dir.empty()) l.ceilings["kv_save_disk_budget_mb"] = static_cast<double>(free_disk_mb(kv_save_dir));
-  for (const auto& [name, cap] : l.ceilings) l.refuse_only.insert(name);
+  for (const auto& [name, cap] : l.ceilings) {
+    l.refuse_only.insert(name);
+    l.undisclosed.insert(name);
+  }
   return l;
 }
 

@@ -40,6 +40,10 @@ struct Limits {
   // Caps that only refuse: the machine's, which an "automatic" value already stays within
   // (threads 0 picks llama.cpp's own count), so it is not replaced by them.
   std::set<std::string> refuse_only;
+  // Caps whose figure is the machine's (its cores, physical memory, free disk): a refusal names
+  // the limit, never the figure, since a tenant must not read the host's resources (and the free
+  // disk of kv_save_dir moves with other tenants' spilled KV states).
+  std::set<std::string> undisclosed;
   std::set<std::string> denied_keys;       // canonical names a tenant may not set at all
   bool allow_load = true;                  // load() of model bytes the tenant sends
   uint32_t max_graphs = 16;                // graphs one backend context holds at once
@@ -65,6 +69,9 @@ struct Limits {
 
 // Parses a limits document (see above). Throws InvalidArgument naming the bad key.
 Limits parse_limits(std::string_view json, const char* source);
+
+// This machine's physical memory in MiB (0 when unknown).
+uint64_t physical_memory_mb();
 
 // The machine's own limits: threads within its cores, the KV save budget within its physical
 // memory, the disk budget within the free space of `kv_save_dir` (when set).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "core/base/error.h"
 #include "core/config/param_rows.h"
@@ -10,6 +11,7 @@
 #include "core/input/gbnf_check.h"
 #include "core/input/input_limits.h"
 #include "core/input/json_schema_check.h"
+#include "core/input/schema_pattern_check.h"
 #include "json-schema-to-grammar.h"
 #include "llama.h"
 
@@ -91,7 +93,11 @@ void apply_json_schema(const V& v, Settings& s) {
   const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
   check_json_schema(text, active_input_limits(), "");
   try {
+    // Before the converter prints them to stderr (the text is bounded: check_json_schema).
+    check_schema_patterns(nlohmann::ordered_json::parse(text), "");
     grammar = json_schema_to_grammar(common_json::parse(text));
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
     fail(ErrorKind::InvalidArgument, std::string("is not a usable JSON schema: ") + e.what());
   }
@@ -197,7 +203,7 @@ std::vector<ParamSpec> sampling_rows() {
        APPLY(s.request.sampling.min_keep = v.get<int32_t>())},
       {"samplers", "sampling", {}, ParamType::Samplers, ALL, 0, 0, {}, default_samplers(),
        "Order of the sampler chain: a list of names, or a string of one char per sampler (" +
-           sampler_choices() + ").",
+           sampler_choices() + "). infill is not allowed with a grammar or json_schema.",
        apply_samplers},
       {"grammar", "sampling", {}, S, ALL, 0, 0, {}, "\"\"",
        "GBNF grammar the output must follow; empty = none. Not together with json_schema.",

@@ -72,7 +72,7 @@ std::vector<ParamSpec> unsupported_rows() {
       unsupported("queue_warning_threshold", "backend", {}, "", "there is no separate task queue"),
       unsupported("queue_reject_threshold", "backend", {}, "", "there is no separate task queue"),
       unsupported("numa", "model", {}, "", "NUMA placement is left to the OS"),
-      unsupported("stream", "stopping", {"stream_stdout"}, "false",
+      unsupported("stream", "stopping", {}, "false",
                   "the whole reply is returned by get_output"),
       unsupported("cache_strategy", "memory", {"cache_deletion_strategy"}, "",
                   "idle sessions are evicted by idle_timeout_ms"),
@@ -82,9 +82,6 @@ std::vector<ParamSpec> unsupported_rows() {
       unsupported("max_memory_mb", "memory", {}, "",
                   "memory follows from the model, ctx_size and n_parallel"),
       unsupported("memory_pressure_threshold", "memory", {}, "", "memory use is fixed at load"),
-      unsupported("enable_debug", "logging", {"enable_debug_log"}, "false",
-                  "use log_level \"debug\""),
-      unsupported("enable_log", "logging", {}, "", "use log_level"),
       unsupported("timestamps", "logging", {}, "", "the log sink formats messages"),
       unsupported("colors", "logging", {}, "false", "logs are never coloured"),
       unsupported("batch_processing", "performance", {}, "true",
@@ -93,6 +90,9 @@ std::vector<ParamSpec> unsupported_rows() {
                   "decode steps do not wait to fill a batch"),
       unsupported("mmproj", "model", {"image"}, "", "multimodal input is not supported"),
       unsupported("lora", "model", {}, "", "LoRA adapters are not supported"),
+      unsupported("lora_adapters", "model", {}, "[]",
+                  "LoRA adapters are not supported yet: the model would run without them, so a "
+                  "load naming any is refused rather than answering as if they applied"),
   };
 }
 

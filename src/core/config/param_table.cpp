@@ -125,6 +125,11 @@ std::vector<ParamSpec> host_rows() {
        "load. Host setting only (init_backend_with_config / WASI_NN_CONFIG): it opens network "
        "connections, so a model load or a request cannot set it.",
        APPLY(s.model.rpc_servers = rpc_server_list(v))},
+      {"fit_device_mb", "model", {}, I, kScopeBackend, 0, 1 << 30, {}, "0",
+       "With n_gpu_layers \"auto\": fit the layers within this many MiB of each device (GPU or "
+       "RPC server) instead of its free memory less 1 GiB (llama.cpp's fit margin); 0 = the "
+       "device's own. The fitting's decision is in wasi_nn_stats. Host setting only.",
+       APPLY(s.model.fit_device_mb = v.get<uint64_t>())},
       {"use_mmap", "model", {"mmap"}, T, LT, 0, 0, {}, "true",
        "Map the model file into memory instead of reading it (faster loads, shared pages).",
        APPLY(s.model.use_mmap = v.get<bool>())},
@@ -137,11 +142,15 @@ std::vector<ParamSpec> host_rows() {
        "cache holds n_parallel windows of this size.",
        APPLY(s.context.ctx_size = v.get<uint32_t>())},
       {"batch_size", "context", {"n_batch"}, I, LT, 1, 1048576, {}, "512",
-       "Most tokens one decode step processes, summed over every conversation in the step.",
+       "Most tokens one decode step processes, summed over every conversation in the step. At "
+       "least n_parallel (a step holds a token of every sequence). With embedding it is rounded "
+       "down to a multiple of n_parallel, and for models that attend non-causally (encoders "
+       "such as BERT) it is at most ctx_size x n_parallel.",
        APPLY(s.context.n_batch = v.get<uint32_t>())},
       {"ubatch_size", "context", {"n_ubatch"}, I, LT, 1, 1048576, {}, "512",
        "Physical batch: most tokens sent to the device at once. Must not exceed batch_size; "
-       "when only batch_size is given, ubatch_size is lowered to it.",
+       "when it is not given, it follows batch_size (512 or less). Models that attend "
+       "non-causally (encoders such as BERT) and embedding loads use batch_size for it.",
        APPLY(s.context.n_ubatch = v.get<uint32_t>())},
       {"threads", "context", {"n_threads"}, I, LT, 0, 1024, {}, "0",
        "CPU threads for generation; 0 = chosen from the machine's cores (an operator's cap on "
@@ -172,6 +181,14 @@ std::vector<ParamSpec> host_rows() {
        "A prompt sharing 32+ leading tokens with another conversation's KV copies them instead "
        "of computing them again (a common system prompt is computed once).",
        APPLY(s.context.prefix_sharing = v.get<bool>())},
+      {"deterministic", "context", {}, T, LT, 0, 0, {}, "false",
+       "The same request gives the same bytes (tokens and probabilities) whatever other "
+       "conversations the engine decodes with it, and after prefix sharing, KV reuse, eviction "
+       "and restore, at any batch_size >= 3, threads and n_parallel, on the CPU (layers on a GPU "
+       "are refused; flash_attn must be off). Output 1 then carries a \"determinism\" "
+       "fingerprint: equal fingerprints promise equal bytes (docs/DETERMINISM.md). Turns off "
+       "weight repacking; costs some throughput. In the backend config: every load's default.",
+       APPLY(s.context.deterministic = v.get<bool>(); s.model.repack = !v.get<bool>())},
       {"priority", "runtime", {}, I, ALL, -100, 100, {}, "0",
        "Queue priority: higher is admitted to a sequence first; FIFO among equals.",
        APPLY(s.request.priority = v.get<int32_t>())},
@@ -181,14 +198,19 @@ std::vector<ParamSpec> host_rows() {
        APPLY(s.request.timeout_ms = v.get<int64_t>()), "0"},
       {"context_shift", "memory", {"context_shifting"}, T, ALL, 0, 0, {}, "true",
        "When a conversation outgrows ctx_size: before a turn, drop its oldest turns; while "
-       "generating, keep n_keep tokens, discard n_discard and go on. false = answer "
-       "context_full (101).",
+       "generating, when one cell of the window is left, keep n_keep tokens, discard n_discard "
+       "and go on (as llama.cpp does). false = a conversation that no longer fits answers "
+       "context_full (101) at compute, and a generation that reaches the end of the window "
+       "succeeds with stop_reason context_full. Shifting while generating needs a KV cache "
+       "llama.cpp can shift (see cache_type_k); otherwise generation ends with stop_reason "
+       "context_full.",
        APPLY(s.request.context_shift = v.get<bool>())},
       {"n_keep", "memory", {"n_keep_tokens"}, I, ALL, 0, kI32, {}, "0",
        "Tokens kept at the start of the window on a context shift (BOS is always kept).",
        APPLY(s.request.n_keep = v.get<int32_t>())},
       {"n_discard", "memory", {"n_discard_tokens"}, I, ALL, 0, kI32, {}, "0",
-       "Tokens discarded per context shift; 0 = half of those not kept.",
+       "Tokens discarded per context shift, right after the n_keep kept ones; 0 = half of "
+       "those not kept; at most all of those not kept but one.",
        APPLY(s.request.n_discard = v.get<int32_t>())},
       {"n_parallel", "context", {"parallel", "slots"}, I, LT, 1, 256, {}, "4",
        "KV sequences resident at once: how many conversations keep their KV state in memory "
@@ -199,10 +221,14 @@ std::vector<ParamSpec> host_rows() {
        "Flash attention: auto = on where the model's layers run on a GPU (or RPC device) that supports it, off when it runs on the CPU only (slower there), unless a quantized cache_type_v needs it. true/false mean on/off.",
        apply_flash_attn},
       {"cache_type_k", "context", {}, E, LT, 0, 0, enum_names<KvCacheType>(), "\"f16\"",
-       "Data type of the KV cache's keys; quantized types save memory.",
+       "Data type of the KV cache's keys; quantized types save memory. A quantized type's "
+       "block (32 values) must divide the model's attention head size. llama.cpp cannot shift "
+       "a bf16 cache, nor a quantized one unless the head size is a multiple of 64: with those, "
+       "context_shift does not apply while generating.",
        APPLY_ENUM(context.cache_type_k)},
       {"cache_type_v", "context", {}, E, LT, 0, 0, enum_names<KvCacheType>(), "\"f16\"",
-       "Data type of the KV cache's values; quantized types need flash attention.",
+       "Data type of the KV cache's values; quantized types need flash attention, and their "
+       "block (32 values) must divide the model's attention head size.",
        APPLY_ENUM(context.cache_type_v)},
   };
 }
@@ -214,7 +240,7 @@ namespace {
 std::vector<ParamSpec> build_table() {
   using namespace param_rows;
   std::vector<ParamSpec> t;
-  for (auto rows : {host_rows, sampling_rows, session_rows, agent_rows, unsupported_rows}) {
+  for (auto rows : {host_rows, sampling_rows, session_rows, agent_rows, wasmedge_rows, unsupported_rows}) {
     std::vector<ParamSpec> group = rows();
     t.insert(t.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
   }

@@ -78,6 +78,15 @@ const std::vector<ParamSpec>& param_table();
 // does not cover keep their type's default (llama.cpp's, for common_params_sampling).
 void apply_defaults(Settings& s);
 
+// The WasmEdge profile's own rows (param_wasmedge_rows.cpp): WasmEdge's spellings, types and
+// meanings, consulted before param_table() when a config is parsed in that profile; keys there
+// that this backend does not honour refuse (Unsupported) any value but the neutral one, which the
+// profile turns into a warning. A row may share its canonical name with a main-table row.
+const std::vector<ParamSpec>& wasmedge_profile_table();
+// The defaults a profile changes (WasmEdge: raw prompts, n_predict -1, no context shift), applied
+// after apply_defaults() and before any config; they do not count as given (`present`).
+void apply_profile_defaults(Profile profile, Settings& s);
+
 // Section names the parser strips from the front of a nested key ("sampling", "memory", ...).
 const std::vector<std::string>& param_sections();
 

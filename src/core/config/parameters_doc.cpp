@@ -59,7 +59,7 @@ as a value, not a section, when its key names a parameter that takes one (`json_
 
 ## Errors
 
-Nothing is ignored. A config is rejected as a whole (invalid argument), with a message naming the key as
+In the strict profile nothing is ignored (the WasmEdge profile, below, accepts more). A config is rejected as a whole (invalid argument), with a message naming the key as
 written, the value and what is allowed, when: the text is not a JSON object; a key is unknown (the
 message suggests the closest name); a key is given twice (also under two aliases); a value has the wrong
 type or is out of range; a key is not allowed at that scope; the text exceeds %BYTES% bytes or nests
@@ -68,8 +68,20 @@ fail with unsupported operation, unless given the one value that describes what 
 (see the last table).
 
 Cross-parameter rules:
-- `ubatch_size` <= `batch_size`. When only `batch_size` is given, `ubatch_size` is lowered to it.
+- `ubatch_size` <= `batch_size`. When `ubatch_size` is not given it follows `batch_size` (512 or less).
+- `batch_size` >= `n_parallel`: a decode step holds a token of every sequence (llama.cpp aborted
+  the process otherwise).
 - A quantised `cache_type_v` (anything but f32, f16, bf16) needs `flash_attn` "auto" or "on".
+- Checked at load, against the model: a quantised `cache_type_k` / `cache_type_v` needs the
+  model's attention head size to be a multiple of its block size (32).
+- Derived at load (llama.cpp's preconditions, docs/HARDENING.md): models that attend
+  non-causally (encoders such as BERT) decode each batch in one ubatch (`ubatch_size` =
+  `batch_size`, at most `ctx_size` x `n_parallel`); with `embedding`, `batch_size` is rounded
+  down to a multiple of `n_parallel`; `threads` and `threads_batch` are at most the machine's
+  CPUs (and 512); `context_shift` does not shift a bf16 key cache, nor a quantised one unless
+  the head size is a multiple of 64 (generation then ends with `context_full`).
+- `samplers` with `infill` is not given with a `grammar` or `json_schema`.
+- A `grammar` nests groups at most 64 deep; a trigger pattern is bounded as its row says.
 - Checked at load, against the devices present: `main_gpu` below the device count (0 without any),
   `tensor_split` no longer than the device list, every `rpc_servers` entry answering.
 - `xtc_threshold` > 0.5 disables XTC, so it is rejected while `xtc_probability` > 0.
@@ -96,6 +108,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"runtime", "Runtime: queueing"},
     {"embeddings", "Embeddings: vectors instead of text"},
     {"agents", "Agents: tools, reasoning, message input, tokens and probabilities, forks (docs/AGENTS.md)"},
+    {"compat", "Compatibility: profiles, a tenant's own log lines, streaming to the guest's stdout"},
 };
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
@@ -117,6 +130,50 @@ std::string section_markdown(const std::string& section, const std::string& titl
           " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
   }
   return md;
+}
+
+const char* kWasmEdgeIntro = R"(
+## WasmEdge profile
+
+With `"profile": "wasmedge"` (the default of `libwasi_nn_llamacpp.so`, i.e. for wasm guests; a host
+setting) a tenant's load and request configs are read as WasmEdge's GGML plugin reads its metadata
+(docs/COMPATIBILITY.md): every key of that plugin is accepted with its type and meaning, and the defaults
+change to the plugin's: `mode` raw, `n_predict` -1, `context_shift` false (compute answers context full,
+with the text so far readable). What this profile accepts without honouring it adds a line to the
+`warnings` list of output 1 and to the log (warn level, naming the tenant): unknown keys, the keys of
+"Recognised but not supported" below (any value but the accepted one), keys that apply only at load when
+given in a request, and the keys of the second table below (any value but the neutral one). A value of the
+wrong type, out of range or denied by the host's limits is still refused, and host-only keys stay host-only.
+
+Where a key below has the same name as a key above, the row whose type fits the value is used:
+`"tensor_split": "3,2"` is WasmEdge's, `"tensor_split": [3, 2]` ours; both answer to the host's caps on
+that name.
+
+| Key | Aliases | Type | Allowed | Scopes | Meaning in this profile |
+|---|---|---|---|---|---|
+)";
+
+// The WasmEdge profile's rows: `section` "wasmedge" (honoured), "wasmedge_ignored" (warned about
+// unless neutral), "wasmedge_noop" (no effect, in WasmEdge's plugin too).
+std::string wasmedge_markdown() {
+  std::string md = kWasmEdgeIntro;
+  std::string ignored = "\nNot implemented here (a warning unless the value is the neutral one):\n\n"
+                        "| Key | Type | Neutral value | What WasmEdge does with it |\n|---|---|---|---|\n";
+  std::string noop;
+  for (const auto& spec : wasmedge_profile_table()) {
+    const std::string section = spec.section;
+    if (section == "wasmedge") {
+      md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + param_type_name(spec) +
+            " | " + cell(param_range_text(spec)) + " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
+    } else if (section == "wasmedge_ignored") {
+      ignored += "| `" + std::string(spec.name) + "` | " + param_type_name(spec) + " | `" + spec.default_json + "` | " +
+                 cell(spec.help) + " |\n";
+    } else {
+      noop += std::string(noop.empty() ? "" : ", ") + "`" + spec.name + "` (" + param_type_name(spec) + ")";
+    }
+  }
+  return md + ignored + "\nAccepted with no effect (llama.cpp tool options that WasmEdge's plugin ignores too; `priority` "
+                        "is WasmEdge's CPU priority here): " + noop + ".\n";
 }
 
 std::string unsupported_markdown() {
@@ -175,7 +232,7 @@ std::string parameters_markdown() {
   md = replace_all(md, "%BYTES%", std::to_string(kMaxConfigBytes));
   md = replace_all(md, "%DEPTH%", std::to_string(kMaxConfigDepth));
   for (const auto& [section, title] : kSectionTitles) md += section_markdown(section, title);
-  return md + limits_markdown() + unsupported_markdown();
+  return md + limits_markdown() + unsupported_markdown() + wasmedge_markdown();
 }
 
 }  // namespace wasi_nn

@@ -29,7 +29,8 @@ std::string ModelSettings::key() const {
   return "n_gpu_layers=" + ngl + ";main_gpu=" + std::to_string(main_gpu) +
          ";split_mode=" + enum_name(split_mode) + ";tensor_split=" + float_list(tensor_split) +
          ";use_mmap=" + (use_mmap ? "1" : "0") + ";use_mlock=" + (use_mlock ? "1" : "0") +
-         ";rpc_servers=" + rpc;
+         ";rpc_servers=" + rpc + ";fit_device_mb=" + std::to_string(fit_device_mb) +
+         ";repack=" + (repack ? "1" : "0");
 }
 
 bool ContextSettings::operator==(const ContextSettings& o) const { return key() == o.key(); }
@@ -43,7 +44,8 @@ std::string ContextSettings::key() const {
          ";max_queue=" + std::to_string(max_queue) + ";priority_aging_ms=" + std::to_string(priority_aging_ms) +
          ";kv_save_budget_mb=" + std::to_string(kv_save_budget_mb) + ";kv_save_dir=" + kv_save_dir +
          ";kv_save_disk_budget_mb=" + std::to_string(kv_save_disk_budget_mb) +
-         ";prefix_sharing=" + (prefix_sharing ? "1" : "0") + ";embedding=" + (embedding ? "1;pooling=" + std::string(enum_name(pooling)) : "0");  // pooling matters only then
+         ";prefix_sharing=" + (prefix_sharing ? "1" : "0") + ";deterministic=" + (deterministic ? "1" : "0") +
+         ";embedding=" + (embedding ? "1;pooling=" + std::string(enum_name(pooling)) : "0");  // pooling matters only then
 }
 
 }  // namespace wasi_nn

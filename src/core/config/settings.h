@@ -28,8 +28,12 @@ struct ModelSettings {
   SplitMode split_mode = SplitMode::Layer;
   std::vector<float> tensor_split;
   std::vector<std::string> rpc_servers;  // "host:port" of llama.cpp rpc-server processes
+  uint64_t fit_device_mb = 0;  // n_gpu_layers "auto" uses at most this much of each device; 0 = free - 1 GiB
   bool use_mmap = true;
   bool use_mlock = false;
+  // ggml may repack weights at load for its faster CPU kernels (gemm for rows in groups of 4,
+  // gemv for the rest, so a token's result depends on its batch); "deterministic" turns it off.
+  bool repack = true;
 
   bool operator==(const ModelSettings& o) const;
   std::string key() const;  // stable text for registry keys and logs
@@ -54,6 +58,10 @@ struct ContextSettings {
   std::string kv_save_dir;           // "" = memory only; else spill to this directory
   uint64_t kv_save_disk_budget_mb = 0;
   bool prefix_sharing = true;        // copy a shared prompt prefix from another sequence
+  // The same request gives the same bytes whatever else the engine decodes
+  // (docs/DETERMINISM.md): each decode call holds one kind of work, KV is reused only where it
+  // was computed as a prompt.
+  bool deterministic = false;
   // Embedding mode: the engine returns pooled vectors instead of generating text.
   bool embedding = false;
   Pooling pooling = Pooling::Model;  // Model: the GGUF's own pooling type
@@ -97,6 +105,9 @@ struct RequestSettings {
   int32_t n_discard = 0;         // tokens dropped per shift; 0 = half of what is not kept
   std::vector<std::string> stop;
   bool reset = false;         // forget the conversation before this request
+  bool stream_stdout = false;  // the host prints each piece as it is generated (its sink)
+  bool enable_log = false;        // this tenant's info lines pass the host's log level
+  bool enable_debug_log = false;  // ... and its debug lines
   bool cache_prompt = true;   // reuse the KV prefix shared with the previous request
   ChatSettings chat;
   EmbeddingSettings embd;
@@ -113,6 +124,7 @@ struct BackendSettings {
   LogLevel log_level = LogLevel::Warn;
   LogFormat log_format = LogFormat::Plain;
   std::string log_file;    // empty: stderr
+  Profile profile = Profile::Strict;  // the dialect of tenant configs (host setting)
 };
 
 // One parsed config document. `present` records which canonical keys were given, so a load
@@ -123,6 +135,9 @@ struct Settings {
   ContextSettings context;
   RequestSettings request;
   std::set<std::string> present;  // canonical names of every key any parse_config() applied
+  // Keys the WasmEdge profile accepted without honouring them (unknown, or not implemented):
+  // one line each, reported in the log and in output 1's "warnings".
+  std::vector<std::string> warnings;
 };
 
 }  // namespace wasi_nn

@@ -5,9 +5,12 @@
 #include <atomic>
 
 #include "common.h"
+#include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
+#include "core/engine/determinism_fingerprint.h"
 #include "core/engine/engine_slot.h"
 #include "core/base/log.h"
 #include "core/model/llama_params.h"
+#include "core/model/model_preconditions.h"
 
 namespace wasi_nn {
 namespace {
@@ -28,8 +31,10 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   llama_context_params cp = context_params_of(settings);
   const bool on_devices = weights_->n_devices() > 0 && weights_->n_gpu_layers() != 0;
   cp.flash_attn_type = resolve_flash_attn(settings.flash_attn, on_devices, cp.type_v);
+  fit_context_to_model(weights_->get(), settings, cp);  // what llama.cpp would assert on
   const uint32_t n_par = cp.n_seq_max;
   const int32_t threads = cp.n_threads;
+  if (settings.deterministic) check_deterministic(cp, on_devices);
 
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
@@ -49,16 +54,28 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   n_vocab_ = llama_vocab_n_tokens(weights_->vocab());
   // Embedding decodes hold every input whole in one shared KV stream: no more than it holds.
   if (settings.embedding) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ctx(ctx_));
-  can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_));
+  can_shift_ = llama_memory_can_shift(llama_get_memory(ctx_)) && k_shift_supported(weights_->get(), cp.type_k);
+  // A model without KV memory (an encoder) is run by llama_encode, which asserts that one
+  // ubatch holds the whole batch: never decode more than that.
+  if (!llama_get_memory(ctx_)) n_batch_ = std::min<uint32_t>(n_batch_, llama_n_ubatch(ctx_));
+  decode_together_ = !settings.deterministic || weights_->matrix_types().rows_independent;
+  if (settings.deterministic) determinism_ = determinism_fingerprint(*weights_, cp);
   kv_bytes_ = kv_cache_bytes(weights_->get(), llama_n_ctx(ctx_), cp.type_k, cp.type_v);
   batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);
   pooling_ = llama_pooling_type(ctx_);
   n_embd_ = pooling_ == LLAMA_POOLING_TYPE_RANK ? llama_model_n_cls_out(weights_->get())
                                                 : static_cast<uint32_t>(llama_model_n_embd_out(weights_->get()));
   slots_.resize(n_par);
+  steps_by_sequences_.assign(n_par + 1, 0);
+  for (const auto& [buft, bytes] : llama_get_memory_breakdown(ctx_)) {
+    placement_.push_back(DeviceBytes{ggml_backend_buft_name(buft), bytes.model, bytes.context, bytes.compute});
+  }
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
-  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads",
-           weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads);
+  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads%s",
+           weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads,
+           !settings.deterministic ? ""
+           : decode_together_ ? "; deterministic, sampled tokens of all sequences decoded together"
+                              : "; deterministic, sampled tokens decoded one sequence per call");
   worker_ = std::thread([this] { run(); });
 }
 
@@ -164,13 +181,12 @@ bool Engine::step() {
                                                          " ms (the host's stream_idle_timeout_ms); it was cancelled"));
     }
   }
-  if (build_batch() == 0) {
+  const int decoded = settings_.deterministic ? step_deterministic() : decode_pick(BatchPick{});
+  if (decoded == 0) {
     // Only paused streams (or nothing) left: wait for a reader, a newcomer, or an idle timeout.
     MutexLock lock(mu_);
     if (!stop_ && releases_.empty()) cv_.wait_until(mu_, Clock::now() + std::chrono::milliseconds(100));
-    return true;
   }
-  after_decode(llama_decode(ctx_, batch_));
   return true;
 }
 
@@ -199,6 +215,7 @@ void Engine::refresh_stats_locked() {
     stats_.active += s.req ? 1 : 0;
     stats_.resident += s.owner ? 1 : 0;
   }
+  stats_.steps_by_sequences = steps_by_sequences_;
   stats_.saved = store_.entries();
   stats_.saved_bytes = store_.memory_bytes();
   stats_.saved_disk_bytes = store_.disk_bytes();
@@ -287,6 +304,7 @@ void Engine::admit_locked() {
 
 // Saves the slot's KV state for its owner's next turn (when the store is enabled) and frees it.
 void Engine::evict(Slot& slot) {
+  if (settings_.deterministic) keep_only_reusable(slot);
   if (store_.enabled() && !slot.tokens.empty()) {
     SavedSequence saved;
     saved.tokens = slot.tokens;
@@ -307,6 +325,7 @@ void Engine::clear_slot(Slot& slot) {
   slot.owner = 0;
   slot.tenant = TenantTag{};
   slot.n_prompt_done = 0;
+  slot.n_reusable = 0;
   slot.pending = LLAMA_TOKEN_NULL;
 }
 

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -41,6 +42,12 @@
 
 namespace wasi_nn {
 
+// Where the engine's memory went, per buffer type (a device: "CPU", "RPC[host:port]", "CUDA0").
+struct DeviceBytes {
+  std::string device;
+  uint64_t model = 0, context = 0, compute = 0;
+};
+
 struct EngineStats {
   size_t queued = 0;
   size_t active = 0;          // sequences generating or processing a prompt
@@ -48,6 +55,8 @@ struct EngineStats {
   size_t saved = 0;           // evicted KV states kept in the store
   uint64_t saved_bytes = 0;   // in memory
   uint64_t saved_disk_bytes = 0;
+  // Decode steps by how many sequences (conversations) each one carried: [n] = steps with n.
+  std::vector<uint64_t> steps_by_sequences;
 };
 
 class Engine {
@@ -80,12 +89,17 @@ class Engine {
   // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
   uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
+  // Deterministic mode's fingerprint (determinism_fingerprint.h), JSON text; "" otherwise.
+  const std::string& determinism() const { return determinism_; }
+  // Model, KV cache and compute buffers per device, measured once the context was created.
+  const std::vector<DeviceBytes>& placement() const { return placement_; }
 
   // A new process-unique owner id for a conversation.
   static uint64_t new_owner_id();
 
  private:
   struct Slot;
+  struct BatchPick;
 
   void run();
   bool step();
@@ -101,7 +115,13 @@ class Engine {
   size_t share_prefix(Slot& slot, size_t keep);
   void fork_sequence(Slot& slot);          // engine_agent.cpp
   void collect_prompt_probs(Slot& slot);   // engine_agent.cpp
-  int build_batch();
+  int build_batch(const BatchPick& pick);
+  // Deterministic mode (engine_deterministic.cpp).
+  void check_deterministic(const llama_context_params& cp, bool on_devices) const;
+  int step_deterministic();
+  int decode_pick(const BatchPick& pick);
+  size_t reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) const;
+  void keep_only_reusable(Slot& slot);
   void after_decode(int rc);
   void sample(Slot& slot);
   void shift(Slot& slot);
@@ -122,9 +142,13 @@ class Engine {
   uint32_t n_batch_ = 0;
   int32_t n_vocab_ = 0;
   bool can_shift_ = false;
+  std::string determinism_;      // set once in the constructor
+  bool decode_together_ = true;  // deterministic mode: sampled tokens of all sequences in one call
   uint32_t n_embd_ = 0;
   enum llama_pooling_type pooling_ = LLAMA_POOLING_TYPE_NONE;
   uint64_t kv_bytes_ = 0;
+  std::vector<DeviceBytes> placement_;
+  std::vector<uint64_t> steps_by_sequences_;  // worker only; copied into stats_
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only

@@ -18,11 +18,13 @@ void Engine::fork_sequence(Slot& slot) {
   llama_memory_t mem = llama_get_memory(ctx_);
   llama_memory_seq_rm(mem, slot.seq, -1, -1);
   slot.tokens.clear();
+  slot.n_reusable = 0;
   store_.drop(r.owner);
   Slot* parent = slot_for(r.fork_from);
   if (parent && parent != &slot && !parent->tokens.empty()) {
     llama_memory_seq_cp(mem, parent->seq, slot.seq, -1, -1);
     slot.tokens = parent->tokens;
+    slot.n_reusable = parent->n_reusable;  // the copied cells were computed as the parent's were
   } else {
     SavedSequence saved;
     if (store_.take(r.fork_from, &saved)) {
@@ -30,6 +32,7 @@ void Engine::fork_sequence(Slot& slot) {
       store_.put(r.fork_from, std::move(saved));
       if (llama_state_seq_set_data(ctx_, copy.state.data(), copy.state.size(), slot.seq) == copy.state.size()) {
         slot.tokens = std::move(copy.tokens);
+        slot.n_reusable = settings_.deterministic ? slot.tokens.size() : 0;  // as a restore (engine_step.cpp)
       } else {
         LOG_WARN("could not copy the saved KV state of conversation %llu into a fork; re-processing it",
                  (unsigned long long)r.fork_from);

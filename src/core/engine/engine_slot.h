@@ -1,6 +1,7 @@
 // Engine::Slot: one KV sequence of the engine's context. Private to the engine's .cpp files.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/engine/engine.h"
@@ -14,12 +15,23 @@ struct Engine::Slot {
   std::vector<llama_token> tokens;   // what the KV sequence holds, position i = tokens[i]
   RequestPtr req;                    // the running request, if any
   size_t n_prompt_done = 0;          // prompt tokens already in the KV
+  size_t n_reusable = 0;             // leading tokens whose KV was computed as prompt tokens
   llama_token pending = LLAMA_TOKEN_NULL;  // sampled, not yet decoded
   int32_t i_batch = -1;              // batch index whose logits this slot samples from
   bool in_batch = false;             // contributed tokens to the current batch
   int32_t chunk_i = -1;              // batch index of the prompt chunk in the current batch
   size_t chunk_from = 0, chunk_len = 0;  // its prompt positions
   uint64_t last_used = 0;
+};
+
+// Which tokens build_batch() takes: from the slots `take` accepts (empty: all), their sampled
+// tokens (`decode`) and/or their pending prompt tokens (`prompt`), `cap` tokens at most (0:
+// batch_size). The default picks everything, as the normal mode's step does.
+struct Engine::BatchPick {
+  std::function<bool(const Slot&)> take;
+  bool decode = true;
+  bool prompt = true;
+  int32_t cap = 0;
 };
 
 }  // namespace wasi_nn

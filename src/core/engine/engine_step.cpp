@@ -20,6 +20,9 @@ size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_
 // A prefix shorter than this is cheaper to compute than to copy a whole KV stream for.
 constexpr size_t kMinSharedPrefix = 32;
 
+// Sampling one token normally takes well under a millisecond (a 128k vocabulary, every sampler).
+constexpr auto kMaxSampleTime = std::chrono::milliseconds(250);
+
 }  // namespace
 
 void Engine::start_request(Slot& slot) {
@@ -32,6 +35,7 @@ void Engine::start_request(Slot& slot) {
     if (store_.take(r.owner, &saved)) {
       if (llama_state_seq_set_data(ctx_, saved.state.data(), saved.state.size(), slot.seq) == saved.state.size()) {
         slot.tokens = std::move(saved.tokens);
+        slot.n_reusable = settings_.deterministic ? slot.tokens.size() : 0;  // only those were saved
         res.n_restored = static_cast<uint32_t>(slot.tokens.size());
       } else {
         LOG_WARN("could not restore the saved KV state of conversation %llu; re-processing it", (unsigned long long)r.owner);
@@ -41,12 +45,15 @@ void Engine::start_request(Slot& slot) {
   }
   const bool reuse = r.cache_prompt && r.n_prompt_probs == 0;  // prompt probabilities need every logit
   size_t keep = reuse ? common_prefix(slot.tokens, r.prompt) : 0;
+  if (settings_.deterministic) keep = std::min(keep, slot.n_reusable);
   if (reuse && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
+  if (settings_.deterministic) keep = reusable_keep(slot, keep, r.prompt.size());
   if (keep < slot.tokens.size()) {
     llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(keep), -1);
     slot.tokens.resize(keep);
   }
+  slot.n_reusable = std::min(slot.n_reusable, keep);
   res.n_restored = std::min<uint32_t>(res.n_restored, static_cast<uint32_t>(keep));
   res.n_prompt = static_cast<uint32_t>(r.prompt.size());
   res.n_cached = static_cast<uint32_t>(keep);
@@ -66,7 +73,8 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
     // timings), unless the host put both tenants in one share group.
     if (&o == &slot || o.tokens.empty() || o.tenant.group != slot.tenant.group) continue;
     // Only positions already decoded are final: a running prompt may not be complete yet.
-    const size_t len = std::min(common_prefix(o.tokens, prompt), o.tokens.size());
+    // Deterministic mode copies only what was computed as a prompt (see reusable_keep).
+    const size_t len = std::min(common_prefix(o.tokens, prompt), settings_.deterministic ? o.n_reusable : o.tokens.size());
     if (len > best_len) {
       best_len = len;
       best = &o;
@@ -78,20 +86,24 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
   llama_memory_seq_cp(mem, best->seq, slot.seq, -1, -1);
   llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(best_len), -1);
   slot.tokens.assign(best->tokens.begin(), best->tokens.begin() + best_len);
+  slot.n_reusable = std::min(best->n_reusable, best_len);
   slot.req->progress().n_shared = static_cast<uint32_t>(best_len);
   slot.req->progress().n_restored = 0;
   return best_len;
 }
 
-int Engine::build_batch() {
+int Engine::build_batch(const BatchPick& pick) {
   common_batch_clear(batch_);
-  const int32_t cap = static_cast<int32_t>(n_batch_);
-  // Generating sequences first: one token each keeps every stream moving.
+  const int32_t cap = pick.cap > 0 ? pick.cap : static_cast<int32_t>(n_batch_);
   for (auto& s : slots_) {
     s.i_batch = -1;
     s.in_batch = false;
     s.chunk_len = 0;
-    if (!s.req || s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap || s.req->stream_paused()) continue;
+  }
+  // Generating sequences first: one token each keeps every stream moving.
+  for (auto& s : slots_) {
+    if (!pick.decode || !s.req || (pick.take && !pick.take(s))) continue;
+    if (s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap || s.req->stream_paused()) continue;
     s.i_batch = batch_.n_tokens;
     s.in_batch = true;
     common_batch_add(batch_, s.pending, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
@@ -100,7 +112,8 @@ int Engine::build_batch() {
   }
   // Then prompt chunks, in slot order, as far as the batch has room.
   for (auto& s : slots_) {
-    if (!s.req || s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
+    if (!pick.prompt || !s.req || (pick.take && !pick.take(s))) continue;
+    if (s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
     const auto& prompt = s.req->prompt;
     s.in_batch = batch_.n_tokens < cap;
     s.chunk_i = batch_.n_tokens;
@@ -110,10 +123,16 @@ int Engine::build_batch() {
       const bool last = s.n_prompt_done + 1 == prompt.size();
       if (last) s.i_batch = batch_.n_tokens;
       common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last || all_logits);
+      if (s.n_reusable == s.tokens.size()) ++s.n_reusable;  // a prompt token after prompt tokens
       s.tokens.push_back(prompt[s.n_prompt_done]);
       ++s.n_prompt_done;
     }
     s.chunk_len = s.n_prompt_done - s.chunk_from;
+  }
+  if (batch_.n_tokens > 0) {
+    // Continuous batching, measured: how many conversations shared this step.
+    const auto n = std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.in_batch; });
+    ++steps_by_sequences_[static_cast<size_t>(n)];
   }
   return batch_.n_tokens;
 }
@@ -155,10 +174,22 @@ void Engine::after_decode(int rc) {
 void Engine::sample(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
+  const auto t_sample = Clock::now();
   const llama_token tok = r.greedy.enabled
                               ? greedy_pick(llama_get_logits_ith(ctx_, slot.i_batch), n_vocab_, r.greedy.bias)
                               : common_sampler_sample(r.sampler, ctx_, slot.i_batch);
   common_sampler_accept(r.sampler, tok, true);
+  // An ambiguous grammar can double llama.cpp's matching work with every token (no static
+  // check can tell): once one token costs more than this, the request ends before the next
+  // doubling, so it never holds the worker (every tenant's decode step) for long.
+  if (r.has_grammar && Clock::now() - t_sample > kMaxSampleTime) {
+    slot.i_batch = -1;
+    return fail_request(slot, Error(ErrorKind::InvalidArgument,
+                                    "sampling one token took over " +
+                                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxSampleTime).count()) +
+                                        " ms (most often a grammar whose matching grows with every token, such as an "
+                                        "ambiguous recursive rule); simplify the grammar"));
+  }
   if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
   slot.i_batch = -1;
   const auto now = Clock::now();
@@ -181,7 +212,9 @@ void Engine::sample(Slot& slot) {
   if (r.t_max_predict_ms > 0 && now - r.t_first >= std::chrono::milliseconds(r.t_max_predict_ms)) {
     return end_request(slot, "time_limit");
   }
-  if (slot.tokens.size() >= n_ctx_seq_) {
+  // Like llama.cpp (llama-completion, llama-server): act when one cell of the window is left, so
+  // that a shift happens at the same position and the text after it is llama.cpp's.
+  if (slot.tokens.size() + 1 >= n_ctx_seq_) {
     if (!r.context_shift || !can_shift_) return end_request(slot, "context_full");
     shift(slot);
   }
@@ -202,6 +235,7 @@ void Engine::shift(Slot& slot) {
   llama_memory_seq_rm(mem, slot.seq, n_keep, n_keep + n_discard);
   llama_memory_seq_add(mem, slot.seq, n_keep + n_discard, n_past, -n_discard);
   slot.tokens.erase(slot.tokens.begin() + n_keep, slot.tokens.begin() + n_keep + n_discard);
+  slot.n_reusable = std::min<size_t>(slot.n_reusable, n_keep);  // the rest moved: K was re-rotated
   r.progress().n_shifted += static_cast<uint32_t>(n_discard);
   r.progress().n_kept = static_cast<uint32_t>(n_keep);
   LOG_DEBUG("context shift: kept %d, discarded %d of %d tokens", n_keep, n_discard, n_past);

@@ -88,6 +88,7 @@ class Request {
   int32_t n_discard = 0;
   common_sampler* sampler = nullptr;  // owned; freed with the request
   GreedyPlan greedy;                  // enabled: pick by argmax instead of the sampler chain
+  bool has_grammar = false;           // sampling is bounded in time per token (engine_step.cpp)
   // A lazy grammar's triggers, followed beside llama.cpp: the request ends (stop reason
   // "trigger_limit") before llama.cpp's search for them costs every step too much.
   std::unique_ptr<TriggerWatch> triggers;

@@ -134,6 +134,7 @@ class Replay {
   Replay(const InputLimits& limits, const std::string& key) : limits_(limits), key_(key) {}
 
   void parse(const char* src) {
+    text_ = src;
     const char* pos = parse_space(src, true);
     while (*pos) pos = parse_rule(pos);
   }
@@ -218,6 +219,7 @@ class Replay {
   const InputLimits& limits_;
   const std::string& key_;
   std::unordered_map<std::string, uint32_t> symbols_;
+  const char* text_ = nullptr;  // the grammar being parsed (token offsets are from here)
   std::vector<Rule> rules_;
 };
 
@@ -306,6 +308,7 @@ const char* Replay::parse_item(const char* pos, std::vector<Frame>& frames, cons
   if (*pos == '<' || *pos == '!') {
     if (*pos == '!') ++pos;
     const char* end = parse_token(pos);
+    if (pos[1] != '[') stats.token_texts.emplace_back(static_cast<size_t>(pos - text_), static_cast<size_t>(end - pos));
     f.last_sym_start = f.rule.size();
     f.n_prev_rules = 1;
     push(f, kTerm);
@@ -527,11 +530,22 @@ GrammarStats check_gbnf(const std::string& text, const InputLimits& limits, cons
   }
   if (!replay.complete()) {
     replay.stats.syntax_error = true;
+    replay.stats.undefined_rule = true;
     replay.stats.error_offset = size;
     return replay.stats;
   }
   replay.replay_left_recursion_check();
   return replay.stats;
+}
+
+void refuse_unparsable_gbnf(const GrammarStats& stats, const std::string& key) {
+  if (!stats.syntax_error) return;
+  if (stats.undefined_rule) {
+    refuse_input(key, "names a rule it never defines, or defines no 'root' rule; define every rule it uses, "
+                      "starting with root ::= ...");
+  }
+  refuse_input(key, "does not parse as GBNF (a syntax error at byte " + std::to_string(stats.error_offset) +
+                        "); see llama.cpp's grammars/README.md");
 }
 
 }  // namespace wasi_nn

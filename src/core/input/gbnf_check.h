@@ -16,6 +16,8 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/input/input_limits.h"
 
@@ -29,7 +31,16 @@ struct GrammarStats {
   size_t left_visits = 0;  // rule visits of that check
   bool syntax_error = false;
   size_t error_offset = 0;  // with syntax_error: the byte llama.cpp stops at
+  bool undefined_rule = false;  // parses, but names a rule it never defines, or has no root
+  // The <text> token literals (offset, length of "<...>"): llama.cpp tokenizes each and refuses
+  // the grammar unless it is exactly one token of the model's vocabulary.
+  std::vector<std::pair<size_t, size_t>> token_texts;
 };
+
+// Throws InvalidArgument naming `key` when `stats` says llama.cpp's parser would refuse the
+// grammar. llama.cpp's parser prints a grammar it refuses to the process's stderr (fprintf, past
+// every log sink and level), so a tenant's grammar must never reach it unless it parses.
+void refuse_unparsable_gbnf(const GrammarStats& stats, const std::string& key);
 
 // Throws InvalidArgument naming `key` ("grammar", "json_schema", ...) when `text` exceeds a limit.
 GrammarStats check_gbnf(const std::string& text, const InputLimits& limits,

@@ -84,9 +84,14 @@ DevicePlan::DevicePlan(const std::string& path, const ModelSettings& model, cons
   std::copy(model.tensor_split.begin(), model.tensor_split.end(), tensor_split_.begin());
   if (!model.tensor_split.empty()) params_.tensor_split = tensor_split_.data();
 
-  if (model.n_gpu_layers != ModelSettings::kAutoGpuLayers) return;
+  decision_.n_devices = n_devices_;
+  decision_.automatic = model.n_gpu_layers == ModelSettings::kAutoGpuLayers;
+  decision_.n_gpu_layers = params_.n_gpu_layers;
+  decision_.status = "given";
+  if (!decision_.automatic) return;
   if (n_devices_ == 0) {
     LOG_DEBUG("n_gpu_layers auto: no GPU or RPC device, the model runs on the CPU");
+    decision_.status = "no_devices";
     return;
   }
   // Fit as llama-server does: n_gpu_layers left at llama.cpp's default means "choose"; 1 GiB
@@ -94,9 +99,20 @@ DevicePlan::DevicePlan(const std::string& path, const ModelSettings& model, cons
   llama_context_params cp = context_params_of(context);
   overrides_.assign(llama_max_tensor_buft_overrides(), {nullptr, nullptr});
   std::vector<size_t> margins(llama_max_devices(), size_t(1) << 30);
+  if (model.fit_device_mb > 0) {
+    // Use at most fit_device_mb of each device: leave the rest of its free memory as margin.
+    for (size_t i = 0; i < devs.size() && i < margins.size(); ++i) {
+      size_t free = 0, total = 0;
+      ggml_backend_dev_memory(devs[i], &free, &total);
+      const size_t cap = static_cast<size_t>(model.fit_device_mb) << 20;
+      margins[i] = free > cap ? free - cap : 0;
+    }
+  }
   const auto status = common_fit_params(path.c_str(), &params_, &cp, tensor_split_.data(),
                                         overrides_.data(), margins.data(), cp.n_ctx, nullptr,
                                         GGML_LOG_LEVEL_ERROR);
+  decision_.status = status == COMMON_PARAMS_FIT_STATUS_SUCCESS ? "fitted" : "failed";
+  decision_.n_gpu_layers = params_.n_gpu_layers;
   if (status == COMMON_PARAMS_FIT_STATUS_SUCCESS) {
     const std::string layers = params_.n_gpu_layers < 0 ? "all" : std::to_string(params_.n_gpu_layers);
     LOG_INFO("n_gpu_layers auto: %s layers on %zu device(s) for '%s'", layers.c_str(), n_devices_,

@@ -13,6 +13,14 @@
 
 namespace wasi_nn {
 
+// What n_gpu_layers came to: asked "auto" and fitted (status and layers), or given.
+struct FitDecision {
+  bool automatic = false;   // n_gpu_layers was "auto"
+  std::string status;       // "fitted", "failed" (everything offloaded), "no_devices", "given"
+  int32_t n_gpu_layers = 0; // what llama.cpp is asked for (-1 = all)
+  size_t n_devices = 0;
+};
+
 class DevicePlan {
  public:
   // Connects rpc_servers, validates the GPU keys against the devices present (InvalidArgument
@@ -27,6 +35,7 @@ class DevicePlan {
   size_t n_devices() const { return n_devices_; }
   // What llama.cpp is asked for (-1 = all); "auto" already resolved.
   int32_t n_gpu_layers() const { return params_.n_gpu_layers; }
+  const FitDecision& decision() const { return decision_; }
 
  private:
   std::vector<ggml_backend_dev_t> devices_;  // explicit list (null-terminated) with RPC servers
@@ -34,6 +43,7 @@ class DevicePlan {
   std::vector<llama_model_tensor_buft_override> overrides_;  // written by the fitting
   llama_model_params params_;
   size_t n_devices_ = 0;
+  FitDecision decision_;
 };
 
 }  // namespace wasi_nn

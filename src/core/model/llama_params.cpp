@@ -1,6 +1,7 @@
 #include "core/model/llama_params.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "common.h"
 #include "core/base/error.h"
@@ -38,12 +39,33 @@ enum llama_pooling_type pooling_of(Pooling p) {
   return LLAMA_POOLING_TYPE_UNSPECIFIED;  // the model's own
 }
 
+// Threads beyond the CPUs this process may run on only oversubscribe them (ggml's workers spin
+// at barriers), and each one is a thread the host must be able to create: libgomp ends the
+// process (exit 1) when it cannot. At most ggml's own limit, GGML_MAX_N_THREADS.
+int32_t usable_threads(int32_t asked) {
+  const int32_t cpus = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min({asked, cpus, static_cast<int32_t>(GGML_MAX_N_THREADS)});
+}
+
+// Embeddings: llama.cpp reserves its graphs for a ubatch of min(n_ctx padded to 256, n_ubatch)
+// tokens split evenly over n_seq_max sequences (llama-context.cpp:596, graph_reserve rounds the
+// tokens up); mean pooling multiplies the unrounded outputs by a matrix of the rounded size and
+// asserts (ggml_can_mul_mat, build_pooling) unless that size is a multiple of n_seq_max. The
+// model's pooling is unknown here (DevicePlan's fitting creates the same context before the
+// model is loaded), so every pooling gets the rounding: batch_size rounded down to a multiple
+// of n_parallel, and no more than the padded context. n_batch >= n_parallel (a config check).
+uint32_t embedding_batch(uint32_t n_batch, uint32_t n_ctx, uint32_t n_par) {
+  const uint32_t n = std::min(n_batch, (n_ctx + 255) / 256 * 256);
+  return std::max(n_par, n - n % n_par);
+}
+
 }  // namespace
 
 llama_model_params model_params_of(const ModelSettings& settings) {
   llama_model_params mp = llama_model_default_params();
   if (settings.n_gpu_layers != ModelSettings::kAutoGpuLayers) mp.n_gpu_layers = settings.n_gpu_layers;
   mp.main_gpu = settings.main_gpu;
+  mp.use_extra_bufts = settings.repack;
   mp.split_mode = split_mode_of(settings.split_mode);
   mp.load_mode = settings.use_mmap ? (settings.use_mlock ? LLAMA_LOAD_MODE_MMAP_MLOCK : LLAMA_LOAD_MODE_MMAP)
                                    : (settings.use_mlock ? LLAMA_LOAD_MODE_MLOCK : LLAMA_LOAD_MODE_NONE);
@@ -52,7 +74,7 @@ llama_model_params model_params_of(const ModelSettings& settings) {
 
 llama_context_params context_params_of(const ContextSettings& settings) {
   const uint32_t n_par = std::max<uint32_t>(1, settings.n_parallel);
-  const int32_t threads = settings.threads > 0 ? settings.threads : common_cpu_get_num_math();
+  const int32_t threads = usable_threads(settings.threads > 0 ? settings.threads : common_cpu_get_num_math());
   llama_context_params cp = llama_context_default_params();
   cp.n_ctx = settings.ctx_size * n_par;
   cp.n_batch = settings.n_batch;
@@ -60,7 +82,7 @@ llama_context_params context_params_of(const ContextSettings& settings) {
   cp.n_seq_max = n_par;
   cp.kv_unified = false;  // each conversation gets its own ctx_size window
   cp.n_threads = threads;
-  cp.n_threads_batch = settings.threads_batch > 0 ? settings.threads_batch : threads;
+  cp.n_threads_batch = settings.threads_batch > 0 ? usable_threads(settings.threads_batch) : threads;
   cp.flash_attn_type = flash_attn_of(settings.flash_attn);
   cp.type_k = kv_type_of(settings.cache_type_k);
   cp.type_v = kv_type_of(settings.cache_type_v);
@@ -68,6 +90,7 @@ llama_context_params context_params_of(const ContextSettings& settings) {
   if (settings.embedding) {
     cp.embeddings = true;
     cp.pooling_type = pooling_of(settings.pooling);
+    cp.n_batch = embedding_batch(cp.n_batch, cp.n_ctx, n_par);
     cp.n_ubatch = cp.n_batch;  // a whole input in one ubatch: encoders attend to all of it
     // One KV stream: with one stream per sequence llama.cpp splits a batch into equal-length
     // pieces per sequence, and a sequence pooled across ubatches would keep only its last piece.

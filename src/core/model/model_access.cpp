@@ -48,7 +48,12 @@ bool has_dotdot(std::string_view name) {
   return false;
 }
 
-std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
+// A guest's name, as its error messages show it: at most 256 bytes, so a huge name is not
+// echoed back whole (or copied into the host's log).
+std::string quoted(std::string_view name) {
+  return name.size() <= 256 ? "'" + std::string(name) + "'"
+                            : "'" + std::string(name.substr(0, 256)) + "...' (" + std::to_string(name.size()) + " bytes)";
+}
 
 [[noreturn]] void refuse(std::string_view name, const std::string& why) {
   fail(ErrorKind::Security,

@@ -19,6 +19,10 @@ std::string quoted(std::string_view name) { return "'" + std::string(name.substr
 // Opens `path` (a real path, free of links, "." and "..") below `dir` without following any
 // link: each component is opened relative to its parent with O_NOFOLLOW.
 int open_beneath(const std::string& dir, const std::string& path, std::string_view name) {
+  if (path.size() <= dir.size()) {  // the granted directory itself
+    fail(ErrorKind::InvalidArgument, "model " + quoted(name) + " is not a regular file (a directory, device "
+                                     "or FIFO); pass a .gguf model file");
+  }
   int at = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (at < 0) fail(ErrorKind::ModelNotFound, "model " + quoted(name) + " cannot be opened: its granted directory is gone");
   std::string rest = path.substr(dir == "/" ? 1 : dir.size() + 1);

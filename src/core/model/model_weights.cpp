@@ -10,6 +10,7 @@
 #include "core/base/error.h"
 #include "core/base/log.h"
 #include "core/model/device_plan.h"
+#include "core/model/file_sha256.h"
 #include "core/base/runtime.h"
 
 namespace wasi_nn {
@@ -41,6 +42,7 @@ ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& setti
   const std::string path = source.load_path();
   const DevicePlan plan(path, settings_, context);
   n_gpu_layers_ = plan.n_gpu_layers();
+  fit_ = plan.decision();
   n_devices_ = plan.n_devices();
 
   LOG_INFO("loading model '%s' (%s)", name_.c_str(), gib(source.size()).c_str());
@@ -55,6 +57,9 @@ ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& setti
              gib(source.size()) + " of weights). The host's log has llama.cpp's own reason.");
   }
   vocab_ = llama_model_get_vocab(model_);
+  // Read now: the file is open only while the weights load.
+  matrix_types_ = read_matrix_types(path);
+  if (context.deterministic) sha256_ = wasi_nn::file_sha256(path);
 }
 
 ModelWeights::~ModelWeights() {

@@ -7,7 +7,9 @@
 #include <string>
 
 #include "core/config/settings.h"
+#include "core/model/device_plan.h"
 #include "core/model/model_source.h"
+#include "core/model/row_invariance.h"
 #include "llama.h"
 
 namespace wasi_nn {
@@ -36,7 +38,14 @@ class ModelWeights {
   uint32_t n_ctx_train() const;
   std::string description() const;  // e.g. "llama 7B Q4_K - Medium"
   int32_t n_gpu_layers() const { return n_gpu_layers_; }  // as asked of llama.cpp; -1 = all
+  const FitDecision& fit() const { return fit_; }
+  int32_t n_layer() const { return llama_model_n_layer(model_); }
   size_t n_devices() const { return n_devices_; }         // GPUs and RPC devices it may use
+  // The file's matrix types, read at load (row_invariance.h).
+  const MatrixTypes& matrix_types() const { return matrix_types_; }
+  // SHA-256 of the file, computed at load only when the first context is deterministic (the
+  // only weights loaded without repacking; hashing a large file takes seconds); else "".
+  const std::string& file_sha256() const { return sha256_; }
 
  private:
   std::shared_ptr<Runtime> runtime_;  // keeps llama.cpp initialised while the model lives
@@ -46,7 +55,10 @@ class ModelWeights {
   llama_model* model_ = nullptr;
   const llama_vocab* vocab_ = nullptr;
   int32_t n_gpu_layers_ = 0;
+  FitDecision fit_;
   size_t n_devices_ = 0;
+  MatrixTypes matrix_types_;
+  std::string sha256_;
 };
 
 }  // namespace wasi_nn

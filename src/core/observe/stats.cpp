@@ -63,6 +63,9 @@ std::string process_stats_json() {
       m["model"] = w.name();
       m["description"] = w.description();
       m["model_bytes"] = llama_model_size(w.get());
+      const FitDecision& fit = w.fit();
+      m["n_gpu_layers"] = {{"asked", fit.automatic ? "auto" : "given"}, {"decision", fit.status},
+                           {"layers", fit.n_gpu_layers}, {"model_layers", w.n_layer()}, {"devices", fit.n_devices}};
       m["engines"] = json::array();
       model_bytes += llama_model_size(w.get());
     }
@@ -77,6 +80,15 @@ std::string process_stats_json() {
     e["saved_kv_states"] = s.saved;
     e["saved_kv_bytes"] = s.saved_bytes;
     e["saved_kv_disk_bytes"] = s.saved_disk_bytes;
+    e["steps_by_sequences"] = s.steps_by_sequences;
+    e["deterministic"] = engine->settings().deterministic;
+    if (!engine->determinism().empty()) e["determinism"] = json::parse(engine->determinism());
+    json placement = json::array();
+    for (const auto& d : engine->placement()) {
+      placement.push_back({{"device", d.device}, {"model_bytes", d.model}, {"context_bytes", d.context},
+                           {"compute_bytes", d.compute}});
+    }
+    e["placement"] = std::move(placement);
     m["engines"].push_back(std::move(e));
     queued += s.queued;
     active += s.active;

@@ -90,10 +90,24 @@ std::string output_bytes(const RequestResult& r, const EmbeddingSettings& es, co
   return out.dump();
 }
 
+// WasmEdge's answer for a model that does not pool (a decoder): each input's last token's vector
+// (the engine returns one vector per token there).
+RequestResult last_token_vectors(const RequestResult& r, const std::vector<size_t>& tokens_each) {
+  RequestResult out = r;
+  out.embeddings.clear();
+  size_t end = 0;
+  for (size_t n : tokens_each) {
+    end += n * r.n_embd;
+    out.embeddings.insert(out.embeddings.end(), r.embeddings.begin() + (end - r.n_embd), r.embeddings.begin() + end);
+  }
+  return out;
+}
+
 std::string embedding_metadata(const RequestResult& r, const Engine& engine, const EmbeddingSettings& es,
-                               const std::vector<size_t>& tokens_each, const std::string& model_name) {
+                               const std::vector<size_t>& tokens_each, const std::string& model_name,
+                               bool last_token) {
   static const char* kPooling[] = {"none", "mean", "cls", "last", "rank"};
-  const int p = static_cast<int>(engine.pooling());
+  const int p = last_token ? LLAMA_POOLING_TYPE_LAST : static_cast<int>(engine.pooling());
   json m;
   m["input_tokens"] = r.n_prompt;
   m["output_tokens"] = 0;
@@ -119,6 +133,7 @@ RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const 
   }
   const Engine& engine = *conv_.graph()->engine;
   settings_ = s.request.embd;
+  last_token_ = s.backend.profile == Profile::WasmEdge && engine.pooling() == LLAMA_POOLING_TYPE_NONE;
   auto req = std::make_shared<Request>();
   req->owner = conv_.owner();
   req->tenant = conv_.tenant();
@@ -127,17 +142,18 @@ RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const 
   req->priority = s.request.priority;
   for (const auto& in : req->embed_inputs) {
     tokens_each_.push_back(in.size());
-    vectors_each_.push_back(engine.pooling() == LLAMA_POOLING_TYPE_NONE ? in.size() : 1);
+    vectors_each_.push_back(engine.pooling() == LLAMA_POOLING_TYPE_NONE && !last_token_ ? in.size() : 1);
   }
   return req;
 }
 
 TurnRecord EmbedTurn::record(const RequestResult&) const { return TurnRecord{}; }
 
-TurnOutputs EmbedTurn::outputs(const RequestResult& res, const Conversation& conv) const {
+TurnOutputs EmbedTurn::outputs(const RequestResult& all, const Conversation& conv) const {
   const Engine& engine = *conv.graph()->engine;
+  const RequestResult res = last_token_ ? last_token_vectors(all, tokens_each_) : all;
   return TurnOutputs{output_bytes(res, settings_, vectors_each_),
-                     embedding_metadata(res, engine, settings_, tokens_each_, conv.graph()->name)};
+                     embedding_metadata(res, engine, settings_, tokens_each_, conv.graph()->name, last_token_)};
 }
 
 }  // namespace wasi_nn

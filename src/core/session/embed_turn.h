@@ -2,7 +2,8 @@
 // "embedding": true. prepare() takes input 0 as one text (or, with embd_input json, a JSON
 // array of texts), tokenizes each as llama-embedding does and refuses an input longer than one
 // batch; outputs() writes the vectors as WasmEdge's ggml plugin does (JSON) or as raw
-// little-endian f32, and the metadata.
+// little-endian f32, and the metadata. In the WasmEdge profile a model that does not pool gives
+// each input's last token's vector, as WasmEdge's plugin does.
 #pragma once
 
 #include <vector>
@@ -23,6 +24,7 @@ class EmbedTurn : public TurnKind {
   const Conversation& conv_;
   EmbeddingSettings settings_;
   std::vector<size_t> tokens_each_, vectors_each_;
+  bool last_token_ = false;  // WasmEdge profile, model without pooling: one vector per input
 };
 
 }  // namespace wasi_nn

@@ -6,7 +6,9 @@
 #include "core/base/utf8.h"
 #include "core/config/config_parser.h"
 #include "core/session/embed_turn.h"
+#include "core/session/stream_sink.h"
 #include "core/session/text_turn.h"
+#include "core/session/wasmedge_profile.h"
 
 namespace wasi_nn {
 namespace {
@@ -27,14 +29,27 @@ std::string error_json(const Error& e) {
 }
 
 ExecContext::ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant, ForkResolver forks)
-    : conv_(std::move(conv)), tenant_(std::move(tenant)), forks_(std::move(forks)) {}
+    : conv_(std::move(conv)),
+      tenant_(std::move(tenant)),
+      forks_(std::move(forks)),
+      wasmedge_(is_wasmedge(conv_->graph()->settings)) {
+  if (wasmedge_) outputs_.metadata = initial_metadata();  // readable before any input, as in WasmEdge
+}
 
-// The load's settings <- input index 1 <- the call's runtime JSON, within the tenant's limits.
+// The load's settings (with the persisted index 1 of the WasmEdge profile) <- input index 1 <-
+// the call's runtime JSON, within the tenant's limits. Keys the profile ignored are logged.
 Settings ExecContext::request_settings(std::string_view input_json, std::string_view runtime_json) const {
-  Settings s = graph().settings;
-  const ParseOptions within{&tenant_->limits(), false};
+  Settings s;
+  {
+    MutexLock lock(mu_);
+    s = sticky_ ? *sticky_ : graph().settings;
+  }
+  const size_t known = s.warnings.size();
+  const ParseOptions within{&tenant_->limits(), false, s.backend.profile};
   parse_config(input_json, kScopeRequest, s, within);
   parse_config(runtime_json, kScopeRequest, s, within);
+  check_stream_stdout(s, tenant_->sink().installed());
+  log_config_warnings(*tenant_, s.warnings, known, "request");
   return s;
 }
 
@@ -43,13 +58,20 @@ ExecContext::~ExecContext() = default;
 void ExecContext::set_input(uint32_t index, std::string_view bytes) {
   if (index == 0) {
     const std::string_view text = checked_text(bytes, "the prompt", kMaxPromptBytes);
-    MutexLock lock(mu_);
-    inputs_.prompt.assign(text.data(), text.size());
-    inputs_.has_prompt = true;
+    {
+      MutexLock lock(mu_);
+      inputs_.prompt.assign(text.data(), text.size());
+      inputs_.has_prompt = true;
+    }
+    if (wasmedge_) count_prompt(std::string(text));
   } else if (index == 1) {
-    request_settings(bytes, {});  // report bad settings now, not at compute
+    Settings s = request_settings(bytes, {});  // report bad settings now, not at compute
     MutexLock lock(mu_);
-    inputs_.request_json.assign(bytes.data(), bytes.size());
+    if (wasmedge_) {
+      sticky_ = std::make_shared<const Settings>(std::move(s));
+    } else {
+      inputs_.request_json.assign(bytes.data(), bytes.size());
+    }
   } else {
     fail(ErrorKind::NotFound, "input index " + std::to_string(index) + " does not exist (0: prompt text, 1: request settings JSON)");
   }
@@ -67,16 +89,32 @@ Turn ExecContext::begin_turn(std::string_view runtime_json, bool streaming) {
       in = inputs_;
       inputs_.request_json.clear();  // index 1 applies to one compute only
     }
-    const Settings s = request_settings(in.request_json, runtime_json);
+    Settings s = request_settings(in.request_json, runtime_json);
+    {
+      MutexLock lock(mu_);
+      if (sticky_ && sticky_->request.reset) {  // persisted settings never repeat a reset
+        auto kept = std::make_shared<Settings>(*sticky_);
+        kept->request.reset = false;
+        sticky_ = std::move(kept);
+      }
+    }
+    // WasmEdge applies n-predict to compute only: a stream runs to EOS or the context's end
+    // (or to the host's cap on n_predict).
+    if (streaming && wasmedge_) s.request.n_predict = streaming_n_predict(tenant_->limits());
     turn.kind = make_turn_kind(*conv_);
     turn.timeout_ms = s.request.timeout_ms;
+    turn.wasmedge = wasmedge_;
+    turn.to_sink = s.request.stream_stdout && !streaming;
+    turn.verbosity = tenant_verbosity(s.request);
+    turn.warnings = s.warnings;
+    TenantLogScope scope(tenant_->id(), turn.verbosity);
     std::optional<ForkSource> fork;
     if (s.request.agent.fork_from.set) fork = fork_source(s.request.agent.fork_from, forks_, *conv_);
     const TurnStart start = conv_->begin_turn(s.request.reset, fork ? &fork->point : nullptr);
     claimed = true;
     turn.req = turn.kind->prepare(in.prompt, s, start);
     if (fork) turn.req->fork_from = fork->parent->owner();
-    turn.req->streaming = streaming;
+    turn.req->streaming = streaming || turn.to_sink;
     {
       MutexLock lock(mu_);
       if (closed_) fail(ErrorKind::Cancelled, "the execution context was closed");
@@ -100,19 +138,69 @@ const RequestResult& ExecContext::wait_turn(const Turn& turn) {
   return req.wait();
 }
 
-// Step 8: commit on success, else abort. Throws the request's error.
+// Step 8: commit on success, else abort. Throws the request's error, and in the WasmEdge profile
+// ContextFull for a reply that filled the context (committed: its text stays readable).
 void ExecContext::finish_turn(const Turn& turn, const RequestResult& res) {
+  TenantLogScope scope(tenant_->id(), turn.verbosity);
   if (res.error) {
     fail_turn(*res.error, true, turn.req);
     throw *res.error;
   }
   TurnOutputs out = turn.kind->outputs(res, *conv_);
+  if (turn.wasmedge) out.metadata = metadata_after_compute(out.metadata, turn.warnings);
   conv_->end_turn(turn.kind->record(res));
   tenant_->counters().record_done(res.n_prompt, res.n_cached, res.n_generated, res.queue_ms);
   process_counters().record_done(res.n_prompt, res.n_cached, res.n_generated, res.queue_ms);
+  LOG_INFO("compute: %u prompt tokens (%u cached), %u generated, stop reason %s, %.1f ms", res.n_prompt,
+           res.n_cached, res.n_generated, res.stop_reason.c_str(), res.queue_ms + res.prompt_ms + res.generate_ms);
+  {
+    MutexLock lock(mu_);
+    if (inflight_ == turn.req) inflight_.reset();
+    outputs_ = std::move(out);
+  }
+  if (turn.wasmedge && res.stop_reason == "context_full") {
+    fail(ErrorKind::ContextFull, "the reply filled the context window (" + std::to_string(res.n_prompt) +
+                                     " prompt tokens + " + std::to_string(res.n_generated) +
+                                     " generated); the text so far is at output 0. Send a shorter conversation, "
+                                     "or load the model with a larger ctx-size");
+  }
+}
+
+// stream_stdout: hands each released piece to the host's sink while the request runs (the
+// request streams, so it waits for this reader instead of running ahead).
+void ExecContext::pump_to_sink(const Turn& turn) {
+  Request& req = *turn.req;
+  const auto deadline = turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(turn.timeout_ms)
+                                            : Clock::time_point::max();
+  // A parsed reply (tools, reasoning) shows only its visible content, as compute_single does.
+  const std::unique_ptr<ReplyStream> reply = turn.kind->reply_stream();
+  size_t delivered = 0;
+  for (bool done = false; !done;) {
+    req.take_stream();
+    graph().engine->wake();
+    const std::string piece = req.wait_text(delivered, deadline, &done);
+    if (piece.empty() && !done) return;  // the deadline passed: wait_turn cancels it
+    delivered += piece.size();
+    const std::string shown = reply && !piece.empty() ? reply->feed(piece).content : piece;
+    if (!shown.empty()) tenant_->sink().write(shown);
+  }
+  if (!reply) return;
+  const RequestResult& res = req.wait();
+  if (res.error) return;
+  const std::string last = reply->finish(res.text).content;
+  if (!last.empty()) tenant_->sink().write(last);
+}
+
+// WasmEdge's input_tokens at set_input(0): the tokens compute would send for this prompt.
+void ExecContext::count_prompt(const std::string& prompt) {
+  Settings s;
+  {
+    MutexLock lock(mu_);
+    s = sticky_ ? *sticky_ : graph().settings;
+  }
+  const uint64_t n = count_input_tokens(*conv_, s, prompt);
   MutexLock lock(mu_);
-  if (inflight_ == turn.req) inflight_.reset();
-  outputs_ = std::move(out);
+  outputs_.metadata = metadata_after_input(outputs_.metadata, n);
 }
 
 // `claimed`: this turn holds the conversation; `req`: its request, if it got one (a turn refused
@@ -124,7 +212,7 @@ void ExecContext::fail_turn(const Error& e, bool claimed, const RequestPtr& req)
   if (claimed) conv_->abort_turn();
   MutexLock lock(mu_);
   if (req && inflight_ == req) inflight_.reset();
-  outputs_ = TurnOutputs{std::string(), error_json(e)};
+  outputs_ = TurnOutputs{std::string(), wasmedge_ ? metadata_after_error(outputs_.metadata, error_json(e)) : error_json(e)};
 }
 
 void ExecContext::compute(std::string_view runtime_json) {
@@ -134,6 +222,7 @@ void ExecContext::compute(std::string_view runtime_json) {
   }
   if (run_task(runtime_json)) return;
   Turn turn = begin_turn(runtime_json);
+  if (turn.to_sink) pump_to_sink(turn);
   finish_turn(turn, wait_turn(turn));
 }
 

@@ -30,18 +30,22 @@ namespace wasi_nn {
 class ExecContext {
  public:
   // `tenant`: who the context belongs to (its limits bound every request, its counters count
-  // them). `forks`: finds the conversation a request's fork_from names (fork.h); it must stay
-  // callable while a compute of this context runs.
+  // them, its sink receives stream_stdout pieces). `forks`: finds the conversation a request's
+  // fork_from names (fork.h); it must stay callable while a compute of this context runs.
   ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant, ForkResolver forks = {});
   ~ExecContext();
   ExecContext(const ExecContext&) = delete;
   ExecContext& operator=(const ExecContext&) = delete;
 
   // Index 0: the prompt (UTF-8 text); index 1: JSON settings for the next compute only (checked
-  // now, applied at compute). NotFound for other indexes.
+  // now, applied at compute). NotFound for other indexes. In the WasmEdge profile, index 1
+  // settings persist for every later compute of this context (merged, the latest winning), and
+  // set_input(0) counts the prompt's tokens into output 1 (input_tokens), as WasmEdge does.
   void set_input(uint32_t index, std::string_view bytes);
   // Runs one turn for the inputs set so far; `runtime_json` (may be empty) overrides settings
   // for this request only, like input index 1. Throws Error; on failure output 1 holds it.
+  // With stream_stdout, each piece goes to the tenant's sink as it is released. In the WasmEdge
+  // profile a reply that filled the context is kept (outputs and history) and ContextFull thrown.
   void compute(std::string_view runtime_json);
   // Output 0 (generated text or vectors) or 1 (metadata JSON) of the last compute or stream.
   std::string output(uint32_t index) const;
@@ -78,10 +82,13 @@ class ExecContext {
   void show_piece(const StreamPiece& piece);     // exec_stream.cpp
 
   Settings request_settings(std::string_view input_json, std::string_view runtime_json) const;
+  void pump_to_sink(const Turn& turn);
+  void count_prompt(const std::string& prompt);
 
   const std::shared_ptr<Conversation> conv_;
   const std::shared_ptr<Tenant> tenant_;
   const ForkResolver forks_;
+  const bool wasmedge_;  // the graph was loaded in the WasmEdge profile
 
   Mutex stream_mu_ ACQUIRED_BEFORE(mu_);  // serialises compute_single / fini_single
   mutable Mutex mu_;
@@ -92,6 +99,8 @@ class ExecContext {
   RequestPtr inflight_ GUARDED_BY(mu_);        // the running request, to cancel on close
   bool closed_ GUARDED_BY(mu_) = false;
   std::unique_ptr<Stream> stream_ GUARDED_BY(mu_);
+  // WasmEdge profile: the load's settings with every input index 1 so far (they persist).
+  std::shared_ptr<const Settings> sticky_ GUARDED_BY(mu_);
 };
 
 }  // namespace wasi_nn

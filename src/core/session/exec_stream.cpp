@@ -5,6 +5,7 @@
 // the same as compute's (exec_context.cpp), split in two.
 #include "core/base/error.h"
 #include "core/session/exec_context.h"
+#include "core/session/wasmedge_profile.h"
 
 namespace wasi_nn {
 
@@ -42,6 +43,10 @@ void ExecContext::compute_single(std::string_view runtime_json) {
     graph().engine->wake();  // a stream paused for its reader goes on
     bool done = false;
     std::string chunk = req.wait_text(s->delivered, deadline, &done);
+    if (done && wasmedge_) {
+      const size_t end = streamed_length(req.wait(), graph().engine->weights().vocab());
+      chunk = end > s->delivered ? chunk.substr(0, end - s->delivered) : std::string();
+    }
     if (chunk.empty() && !done) {  // the deadline passed with nothing new
       req.cancel(ErrorKind::Timeout, "the stream did not finish within timeout_ms");
       graph().engine->wake();

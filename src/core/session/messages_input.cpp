@@ -114,4 +114,12 @@ std::vector<common_chat_msg> parse_input_messages(const std::string& text, const
   return out;
 }
 
+std::vector<common_chat_msg> turn_messages(const std::string& input, InputFormat format, const InputLimits& limits) {
+  if (format == InputFormat::Messages) return parse_input_messages(input, limits);
+  common_chat_msg user;
+  user.role = "user";
+  user.content = input;
+  return {user};
+}
+
 }  // namespace wasi_nn

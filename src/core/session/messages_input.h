@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "chat.h"
+#include "core/config/agent_settings.h"
 #include "core/input/input_limits.h"
 
 namespace wasi_nn {
@@ -17,5 +18,9 @@ namespace wasi_nn {
 // Throws InvalidArgument naming the message and field that is wrong. The last message may not
 // be the assistant's (a reply follows the messages).
 std::vector<common_chat_msg> parse_input_messages(const std::string& text, const InputLimits& limits);
+
+// What a chat turn adds to the conversation before the reply: input 0 as one user message
+// (InputFormat::Text), or the messages it holds.
+std::vector<common_chat_msg> turn_messages(const std::string& input, InputFormat format, const InputLimits& limits);
 
 }  // namespace wasi_nn

@@ -4,6 +4,7 @@
 
 #include "build-info.h"
 #include "core/session/conversation.h"
+#include "core/session/graph.h"
 
 namespace wasi_nn {
 namespace {
@@ -56,6 +57,10 @@ std::string text_metadata_json(const RequestResult& r, const Conversation& conv,
   m["model"] = conv.graph()->name;
   m["llama_cpp"] = {{"build_number", llama_build_number()}, {"commit", llama_commit()}};
   if (extra) m.update(*extra);
+  // Deterministic mode: what decides these bytes, so that two nodes can tell whether theirs
+  // must be equal (docs/DETERMINISM.md).
+  const std::string& fingerprint = conv.graph()->engine->determinism();
+  if (!fingerprint.empty()) m["determinism"] = json::parse(fingerprint);
   // A token's piece may be part of a UTF-8 sequence (or the model's output invalid UTF-8):
   // such bytes become U+FFFD rather than failing the dump.
   return m.dump(-1, ' ', false, json::error_handler_t::replace);

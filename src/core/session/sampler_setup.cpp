@@ -7,6 +7,7 @@
 #include "common.h"
 #include "core/base/error.h"
 #include "core/input/gbnf_check.h"
+#include "core/model/model_preconditions.h"
 
 namespace wasi_nn {
 namespace {
@@ -56,6 +57,20 @@ void resolve_triggers(const llama_vocab* vocab, common_params_sampling& sp) {
   }
 }
 
+// llama.cpp's parser tokenizes each <text> literal of a grammar and refuses (printing the
+// grammar) unless it is exactly one token; the same test, so that it never refuses.
+void check_token_literals(const llama_vocab* vocab, const std::string& grammar, const GrammarStats& stats) {
+  for (const auto& [at, size] : stats.token_texts) {
+    llama_token tokens[2];
+    const int32_t n = llama_tokenize(vocab, grammar.data() + at, static_cast<int32_t>(size), tokens, 2,
+                                     /*add_special=*/false, /*parse_special=*/true);
+    if (n != 1) {
+      fail(ErrorKind::InvalidArgument, "grammar: token " + shown(grammar.substr(at, size)) +
+                                           " is not one token of this model's vocabulary; use <[id]> or a string");
+    }
+  }
+}
+
 // Parses the grammar once before common_sampler_init sees it. common_sampler_init (llama.cpp
 // 80fb11a) aborts the process on a "%llguidance" grammar in a build without llguidance, and leaks
 // its half-built sampler chain when a grammar does not parse (found by LeakSanitizer): a guest
@@ -68,8 +83,12 @@ void check_grammar(const llama_vocab* vocab, const common_params_sampling& sp, c
          "grammar: llguidance grammars (\"%llguidance\") are not supported by this build; send "
          "a GBNF grammar or a json_schema");
   }
-  // Bounded first: llama.cpp's parser recurses and expands repetitions without limits.
-  check_gbnf(grammar, limits, "grammar");
+  // Bounded first: llama.cpp's parser recurses and expands repetitions without limits. Then
+  // refused here when llama.cpp's parser would refuse it, since that parser prints a grammar it
+  // refuses to the host's stderr (docs/SECURITY.md, "The host's log").
+  const GrammarStats stats = check_gbnf(grammar, limits, "grammar");
+  refuse_unparsable_gbnf(stats, "grammar");
+  check_token_literals(vocab, grammar, stats);
   // Lazy or not, the grammar text parses the same way; its triggers are checked elsewhere.
   llama_sampler* probe = llama_sampler_init_grammar(vocab, grammar.c_str(), "root");
   if (!probe) {
@@ -93,6 +112,7 @@ common_sampler* make_sampler(const Engine& engine, RequestSettings& rs, const In
   resolve_logit_bias(vocab, rs);
   resolve_triggers(vocab, sp);
   check_grammar(vocab, sp, limits);
+  check_sampling_fits_vocab(vocab, sp);  // what llama.cpp's samplers assert on the vocabulary
   if (sp.ignore_eos) {
     for (llama_token t = 0; t < llama_vocab_n_tokens(vocab); ++t) {
       if (llama_vocab_is_eog(vocab, t)) sp.logit_bias.push_back({t, -INFINITY});

@@ -3,7 +3,8 @@
 // every conversation and request, so the engine keeps one tenant's data from another and no
 // tenant holds more than its share; its limits bound what it may ask for; it counts its usage
 // for the stats.
-// Thread-safety: immutable after creation apart from the atomic counters.
+// Thread-safety: immutable after creation apart from the atomic counters and the host's stream
+// sink (which has its own lock).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "core/base/counters.h"
 #include "core/config/limits.h"
 #include "core/engine/request.h"
+#include "core/session/stream_sink.h"
 
 namespace wasi_nn {
 
@@ -29,6 +31,7 @@ class Tenant {
   const Limits& limits() const { return limits_; }
   const std::string& share_group() const { return share_group_; }
   UsageCounters& counters() { return counters_; }
+  StreamSink& sink() { return sink_; }  // where stream_stdout pieces go (the host's)
   const UsageCounters& counters() const { return counters_; }
 
   // The tenants alive now (for the stats observer).
@@ -39,6 +42,7 @@ class Tenant {
   const std::string share_group_;
   const TenantTag tag_;
   UsageCounters counters_;
+  StreamSink sink_;
 };
 
 // Creates a tenant registered in Tenant::live() while it exists.

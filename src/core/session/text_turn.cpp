@@ -74,15 +74,6 @@ void check_probs_memory(const RequestSettings& rs, const Engine& engine) {
   }
 }
 
-// What the turn adds to the conversation before the reply: the user's text, or the messages.
-std::vector<common_chat_msg> turn_messages(const std::string& input, const RequestSettings& rs, const Graph& graph) {
-  if (rs.agent.input_format == InputFormat::Messages) return parse_input_messages(input, graph.input_limits);
-  common_chat_msg user;
-  user.role = "user";
-  user.content = input;
-  return {user};
-}
-
 void check_request(const RequestSettings& rs, bool raw) {
   if (rs.agent.task != TaskKind::Generate) {
     fail(ErrorKind::InvalidArgument, std::string("task \"") + enum_name(rs.agent.task) +
@@ -126,7 +117,7 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   if (raw_) {
     built = build_raw_prompt(graph, input);
   } else {
-    added_ = turn_messages(input, rs, graph);
+    added_ = turn_messages(input, rs.agent.input_format, graph.input_limits);
     built = build_prompt(graph, rs, history, added_, &start.last);
   }
   if (built.tokens.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; set input 0 to some text");
@@ -157,6 +148,7 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   stops.insert(stops.end(), built.template_stops.begin(), built.template_stops.end());
   req->stop = StopMatcher(std::move(stops));
   req->sampler = make_sampler(engine, rs, graph.input_limits);
+  req->has_grammar = !common_grammar_value(rs.sampling.grammar).empty();
   if (rs.sampling.grammar_lazy) req->triggers = watch_triggers(rs, graph.input_limits);
   req->greedy = plan_greedy(rs.sampling, engine.weights().vocab());
   // The sampler's penalties see the whole conversation, not only the reply.

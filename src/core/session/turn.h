@@ -47,6 +47,11 @@ struct Turn {
   std::unique_ptr<TurnKind> kind;
   RequestPtr req;
   int64_t timeout_ms = 0;  // 0: none; else from submit to the end
+  // What the turn's settings ask of the session layer (wasmedge_profile.h, stream_sink.h).
+  bool wasmedge = false;                // the WasmEdge profile: its metadata and ContextFull
+  bool to_sink = false;                 // stream_stdout: hand each piece to the host's sink
+  LogLevel verbosity = LogLevel::None;  // enable_log / enable_debug_log
+  std::vector<std::string> warnings;    // config keys accepted without effect
 };
 
 // A streamed turn between its first compute_single and its end.

@@ -5,9 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/backend/backend.h"
 #include "input_test_support.h"
-#include "test_vocab.h"
+#include "support/core_helpers.h"
 
 namespace wasi_nn {
 namespace {
@@ -52,17 +51,13 @@ std::vector<std::string> runtime_templates() {
 class InputE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    g = b.load_by_name(test::tiny_model_path(), load_config().dump());
+    g = b.load_by_name(test::model_path("tiny-llama"), load_config().dump());
     ctx = b.init_execution_context(g);
   }
   static json load_config() { return {{"ctx_size", 512}, {"threads", 2}, {"n_predict", 6}, {"temperature", 0}}; }
 
   std::string generate(const std::string& prompt, const json& request = json::object()) {
-    b.set_input(ctx, 0, prompt);
-    if (!request.empty()) b.set_input(ctx, 1, request.dump());
-    b.compute(ctx);
-    std::string buf(1 << 16, '\0');
-    return buf.substr(0, b.get_output(ctx, 0, buf.data(), buf.size()));
+    return test::generate(b, ctx, prompt, request.empty() ? "" : request.dump()).text;
   }
 
   void expect_invalid(const std::function<void()>& call, const std::string& what) {
@@ -74,7 +69,7 @@ class InputE2E : public ::testing::Test {
     }
   }
 
-  Backend b{BackendOptions{ModelAccess::Mode::Open}};
+  HostBackend b;
   uint32_t g = 0, ctx = 0;
 };
 
@@ -94,7 +89,7 @@ TEST_F(InputE2E, AttacksInARequestAreInvalidAndTheProcessGoesOn) {
 TEST_F(InputE2E, AttacksInALoadAreInvalidAndTheProcessGoesOn) {
   for (json attack : static_attacks()) {
     attack.update(load_config());
-    expect_invalid([&] { b.load_by_name(test::tiny_model_path(), attack.dump()); }, attack.dump());
+    expect_invalid([&] { b.load_by_name(test::model_path("tiny-llama"), attack.dump()); }, attack.dump());
   }
   // Building a template renders it with sample inputs (llama.cpp's capability detection,
   // which swallows some exceptions): a bomb is refused at the load or, when the detection let
@@ -103,7 +98,7 @@ TEST_F(InputE2E, AttacksInALoadAreInvalidAndTheProcessGoesOn) {
     json config = load_config();
     config["chat_template"] = t;
     expect_invalid([&] {
-      const uint32_t bad = b.load_by_name(test::tiny_model_path(), config.dump());
+      const uint32_t bad = b.load_by_name(test::model_path("tiny-llama"), config.dump());
       ctx = b.init_execution_context(bad);
       generate("Hello");
     }, t);
@@ -117,7 +112,7 @@ TEST_F(InputE2E, GuestTemplateRendersInAChild) {
   const std::string tmpl = "{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}[assistant]";
   json config = load_config();
   config["chat_template"] = tmpl;
-  const uint32_t g2 = b.load_by_name(test::tiny_model_path(), config.dump());
+  const uint32_t g2 = b.load_by_name(test::model_path("tiny-llama"), config.dump());
   ctx = b.init_execution_context(g2);
   const std::string out = generate("Hello");
   EXPECT_FALSE(out.empty());
@@ -128,7 +123,7 @@ TEST_F(InputE2E, GuestTemplateRendersInAChild) {
 
 // A GGUF the guest sent as bytes: its template is the guest's, so it renders in a child too.
 TEST_F(InputE2E, GgufSentAsBytesRendersItsTemplateInAChild) {
-  const std::string bytes = test::read_file(test::tiny_model_path());
+  const std::string bytes = test::read_file(test::model_path("tiny-llama"));
   const uint32_t g2 = b.load_from_bytes(bytes, load_config().dump());
   const uint32_t c2 = b.init_execution_context(g2);
   b.set_input(c2, 0, "Hello");
@@ -136,6 +131,32 @@ TEST_F(InputE2E, GgufSentAsBytesRendersItsTemplateInAChild) {
   std::string buf(1 << 16, '\0');
   const std::string from_bytes = buf.substr(0, b.get_output(c2, 0, buf.data(), buf.size()));
   EXPECT_EQ(from_bytes, generate("Hello"));
+}
+
+}  // namespace
+}  // namespace wasi_nn
+
+namespace wasi_nn {
+namespace {
+
+// An ambiguous grammar passes every static check, yet llama.cpp's matching doubles with each
+// "z" (forced here with logit_bias): the engine ends the request once one token costs too much,
+// and the same engine serves the next request promptly.
+TEST_F(InputE2E, AGrammarWhoseMatchingExplodesEndsItsRequestNotTheEngine) {
+  const json attack = {{"mode", "raw"},
+                       {"grammar", "root ::= s\ns ::= \"z\" s \"x\" | \"z\" s \"y\" | \"\"\n"},
+                       {"logit_bias", {{"z", 100}}},
+                       {"n_predict", 60},
+                       {"ignore_eos", true}};
+  try {
+    generate("Go", attack);
+    ADD_FAILURE() << "the request ran to its end";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << e.what();
+    EXPECT_NE(std::string(e.what()).find("sampling one token took over"), std::string::npos) << e.what();
+  }
+  ctx = b.init_execution_context(g);
+  EXPECT_FALSE(generate("Hello").empty());
 }
 
 }  // namespace

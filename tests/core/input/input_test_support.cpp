@@ -107,13 +107,6 @@ std::string nested(size_t n, const std::string& open, const std::string& close, 
   return s;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 std::vector<std::string> files_in(const std::string& dir, const std::string& suffix) {
   std::vector<std::string> out;
   if (DIR* d = opendir(dir.c_str())) {

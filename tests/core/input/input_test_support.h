@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/base/error.h"
+#include "support/test_files.h"  // model_path, read_file
 
 namespace wasi_nn::test {
 
@@ -37,7 +38,6 @@ ChildOutcome run_in_child(const std::function<void()>& fn, int timeout_ms = 1000
 std::string nested(size_t n, const std::string& open, const std::string& close,
                    const std::string& middle = "");
 
-std::string read_file(const std::string& path);
 std::vector<std::string> files_in(const std::string& dir, const std::string& suffix);
 
 // The pinned llama.cpp source tree (grammars/, models/templates/).

@@ -37,7 +37,7 @@ TEST(JinjaCheck, TinyModelsTemplatesPass) {
     llama_model_params mp = llama_model_default_params();
     mp.vocab_only = true;
     test::tiny_model();  // initialises llama.cpp
-    llama_model* m = llama_model_load_from_file(test::tiny_model_path(name).c_str(), mp);
+    llama_model* m = llama_model_load_from_file(test::model_path(name).c_str(), mp);
     ASSERT_NE(m, nullptr) << name;
     const char* t = llama_model_chat_template(m, nullptr);
     if (t) EXPECT_NO_THROW(check_template(t, TemplateTrust::Operator, kLimits)) << name;

@@ -1,13 +1,11 @@
 #include "test_vocab.h"
 
+#include "support/test_files.h"
+
 #include "chat.h"
 #include "common.h"
 
 namespace wasi_nn::test {
-
-std::string tiny_model_path(const std::string& name) {
-  return std::string(WASI_NN_TEST_MODEL_DIR) + "/" + name + ".gguf";
-}
 
 const llama_model* tiny_model() {
   static llama_model* model = [] {
@@ -15,7 +13,7 @@ const llama_model* tiny_model() {
     llama_backend_init();
     llama_model_params mp = llama_model_default_params();
     mp.vocab_only = true;
-    return llama_model_load_from_file(tiny_model_path().c_str(), mp);
+    return llama_model_load_from_file(model_path("tiny-llama").c_str(), mp);
   }();
   return model;
 }

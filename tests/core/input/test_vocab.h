@@ -9,7 +9,6 @@ namespace wasi_nn::test {
 
 const llama_vocab* tiny_vocab();
 const llama_model* tiny_model();  // vocab-only: enough for chat templates
-std::string tiny_model_path(const std::string& name = "tiny-llama");
 // A token whose piece is exactly `text`; -1 when the vocabulary has none.
 llama_token token_for(const std::string& text);
 

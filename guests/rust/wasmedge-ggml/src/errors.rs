@@ -83,7 +83,9 @@ pub fn context_full(checks: &mut Checks, model: &str, options: &Value) {
 /// `load-unknown NAME`: NAME is not preloaded: WasmEdge answers NotFound (8).
 pub fn load_unknown(checks: &mut Checks, name: &str) {
     let r = GraphBuilder::new(GraphEncoding::Ggml, ExecutionTarget::AUTO).build_from_cache(name);
-    checks.code("load_by_name of a name nothing preloaded: NotFound (8)", &r, 8);
+    // WasmEdge's runtime answers NotFound (8) here; this backend answers ModelNotFound (103), as
+    // for a preloaded file that is missing (docs/COMPATIBILITY.md, section 7).
+    checks.code("load_by_name of a name nothing preloaded: ModelNotFound (103)", &r, 103);
 }
 
 /// `load-missing MODEL`: MODEL is preloaded with a file that does not exist (WasmEdge's
@@ -94,9 +96,9 @@ pub fn load_missing(checks: &mut Checks, model: &str) {
 }
 
 /// `load-bytes PATH`: load() of GGUF bytes read through WASI, with a JSON config as the second
-/// builder. WasmEdge accepts targets CPU,
-/// GPU and TPU and refuses AUTO (3) with InvalidArgument (1) in load() (AUTO is accepted only
-/// in --nn-preload).
+/// builder, with target CPU and with AUTO (3), which the crate's examples pass. WasmEdge's
+/// load() accepts CPU, GPU and TPU and refuses AUTO with InvalidArgument (1); this backend
+/// accepts AUTO too, on purpose (docs/COMPATIBILITY.md), so this check is ours.
 pub fn load_bytes(checks: &mut Checks, path: &str) {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -117,5 +119,5 @@ pub fn load_bytes(checks: &mut Checks, path: &str) {
             }
         }
     }
-    checks.code("load(GGML, AUTO) of GGUF bytes: InvalidArgument (1)", &build(ExecutionTarget::AUTO), 1);
+    checks.code("load(GGML, AUTO) of GGUF bytes: success (WasmEdge: InvalidArgument)", &build(ExecutionTarget::AUTO), 0);
 }
