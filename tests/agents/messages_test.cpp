@@ -53,7 +53,9 @@ TEST(Messages, TextAndMessageTurnsShareOneHistory) {
 }
 
 TEST(Messages, ContextShiftDropsWholeExchanges) {
-  Agent agent("tiny-qwen25-tools", {{"ctx_size", 640}, {"n_predict", 60}});
+  // llama.cpp's call grammar allows 22 whitespace characters at each of a call's 8 space
+  // positions: 256 tokens always finish one.
+  Agent agent("tiny-qwen25-tools", {{"ctx_size", 1024}, {"n_predict", 256}});
   const uint32_t ctx = agent.context();
   const json tools = test_tools();
   bool dropped = false;
@@ -66,7 +68,7 @@ TEST(Messages, ContextShiftDropsWholeExchanges) {
                                    {{"input_format", "messages"}, {"tools", tools}, {"tool_choice", "none"}, {"n_predict", 4}});
     dropped = dropped || answer.meta.contains("dropped_messages");
   }
-  EXPECT_TRUE(dropped) << "12 exchanges should outgrow 640 tokens";
+  EXPECT_TRUE(dropped) << "12 exchanges should outgrow 1024 tokens";
 }
 
 TEST(Messages, MalformedMessagesAreRefusedPrecisely) {
@@ -90,6 +92,11 @@ TEST(Messages, MalformedMessagesAreRefusedPrecisely) {
   for (int i = 0; i < 100; ++i) deep += "[";
   for (int i = 0; i < 100; ++i) deep += "]";
   refused(deep + "}]", "max_schema_depth");
+  // Nesting inside the arguments string is not seen by the text's own depth: checked by itself.
+  json nested_args = json::array({{{"role", "assistant"}, {"tool_calls", json::array({{{"type", "function"},
+      {"function", {{"name", "f"}, {"arguments", std::string(100, '[') + std::string(100, ']')}}}}})}},
+      {{"role", "user"}, {"content", "x"}}});
+  refused(nested_args.dump(), "nesting deeper");
   const Error raw = agent.refuse(ctx, user_messages("x"), {{"input_format", "messages"}, {"mode", "raw"}});
   EXPECT_EQ(raw.kind(), ErrorKind::InvalidArgument);
 }

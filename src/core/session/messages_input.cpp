@@ -42,7 +42,7 @@ std::string content_of(const Json& m, size_t i) {
   return text;
 }
 
-common_chat_tool_call tool_call_of(const Json& c, size_t i) {
+common_chat_tool_call tool_call_of(const Json& c, size_t i, size_t max_depth) {
   if (!c.is_object() || c.value("type", "function") != "function" || !c.contains("function") || !c["function"].is_object()) {
     bad(i, "has a tool call that is not {\"id\", \"type\": \"function\", \"function\": {\"name\", \"arguments\"}}");
   }
@@ -55,7 +55,12 @@ common_chat_tool_call tool_call_of(const Json& c, size_t i) {
     call.arguments = "{}";
   } else if (f["arguments"].is_string()) {
     call.arguments = f["arguments"].get<std::string>();
-    // Templates parse arguments as JSON (llama.cpp's chat code does too): bad text fails here.
+    // Templates parse arguments as JSON (llama.cpp's chat code does too, and its template
+    // engine recurses along the nesting): text too deep or not JSON fails here.
+    if (json_text_depth(call.arguments) > max_depth) {
+      bad(i, "has tool call arguments nesting deeper than " + std::to_string(max_depth) +
+                 " levels (max_schema_depth + 4); flatten them");
+    }
     if (Json::parse(call.arguments, nullptr, false).is_discarded()) bad(i, "has tool call arguments that are not JSON text");
   } else {
     call.arguments = f["arguments"].dump();
@@ -63,7 +68,7 @@ common_chat_tool_call tool_call_of(const Json& c, size_t i) {
   return call;
 }
 
-common_chat_msg message_of(const Json& m, size_t i) {
+common_chat_msg message_of(const Json& m, size_t i, size_t max_depth) {
   if (!m.is_object()) bad(i, "is not an object");
   common_chat_msg msg;
   msg.role = string_field(m, "role", i, 16);
@@ -74,7 +79,7 @@ common_chat_msg message_of(const Json& m, size_t i) {
   msg.content = content_of(m, i);
   if (m.contains("tool_calls") && !m["tool_calls"].is_null()) {
     if (msg.role != "assistant" || !m["tool_calls"].is_array()) bad(i, "has \"tool_calls\" but is not an assistant message with a list of calls");
-    for (const auto& c : m["tool_calls"]) msg.tool_calls.push_back(tool_call_of(c, i));
+    for (const auto& c : m["tool_calls"]) msg.tool_calls.push_back(tool_call_of(c, i, max_depth));
   }
   if (msg.role == "assistant") msg.reasoning_content = string_field(m, "reasoning_content", i);
   if (msg.role == "tool") {
@@ -106,7 +111,7 @@ std::vector<common_chat_msg> parse_input_messages(const std::string& text, const
                                          std::to_string(kMaxMessages));
   }
   std::vector<common_chat_msg> out;
-  for (size_t i = 0; i < j.size(); ++i) out.push_back(message_of(j[i], i));
+  for (size_t i = 0; i < j.size(); ++i) out.push_back(message_of(j[i], i, max_depth));
   if (out.back().role == "assistant") {
     fail(ErrorKind::InvalidArgument, "input 0 (messages) ends with an assistant message; end with a user or tool "
                                      "message so the model replies to it");

@@ -54,9 +54,9 @@ std::string new_tool_call_id() {
   static std::mutex mu;
   static std::mt19937_64 rng{std::random_device{}()};
   static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id = "call_";
+  std::string id;
   std::lock_guard<std::mutex> lock(mu);
-  for (int i = 0; i < 24; ++i) id += kChars[rng() % (sizeof(kChars) - 1)];
+  for (int i = 0; i < 9; ++i) id += kChars[rng() % (sizeof(kChars) - 1)];
   return id;
 }
 

@@ -71,7 +71,8 @@ std::shared_ptr<const common_chat_parser_params> load_chat_parser(const common_c
                                                                   ReasoningFormat reasoning, bool tools,
                                                                   const InputLimits& limits);
 
-// "call_" and 24 random letters and digits, as OpenAI's ids look.
+// 9 random letters and digits: the one form Mistral's templates accept for the id a tool result
+// echoes (they refuse others), and any template takes it. 62^9 ids: no clash within a conversation.
 std::string new_tool_call_id();
 
 }  // namespace wasi_nn
