@@ -17,11 +17,7 @@ void set_inputs(Backend& b, uint32_t ctx, const std::string& input, const json& 
 
 }  // namespace
 
-std::string model_path(const std::string& name) {
-  const std::string agent_dir = WASI_NN_AGENT_MODEL_DIR;
-  const bool ours = name.find("-tools") != std::string::npos || name.find("-think") != std::string::npos;
-  return (ours ? agent_dir : std::string(WASI_NN_TEST_MODEL_DIR)) + "/" + name + ".gguf";
-}
+std::string model_path(const std::string& name) { return std::string(WASI_NN_TEST_MODEL_DIR) + "/" + name + ".gguf"; }
 
 Agent::Agent(const std::string& model, const json& load, const std::string& backend_config)
     : backend_(BackendOptions{ModelAccess::Mode::Open}, backend_config) {

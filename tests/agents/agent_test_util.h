@@ -13,7 +13,7 @@ namespace wasi_nn::agents {
 
 using json = nlohmann::json;
 
-// A model of tests/agents/models.cmake ("tiny-qwen25-tools") or tests/models.cmake ("tiny-phi3").
+// A model of tests/models.cmake ("tiny-qwen25-tools", "tiny-phi3").
 std::string model_path(const std::string& name);
 
 struct Reply {

@@ -67,7 +67,9 @@ TEST_F(Logprobs, PromptTokensEqualLlamaServerPerPrefix) {
     expect_same_top(ours[k - 1], ref, where);
     // The server samples its own next token; the prompt's token is compared when it is a candidate.
     for (const auto& c : ref["top_logprobs"]) {
-      if (c["id"] == ids[k]) EXPECT_NEAR(ours[k - 1]["logprob"].get<double>(), c["logprob"].get<double>(), kTolerance) << where;
+      if (c["id"] == ids[k]) {
+        EXPECT_NEAR(ours[k - 1]["logprob"].get<double>(), c["logprob"].get<double>(), kTolerance) << where;
+      }
     }
   }
 }

@@ -19,7 +19,9 @@ void expect_valid_calls(const Reply& r, const std::string& only = "") {
     EXPECT_EQ(call["type"], "function");
     EXPECT_FALSE(call["id"].get<std::string>().empty());
     const std::string name = call["function"]["name"];
-    if (!only.empty()) EXPECT_EQ(name, only);
+    if (!only.empty()) {
+      EXPECT_EQ(name, only);
+    }
     const json* schema = nullptr;
     for (const auto& t : tools) {
       if (t["function"]["name"] == name) schema = &t["function"]["parameters"];
@@ -49,15 +51,23 @@ TEST_P(ToolFormats, RequiredReplyIsOneValidCall) {
 TEST_P(ToolFormats, NamedChoiceCallsThatFunction) {
   const json choice = {{"type", "function"}, {"function", {{"name", "add"}}}};
   const Reply r = agent.ask(agent.context(), "Add 2 and 3", {{"tools", test_tools()}, {"tool_choice", choice}});
-  ASSERT_EQ(r.meta["tool_calls"].size(), 1u) << r.meta.dump();
+  ASSERT_EQ(r.meta["tool_calls"].size(), 1u) << r.meta.dump() << "\n" << r.text;
   expect_valid_calls(r, "add");
 }
 
-TEST_P(ToolFormats, NoneOffersNoTools) {
-  const Reply r = agent.ask(agent.context(), "What is the weather in Paris?",
-                            {{"tools", test_tools()}, {"tool_choice", "none"}, {"n_predict", 8}});
+// tool_choice none: no call, but the tools stay in the prompt (as llama.cpp renders them), so a
+// turn that answers after calls reuses the conversation's KV cache.
+TEST_P(ToolFormats, NoneNeverCallsAndKeepsThePromptsPrefix) {
+  const uint32_t ctx = agent.context();
+  const Reply call = agent.ask(ctx, "What is the weather in Paris?", {{"tools", test_tools()}, {"tool_choice", "required"}});
+  ASSERT_EQ(call.meta["tool_calls"].size(), 1u) << call.meta.dump();
+  const json result = json::array({{{"role", "tool"}, {"tool_call_id", call.meta["tool_calls"][0]["id"]},
+                                    {"content", "done"}}});
+  const Reply r = agent.ask(ctx, result.dump(), {{"input_format", "messages"}, {"tools", test_tools()},
+                                                 {"tool_choice", "none"}, {"n_predict", 8}});
   EXPECT_TRUE(r.meta["tool_calls"].empty() || !r.meta.contains("tool_calls")) << r.meta.dump();
   EXPECT_NE(r.meta["finish_reason"], "tool_calls");
+  EXPECT_GE(r.meta["cached_tokens"].get<int>(), call.meta["input_tokens"].get<int>()) << r.meta.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Templates, ToolFormats,

@@ -72,8 +72,11 @@ struct AgentSettings {
   bool with_pieces = false;       // tokenize: each token's text too
   ForkRef fork_from;
 
-  // Tools are offered to the model on this request.
+  // The model may call tools on this request.
   bool tools_active() const { return !tools.empty() && tool_choice != ToolChoice::None; }
+  // The tools are described in the prompt: with tool_choice none too (as llama.cpp renders it),
+  // so a conversation's prompt keeps its prefix, and its KV cache, whatever each turn chooses.
+  bool tools_presented() const { return !tools.empty(); }
 };
 
 }  // namespace wasi_nn

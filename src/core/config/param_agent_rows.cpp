@@ -132,7 +132,8 @@ std::vector<ParamSpec> agent_rows() {
        "json_schema. Not together with grammar or json_schema.",
        apply_tools},
       {"tool_choice", "agents", {}, ParamType::StringOrObject, ALL, 0, 0, {}, "\"auto\"",
-       "auto = the model may answer or call; none = tools are not offered; required = every reply "
+       "auto = the model may answer or call; none = it answers (the tools stay in the prompt, so the "
+       "conversation's KV cache is reused); required = every reply "
        "is a call to a listed function with arguments valid against its schema (a grammar forces "
        "it); {\"type\": \"function\", \"function\": {\"name\": N}} = every reply calls N (only N "
        "is offered).",

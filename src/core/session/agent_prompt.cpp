@@ -105,17 +105,22 @@ std::vector<std::string> markers_of(const common_chat_params& p) {
   return m;
 }
 
+// `own_grammar`: the request's grammar or json_schema shapes an answer (tool_choice none only).
 std::shared_ptr<ReplyFormat> generic_format(const ChatTemplates& tmpls, common_chat_templates_inputs in,
                                             const std::vector<ToolSpec>& tools, const AgentSettings& a,
-                                            const InputLimits& limits, common_chat_params* rendered) {
+                                            bool own_grammar, const InputLimits& limits,
+                                            common_chat_params* rendered) {
   in.messages = fallback_messages(in.messages, tools);
   in.tools.clear();
   *rendered = render(tmpls, in).params;
   auto f = std::make_shared<ReplyFormat>();
   f->kind = ReplyFormat::Kind::Generic;
-  f->tools = true;
+  f->tools = a.tools_active();
   f->parallel = a.parallel_tool_calls;
-  f->params.grammar = fallback_grammar(tools, required_call(a), a.parallel_tool_calls, limits);
+  const FallbackReply allowed = !a.tools_active() ? FallbackReply::Answer
+                                : required_call(a) ? FallbackReply::Call
+                                                   : FallbackReply::CallOrAnswer;
+  if (!own_grammar) f->params.grammar = fallback_grammar(tools, allowed, a.parallel_tool_calls, limits);
   return f;
 }
 
@@ -125,23 +130,27 @@ ChatTurnRender render_chat_turn(const ChatTemplates& tmpls, common_chat_template
                                 const InputLimits& limits) {
   const AgentSettings& a = rs.agent;
   const bool tools = a.tools_active();
-  if (tools && !common_grammar_value(rs.sampling.grammar).empty()) {
+  const bool presented = a.tools_presented();
+  const bool own_grammar = !common_grammar_value(rs.sampling.grammar).empty();
+  if (tools && own_grammar) {
     fail(ErrorKind::InvalidArgument, "tools and grammar (or json_schema) both constrain the reply; give only one, "
                                      "or set tool_choice to \"none\"");
   }
-  const std::vector<ToolSpec> offered = tools ? offered_tools(a) : std::vector<ToolSpec>();
+  const std::vector<ToolSpec> offered = presented ? offered_tools(a) : std::vector<ToolSpec>();
   in.reasoning_format = static_cast<common_reasoning_format>(a.reasoning_format);
   in.enable_thinking = a.reasoning_budget != 0;
   ChatTurnRender out;
-  if (tools && in.use_jinja) {
+  if (presented && in.use_jinja) {
     in.tools = to_common(offered);
-    in.tool_choice = required_call(a) ? COMMON_CHAT_TOOL_CHOICE_REQUIRED : COMMON_CHAT_TOOL_CHOICE_AUTO;
+    in.tool_choice = !tools              ? COMMON_CHAT_TOOL_CHOICE_NONE
+                     : required_call(a) ? COMMON_CHAT_TOOL_CHOICE_REQUIRED
+                                        : COMMON_CHAT_TOOL_CHOICE_AUTO;
     in.parallel_tool_calls = a.parallel_tool_calls;
   }
   ChatRender r;
-  if (!tools || in.use_jinja) r = render(tmpls, in);
-  if (tools && (!in.use_jinja || !r.caps["supports_tool_calls"])) {
-    out.reply = generic_format(tmpls, in, offered, a, limits, &out.params);
+  if (!presented || in.use_jinja) r = render(tmpls, in);
+  if (presented && (!in.use_jinja || !r.caps["supports_tool_calls"])) {
+    out.reply = generic_format(tmpls, in, offered, a, own_grammar, limits, &out.params);
     return out;
   }
   auto f = std::make_shared<ReplyFormat>();

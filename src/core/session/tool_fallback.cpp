@@ -82,7 +82,7 @@ std::vector<common_chat_msg> fallback_messages(const std::vector<common_chat_msg
   return out;
 }
 
-std::string fallback_grammar(const std::vector<ToolSpec>& tools, bool required, bool parallel,
+std::string fallback_grammar(const std::vector<ToolSpec>& tools, FallbackReply allowed, bool parallel,
                              const InputLimits& limits) {
   Json calls = Json::array();
   for (const auto& t : tools) {
@@ -97,13 +97,12 @@ std::string fallback_grammar(const std::vector<ToolSpec>& tools, bool required, 
                  {"properties", {{"tool_calls", list}}},
                  {"required", {"tool_calls"}},
                  {"additionalProperties", false}};
-  if (!required) {
-    Json answer = {{"type", "object"},
-                   {"properties", {{"response", {{"type", "string"}}}}},
-                   {"required", {"response"}},
-                   {"additionalProperties", false}};
-    schema = {{"anyOf", {schema, answer}}};
-  }
+  const Json answer = {{"type", "object"},
+                       {"properties", {{"response", {{"type", "string"}}}}},
+                       {"required", {"response"}},
+                       {"additionalProperties", false}};
+  if (allowed == FallbackReply::CallOrAnswer) schema = {{"anyOf", {schema, answer}}};
+  if (allowed == FallbackReply::Answer) schema = answer;
   const std::string text = schema.dump();
   check_json_schema(text, limits, "tools (the generic tool-call format)");
   std::string grammar;

@@ -27,9 +27,12 @@ namespace wasi_nn {
 std::vector<common_chat_msg> fallback_messages(const std::vector<common_chat_msg>& messages,
                                                const std::vector<ToolSpec>& tools);
 
-// The GBNF grammar every reply follows, from the JSON schema of the two shapes above. The
+// Which of the two shapes a reply may take: tool_choice required or named, auto, none.
+enum class FallbackReply { Call, CallOrAnswer, Answer };
+
+// The GBNF grammar every reply follows, from the JSON schema of the shapes `allowed`. The
 // composed schema is bounded like a json_schema first. Throws InvalidArgument.
-std::string fallback_grammar(const std::vector<ToolSpec>& tools, bool required, bool parallel,
+std::string fallback_grammar(const std::vector<ToolSpec>& tools, FallbackReply allowed, bool parallel,
                              const InputLimits& limits);
 
 // Reads a reply: tool calls (arguments as JSON text) or the response as content. Text that is
