@@ -81,6 +81,21 @@ TEST(AgentConfig, RequestOnlyKeysAndTypes) {
   EXPECT_EQ(parsed({{"agents", {{"input_format", "messages"}}}}).request.agent.input_format, InputFormat::Messages);
 }
 
+// A tenant's own schema bounds (its operator limits) apply to tool schemas, as to json_schema.
+TEST(AgentConfig, ToolSchemasObeyTheTenantsBounds) {
+  json props = json::object();
+  for (int i = 0; i < 5; ++i) props["p" + std::to_string(i)] = {{"type", "integer"}};
+  const json tools = {tool("f", {{"type", "object"}, {"properties", props}})};
+  EXPECT_EQ(parsed({{"tools", tools}}).request.agent.tools.size(), 1u);
+  const Limits narrow = parse_limits(R"({"max_schema_properties": 4})", "test");
+  try {
+    parsed({{"tools", tools}}, &narrow);
+    ADD_FAILURE() << "a tool schema over the tenant's max_schema_properties was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("max_schema_properties"), std::string::npos) << e.what();
+  }
+}
+
 TEST(AgentConfig, OperatorCapsApply) {
   const Limits limits = parse_limits(R"({"reasoning_budget": 100, "prompt_logprobs": 2})", "test");
   EXPECT_EQ(parsed({{"reasoning_budget", -1}}, &limits).request.agent.reasoning_budget, 100);
