@@ -95,6 +95,24 @@ class BackendImpl {
   // already loaded): throws what that load would have.
   void check_load_config(std::string_view config) EXCLUDES(mu);
 
+  // The conversation a request's fork_from names (session/fork.h): this backend's own only.
+  std::shared_ptr<Conversation> find_conversation(const ForkRef& ref) EXCLUDES(mu) {
+    MutexLock lock(mu);
+    if (!ref.session.empty()) return sessions.find(ref.session);
+    if (ref.context < 0 || ref.context > UINT32_MAX) return nullptr;
+    try {
+      return contexts.get(static_cast<uint32_t>(ref.context))->shared_conversation();
+    } catch (const Error&) {
+      return nullptr;
+    }
+  }
+
+  // A context's forks resolve through this backend, which outlives every call into it.
+  std::shared_ptr<ExecContext> new_context(std::shared_ptr<Conversation> conv) {
+    return std::make_shared<ExecContext>(std::move(conv), tenant,
+                                         [this](const ForkRef& ref) { return find_conversation(ref); });
+  }
+
   void check_graph_room() const REQUIRES(mu) {
     const uint32_t max = tenant->limits().max_graphs;
     if (graphs.items().size() >= max) {
@@ -260,7 +278,7 @@ uint32_t Backend::init_execution_context(uint32_t graph) {
   auto g = impl_->graphs.get(graph);
   impl_->check_context_room();
   auto conv = std::make_shared<Conversation>(g, "", impl_->tenant->tag());
-  return impl_->contexts.add(std::make_shared<ExecContext>(conv, impl_->tenant));
+  return impl_->contexts.add(impl_->new_context(conv));
 }
 
 uint32_t Backend::init_session(std::string_view session_id) {
@@ -272,7 +290,7 @@ uint32_t Backend::init_session(std::string_view session_id) {
   if (!impl_->current) fail(ErrorKind::InvalidArgument, "no model is loaded; call load_by_name_with_config before opening a session");
   impl_->check_context_room();
   auto conv = impl_->sessions.open(std::string(session_id), impl_->current, impl_->base.backend, impl_->tenant->tag());
-  return impl_->contexts.add(std::make_shared<ExecContext>(conv, impl_->tenant));
+  return impl_->contexts.add(impl_->new_context(conv));
 }
 
 void Backend::unload(uint32_t graph) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/base/log.h"
+#include "core/config/agent_settings.h"
 #include "core/config/enums.h"
 #include "core/config/limits.h"
 #include "sampling.h"  // llama.cpp common: common_params_sampling
@@ -118,6 +119,7 @@ struct RequestSettings {
   bool cache_prompt = true;   // reuse the KV prefix shared with the previous request
   ChatSettings chat;
   EmbeddingSettings embd;
+  AgentSettings agent;  // tools, reasoning, message input, token tasks, forks (docs/AGENTS.md)
 };
 
 // Backend-wide settings (init_backend_with_config, and the backend section of a load config).

@@ -117,6 +117,8 @@ class Engine {
   void evict(Slot& slot);
   void start_request(Slot& slot);
   size_t share_prefix(Slot& slot, size_t keep);
+  void fork_sequence(Slot& slot);          // engine_agent.cpp
+  void collect_prompt_probs(Slot& slot);   // engine_agent.cpp
   int build_batch(const BatchPick& pick);
   // Deterministic mode (engine_deterministic.cpp).
   void check_deterministic(const llama_context_params& cp, bool on_devices) const;

@@ -20,6 +20,8 @@ struct Engine::Slot {
   std::vector<llama_token> draft;    // drafted to follow `pending`; decoded with it, then verified
   int32_t i_batch = -1;              // batch index whose logits this slot samples from
   bool in_batch = false;             // contributed tokens to the current batch
+  int32_t chunk_i = -1;              // batch index of the prompt chunk in the current batch
+  size_t chunk_from = 0, chunk_len = 0;  // its prompt positions
   uint64_t last_used = 0;
 };
 

@@ -25,6 +25,7 @@ void Engine::start_request(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
   r.t_admit = Clock::now();
+  if (r.fork_from) fork_sequence(slot);
   if (slot.tokens.empty()) {
     SavedSequence saved;
     if (store_.take(r.owner, &saved)) {
@@ -38,9 +39,10 @@ void Engine::start_request(Slot& slot) {
       }
     }
   }
-  size_t keep = r.cache_prompt ? common_prefix(slot.tokens, r.prompt) : 0;
+  const bool reuse = r.cache_prompt && r.n_prompt_probs == 0;  // prompt probabilities need every logit
+  size_t keep = reuse ? common_prefix(slot.tokens, r.prompt) : 0;
   if (settings_.deterministic) keep = std::min(keep, slot.n_reusable);
-  if (r.cache_prompt && settings_.prefix_sharing) keep = share_prefix(slot, keep);
+  if (reuse && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
   if (settings_.deterministic) keep = reusable_keep(slot, keep, r.prompt.size());
   if (keep < slot.tokens.size()) {
@@ -94,6 +96,7 @@ int Engine::build_batch(const BatchPick& pick) {
   for (auto& s : slots_) {
     s.i_batch = -1;
     s.in_batch = false;
+    s.chunk_len = 0;
   }
   // Generating sequences first: one token each keeps every stream moving.
   for (auto& s : slots_) {
@@ -118,14 +121,18 @@ int Engine::build_batch(const BatchPick& pick) {
     if (s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
     const auto& prompt = s.req->prompt;
     s.in_batch = batch_.n_tokens < cap;
+    s.chunk_i = batch_.n_tokens;
+    s.chunk_from = s.n_prompt_done;
+    const bool all_logits = s.req->n_prompt_probs > 0;
     while (s.n_prompt_done < prompt.size() && batch_.n_tokens < cap) {
       const bool last = s.n_prompt_done + 1 == prompt.size();
       if (last) s.i_batch = batch_.n_tokens;
-      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last);
+      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last || all_logits);
       if (s.n_reusable == s.tokens.size()) ++s.n_reusable;  // a prompt token after prompt tokens
       s.tokens.push_back(prompt[s.n_prompt_done]);
       ++s.n_prompt_done;
     }
+    s.chunk_len = s.n_prompt_done - s.chunk_from;
   }
   if (batch_.n_tokens > 0) {
     // Continuous batching, measured: how many conversations shared this step.
@@ -146,6 +153,9 @@ void Engine::after_decode(int rc) {
       clear_slot(s);
     }
     return;
+  }
+  for (auto& s : slots_) {
+    if (s.req && s.chunk_len > 0 && s.req->n_prompt_probs > 0) collect_prompt_probs(s);
   }
   for (auto& s : slots_) {
     if (!s.req || s.i_batch < 0) continue;
@@ -201,7 +211,11 @@ bool Engine::sample_one(Slot& slot) {
     if (r.triggers->over_limit()) { end_request(slot, "trigger_limit"); return false; }
   }
   if (llama_vocab_is_eog(vocab, tok)) { end_request(slot, "eos"); return false; }
-  if (r.stop.append(common_token_to_piece(vocab, tok, false))) { end_request(slot, "stop"); return false; }
+  // Tool-call markers that are special tokens are written into the text the reply parser reads.
+  if (r.stop.append(common_token_to_piece(vocab, tok, r.preserved.count(tok) > 0))) {
+    end_request(slot, "stop");
+    return false;
+  }
   if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {
     end_request(slot, "length");
     return false;

@@ -18,13 +18,25 @@ Conversation::~Conversation() {
   --(session_id_.empty() ? live_objects().contexts : live_objects().sessions);
 }
 
-TurnStart Conversation::begin_turn(bool reset) {
+TurnStart Conversation::begin_turn(bool reset, const TurnStart* fork) {
   MutexLock lock(mu_);
   if (in_turn_) fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
   in_turn_ = true;
   if (reset) {
     history_.clear();
     last_turn_ = RenderedTurn();
+  }
+  if (fork) {
+    history_ = fork->history;
+    last_turn_ = fork->last;
+  }
+  return TurnStart{history_, last_turn_};
+}
+
+TurnStart Conversation::fork_point() const {
+  MutexLock lock(mu_);
+  if (in_turn_) {
+    fail(ErrorKind::Busy, "the conversation to fork from is computing; fork it when its turn has finished");
   }
   return TurnStart{history_, last_turn_};
 }
@@ -33,13 +45,15 @@ void Conversation::end_turn(TurnRecord r) {
   MutexLock lock(mu_);
   if (r.kind == TurnRecord::Kind::Chat) {
     history_.erase(history_.begin(), history_.begin() + std::min(r.dropped, history_.size()));
-    common_chat_msg user, assistant;
-    user.role = "user";
-    user.content = std::move(r.user);
-    assistant.role = "assistant";
-    assistant.content = std::move(r.reply);
-    history_.push_back(std::move(user));
-    history_.push_back(std::move(assistant));
+    if (r.messages.empty()) {
+      common_chat_msg user, assistant;
+      user.role = "user";
+      user.content = std::move(r.user);
+      assistant.role = "assistant";
+      assistant.content = std::move(r.reply);
+      r.messages = {std::move(user), std::move(assistant)};
+    }
+    history_.insert(history_.end(), std::make_move_iterator(r.messages.begin()), std::make_move_iterator(r.messages.end()));
     last_turn_ = std::move(r.rendered);
   } else if (r.kind == TurnRecord::Kind::Raw) {
     last_turn_ = RenderedTurn();
