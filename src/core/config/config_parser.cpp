@@ -267,6 +267,12 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
     case ParamType::Object:
       if (!v.is_object()) bad_type(key, spec, v);
       return v;
+    case ParamType::ObjectList:
+      if (!v.is_array()) bad_type(key, spec, v);
+      for (const auto& e : v) {
+        if (!e.is_object()) bad_type(key, spec, v);
+      }
+      return v;
     case ParamType::Unsupported:
       break;
   }

@@ -240,7 +240,7 @@ namespace {
 std::vector<ParamSpec> build_table() {
   using namespace param_rows;
   std::vector<ParamSpec> t;
-  for (auto rows : {host_rows, sampling_rows, session_rows, wasmedge_rows, unsupported_rows}) {
+  for (auto rows : {host_rows, sampling_rows, session_rows, adapter_rows, wasmedge_rows, unsupported_rows}) {
     std::vector<ParamSpec> group = rows();
     t.insert(t.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
   }
@@ -279,7 +279,7 @@ const std::vector<std::string>& param_sections() {
   static const std::vector<std::string> sections = {
       "backend", "model",   "context", "sampling",    "stopping", "session", "memory",
       "memory_management", "cache_policy", "logging", "performance", "runtime", "chat",
-      "embeddings"};
+      "embeddings", "adapters"};
   return sections;
 }
 
@@ -309,6 +309,7 @@ std::string param_type_name(const ParamSpec& spec) {
     case ParamType::LogitBias: return "list or object";
     case ParamType::GrammarTriggers: return "list";
     case ParamType::Object: return "object";
+    case ParamType::ObjectList: return "list of objects";
     case ParamType::Unsupported: return "-";
   }
   return "?";

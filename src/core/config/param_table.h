@@ -41,6 +41,7 @@ enum class ParamType {
   LogitBias,     // [[token, bias], ...] or {"token": bias}; token = id or text; false = never
   GrammarTriggers,  // a list of words, or {"type", "value", "token"} objects
   Object,        // a JSON object with its own keys (the operator's limits)
+  ObjectList,    // a list of JSON objects (LoRA adapters)
   Unsupported,   // a key the original project documented that this backend does not do
 };
 

@@ -34,6 +34,7 @@ void Engine::start_request(Slot& slot) {
     if (store_.take(r.owner, &saved)) {
       if (llama_state_seq_set_data(ctx_, saved.state.data(), saved.state.size(), slot.seq) == saved.state.size()) {
         slot.tokens = std::move(saved.tokens);
+        slot.kv_adapters = std::move(saved.adapters);
         slot.n_reusable = settings_.deterministic ? slot.tokens.size() : 0;  // only those were saved
         res.n_restored = static_cast<uint32_t>(slot.tokens.size());
       } else {
@@ -42,7 +43,9 @@ void Engine::start_request(Slot& slot) {
       }
     }
   }
-  size_t keep = r.cache_prompt ? common_prefix(slot.tokens, r.prompt) : 0;
+  // KV computed with other LoRA adapters (or scales) is not this request's: none of it is kept.
+  const bool same_adapters = slot.kv_adapters == r.adapters.key();
+  size_t keep = r.cache_prompt && same_adapters ? common_prefix(slot.tokens, r.prompt) : 0;
   if (settings_.deterministic) keep = std::min(keep, slot.n_reusable);
   if (r.cache_prompt && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
@@ -52,6 +55,7 @@ void Engine::start_request(Slot& slot) {
     slot.tokens.resize(keep);
   }
   slot.n_reusable = std::min(slot.n_reusable, keep);
+  slot.kv_adapters = r.adapters.key();  // what the slot decodes from here on
   res.n_restored = std::min<uint32_t>(res.n_restored, static_cast<uint32_t>(keep));
   res.n_prompt = static_cast<uint32_t>(r.prompt.size());
   res.n_cached = static_cast<uint32_t>(keep);
@@ -70,6 +74,7 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
     // Another tenant's KV is never reused (its prompt would leak through cached_tokens and
     // timings), unless the host put both tenants in one share group.
     if (&o == &slot || o.tokens.empty() || o.tenant.group != slot.tenant.group) continue;
+    if (o.kv_adapters != slot.req->adapters.key()) continue;  // its KV was computed with other adapters
     // Only positions already decoded are final: a running prompt may not be complete yet.
     // Deterministic mode copies only what was computed as a prompt (see reusable_keep).
     const size_t len = std::min(common_prefix(o.tokens, prompt), settings_.deterministic ? o.n_reusable : o.tokens.size());

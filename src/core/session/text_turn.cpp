@@ -83,6 +83,7 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   if (!raw_) rendered_ = RenderedTurn{std::move(built.text), built.tokens, {}};
 
   auto req = std::make_shared<Request>();
+  req->adapters = graph.adapter_set(s);
   req->owner = conv_.owner();
   req->tenant = conv_.tenant();
   req->prompt = std::move(built.tokens);
