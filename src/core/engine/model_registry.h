@@ -28,8 +28,11 @@ class ModelRegistry {
   // identity, or a digest of in-memory bytes) and the model settings.
   // Creating a new engine for a model that already has `max_engines` live ones (over every
   // model and context setting) answers InvalidArgument naming the limit.
+  // `draft`: the draft model of speculative decoding (context.speculative Draft), or null; its
+  // weights are shared like any model's.
   std::shared_ptr<Engine> acquire(const ModelSource& source, const ModelSettings& model,
-                                  const ContextSettings& context, uint32_t max_engines = UINT32_MAX);
+                                  const ContextSettings& context, uint32_t max_engines = UINT32_MAX,
+                                  const ModelSource* draft = nullptr);
 
   // The LoRA adapter `source` loaded into `weights`, loading it if no one else holds it: the same
   // file (source.key()) for the same weights is one adapter for every tenant. Throws what
@@ -44,6 +47,8 @@ class ModelRegistry {
 
  private:
   void check_engine_room(const ModelSource& source, uint32_t max_engines) REQUIRES(mu_);
+  std::shared_ptr<ModelWeights> weights_for(const ModelSource& source, const ModelSettings& model,
+                                            const ContextSettings& context) REQUIRES(mu_);
 
   Mutex mu_;
   std::map<std::string, std::weak_ptr<ModelWeights>> weights_ GUARDED_BY(mu_);
