@@ -91,6 +91,8 @@ class BackendImpl {
   }
 
   uint32_t add_graph(const ModelSource& source, std::string_view config) EXCLUDES(mu);
+  // The load's LoRA adapters ("lora"), each found as a model name is (this tenant's grants).
+  std::vector<std::shared_ptr<const LoraAdapter>> load_adapters(const Engine& engine, const Settings& s) const;
   // Parses a load config as add_graph would and drops the result (WasmEdge profile, a name
   // already loaded): throws what that load would have.
   void check_load_config(std::string_view config) EXCLUDES(mu);
@@ -218,6 +220,7 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model,
                                                   draft ? &*draft : nullptr);
   auto graph = std::make_shared<Graph>(engine, s, limits.input, source.name());
+  graph->adapters = load_adapters(*engine, s);
   MutexLock lock(mu);
   check_open();
   check_graph_room();
@@ -225,6 +228,24 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   base.backend.idle_timeout_ms = s.backend.idle_timeout_ms;
   current = graph;
   return graphs.add(graph);
+}
+
+std::vector<std::shared_ptr<const LoraAdapter>> BackendImpl::load_adapters(const Engine& engine, const Settings& s) const {
+  if (!s.lora.empty() && engine.embedding()) {
+    fail(ErrorKind::InvalidArgument, "\"lora\" applies to text generation; this load is for embeddings or "
+                                     "reranking. Load without \"lora\"");
+  }
+  std::vector<std::shared_ptr<const LoraAdapter>> out;
+  for (size_t i = 0; i < s.lora.size(); ++i) {
+    try {
+      const ModelSource file = ModelSource::open_file(s.lora[i].name, *access);
+      out.push_back(ModelRegistry::instance().acquire_adapter(engine.shared_weights(), file));
+    } catch (const Error& e) {
+      // The grant's messages speak of a "model": say which adapter entry it was.
+      fail(e.kind(), "LoRA adapter " + std::to_string(i) + " (\"lora\"): " + e.what());
+    }
+  }
+  return out;
 }
 
 Backend::Backend(const BackendOptions& options, std::string_view config_json)

@@ -83,6 +83,9 @@ const std::vector<InputKey>& input_keys() {
       {"max_template_expression_depth", &InputLimits::max_template_expression_depth, "Expression depth of one template tag."},
       {"template_memory_bytes", &InputLimits::template_memory_bytes, "Memory a tenant's template may use while it renders (in a child process)."},
       {"template_output_bytes", &InputLimits::template_output_bytes, "Size of a rendered prompt."},
+      {"max_lora_adapters", &InputLimits::max_lora_adapters, "LoRA adapters one load may name (\"lora\")."},
+      {"max_rerank_bytes", &InputLimits::max_rerank_bytes, "Input 0 of a reranking request: its JSON text."},
+      {"max_rerank_documents", &InputLimits::max_rerank_documents, "Documents one reranking request may score."},
   };
   return keys;
 }

@@ -45,6 +45,7 @@ std::vector<ParamSpec> host_rows();         // backend, model, context, serving 
 std::vector<ParamSpec> sampling_rows();     // sampling, stopping (param_sampling_rows.cpp)
 std::vector<ParamSpec> session_rows();      // session, embeddings (param_session_rows.cpp)
 std::vector<ParamSpec> agent_rows();        // tools, reasoning, messages, tokens, forks (param_agent_rows.cpp)
+std::vector<ParamSpec> adapter_rows();      // LoRA adapters, reranking (param_adapter_rows.cpp)
 std::vector<ParamSpec> speculative_rows();  // draft model, n-gram lookup (param_speculative_rows.cpp)
 std::vector<ParamSpec> wasmedge_rows();     // profile, tenant logs, stream_stdout (param_wasmedge_rows.cpp)
 std::vector<ParamSpec> unsupported_rows();  // recognised, not supported (param_session_rows.cpp)

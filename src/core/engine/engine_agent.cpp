@@ -25,6 +25,7 @@ void Engine::fork_sequence(Slot& slot) {
     llama_memory_seq_cp(mem, parent->seq, slot.seq, -1, -1);
     slot.tokens = parent->tokens;
     slot.n_reusable = parent->n_reusable;  // the copied cells were computed as the parent's were
+    slot.kv_adapters = parent->kv_adapters;  // and with the parent's LoRA adapters
   } else {
     SavedSequence saved;
     if (store_.take(r.fork_from, &saved)) {
@@ -32,6 +33,7 @@ void Engine::fork_sequence(Slot& slot) {
       store_.put(r.fork_from, std::move(saved));
       if (llama_state_seq_set_data(ctx_, copy.state.data(), copy.state.size(), slot.seq) == copy.state.size()) {
         slot.tokens = std::move(copy.tokens);
+        slot.kv_adapters = std::move(copy.adapters);
         slot.n_reusable = settings_.deterministic ? slot.tokens.size() : 0;  // as a restore (engine_step.cpp)
       } else {
         LOG_WARN("could not copy the saved KV state of conversation %llu into a fork; re-processing it",

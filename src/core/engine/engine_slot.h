@@ -12,6 +12,7 @@ struct Engine::Slot {
   llama_seq_id seq = 0;
   uint64_t owner = 0;                // 0: free
   TenantTag tenant;                  // the owner's tenant: prefixes are shared within its group only
+  std::string kv_adapters;           // AdapterSet::key() the KV in `tokens` was computed with
   std::vector<llama_token> tokens;   // what the KV sequence holds, position i = tokens[i]
   RequestPtr req;                    // the running request, if any
   size_t n_prompt_done = 0;          // prompt tokens already in the KV

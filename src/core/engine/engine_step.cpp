@@ -31,6 +31,7 @@ void Engine::start_request(Slot& slot) {
     if (store_.take(r.owner, &saved)) {
       if (llama_state_seq_set_data(ctx_, saved.state.data(), saved.state.size(), slot.seq) == saved.state.size()) {
         slot.tokens = std::move(saved.tokens);
+        slot.kv_adapters = std::move(saved.adapters);
         slot.n_reusable = settings_.deterministic ? slot.tokens.size() : 0;  // only those were saved
         res.n_restored = static_cast<uint32_t>(slot.tokens.size());
       } else {
@@ -39,8 +40,11 @@ void Engine::start_request(Slot& slot) {
       }
     }
   }
-  const bool reuse = r.cache_prompt && r.n_prompt_probs == 0;  // prompt probabilities need every logit
-  size_t keep = reuse ? common_prefix(slot.tokens, r.prompt) : 0;
+  // KV computed with other LoRA adapters (or scales) is not this request's: none of it is kept;
+  // prompt probabilities need every prompt logit.
+  const bool same_adapters = slot.kv_adapters == r.adapters.key();
+  const bool reuse = r.cache_prompt && r.n_prompt_probs == 0;
+  size_t keep = reuse && same_adapters ? common_prefix(slot.tokens, r.prompt) : 0;
   if (settings_.deterministic) keep = std::min(keep, slot.n_reusable);
   if (reuse && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
@@ -50,6 +54,7 @@ void Engine::start_request(Slot& slot) {
     slot.tokens.resize(keep);
   }
   slot.n_reusable = std::min(slot.n_reusable, keep);
+  slot.kv_adapters = r.adapters.key();  // what the slot decodes from here on
   res.n_restored = std::min<uint32_t>(res.n_restored, static_cast<uint32_t>(keep));
   res.n_prompt = static_cast<uint32_t>(r.prompt.size());
   res.n_cached = static_cast<uint32_t>(keep);
@@ -70,6 +75,7 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
     // Another tenant's KV is never reused (its prompt would leak through cached_tokens and
     // timings), unless the host put both tenants in one share group.
     if (&o == &slot || o.tokens.empty() || o.tenant.group != slot.tenant.group) continue;
+    if (o.kv_adapters != slot.req->adapters.key()) continue;  // its KV was computed with other adapters
     // Only positions already decoded are final: a running prompt may not be complete yet.
     // Deterministic mode copies only what was computed as a prompt (see reusable_keep).
     const size_t len = std::min(common_prefix(o.tokens, prompt), settings_.deterministic ? o.n_reusable : o.tokens.size());

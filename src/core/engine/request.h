@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/base/mutex.h"
+#include "core/engine/adapter_set.h"
 #include "core/engine/greedy.h"
 #include "core/input/trigger_watch.h"
 #include "core/engine/stop_matcher.h"
@@ -96,6 +97,7 @@ class Request {
   std::unique_ptr<TriggerWatch> triggers;
   StopMatcher stop;
   bool streaming = false;  // a stream's reader takes the text piece by piece (flow control)
+  AdapterSet adapters;     // the LoRA adapters and scales this request decodes with
   // Embedding requests (engines in embedding mode): one token list per input, each no longer
   // than the engine's batch; the worker pools, normalises (common_embd_normalize) and returns
   // them in RequestResult::embeddings.

@@ -77,6 +77,12 @@ struct InputLimits {
   uint32_t template_render_ms = 5000;               // wall clock per render
   size_t template_memory_bytes = 512u << 20;        // address space the child may add
   size_t template_output_bytes = 16u << 20;         // rendered prompt and stop strings
+
+  // --- LoRA adapters and reranking (docs/ADAPTERS.md) -------------------------------------------
+  size_t max_lora_adapters = 8;             // adapters one load names (each costs a decode
+                                            // call per step when requests differ in them)
+  size_t max_rerank_bytes = 1u << 20;       // input 0 of a reranking request (JSON text)
+  size_t max_rerank_documents = 256;        // documents one reranking request scores
 };
 
 // The defaults above.

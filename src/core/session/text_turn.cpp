@@ -132,6 +132,7 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
     apply_reply_format(*built.reply, rs.agent, engine.weights().vocab(), rs.sampling, &req->preserved);
     parser_ = std::make_shared<ReplyParser>(built.reply, graph.input_limits);
   }
+  req->adapters = graph.adapter_set(s);
   req->owner = conv_.owner();
   req->tenant = conv_.tenant();
   req->prompt = std::move(built.tokens);

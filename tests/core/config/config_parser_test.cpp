@@ -322,7 +322,6 @@ TEST(ParseConfig, KeysGivenTwiceAreRejected) {
 
 TEST(ParseConfig, UnsupportedKeys) {
   for (const char* json : {R"({"stream": true})", R"({"numa": "distribute"})",
-                           R"({"lora": [{"id": 0}]})",
                            R"({"mmproj": {"path": "x"}})"}) {
     const Error e = error_of(json);
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << json << ": " << e.what();
