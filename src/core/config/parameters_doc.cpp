@@ -109,7 +109,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"embeddings", "Embeddings: vectors instead of text"},
     {"agents", "Agents: tools, reasoning, message input, tokens and probabilities, forks (docs/AGENTS.md)"},
     {"adapters", "Adapters and reranking (docs/ADAPTERS.md)"},
-    {"speculative", "Speculative decoding: drafts verified in the engine's batch"},
+    {"speculation", "Speculative decoding: drafts verified in the engine's batch"},
     {"compat", "Compatibility: profiles, a tenant's own log lines, streaming to the guest's stdout"},
 };
 
