@@ -97,7 +97,13 @@ TEST_P(ParallelFormats, EveryCallValidates) {
 INSTANTIATE_TEST_SUITE_P(Templates, ParallelFormats,
                          ::testing::Values(ParallelCase{"tiny-qwen25-tools", {{"ignore_eos", true}}},
                                            ParallelCase{"tiny-mistral-tools", {{"logit_bias", {{",", 6}}}}},
-                                           ParallelCase{"tiny-phi3", {{"logit_bias", {{",", 6}}}}}));
+                                           ParallelCase{"tiny-phi3", {{"logit_bias", {{",", 6}}}}}),
+                         // Named by model (the default prints the struct's bytes, pointers included).
+                         [](const ::testing::TestParamInfo<ParallelCase>& info) {
+                           std::string name = info.param.model;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
 
 // Native formats start a call at a marker (or "{"), which a random model answering in text does
 // not write: the reply is content, no call.
