@@ -189,6 +189,15 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   // Loading can take seconds: never under the backend lock.
   auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model);
   auto graph = std::make_shared<Graph>(engine, s, limits.input, source.name());
+  graph->access = access;
+  if (!s.request.media.mmproj.empty()) {
+    try {
+      const ModelSource mmproj = ModelSource::open_file(s.request.media.mmproj, *access);
+      graph->projector = Projector::acquire(mmproj, engine->shared_weights(), s.context.threads);
+    } catch (const Error& e) {  // the grant's messages speak of a "model": say which file
+      fail(e.kind(), std::string("mmproj: ") + e.what());
+    }
+  }
   MutexLock lock(mu);
   check_open();
   check_graph_room();

@@ -83,6 +83,10 @@ const std::vector<InputKey>& input_keys() {
       {"max_template_expression_depth", &InputLimits::max_template_expression_depth, "Expression depth of one template tag."},
       {"template_memory_bytes", &InputLimits::template_memory_bytes, "Memory a tenant's template may use while it renders (in a child process)."},
       {"template_output_bytes", &InputLimits::template_output_bytes, "Size of a rendered prompt."},
+      {"max_media_bytes", &InputLimits::max_media_bytes, "One image or audio file a request sends (input index 2 and up, or a WasmEdge image)."},
+      {"max_media_count", &InputLimits::max_media_count, "Images and audio files in one request (in chat mode, the whole conversation's)."},
+      {"max_image_pixels", &InputLimits::max_image_pixels, "Width x height of one image, read from its header before it is decoded."},
+      {"max_audio_seconds", &InputLimits::max_audio_seconds, "Duration of one audio file, read from its header (MP3: at its lowest bitrate) before it is decoded."},
   };
   return keys;
 }

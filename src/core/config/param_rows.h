@@ -45,6 +45,7 @@ std::vector<ParamSpec> host_rows();         // backend, model, context, serving 
 std::vector<ParamSpec> sampling_rows();     // sampling, stopping (param_sampling_rows.cpp)
 std::vector<ParamSpec> session_rows();      // session, embeddings (param_session_rows.cpp)
 std::vector<ParamSpec> wasmedge_rows();     // profile, tenant logs, stream_stdout (param_wasmedge_rows.cpp)
+std::vector<ParamSpec> media_rows();        // mmproj, media_marker (param_media_rows.cpp)
 std::vector<ParamSpec> unsupported_rows();  // recognised, not supported (param_session_rows.cpp)
 
 }  // namespace wasi_nn::param_rows

@@ -88,7 +88,6 @@ std::vector<ParamSpec> unsupported_rows() {
                   "conversations are always batched"),
       unsupported("batch_timeout_ms", "performance", {}, "",
                   "decode steps do not wait to fill a batch"),
-      unsupported("mmproj", "model", {"image"}, "", "multimodal input is not supported"),
       unsupported("lora", "model", {}, "", "LoRA adapters are not supported"),
       unsupported("lora_adapters", "model", {}, "[]",
                   "LoRA adapters are not supported yet: the model would run without them, so a "

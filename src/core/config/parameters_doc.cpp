@@ -107,6 +107,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"memory", "Memory: KV reuse across conversations, saved states, context shift"},
     {"runtime", "Runtime: queueing"},
     {"embeddings", "Embeddings: vectors instead of text"},
+    {"media", "Media: images and audio through a multimodal projector (docs/MULTIMODAL.md)"},
     {"compat", "Compatibility: profiles, a tenant's own log lines, streaming to the guest's stdout"},
 };
 

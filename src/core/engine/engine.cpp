@@ -181,6 +181,7 @@ bool Engine::step() {
                                                          " ms (the host's stream_idle_timeout_ms); it was cancelled"));
     }
   }
+  eval_media();
   const int decoded = settings_.deterministic ? step_deterministic() : decode_pick(BatchPick{});
   if (decoded == 0) {
     // Only paused streams (or nothing) left: wait for a reader, a newcomer, or an idle timeout.

@@ -37,6 +37,7 @@
 #include "core/base/mutex.h"
 #include "core/config/settings.h"
 #include "core/engine/kv_store.h"
+#include "core/engine/media_prompt.h"
 #include "core/engine/request.h"
 #include "core/model/model_weights.h"
 
@@ -86,6 +87,7 @@ class Engine {
   uint32_t n_ctx_seq() const { return n_ctx_seq_; }
   bool can_shift() const { return can_shift_; }
   const ModelWeights& weights() const { return *weights_; }
+  const std::shared_ptr<ModelWeights>& shared_weights() const { return weights_; }
   // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
   uint64_t kv_bytes() const { return kv_bytes_; }
   const ContextSettings& settings() const { return settings_; }
@@ -127,6 +129,9 @@ class Engine {
   void fail_request(Slot& slot, Error error);
   void clear_slot(Slot& slot);
   void drain(Error error);
+  // Media (engine_media.cpp): evaluates every medium a sequence's prompt has reached.
+  void eval_media();
+  bool eval_medium(Slot& slot, const MediaPrompt::Span& span);
   void run_embeddings();
   void embed(Request& r);
   void refresh_stats_locked() REQUIRES(mu_);

@@ -24,15 +24,17 @@ TurnStart Conversation::begin_turn(bool reset) {
   in_turn_ = true;
   if (reset) {
     history_.clear();
+    media_.clear();
     last_turn_ = RenderedTurn();
   }
-  return TurnStart{history_, last_turn_};
+  return TurnStart{history_, media_, last_turn_, {}};
 }
 
 void Conversation::end_turn(TurnRecord r) {
   MutexLock lock(mu_);
   if (r.kind == TurnRecord::Kind::Chat) {
     history_.erase(history_.begin(), history_.begin() + std::min(r.dropped, history_.size()));
+    media_.erase(media_.begin(), media_.begin() + std::min(r.dropped, media_.size()));
     common_chat_msg user, assistant;
     user.role = "user";
     user.content = std::move(r.user);
@@ -40,6 +42,8 @@ void Conversation::end_turn(TurnRecord r) {
     assistant.content = std::move(r.reply);
     history_.push_back(std::move(user));
     history_.push_back(std::move(assistant));
+    media_.push_back(std::move(r.user_media));
+    media_.push_back({});
     last_turn_ = std::move(r.rendered);
   } else if (r.kind == TurnRecord::Kind::Raw) {
     last_turn_ = RenderedTurn();
@@ -76,6 +80,7 @@ std::vector<common_chat_msg> Conversation::history() const {
 void Conversation::set_history(std::vector<common_chat_msg> history) {
   MutexLock lock(mu_);
   history_ = std::move(history);
+  media_.assign(history_.size(), {});  // media stay with the model they were sent to
 }
 
 }  // namespace wasi_nn

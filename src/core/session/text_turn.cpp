@@ -59,6 +59,17 @@ void check_probs_memory(const RequestSettings& rs, const Engine& engine) {
   }
 }
 
+// The media the prompt places: raw, this turn's; chat, every earlier user message's, then this
+// turn's (the rendered conversation holds their markers in that order).
+MediaList turn_media(const TurnStart& start, bool raw) {
+  MediaList all;
+  if (!raw) {
+    for (const auto& m : start.history_media) all.insert(all.end(), m.begin(), m.end());
+  }
+  all.insert(all.end(), start.media.begin(), start.media.end());
+  return all;
+}
+
 }  // namespace
 
 RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const TurnStart& start) {
@@ -73,11 +84,22 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   input_ = input;
   raw_ = rs.chat.mode == ChatMode::Raw;
   std::vector<common_chat_msg> history = raw_ ? std::vector<common_chat_msg>() : start.history;
-  BuiltPrompt built = build_prompt(graph, rs, history, input, raw_ ? nullptr : &start.last);
+  new_media_ = start.media;
+  const MediaList media = turn_media(start, raw_);
+  // With a projector, a marker without a medium is an error too (media_turn.h), not text.
+  const bool with_media = !media.empty() || (graph.projector && count_markers(input, media_marker(rs)) > 0);
+  BuiltPrompt built = build_prompt(graph, rs, history, input, raw_ || with_media ? nullptr : &start.last);
+  std::shared_ptr<const MediaPrompt> media_prompt;
+  if (with_media) {
+    MediaTokens mt = tokenize_with_media(graph, rs, raw_ ? input : built.text, media, new_media_.size());
+    built.tokens = std::move(mt.tokens);
+    media_prompt = std::move(mt.media);
+  }
   if (built.tokens.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; set input 0 to some text");
-  dropped_ = rs.context_shift ? drop_old_turns(graph, rs, input, &history, &built) : 0;
+  // Turns with media are not dropped: the conversation's media would have to follow them.
+  dropped_ = rs.context_shift && !with_media ? drop_old_turns(graph, rs, input, &history, &built) : 0;
   if (built.tokens.size() >= engine.n_ctx_seq()) {
-    size_t alone = history.empty() ? built.tokens.size() : build_prompt(graph, rs, {}, input).tokens.size();
+    size_t alone = history.empty() || with_media ? built.tokens.size() : build_prompt(graph, rs, {}, input).tokens.size();
     check_fits(engine, built.tokens.size(), alone);
   }
   if (!raw_) rendered_ = RenderedTurn{std::move(built.text), built.tokens, {}};
@@ -91,7 +113,8 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   req->n_probs = rs.sampling.n_probs;
   req->t_max_predict_ms = rs.t_max_predict_ms;
   req->priority = rs.priority;
-  req->context_shift = rs.context_shift;
+  req->media = std::move(media_prompt);
+  req->context_shift = rs.context_shift && !req->media;  // a shift would cut a medium
   req->n_keep = rs.n_keep;
   req->n_discard = rs.n_discard;
   std::vector<std::string> stops = rs.stop;
@@ -102,7 +125,10 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   if (rs.sampling.grammar_lazy) req->triggers = std::make_unique<TriggerWatch>(rs.sampling, graph.input_limits);
   req->greedy = plan_greedy(rs.sampling, engine.weights().vocab());
   // The sampler's penalties see the whole conversation, not only the reply.
-  for (llama_token t : req->prompt) common_sampler_accept(req->sampler, t, false);
+  // Media stand-ins (negative, media_prompt.h) are no vocabulary tokens: the samplers skip them.
+  for (llama_token t : req->prompt) {
+    if (t >= 0) common_sampler_accept(req->sampler, t, false);
+  }
   return req;
 }
 
@@ -115,6 +141,7 @@ TurnRecord TextTurn::record(const RequestResult& res) const {
   r.kind = TurnRecord::Kind::Chat;
   r.dropped = dropped_;
   r.user = input_;
+  r.user_media = new_media_;
   r.reply = res.text;
   r.rendered = rendered_;
   r.rendered.reply = res.tokens;

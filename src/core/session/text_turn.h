@@ -24,6 +24,7 @@ class TextTurn : public TurnKind {
   bool raw_ = false;
   size_t dropped_ = 0;     // oldest history messages dropped to make room
   RenderedTurn rendered_;  // the prompt as rendered and tokenized (chat mode)
+  MediaList new_media_;    // this turn's media (inputs 2, 3, ...), kept with the user message
 };
 
 }  // namespace wasi_nn
