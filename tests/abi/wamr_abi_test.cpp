@@ -67,6 +67,16 @@ TEST_F(WamrAbi, InputSizeIsDataSizeNotDimensions) {
   ExpectError(invalid_argument, set_input(ctx_, e, 0, &in.t), "set_input");
 }
 
+// Inputs 2 and up are media files (docs/MULTIMODAL.md): u8 tensors only, checked before the
+// bytes go anywhere.
+TEST_F(WamrAbi, MediaInputMustBeU8) {
+  graph_execution_context e = Open();
+  Input in("not read");
+  in.t.type = fp32;
+  ExpectError(invalid_argument, set_input(ctx_, e, 2, &in.t), "set_input");
+  EXPECT_NE(LastError(ctx_).find("must be a u8 tensor"), std::string::npos) << LastError(ctx_);
+}
+
 TEST_F(WamrAbi, InputIndexOutOfRangeIsNotFound) {
   graph_execution_context e = Open();
   Input in("hi");

@@ -194,8 +194,9 @@ TEST(MediaLoad, MediaNeedAProjector) {
   HostBackend b;
   const uint32_t g = b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 256, "n_predict": 4})");
   const uint32_t ctx = b.init_execution_context(g);
-  const Error e = test::error_of([&] { ask(b, ctx, kDescribe, {media("test-gradient.bmp")}, kRaw); });
-  EXPECT_NE(std::string(e.what()).find("without a projector"), std::string::npos) << e.what();
+  const Error e = test::error_of([&] { b.set_input(ctx, 2, media("test-gradient.bmp")); });
+  EXPECT_EQ(e.kind(), ErrorKind::NotFound) << e.what();
+  EXPECT_NE(std::string(e.what()).find("loaded with \"mmproj\""), std::string::npos) << e.what();
 }
 
 TEST(MediaLoad, ProjectorIsSharedAcrossTenantsAndConfinedToGrants) {
@@ -223,6 +224,17 @@ TEST(MediaLoad, ProjectorIsSharedAcrossTenantsAndConfinedToGrants) {
   const Output c = ask(other, other.init_execution_context(g2), kDescribe, {media("test-gradient.bmp")}, kRaw);
   EXPECT_EQ(a.text, c.text);
   EXPECT_EQ(test::process_stats()["models"].size(), 1u) << "one model (and projector) for both tenants";
+}
+
+// wasi-nn-run --nn-mmproj m:PATH preloads the projector as "m.mmproj": loading "m" brings it.
+TEST(MediaLoad, PreloadedAliasCarriesItsPairedProjector) {
+  ::setenv(kPreloadEnv, ("m=" + model_path("tiny-llama") + ";m.mmproj=" + model_file(kVision)).c_str(), 1);
+  Backend b(BackendOptions{ModelAccess::Mode::Confined});
+  ::unsetenv(kPreloadEnv);
+  const uint32_t g = b.load_by_name("m", R"({"ctx_size": 1024, "n_predict": 8, "temperature": 0})");
+  const Output paired = ask(b, b.init_execution_context(g), kDescribe, {media("test-gradient.bmp")}, kRaw);
+  const uint32_t g2 = b.load_by_name("m", R"({"ctx_size": 1024, "n_predict": 8, "temperature": 0, "mmproj": "m.mmproj"})");
+  EXPECT_EQ(ask(b, b.init_execution_context(g2), kDescribe, {media("test-gradient.bmp")}, kRaw).text, paired.text);
 }
 
 // WasmEdge's guests name an image file in their metadata, or inline it in the prompt.

@@ -46,8 +46,8 @@ void Engine::start_request(Slot& slot) {
   if (settings_.deterministic) keep = std::min(keep, slot.n_reusable);
   if (r.cache_prompt && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
-  if (r.media) keep = r.media->clamp_keep(keep);            // a medium is decoded whole
   if (settings_.deterministic) keep = reusable_keep(slot, keep, r.prompt.size());
+  if (r.media) keep = r.media->clamp_keep(keep);  // a medium is decoded whole
   if (keep < slot.tokens.size()) {
     llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(keep), -1);
     slot.tokens.resize(keep);

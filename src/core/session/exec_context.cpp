@@ -70,6 +70,10 @@ void ExecContext::set_input(uint32_t index, std::string_view bytes) {
       inputs_.request_json.assign(bytes.data(), bytes.size());
     }
   } else {
+    if (!graph().projector) {
+      fail(ErrorKind::NotFound, "input index " + std::to_string(index) + " does not exist (0: prompt text, 1: request "
+                                "settings JSON; 2 and up take images or audio when the model is loaded with \"mmproj\")");
+    }
     MediaFile file = checked_media_input(index, bytes, tenant_->limits().input);
     MutexLock lock(mu_);
     inputs_.media[index] = std::move(file);
