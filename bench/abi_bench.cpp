@@ -13,7 +13,9 @@
 //               to the first sampled token)
 //   concurrent  N conversations on N threads at once (raw, n_predict conc-predict, ignore_eos,
 //               cache_prompt false): all generated tokens / wall clock from the common start to
-//               the last reply; sequential: the same N requests one after another, same formula
+//               the last reply; sequential: the same N requests one after another, same formula;
+//               per concurrent request (all repetitions pooled): latency p50/p95 (compute() wall
+//               clock) and time to first token p50/p95 (metadata timings queue_ms + prompt_ms)
 //   tenants     (only when asked for) N conversations as one tenant, as N tenants, and as N
 //               tenants in one share group: serving throughput and a shared-prefix workload
 //               (tenants_bench.cpp), i.e. what per-tenant prefix isolation costs
@@ -24,6 +26,7 @@
 // 1 when a call fails, 2 on a usage error.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -135,16 +138,22 @@ void bench_prompt(BenchClient& client, const Options& o, Results& out) {
                      {"source", "metadata timings.prompt_tokens_per_second"}});
 }
 
-// Runs one request per conversation, all at once (one thread each) or one after another;
-// returns generated tokens per second of wall clock.
-double run_batch(std::vector<std::unique_ptr<Conversation>>& convs, const Options& o, bool concurrent) {
+// One batch's figures: generated tokens per second of wall clock, and per request its latency
+// (wall clock of compute()) and time to first token (metadata queue_ms + prompt_ms).
+struct BatchResult {
+  double tokens_per_second = 0;
+  std::vector<double> latency_ms, ttft_ms;
+};
+
+// Runs one request per conversation, all at once (one thread each) or one after another.
+BatchResult run_batch(std::vector<std::unique_ptr<Conversation>>& convs, const Options& o, bool concurrent) {
   const size_t n = convs.size();
-  std::vector<uint32_t> generated(n, 0);
+  std::vector<Reply> replies(n);
   std::vector<std::string> errors(n);
   auto one = [&](size_t i) {
     try {
-      generated[i] = convs[i]->run("Story " + std::to_string(i) + ": once upon a time",
-                                   raw_settings(o.conc_predict, false)).count("output_tokens");
+      replies[i] = convs[i]->run("Story " + std::to_string(i) + ": once upon a time",
+                                 raw_settings(o.conc_predict, false));
     } catch (const std::exception& e) {
       errors[i] = e.what();
     }
@@ -176,32 +185,54 @@ double run_batch(std::vector<std::unique_ptr<Conversation>>& convs, const Option
     for (size_t i = 0; i < n; ++i) one(i);
   }
   const double wall = now_ms() - t0;
+  BatchResult out;
   uint64_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     if (!errors[i].empty()) throw std::runtime_error("request " + std::to_string(i) + ": " + errors[i]);
-    total += generated[i];
+    total += replies[i].count("output_tokens");
+    out.latency_ms.push_back(replies[i].wall_ms);
+    out.ttft_ms.push_back(replies[i].timing("queue_ms") + replies[i].timing("prompt_ms"));
   }
-  return total * 1000.0 / wall;
+  out.tokens_per_second = total * 1000.0 / wall;
+  return out;
+}
+
+// The p-th percentile (nearest rank) of `v`; 0 when empty.
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * v.size()));
+  return v[std::min(v.size() - 1, rank > 0 ? rank - 1 : 0)];
 }
 
 void bench_concurrent(BenchClient& client, const Options& o, Results& out) {
   std::vector<std::unique_ptr<Conversation>> convs;
   for (int i = 0; i < o.parallel; ++i) convs.push_back(std::make_unique<Conversation>(client));
   convs[0]->run("warm-up", raw_settings(4, false));
-  std::vector<double> conc, seq;
+  std::vector<double> conc, seq, latency, ttft;
   for (int i = 0; i < o.reps; ++i) {
-    conc.push_back(run_batch(convs, o, true));
-    seq.push_back(run_batch(convs, o, false));
+    const BatchResult c = run_batch(convs, o, true);
+    conc.push_back(c.tokens_per_second);
+    latency.insert(latency.end(), c.latency_ms.begin(), c.latency_ms.end());
+    ttft.insert(ttft.end(), c.ttft_ms.begin(), c.ttft_ms.end());
+    seq.push_back(run_batch(convs, o, false).tokens_per_second);
   }
   const double c = median(conc), s = median(seq);
+  const double lat50 = percentile(latency, 50), lat95 = percentile(latency, 95);
+  const double ttft50 = percentile(ttft, 50), ttft95 = percentile(ttft, 95);
   std::printf("concurrent  %dx%-4d %9.2f tokens/s  aggregate, %d at once (median of %d; wall clock)\n",
               o.parallel, o.conc_predict, c, o.parallel, o.reps);
+  std::printf("            request latency p50 %.1f ms, p95 %.1f ms; time to first token p50 %.1f ms, p95 %.1f ms\n",
+              lat50, lat95, ttft50, ttft95);
   std::printf("sequential  %dx%-4d %9.2f tokens/s  the same requests one after another (wall clock)\n",
               o.parallel, o.conc_predict, s);
   std::printf("            concurrent / sequential = %.2fx\n", s > 0 ? c / s : 0);
   out.put("concurrent", {{"tokens_per_second", c}, {"runs", conc}, {"sequential_tokens_per_second", s},
                          {"sequential_runs", seq}, {"ratio", s > 0 ? c / s : 0}, {"sessions", o.parallel},
-                         {"n_predict", o.conc_predict}, {"source", "wall clock, all generated tokens"}});
+                         {"n_predict", o.conc_predict}, {"latency_ms_p50", lat50}, {"latency_ms_p95", lat95},
+                         {"ttft_ms_p50", ttft50}, {"ttft_ms_p95", ttft95},
+                         {"source", "wall clock, all generated tokens; latency: compute() per request; "
+                                    "ttft: metadata timings queue_ms + prompt_ms"}});
 }
 
 // Turn two of a long conversation: chat mode (the backend keeps the history) when the model

@@ -226,6 +226,12 @@ def main():
         row(reps, f"deterministic / normal: prompt pp{a.n_prompt}", "det_single.pp", "ours_single.pp", "t/s", None),
         row(reps, f"deterministic / normal: {n} concurrent", "det_serving.concurrent", "ours_serving.concurrent",
             "t/s", 0.8),
+        row(reps, f"deterministic / normal: {n} concurrent, request latency p50", "det_serving.latency_p50",
+            "ours_serving.latency_p50", "ms", None, higher_is_better=False),
+        row(reps, f"deterministic / normal: {n} concurrent, request latency p95", "det_serving.latency_p95",
+            "ours_serving.latency_p95", "ms", None, higher_is_better=False),
+        row(reps, f"deterministic / normal: {n} concurrent, time to first token p50", "det_serving.ttft_p50",
+            "ours_serving.ttft_p50", "ms", None, higher_is_better=False),
     ]
     info["load_average_end"] = list(os.getloadavg())
     log("")

@@ -132,7 +132,9 @@ def ours_serving(a, commands, extra_load=None):
     """a.parallel requests at once, then the same requests one after another, on an engine
     holding a.parallel sequences (as llama-server -np does)."""
     r = wasi_nn_bench(a, commands, "concurrent", a.parallel, a.ctx, extra_load=extra_load)["concurrent"]
-    return {"concurrent": r["tokens_per_second"], "sequential": r["sequential_tokens_per_second"]}
+    return {"concurrent": r["tokens_per_second"], "sequential": r["sequential_tokens_per_second"],
+            "latency_p50": r["latency_ms_p50"], "latency_p95": r["latency_ms_p95"],
+            "ttft_p50": r["ttft_ms_p50"], "ttft_p95": r["ttft_ms_p95"]}
 
 
 def ours_tenants(a, commands):

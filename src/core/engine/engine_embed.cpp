@@ -1,7 +1,8 @@
 // Engine in embedding mode: the worker serves embedding requests one at a time, in the queue's
 // priority order. The inputs of one request are decoded together (one sequence each) as far as
 // n_batch tokens and n_parallel sequences allow, as llama.cpp's llama-embedding does; the KV
-// cache is cleared before every decode, since no state carries over between inputs.
+// cache is cleared before every decode, since no state carries over between inputs. In
+// deterministic mode each input is a call of its own.
 #include <algorithm>
 
 #include "common.h"
@@ -43,7 +44,9 @@ void Engine::embed(Request& r) {
   RequestResult& res = r.progress();
   const auto& inputs = r.embed_inputs;
   llama_memory_t mem = llama_get_memory(ctx_);
-  const int32_t n_seq_max = static_cast<int32_t>(slots_.size());
+  // Deterministic mode decodes every input in a call of its own, so an input's rows never
+  // depend on which other inputs shared its request (docs/DETERMINISM.md, embeddings).
+  const int32_t n_seq_max = settings_.deterministic ? 1 : static_cast<int32_t>(slots_.size());
   const bool per_token = pooling_ == LLAMA_POOLING_TYPE_NONE;
   // llama.cpp's rerank scores are used as they are (as llama-server does).
   const int32_t norm = pooling_ == LLAMA_POOLING_TYPE_RANK ? -1 : r.embd_normalize;
