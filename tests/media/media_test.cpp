@@ -223,7 +223,8 @@ TEST(MediaLoad, ProjectorIsSharedAcrossTenantsAndConfinedToGrants) {
   const Output a = ask(confined, confined.init_execution_context(g1), kDescribe, {media("test-gradient.bmp")}, kRaw);
   const Output c = ask(other, other.init_execution_context(g2), kDescribe, {media("test-gradient.bmp")}, kRaw);
   EXPECT_EQ(a.text, c.text);
-  EXPECT_EQ(test::process_stats()["models"].size(), 1u) << "one model (and projector) for both tenants";
+  EXPECT_EQ(test::process_stats()["models"].size(), 1u) << "one model for both tenants";
+  EXPECT_EQ(test::process_stats()["projectors"], 1) << "one projector for both tenants";
 }
 
 // wasi-nn-run --nn-mmproj m:PATH preloads the projector as "m.mmproj": loading "m" brings it.

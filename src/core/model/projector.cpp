@@ -1,5 +1,6 @@
 #include "core/model/projector.h"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -24,13 +25,19 @@ ProjectorTable& table() {
 
 std::string quoted(const std::string& s) { return "'" + s.substr(0, 256) + "'"; }
 
+// Every Projector object, shared or not: what stats report, so a missed sharing shows.
+std::atomic<size_t> g_live{0};
+
 }  // namespace
 
 Projector::Projector(mtmd_context* ctx, std::shared_ptr<ModelWeights> weights, std::string name)
-    : weights_(std::move(weights)), ctx_(ctx), name_(std::move(name)) {}
+    : weights_(std::move(weights)), ctx_(ctx), name_(std::move(name)) {
+  ++g_live;
+}
 
 Projector::~Projector() {
   if (ctx_) mtmd_free(ctx_);
+  --g_live;
 }
 
 std::shared_ptr<Projector> Projector::acquire(const ModelSource& source, std::shared_ptr<ModelWeights> weights,
@@ -68,6 +75,8 @@ std::shared_ptr<Projector> Projector::acquire(const ModelSource& source, std::sh
            p->vision() && p->audio() ? ", " : "", p->audio() ? "audio" : "");
   return p;
 }
+
+size_t Projector::live_count() { return g_live.load(); }
 
 bool Projector::vision() const { return mtmd_support_vision(ctx_); }
 bool Projector::audio() const { return mtmd_support_audio(ctx_); }

@@ -35,6 +35,8 @@ class Projector {
   // width, a damaged file) or it needs M-RoPE. Messages name source.name() only.
   static std::shared_ptr<Projector> acquire(const ModelSource& source, std::shared_ptr<ModelWeights> weights,
                                             int32_t threads);
+  // Projectors alive in the process (for stats).
+  static size_t live_count();
   ~Projector();
   Projector(const Projector&) = delete;
   Projector& operator=(const Projector&) = delete;

@@ -102,6 +102,9 @@ void take_wasmedge_media(const Graph& graph, const RequestSettings& rs, const In
                                        "<img src=\"data:<type>;base64,<data>\">; close it or send the image as input 2");
     }
     const std::string what = "the prompt's inline image " + std::to_string(media->size() + 1);
+    if (media->size() >= limits.max_media_count) {
+      refuse_over_limit(what, "is one more", limits.max_media_count, "max_media_count", "Send fewer images");
+    }
     const std::string_view b64(prompt->data() + data + kBase64.size(), quote - data - kBase64.size());
     std::string bytes = decode_base64(b64, limits.max_media_bytes, what);
     check_media(bytes, limits, what);
