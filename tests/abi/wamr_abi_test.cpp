@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_files.h"
 #include "support/wamr_fixture.h"
 
 namespace {
@@ -75,6 +76,24 @@ TEST_F(WamrAbi, MediaInputMustBeU8) {
   in.t.type = fp32;
   ExpectError(invalid_argument, set_input(ctx_, e, 2, &in.t), "set_input");
   EXPECT_NE(LastError(ctx_).find("must be a u8 tensor"), std::string::npos) << LastError(ctx_);
+}
+
+// A native host of this ABI sends an image: the model loaded with its projector (by path inside
+// the granted model directory), the file's bytes as input 2.
+TEST_F(WamrAbi, ImageAsInputTwo) {
+  graph g = kNone;
+  const std::string config = R"({"ctx_size": 1024, "n_predict": 4, "mmproj": ")" +
+                             wasi_nn::test::model_file("tiny-llava-mmproj.gguf") + "\"}";
+  ASSERT_EQ(LoadFile(model_path("tiny-llama"), config, &g), success) << LastError();
+  graph_execution_context e = Open(g);
+  Input prompt("<__media__>Describe the image.");
+  Input image(wasi_nn::test::read_file(wasi_nn::test::model_file("test-gradient.bmp")));
+  ASSERT_EQ(set_input(ctx_, e, 0, &prompt.t), success) << LastError();
+  ASSERT_EQ(set_input(ctx_, e, 2, &image.t), success) << LastError();
+  ASSERT_EQ(compute(ctx_, e), success) << LastError();
+  EXPECT_NE(Output(e, 1).find("\"input_tokens\":2"), std::string::npos) << "16 image tokens + text: " << Output(e, 1);
+  // Like input 1, the media applied to that compute only: the marker now has no medium.
+  ExpectError(invalid_argument, compute(ctx_, e), "compute", "holds 1 media marker");
 }
 
 TEST_F(WamrAbi, InputIndexOutOfRangeIsNotFound) {
