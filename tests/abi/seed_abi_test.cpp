@@ -164,9 +164,7 @@ TEST_F(SeedAbi, MalformedDimensionsAreInvalidArgument) {
 // dimensions the bytes would be read as text, up to the first NUL).
 TEST_F(SeedAbi, ImageAsInputTwo) {
   graph g = kNone;
-  const std::string config = R"({"ctx_size": 1024, "n_predict": 4, "mmproj": ")" +
-                             wasi_nn::test::model_file("tiny-llava-mmproj.gguf") + "\"}";
-  ASSERT_EQ(LoadFile(model_path("tiny-llama"), config, &g), success) << LastError();
+  ASSERT_EQ(LoadFile(model_path("tiny-llama"), wasi_nn::test::vision_config(), &g), success) << LastError();
   graph_execution_context e = Open(g);
   std::string bmp = wasi_nn::test::read_file(wasi_nn::test::model_file("test-gradient.bmp"));
   uint32_t n = static_cast<uint32_t>(bmp.size());

@@ -82,9 +82,7 @@ TEST_F(WamrAbi, MediaInputMustBeU8) {
 // the granted model directory), the file's bytes as input 2.
 TEST_F(WamrAbi, ImageAsInputTwo) {
   graph g = kNone;
-  const std::string config = R"({"ctx_size": 1024, "n_predict": 4, "mmproj": ")" +
-                             wasi_nn::test::model_file("tiny-llava-mmproj.gguf") + "\"}";
-  ASSERT_EQ(LoadFile(model_path("tiny-llama"), config, &g), success) << LastError();
+  ASSERT_EQ(LoadFile(model_path("tiny-llama"), wasi_nn::test::vision_config(), &g), success) << LastError();
   graph_execution_context e = Open(g);
   Input prompt("<__media__>Describe the image.");
   Input image(wasi_nn::test::read_file(wasi_nn::test::model_file("test-gradient.bmp")));
