@@ -2,7 +2,7 @@
 //
 //   wasi-nn-bench --model M.gguf [--threads T] [--reps R] [--n-gen 128] [--n-prompt 512]
 //                 [--parallel 8] [--conc-predict 64] [--history 1000] [--ctx N]
-//                 [--only decode,prompt,concurrent,ttft,tenants] [--load-config JSON] [--json OUT.json]
+//                 [--only decode,prompt,concurrent,ttft,tenants,repetitive] [--load-config JSON] [--json OUT.json]
 //
 // Figures (each the median of R repetitions, after one warm-up request):
 //   decode      single stream, raw mode, greedy, ignore_eos, n-gen tokens:
@@ -19,6 +19,9 @@
 //   tenants     (only when asked for) N conversations as one tenant, as N tenants, and as N
 //               tenants in one share group: serving throughput and a shared-prefix workload
 //               (tenants_bench.cpp), i.e. what per-tenant prefix isolation costs
+//   repetitive  (only when asked for) greedy decoding after a prompt of one passage four times:
+//               metadata generate_tokens_per_second, and the drafted / accepted tokens of an
+//               engine loaded with speculative decoding (the speculative rows of bench/run.sh)
 //   ttft        turn two of a conversation whose turn one sent a ~history-token message:
 //               wall clock of compute() with n_predict 1, reusing the KV cache (cache_prompt
 //               true) vs re-processing the whole history (cache_prompt false)
@@ -63,7 +66,7 @@ struct Options {
 const char kUsage[] =
     "usage: wasi-nn-bench --model M.gguf [--threads T] [--reps R] [--n-gen N] [--n-prompt N]\n"
     "                     [--parallel N] [--conc-predict N] [--history N] [--ctx N]\n"
-    "                     [--only decode,prompt,concurrent,ttft,tenants] [--load-config JSON] [--json OUT]\n";
+    "                     [--only decode,prompt,concurrent,ttft,tenants,repetitive] [--load-config JSON] [--json OUT]\n";
 
 // Words that are one token each in common BPE vocabularies (with their leading space), so a
 // prompt of n words is close to n tokens; calibrate() corrects the rest.
@@ -235,6 +238,29 @@ void bench_concurrent(BenchClient& client, const Options& o, Results& out) {
                                     "ttft: metadata timings queue_ms + prompt_ms"}});
 }
 
+// Decoding that repeats what came before (the case n-gram lookup and draft models speed up):
+// a prompt of one passage four times, greedy, n-gen tokens; metadata generate_tokens_per_second
+// and, when the engine speculates, its drafted and accepted tokens.
+void bench_repetitive(BenchClient& client, const Options& o, Results& out) {
+  Conversation conv(client);
+  std::string prompt;
+  for (int i = 0; i < 4; ++i) prompt += words(48, i == 0 ? "Copy this:" : "\n");
+  conv.run(prompt, raw_settings(8, false));  // warm-up
+  std::vector<double> tps;
+  uint32_t drafted = 0, accepted = 0;
+  for (int i = 0; i < o.reps; ++i) {
+    const Reply r = conv.run(prompt, raw_settings(o.n_gen, false));
+    tps.push_back(r.timing("generate_tokens_per_second"));
+    drafted += r.meta.value("drafted_tokens", 0u);
+    accepted += r.meta.value("accepted_tokens", 0u);
+  }
+  const double m = median(tps);
+  std::printf("repetitive  tg%-5d %10.2f tokens/s  (median of %d; drafted %u, accepted %u in all)\n", o.n_gen, m,
+              o.reps, drafted, accepted);
+  out.put("repetitive", {{"tokens_per_second", m}, {"runs", tps}, {"n_gen", o.n_gen}, {"drafted_tokens", drafted},
+                         {"accepted_tokens", accepted}, {"source", "metadata timings.generate_tokens_per_second"}});
+}
+
 // Turn two of a long conversation: chat mode (the backend keeps the history) when the model
 // has a chat template, else raw mode with the history resent by the client.
 void bench_ttft(BenchClient& client, const Options& o, Results& out) {
@@ -308,7 +334,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--only") {
       std::stringstream ss(v);
       for (std::string t; std::getline(ss, t, ',');) {
-        if (t != "decode" && t != "prompt" && t != "concurrent" && t != "ttft" && t != "tenants") throw std::invalid_argument("--only: unknown test " + t);
+        if (t != "decode" && t != "prompt" && t != "concurrent" && t != "ttft" && t != "tenants" && t != "repetitive") throw std::invalid_argument("--only: unknown test " + t);
         o.only.insert(t);
       }
     } else {
@@ -353,6 +379,7 @@ int main(int argc, char** argv) {
     if (o.wants("concurrent")) bench_concurrent(client, o, out);
     std::fflush(stdout);
     if (o.wants("ttft")) bench_ttft(client, o, out);
+    if (o.only.count("repetitive")) bench_repetitive(client, o, out);
     if (o.only.count("tenants")) {
       bench::TenantsOptions t;
       t.model = o.model;

@@ -64,6 +64,11 @@ def repetition(a, commands, server):
         det = {"deterministic": True}
         r["det_single"] = E.ours_single(a, commands, det)
         r["det_serving"] = E.ours_serving(a, commands, det)
+    if a.spec:
+        # Plain, n-gram and self-draft decoding of one repetitive prompt, back to back.
+        r["spec_plain"] = E.ours_repetitive(a, commands, None)
+        r["spec_ngram"] = E.ours_repetitive(a, commands, {"speculative": "ngram", "ngram_size_n": 4, "ngram_size_m": 16})
+        r["spec_self"] = E.ours_repetitive(a, commands, {"draft_model": a.model, "draft_p_min": 0.0})
     lb, us, sv = r["llama_bench"], r["ours_single"], r["ours_serving"]
     line = (f"  rep {a.rep + 1}: decode {us['tg']:.2f} vs llama-bench {lb['tg']:.2f}; prompt {us['pp']:.2f} vs "
             f"{lb['pp']:.2f}; {a.parallel} at once {sv['concurrent']:.2f}, one after another {sv['sequential']:.2f}")
@@ -76,6 +81,10 @@ def repetition(a, commands, server):
     if a.det:
         line += (f"; deterministic decode {r['det_single']['tg']:.2f}, prompt {r['det_single']['pp']:.2f}, "
                  f"{a.parallel} at once {r['det_serving']['concurrent']:.2f}")
+    if a.spec:
+        line += (f"; repetitive prompt plain {r['spec_plain']['tg']:.2f}, n-gram {r['spec_ngram']['tg']:.2f} "
+                 f"({r['spec_ngram']['accepted']}/{r['spec_ngram']['drafted']} drafts kept), self-draft "
+                 f"{r['spec_self']['tg']:.2f} ({r['spec_self']['accepted']}/{r['spec_self']['drafted']})")
     log(line + " (t/s)")
     return r
 
@@ -133,7 +142,7 @@ def parse_args():
     p.add_argument("--conc-predict", type=int, default=64)
     p.add_argument("--history", type=int, default=1000)
     p.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition: checks the suite runs")
-    p.add_argument("--skip", default="", help="comma list of: server, wamr, det (deterministic mode's rows)")
+    p.add_argument("--skip", default="", help="comma list of: server, wamr, det (deterministic mode's rows), spec (speculative decoding's)")
     p.add_argument("--ngl", type=int, default=None,
                    help="layers on the GPU for every engine (llama-bench/llama-server -ngl, our "
                         "n_gpu_layers); default: each one's own default")
@@ -163,6 +172,7 @@ def parse_args():
     a.skip = set(filter(None, a.skip.split(",")))
     a.guest = "wamr" not in a.skip and E.guest_available(a)
     a.det = "det" not in a.skip and not a.ngl  # the mode refuses layers on a GPU
+    a.spec = "spec" not in a.skip
     return a
 
 
@@ -222,6 +232,10 @@ def main():
         {**row([ttft], "turn-two TTFT: KV reuse / full history", "reuse_ms", "full_ms", "ms", 0.1,
                higher_is_better=False), "ratios": None},
         row(reps, f"decode tg{a.n_gen}: WAMR guest / native ABI", "guest.tg", "native.tg", "t/s", 0.99),
+        row(reps, f"speculative n-gram / plain: decode tg{a.n_gen}, repetitive prompt", "spec_ngram.tg",
+            "spec_plain.tg", "t/s", None),
+        row(reps, f"speculative self-draft / plain: decode tg{a.n_gen}, repetitive prompt", "spec_self.tg",
+            "spec_plain.tg", "t/s", None),
         row(reps, f"deterministic / normal: decode tg{a.n_gen}", "det_single.tg", "ours_single.tg", "t/s", 0.95),
         row(reps, f"deterministic / normal: prompt pp{a.n_prompt}", "det_single.pp", "ours_single.pp", "t/s", None),
         row(reps, f"deterministic / normal: {n} concurrent", "det_serving.concurrent", "ours_serving.concurrent",

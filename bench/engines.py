@@ -137,6 +137,14 @@ def ours_serving(a, commands, extra_load=None):
             "ttft_p50": r["ttft_ms_p50"], "ttft_p95": r["ttft_ms_p95"]}
 
 
+def ours_repetitive(a, commands, extra_load):
+    """Greedy decoding after a repetitive prompt (wasi-nn-bench --only repetitive), on an engine
+    loaded with `extra_load` (speculative decoding's keys) or plainly."""
+    r = wasi_nn_bench(a, commands, "repetitive", 1, a.n_prompt + a.n_gen + 256, reps=1,
+                      extra_load=extra_load)["repetitive"]
+    return {"tg": r["tokens_per_second"], "drafted": r["drafted_tokens"], "accepted": r["accepted_tokens"]}
+
+
 def ours_tenants(a, commands):
     """What per-tenant prefix isolation costs: the serving workload and a shared-prefix one with
     a.parallel conversations as one tenant, as a.parallel tenants (isolated, the default) and as

@@ -14,8 +14,8 @@
 #   --reps R      (REPS)       repetitions of each figure (default 3)
 #   --no-build                 use $BUILD_DIR as it is
 #   --smoke                    short runs, one repetition (checks that the suite works)
-#   --skip server,wamr,det     leave out the llama-server or the WAMR guest comparison, or the
-#                              deterministic-mode rows (docs/DETERMINISM.md)
+#   --skip server,wamr,det,spec leave out the llama-server or the WAMR guest comparison, the
+#                              deterministic-mode rows (docs/DETERMINISM.md) or the speculative ones
 # Env: BUILD_DIR (default build; configured with -DWASI_NN_BUILD_LLAMA_TOOLS=ON when missing),
 #      WASI_NN_CACHE_DIR (model cache, default ~/.cache/wasi_nn_backend).
 set -euo pipefail

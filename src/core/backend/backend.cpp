@@ -188,8 +188,19 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   log_config_warnings(*tenant, s.warnings, known, "load");
   if (s.request.media.mmproj.empty() && !name.empty()) s.request.media.mmproj = access->paired_projector(name);
   TenantLogScope scope(tenant->id(), tenant_verbosity(s.request));  // llama.cpp's load lines are this tenant's
+  // The draft model is named and confined like the model itself.
+  std::optional<ModelSource> draft;
+  if (!s.context.draft_model.empty()) {
+    if (s.context.speculative == Speculative::Ngram) {
+      fail(ErrorKind::InvalidArgument, "draft_model is set but speculative is \"ngram\", which drafts without a "
+                                       "model: leave out one of them");
+    }
+    s.context.speculative = Speculative::Draft;
+    draft.emplace(ModelSource::open_file(s.context.draft_model, *access));
+  }
   // Loading can take seconds: never under the backend lock.
-  auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model);
+  auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model,
+                                                  draft ? &*draft : nullptr);
   auto graph = std::make_shared<Graph>(engine, s, limits.input, source.name());
   graph->access = access;
   if (!s.request.media.mmproj.empty()) {

@@ -20,6 +20,8 @@ enum class Pooling { Model, None, Mean, Cls, Last, Rank };
 enum class ChatMode { Chat, Raw };
 enum class EmbdInput { Text, Json };
 enum class EmbdOutput { Json, F32 };
+// Speculative decoding: none, n-gram lookup over the conversation's own tokens, or a draft model.
+enum class Speculative { None, Ngram, Draft };
 // Which dialect a backend context speaks (see docs/COMPATIBILITY.md): strict validation, or
 // WasmEdge's GGML plugin (its keys, raw prompts, ContextFull, unknown keys as warnings).
 enum class Profile { Strict, WasmEdge };
@@ -42,6 +44,7 @@ WASI_NN_ENUM_NAMES(Pooling, "model", "none", "mean", "cls", "last", "rank");
 WASI_NN_ENUM_NAMES(ChatMode, "chat", "raw");
 WASI_NN_ENUM_NAMES(EmbdInput, "text", "json");
 WASI_NN_ENUM_NAMES(EmbdOutput, "json", "f32");
+WASI_NN_ENUM_NAMES(Speculative, "none", "ngram", "draft");
 WASI_NN_ENUM_NAMES(Profile, "strict", "wasmedge");
 
 #undef WASI_NN_ENUM_NAMES

@@ -44,6 +44,7 @@ ParamSpec unsupported(const char* name, const char* section, std::vector<std::st
 std::vector<ParamSpec> host_rows();         // backend, model, context, serving (param_table.cpp)
 std::vector<ParamSpec> sampling_rows();     // sampling, stopping (param_sampling_rows.cpp)
 std::vector<ParamSpec> session_rows();      // session, embeddings (param_session_rows.cpp)
+std::vector<ParamSpec> speculative_rows();  // draft model, n-gram lookup (param_speculative_rows.cpp)
 std::vector<ParamSpec> wasmedge_rows();     // profile, tenant logs, stream_stdout (param_wasmedge_rows.cpp)
 std::vector<ParamSpec> media_rows();        // mmproj, media_marker (param_media_rows.cpp)
 std::vector<ParamSpec> unsupported_rows();  // recognised, not supported (param_session_rows.cpp)

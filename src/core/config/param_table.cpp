@@ -240,7 +240,8 @@ namespace {
 std::vector<ParamSpec> build_table() {
   using namespace param_rows;
   std::vector<ParamSpec> t;
-  for (auto rows : {host_rows, sampling_rows, session_rows, media_rows, wasmedge_rows, unsupported_rows}) {
+  for (auto rows : {host_rows, sampling_rows, session_rows, media_rows, speculative_rows, wasmedge_rows,
+                    unsupported_rows}) {
     std::vector<ParamSpec> group = rows();
     t.insert(t.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
   }

@@ -108,6 +108,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"runtime", "Runtime: queueing"},
     {"embeddings", "Embeddings: vectors instead of text"},
     {"media", "Media: images and audio through a multimodal projector (docs/MULTIMODAL.md)"},
+    {"speculative", "Speculative decoding: drafts verified in the engine's batch"},
     {"compat", "Compatibility: profiles, a tenant's own log lines, streaming to the guest's stdout"},
 };
 

@@ -45,7 +45,14 @@ std::string ContextSettings::key() const {
          ";kv_save_budget_mb=" + std::to_string(kv_save_budget_mb) + ";kv_save_dir=" + kv_save_dir +
          ";kv_save_disk_budget_mb=" + std::to_string(kv_save_disk_budget_mb) +
          ";prefix_sharing=" + (prefix_sharing ? "1" : "0") + ";deterministic=" + (deterministic ? "1" : "0") +
-         ";embedding=" + (embedding ? "1;pooling=" + std::string(enum_name(pooling)) : "0");  // pooling matters only then
+         ";embedding=" + (embedding ? "1;pooling=" + std::string(enum_name(pooling)) : "0") +  // pooling matters only then
+         ";speculative=" + enum_name(speculative) +
+         (speculative == Speculative::None ? std::string()
+                                           : ";draft_model=" + draft_model + ";draft_max=" + std::to_string(draft_max) +
+                                                 ";draft_min=" + std::to_string(draft_min) +
+                                                 ";draft_p_min=" + std::to_string(draft_p_min) +
+                                                 ";ngram_size_n=" + std::to_string(ngram_size_n) +
+                                                 ";ngram_size_m=" + std::to_string(ngram_size_m));
 }
 
 }  // namespace wasi_nn

@@ -61,6 +61,14 @@ struct ContextSettings {
   // (docs/DETERMINISM.md): each decode call holds one kind of work, KV is reused only where it
   // was computed as a prompt.
   bool deterministic = false;
+  // Speculative decoding (docs/SPECULATIVE.md): drafts verified in the engine's own batch.
+  Speculative speculative = Speculative::None;
+  std::string draft_model;     // a model name as the caller gave it, resolved like the model's
+  uint32_t draft_max = 16;     // drafted tokens per step and sequence, at most
+  uint32_t draft_min = 0;      // a shorter draft is not used
+  float draft_p_min = 0.75f;   // a draft model's token is drafted only at this probability or more
+  uint32_t ngram_size_n = 12;  // n-gram lookup: the last n tokens searched for in the history
+  uint32_t ngram_size_m = 48;  //   and how many tokens after a match are drafted
   // Embedding mode: the engine returns pooled vectors instead of generating text.
   bool embedding = false;
   Pooling pooling = Pooling::Model;  // Model: the GGUF's own pooling type

@@ -8,6 +8,7 @@
 #include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
 #include "core/engine/determinism_fingerprint.h"
 #include "core/engine/engine_slot.h"
+#include "core/engine/speculation.h"
 #include "core/base/log.h"
 #include "core/model/llama_params.h"
 #include "core/model/model_preconditions.h"
@@ -24,7 +25,8 @@ uint64_t Engine::new_owner_id() {
   return next++;
 }
 
-Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& settings)
+Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& settings,
+               std::shared_ptr<ModelWeights> draft)
     : weights_(std::move(weights)),
       settings_(settings),
       store_(settings.kv_save_budget_mb * kMiB, settings.kv_save_dir, settings.kv_save_disk_budget_mb * kMiB) {
@@ -35,6 +37,7 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   const uint32_t n_par = cp.n_seq_max;
   const int32_t threads = cp.n_threads;
   if (settings.deterministic) check_deterministic(cp, on_devices);
+  check_speculative(settings, draft != nullptr);
 
   ctx_ = llama_init_from_model(weights_->get(), cp);
   if (!ctx_) {
@@ -66,6 +69,15 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   n_embd_ = pooling_ == LLAMA_POOLING_TYPE_RANK ? llama_model_n_cls_out(weights_->get())
                                                 : static_cast<uint32_t>(llama_model_n_embd_out(weights_->get()));
   slots_.resize(n_par);
+  if (settings.speculative != Speculative::None) {
+    try {
+      spec_ = std::make_unique<Speculation>(settings, ctx_, cp, std::move(draft));
+    } catch (...) {
+      llama_batch_free(batch_);
+      llama_free(ctx_);
+      throw;
+    }
+  }
   steps_by_sequences_.assign(n_par + 1, 0);
   for (const auto& [buft, bytes] : llama_get_memory_breakdown(ctx_)) {
     placement_.push_back(DeviceBytes{ggml_backend_buft_name(buft), bytes.model, bytes.context, bytes.compute});
@@ -182,6 +194,7 @@ bool Engine::step() {
     }
   }
   eval_media();
+  if (spec_) make_drafts();
   const int decoded = settings_.deterministic ? step_deterministic() : decode_pick(BatchPick{});
   if (decoded == 0) {
     // Only paused streams (or nothing) left: wait for a reader, a newcomer, or an idle timeout.

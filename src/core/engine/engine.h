@@ -60,9 +60,13 @@ struct EngineStats {
   std::vector<uint64_t> steps_by_sequences;
 };
 
+class Speculation;
+
 class Engine {
  public:
-  Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& settings);
+  // `draft`: the draft model's weights when settings.speculative is Draft, else null.
+  Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& settings,
+         std::shared_ptr<ModelWeights> draft = nullptr);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -123,7 +127,11 @@ class Engine {
   size_t reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) const;
   void keep_only_reusable(Slot& slot);
   void after_decode(int rc);
+  // Speculative decoding (engine_speculative.cpp): drafts before a step, verification after it.
+  void check_speculative(const ContextSettings& settings, bool has_draft) const;
+  void make_drafts();
   void sample(Slot& slot);
+  bool sample_one(Slot& slot);
   void shift(Slot& slot);
   void end_request(Slot& slot, const char* reason);
   void fail_request(Slot& slot, Error error);
@@ -155,6 +163,7 @@ class Engine {
   std::vector<Slot> slots_;  // worker thread only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only
+  std::unique_ptr<Speculation> spec_;  // worker only; null without speculative decoding
 
   Mutex mu_;
   CondVar cv_;

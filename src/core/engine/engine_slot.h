@@ -17,6 +17,7 @@ struct Engine::Slot {
   size_t n_prompt_done = 0;          // prompt tokens already in the KV
   size_t n_reusable = 0;             // leading tokens whose KV was computed as prompt tokens
   llama_token pending = LLAMA_TOKEN_NULL;  // sampled, not yet decoded
+  std::vector<llama_token> draft;    // drafted to follow `pending`; decoded with it, then verified
   int32_t i_batch = -1;              // batch index whose logits this slot samples from
   bool in_batch = false;             // contributed tokens to the current batch
   uint64_t last_used = 0;

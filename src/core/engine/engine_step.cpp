@@ -6,16 +6,12 @@
 #include "common.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
+#include "core/engine/speculation.h"
 #include "core/base/log.h"
+#include "core/engine/common_prefix.h"
 
 namespace wasi_nn {
 namespace {
-
-size_t common_prefix(const std::vector<llama_token>& a, const std::vector<llama_token>& b) {
-  size_t n = std::min(a.size(), b.size()), i = 0;
-  while (i < n && a[i] == b[i]) ++i;
-  return i;
-}
 
 // A prefix shorter than this is cheaper to compute than to copy a whole KV stream for.
 constexpr size_t kMinSharedPrefix = 32;
@@ -59,6 +55,8 @@ void Engine::start_request(Slot& slot) {
   slot.n_prompt_done = keep;
   slot.pending = LLAMA_TOKEN_NULL;
   slot.i_batch = -1;
+  slot.draft.clear();
+  if (spec_) spec_->begin(slot.seq, r.prompt);
 }
 
 // When another sequence holds a longer prefix of this prompt, copy its KV (a buffer copy at
@@ -107,6 +105,13 @@ int Engine::build_batch(const BatchPick& pick) {
     common_batch_add(batch_, s.pending, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
     s.tokens.push_back(s.pending);
     s.pending = LLAMA_TOKEN_NULL;
+    // Its draft, if any, as far as the batch has room: verified by sample() after the decode.
+    s.draft.resize(std::min<size_t>(s.draft.size(), static_cast<size_t>(std::max(0, cap - batch_.n_tokens))));
+    for (llama_token d : s.draft) {
+      common_batch_add(batch_, d, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
+      s.tokens.push_back(d);
+    }
+    s.req->progress().n_drafted += static_cast<uint32_t>(s.draft.size());
   }
   // Then prompt chunks, in slot order, as far as the batch has room.
   for (auto& s : slots_) {
@@ -164,7 +169,9 @@ void Engine::after_decode(int rc) {
   }
 }
 
-void Engine::sample(Slot& slot) {
+// Samples the token at slot.i_batch and applies every stopping rule; true when the request goes
+// on (the token is then slot.pending), false when it ended or failed.
+bool Engine::sample_one(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
   const auto t_sample = Clock::now();
@@ -177,11 +184,12 @@ void Engine::sample(Slot& slot) {
   // doubling, so it never holds the worker (every tenant's decode step) for long.
   if (r.has_grammar && Clock::now() - t_sample > kMaxSampleTime) {
     slot.i_batch = -1;
-    return fail_request(slot, Error(ErrorKind::InvalidArgument,
+    fail_request(slot, Error(ErrorKind::InvalidArgument,
                                     "sampling one token took over " +
                                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxSampleTime).count()) +
                                         " ms (most often a grammar whose matching grows with every token, such as an "
                                         "ambiguous recursive rule); simplify the grammar"));
+    return false;
   }
   if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
   slot.i_batch = -1;
@@ -193,26 +201,29 @@ void Engine::sample(Slot& slot) {
   const llama_vocab* vocab = weights_->vocab();
   if (r.triggers) {
     r.triggers->accept(tok, common_token_to_piece(vocab, tok, true));
-    if (r.triggers->over_limit()) return end_request(slot, "trigger_limit");
+    if (r.triggers->over_limit()) { end_request(slot, "trigger_limit"); return false; }
   }
-  if (llama_vocab_is_eog(vocab, tok)) return end_request(slot, "eos");
-  if (r.stop.append(common_token_to_piece(vocab, tok, false))) return end_request(slot, "stop");
+  if (llama_vocab_is_eog(vocab, tok)) { end_request(slot, "eos"); return false; }
+  if (r.stop.append(common_token_to_piece(vocab, tok, false))) { end_request(slot, "stop"); return false; }
   if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {
-    return end_request(slot, "length");
+    end_request(slot, "length");
+    return false;
   }
   // With shifting, n_predict = -1 would never end: one window's worth is the most per request.
-  if (r.n_predict < 0 && r.context_shift && res.n_generated >= n_ctx_seq_) return end_request(slot, "length");
+  if (r.n_predict < 0 && r.context_shift && res.n_generated >= n_ctx_seq_) { end_request(slot, "length"); return false; }
   if (r.t_max_predict_ms > 0 && now - r.t_first >= std::chrono::milliseconds(r.t_max_predict_ms)) {
-    return end_request(slot, "time_limit");
+    end_request(slot, "time_limit");
+    return false;
   }
   // Like llama.cpp (llama-completion, llama-server): act when one cell of the window is left, so
   // that a shift happens at the same position and the text after it is llama.cpp's.
   if (slot.tokens.size() + 1 >= n_ctx_seq_) {
-    if (!r.context_shift || !can_shift_) return end_request(slot, "context_full");
+    if (!r.context_shift || !can_shift_) { end_request(slot, "context_full"); return false; }
     shift(slot);
   }
   r.publish_progress();
   slot.pending = tok;
+  return true;
 }
 
 // llama.cpp server's context shift: keep the first n_keep tokens (BOS at least), drop the next

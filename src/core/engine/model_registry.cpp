@@ -11,13 +11,28 @@ ModelRegistry& ModelRegistry::instance() {
 }
 
 std::shared_ptr<Engine> ModelRegistry::acquire(const ModelSource& source, const ModelSettings& model,
-                                               const ContextSettings& context, uint32_t max_engines) {
+                                               const ContextSettings& context, uint32_t max_engines,
+                                               const ModelSource* draft) {
   MutexLock lock(mu_);
-  const std::string wkey = source.key() + "\n" + model.key();
-  const std::string ekey = wkey + "\n" + context.key();
+  const std::string ekey = source.key() + "\n" + model.key() + "\n" + context.key() +
+                           (draft ? "\ndraft=" + draft->key() : std::string());
   std::shared_ptr<Engine> engine = engines_[ekey].lock();
   if (engine) return engine;
   check_engine_room(source, max_engines);
+  std::shared_ptr<ModelWeights> weights = weights_for(source, model, context);
+  std::shared_ptr<ModelWeights> draft_weights = draft ? weights_for(*draft, model, context) : nullptr;
+  engine = std::make_shared<Engine>(weights, context, draft_weights);
+  engines_[ekey] = engine;
+  // Drop entries whose objects are gone, so the maps do not grow with every load.
+  for (auto it = engines_.begin(); it != engines_.end();) it = it->second.expired() ? engines_.erase(it) : std::next(it);
+  for (auto it = weights_.begin(); it != weights_.end();) it = it->second.expired() ? weights_.erase(it) : std::next(it);
+  return engine;
+}
+
+// The weights of `source` with these settings: the ones already loaded, or a new load.
+std::shared_ptr<ModelWeights> ModelRegistry::weights_for(const ModelSource& source, const ModelSettings& model,
+                                                         const ContextSettings& context) {
+  const std::string wkey = source.key() + "\n" + model.key();
   std::shared_ptr<ModelWeights> weights = weights_[wkey].lock();
   if (!weights) {
     weights = std::make_shared<ModelWeights>(source, model, context);
@@ -25,12 +40,7 @@ std::shared_ptr<Engine> ModelRegistry::acquire(const ModelSource& source, const 
   } else {
     LOG_INFO("sharing already loaded model '%s' (loaded as '%s')", source.name().c_str(), weights->name().c_str());
   }
-  engine = std::make_shared<Engine>(weights, context);
-  engines_[ekey] = engine;
-  // Drop entries whose objects are gone, so the maps do not grow with every load.
-  for (auto it = engines_.begin(); it != engines_.end();) it = it->second.expired() ? engines_.erase(it) : std::next(it);
-  for (auto it = weights_.begin(); it != weights_.end();) it = it->second.expired() ? weights_.erase(it) : std::next(it);
-  return engine;
+  return weights;
 }
 
 // Each engine is a KV cache (and, with other model settings, a copy of the weights): a tenant

@@ -27,8 +27,11 @@ class ModelRegistry {
   // identity, or a digest of in-memory bytes) and the model settings.
   // Creating a new engine for a model that already has `max_engines` live ones (over every
   // model and context setting) answers InvalidArgument naming the limit.
+  // `draft`: the draft model of speculative decoding (context.speculative Draft), or null; its
+  // weights are shared like any model's.
   std::shared_ptr<Engine> acquire(const ModelSource& source, const ModelSettings& model,
-                                  const ContextSettings& context, uint32_t max_engines = UINT32_MAX);
+                                  const ContextSettings& context, uint32_t max_engines = UINT32_MAX,
+                                  const ModelSource* draft = nullptr);
 
   // Number of distinct weights currently alive (for tests and stats).
   size_t live_models();
@@ -37,6 +40,8 @@ class ModelRegistry {
 
  private:
   void check_engine_room(const ModelSource& source, uint32_t max_engines) REQUIRES(mu_);
+  std::shared_ptr<ModelWeights> weights_for(const ModelSource& source, const ModelSettings& model,
+                                            const ContextSettings& context) REQUIRES(mu_);
 
   Mutex mu_;
   std::map<std::string, std::weak_ptr<ModelWeights>> weights_ GUARDED_BY(mu_);

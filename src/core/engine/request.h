@@ -38,6 +38,8 @@ struct RequestResult {
   uint32_t n_shared = 0;    // of n_cached, copied from another conversation's sequence
   uint32_t n_shifted = 0;   // tokens dropped by context shifts during generation
   uint32_t n_kept = 0;      // tokens the last shift kept at the start of the window
+  uint32_t n_drafted = 0;   // speculative decoding: drafted tokens decoded for verification
+  uint32_t n_accepted = 0;  //   and of those, the ones the target sampled too
   double queue_ms = 0;      // submit -> admitted to a sequence
   double prompt_ms = 0;     // admitted -> first token sampled
   double generate_ms = 0;   // first token -> end

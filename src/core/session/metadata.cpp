@@ -47,6 +47,10 @@ std::string text_metadata_json(const RequestResult& r, const Conversation& conv,
     m["kept_tokens"] = r.n_kept;
   }
   if (dropped_messages) m["dropped_messages"] = dropped_messages;
+  if (conv.graph()->engine->settings().speculative != Speculative::None) {
+    m["drafted_tokens"] = r.n_drafted;    // decoded for verification
+    m["accepted_tokens"] = r.n_accepted;  // of those, sampled by the model too
+  }
   m["output_tokens"] = r.n_generated;
   m["stop_reason"] = r.stop_reason;
   if (!r.stop_word.empty()) m["stop_word"] = r.stop_word;
