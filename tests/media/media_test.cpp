@@ -149,6 +149,19 @@ TEST_F(Media, StreamedEqualsNonStreamed) {
   EXPECT_EQ(streamed, whole);
 }
 
+// An engine loaded with n-gram speculation serves media requests (without drafts: their
+// stand-in tokens are nothing to draft from) with the plain engine's text.
+TEST_F(Media, SpeculativeEngineGivesThePlainText) {
+  load(kVision);
+  const std::string plain = ask(b, ctx, kDescribe, {media("test-gradient.bmp")}, kRaw).text;
+  std::string cfg = load_config(kVision);
+  cfg.insert(cfg.rfind('}'), R"(, "speculative": "ngram")");
+  const uint32_t sg = b.load_by_name(model_path("tiny-llama"), cfg);
+  const uint32_t sc = b.init_execution_context(sg);
+  EXPECT_EQ(ask(b, sc, kDescribe, {media("test-gradient.bmp")}, kRaw).text, plain);
+  EXPECT_EQ(ask(b, sc, kDescribe, {media("test-gradient.bmp")}, kRaw).text, plain) << "turn two, KV reused";
+}
+
 // Each refusal names what was wrong; the same context then serves a good request.
 TEST_F(Media, BadRequestsAreRefusedPreciselyAndServingGoesOn) {
   load(kVision);
