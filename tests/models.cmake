@@ -107,6 +107,37 @@ wasi_nn_generate_test_file(test-checker.bmp make-test-media --pattern checker --
 wasi_nn_generate_test_file(test-tone-440.wav make-test-media --freq 440)
 wasi_nn_generate_test_file(test-tone-3000.wav make-test-media --freq 3000)
 
+# Agent models (tests/agents, guests/agent.c; docs/AGENTS.md): tiny-llama's shape with the
+# published chat template of a tools-capable family, read from the pinned llama.cpp's
+# models/templates at build time (nothing third-party is committed). The generic fallback format
+# is tested on tiny-phi3 and tiny-llama, whose templates have no tool support.
+#   tiny-qwen25-tools    Qwen2.5 (Hermes-style <tool_call> JSON), qwen2 vocabulary
+#   tiny-hermes-tools    Hermes 2 Pro (lazy <tool_call> grammar), llama-bpe vocabulary
+#   tiny-llama31-tools   Llama 3.1 (bare JSON calls, "parameters"), llama-bpe vocabulary
+#   tiny-mistral-tools   Mistral Nemo ([TOOL_CALLS] [...] with ids), llama-spm vocabulary
+#   tiny-glm-think       GLM-4.7-Flash (thinking forced open: the generation prompt ends in
+#                        "<think>"), phi-3 vocabulary, where "<|assistant|>" is one token so
+#                        "<think>" after it tokenizes as it does alone (the reasoning budget
+#                        matches the tag by its tokens)
+set(_wasi_nn_template_dir "${_wasi_nn_vocab_dir}/templates")
+foreach(_spec
+    "tiny-qwen25-tools|qwen2|ggml-vocab-qwen2.gguf|Qwen-Qwen2.5-7B-Instruct.jinja"
+    "tiny-hermes-tools|llama|ggml-vocab-llama-bpe.gguf|NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja"
+    "tiny-llama31-tools|llama|ggml-vocab-llama-bpe.gguf|meta-llama-Llama-3.1-8B-Instruct.jinja"
+    "tiny-mistral-tools|llama|ggml-vocab-llama-spm.gguf|mistralai-Mistral-Nemo-Instruct-2407.jinja"
+    "tiny-glm-think|phi3|ggml-vocab-phi-3.gguf|GLM-4.7-Flash.jinja")
+  string(REPLACE "|" ";" _parts "${_spec}")
+  list(GET _parts 0 _name)
+  list(GET _parts 1 _arch)
+  list(GET _parts 2 _vocab)
+  list(GET _parts 3 _template)
+  wasi_nn_require_vocab(${_name} ${_vocab})
+  wasi_nn_require_vocab(${_name} templates/${_template})
+  wasi_nn_generate_test_file(${_name}.gguf make-tiny-model
+    --vocab "${_wasi_nn_vocab_dir}/${_vocab}" --arch ${_arch}
+    --chat-template-file "${_wasi_nn_template_dir}/${_template}" --threads 2)
+endforeach()
+
 file(GENERATE OUTPUT "${WASI_NN_TEST_MODEL_DIR}/manifest.tsv" CONTENT "${_wasi_nn_manifest}")
 add_custom_target(tiny_models ALL DEPENDS ${WASI_NN_TEST_MODELS})
 

@@ -115,11 +115,11 @@ TEST(WasmEdgeProfileConfig, EveryKeyIsAcceptedAtInputIndexOne) {
 
 TEST(WasmEdgeProfileConfig, WhatWeCannotHonourIsAWarningThereAndAnErrorInStrict) {
   const Settings s = wasmedge(R"({"llama3": true, "rope-freq-base": 10000, "numa": 1,
-                                  "load-mode": "dio", "stream": true, "lora": "x.gguf"})");
-  for (const char* key : {"llama3", "rope-freq-base", "numa", "load-mode", "stream", "lora"}) {
+                                  "load-mode": "dio", "stream": true})");
+  for (const char* key : {"llama3", "rope-freq-base", "numa", "load-mode", "stream"}) {
     EXPECT_TRUE(warned_about(s, key)) << key;
   }
-  EXPECT_EQ(s.warnings.size(), 6u);
+  EXPECT_EQ(s.warnings.size(), 5u);
   EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"llama3": true})"), ErrorKind::InvalidArgument);
   EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"rope-freq-base": 10000})"), ErrorKind::InvalidArgument);
   EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"stream": true})"), ErrorKind::Unsupported);
@@ -240,19 +240,22 @@ TEST(WasmEdgeProfileConfig, ProfileDefaultsAreWasmEdges) {
 }
 
 // Keys with a meaning in every profile: the tenant's log lines, stream_stdout, and HyperBEAM's
-// lora_adapters (refused, naming the key, until LoRA is implemented).
+// lora_adapters (an alias of "lora": adapters the host granted, docs/ADAPTERS.md).
 TEST(CompatKeys, EveryProfile) {
   const Settings s = parse_in(Profile::Strict, kScopeLoad, R"({"enable-log": true, "enable_debug": true,
                                                               "stream-stdout": true, "lora_adapters": []})");
   EXPECT_TRUE(s.request.enable_log);
   EXPECT_TRUE(s.request.enable_debug_log);
   EXPECT_TRUE(s.request.stream_stdout);
+  for (Profile p : {Profile::Strict, Profile::WasmEdge}) {
+    const Settings l = parse_in(p, kScopeLoad, R"({"lora_adapters": [{"path": "a.gguf", "scale": 0.5}]})");
+    ASSERT_EQ(l.lora.size(), 1u);
+    EXPECT_EQ(l.lora[0].name, "a.gguf");
+    EXPECT_EQ(l.lora[0].scale, 0.5f);
+  }
   std::string message;
-  EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"lora_adapters": [{"path": "a.gguf", "scale": 1.0}]})", &message),
-            ErrorKind::Unsupported);
+  EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"lora_adapters": ["a.gguf"]})", &message), ErrorKind::InvalidArgument);
   EXPECT_NE(message.find("'lora_adapters'"), std::string::npos) << message;
-  EXPECT_NE(message.find("LoRA"), std::string::npos) << message;
-  EXPECT_TRUE(warned_about(wasmedge(R"({"lora_adapters": ["a.gguf"]})"), "lora_adapters"));
 }
 
 }  // namespace

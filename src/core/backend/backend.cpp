@@ -92,9 +92,29 @@ class BackendImpl {
 
   // `name`: what load_by_name was given (a preloaded alias may carry a paired projector).
   uint32_t add_graph(const ModelSource& source, std::string_view config, std::string_view name = {}) EXCLUDES(mu);
+  // The load's LoRA adapters ("lora"), each found as a model name is (this tenant's grants).
+  std::vector<std::shared_ptr<const LoraAdapter>> load_adapters(const Engine& engine, const Settings& s) const;
   // Parses a load config as add_graph would and drops the result (WasmEdge profile, a name
   // already loaded): throws what that load would have.
   void check_load_config(std::string_view config) EXCLUDES(mu);
+
+  // The conversation a request's fork_from names (session/fork.h): this backend's own only.
+  std::shared_ptr<Conversation> find_conversation(const ForkRef& ref) EXCLUDES(mu) {
+    MutexLock lock(mu);
+    if (!ref.session.empty()) return sessions.find(ref.session);
+    if (ref.context < 0 || ref.context > UINT32_MAX) return nullptr;
+    try {
+      return contexts.get(static_cast<uint32_t>(ref.context))->shared_conversation();
+    } catch (const Error&) {
+      return nullptr;
+    }
+  }
+
+  // A context's forks resolve through this backend, which outlives every call into it.
+  std::shared_ptr<ExecContext> new_context(std::shared_ptr<Conversation> conv) {
+    return std::make_shared<ExecContext>(std::move(conv), tenant,
+                                         [this](const ForkRef& ref) { return find_conversation(ref); });
+  }
 
   void check_graph_room() const REQUIRES(mu) {
     const uint32_t max = tenant->limits().max_graphs;
@@ -211,6 +231,7 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
       fail(e.kind(), std::string("mmproj: ") + e.what());
     }
   }
+  graph->adapters = load_adapters(*engine, s);
   MutexLock lock(mu);
   check_open();
   check_graph_room();
@@ -218,6 +239,24 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   base.backend.idle_timeout_ms = s.backend.idle_timeout_ms;
   current = graph;
   return graphs.add(graph);
+}
+
+std::vector<std::shared_ptr<const LoraAdapter>> BackendImpl::load_adapters(const Engine& engine, const Settings& s) const {
+  if (!s.lora.empty() && engine.embedding()) {
+    fail(ErrorKind::InvalidArgument, "\"lora\" applies to text generation; this load is for embeddings or "
+                                     "reranking. Load without \"lora\"");
+  }
+  std::vector<std::shared_ptr<const LoraAdapter>> out;
+  for (size_t i = 0; i < s.lora.size(); ++i) {
+    try {
+      const ModelSource file = ModelSource::open_file(s.lora[i].name, *access);
+      out.push_back(ModelRegistry::instance().acquire_adapter(engine.shared_weights(), file));
+    } catch (const Error& e) {
+      // The grant's messages speak of a "model": say which adapter entry it was.
+      fail(e.kind(), "LoRA adapter " + std::to_string(i) + " (\"lora\"): " + e.what());
+    }
+  }
+  return out;
 }
 
 Backend::Backend(const BackendOptions& options, std::string_view config_json)
@@ -271,7 +310,7 @@ uint32_t Backend::init_execution_context(uint32_t graph) {
   auto g = impl_->graphs.get(graph);
   impl_->check_context_room();
   auto conv = std::make_shared<Conversation>(g, "", impl_->tenant->tag());
-  return impl_->contexts.add(std::make_shared<ExecContext>(conv, impl_->tenant));
+  return impl_->contexts.add(impl_->new_context(conv));
 }
 
 uint32_t Backend::init_session(std::string_view session_id) {
@@ -283,7 +322,7 @@ uint32_t Backend::init_session(std::string_view session_id) {
   if (!impl_->current) fail(ErrorKind::InvalidArgument, "no model is loaded; call load_by_name_with_config before opening a session");
   impl_->check_context_room();
   auto conv = impl_->sessions.open(std::string(session_id), impl_->current, impl_->base.backend, impl_->tenant->tag());
-  return impl_->contexts.add(std::make_shared<ExecContext>(conv, impl_->tenant));
+  return impl_->contexts.add(impl_->new_context(conv));
 }
 
 void Backend::unload(uint32_t graph) {

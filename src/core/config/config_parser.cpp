@@ -267,6 +267,18 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
     case ParamType::Object:
       if (!v.is_object()) bad_type(key, spec, v);
       return v;
+    case ParamType::ObjectList:
+      if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const V& e) { return e.is_object(); })) {
+        bad_type(key, spec, v);
+      }
+      return v;
+    case ParamType::StringOrObject:
+      if (!v.is_string() && !v.is_object()) bad_type(key, spec, v);
+      return v;
+    case ParamType::StringOrInteger:
+      if (v.is_string() && !v.get_ref<const std::string&>().empty()) return v;
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 4294967295LL) bad_type(key, spec, v);
+      return v;
     case ParamType::Unsupported:
       break;
   }
@@ -368,7 +380,8 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
     p.push_back(normalise(raw_key));
     const ParamSpec* spec = resolve(p, value, doc.options.profile);
     const bool takes_object = spec && (spec->type == ParamType::Schema || spec->type == ParamType::LogitBias ||
-                                       spec->type == ParamType::Object || spec->type == ParamType::Unsupported);
+                                       spec->type == ParamType::Object || spec->type == ParamType::StringOrObject ||
+                                       spec->type == ParamType::Unsupported);
     if (value.is_object() && !takes_object && is_group(p)) {
       walk(value, key, p, doc);
     } else if (spec) {

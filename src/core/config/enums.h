@@ -18,7 +18,7 @@ enum class FlashAttn { Auto, On, Off };
 enum class KvCacheType { F32, F16, BF16, Q8_0, Q4_0, Q4_1, IQ4_NL, Q5_0, Q5_1 };
 enum class Pooling { Model, None, Mean, Cls, Last, Rank };
 enum class ChatMode { Chat, Raw };
-enum class EmbdInput { Text, Json };
+enum class EmbdInput { Text, Json, Rerank };
 enum class EmbdOutput { Json, F32 };
 // Speculative decoding: none, n-gram lookup over the conversation's own tokens, or a draft model.
 enum class Speculative { None, Ngram, Draft };
@@ -42,7 +42,7 @@ WASI_NN_ENUM_NAMES(FlashAttn, "auto", "on", "off");
 WASI_NN_ENUM_NAMES(KvCacheType, "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1");
 WASI_NN_ENUM_NAMES(Pooling, "model", "none", "mean", "cls", "last", "rank");
 WASI_NN_ENUM_NAMES(ChatMode, "chat", "raw");
-WASI_NN_ENUM_NAMES(EmbdInput, "text", "json");
+WASI_NN_ENUM_NAMES(EmbdInput, "text", "json", "rerank");
 WASI_NN_ENUM_NAMES(EmbdOutput, "json", "f32");
 WASI_NN_ENUM_NAMES(Speculative, "none", "ngram", "draft");
 WASI_NN_ENUM_NAMES(Profile, "strict", "wasmedge");

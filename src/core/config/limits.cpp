@@ -87,6 +87,9 @@ const std::vector<InputKey>& input_keys() {
       {"max_media_count", &InputLimits::max_media_count, "Images and audio files in one request (in chat mode, the whole conversation's)."},
       {"max_image_pixels", &InputLimits::max_image_pixels, "Width x height of one image, read from its header before it is decoded."},
       {"max_audio_seconds", &InputLimits::max_audio_seconds, "Duration of one audio file, read from its header (MP3: at its lowest bitrate) before it is decoded."},
+      {"max_lora_adapters", &InputLimits::max_lora_adapters, "LoRA adapters one load may name (\"lora\")."},
+      {"max_rerank_bytes", &InputLimits::max_rerank_bytes, "Input 0 of a reranking request: its JSON text."},
+      {"max_rerank_documents", &InputLimits::max_rerank_documents, "Documents one reranking request may score."},
   };
   return keys;
 }

@@ -44,6 +44,8 @@ ParamSpec unsupported(const char* name, const char* section, std::vector<std::st
 std::vector<ParamSpec> host_rows();         // backend, model, context, serving (param_table.cpp)
 std::vector<ParamSpec> sampling_rows();     // sampling, stopping (param_sampling_rows.cpp)
 std::vector<ParamSpec> session_rows();      // session, embeddings (param_session_rows.cpp)
+std::vector<ParamSpec> agent_rows();        // tools, reasoning, messages, tokens, forks (param_agent_rows.cpp)
+std::vector<ParamSpec> adapter_rows();      // LoRA adapters, reranking (param_adapter_rows.cpp)
 std::vector<ParamSpec> speculative_rows();  // draft model, n-gram lookup (param_speculative_rows.cpp)
 std::vector<ParamSpec> wasmedge_rows();     // profile, tenant logs, stream_stdout (param_wasmedge_rows.cpp)
 std::vector<ParamSpec> media_rows();        // mmproj, media_marker (param_media_rows.cpp)

@@ -54,7 +54,8 @@ std::vector<ParamSpec> session_rows() {
        APPLY_ENUM(request.embd.output)},
       {"embd_input", "embeddings", {"embedding_input"}, E, ALL, 0, 0, enum_names<EmbdInput>(), "\"text\"",
        "Input 0 of an embedding request: text = one text; json = a JSON array of texts, "
-       "embedded together (sequences share decode steps) and returned in order.",
+       "embedded together (sequences share decode steps) and returned in order; rerank = a "
+       "query and documents to score (set by reranking; needs rank pooling).",
        APPLY_ENUM(request.embd.input)},
   };
 }
@@ -88,10 +89,6 @@ std::vector<ParamSpec> unsupported_rows() {
                   "conversations are always batched"),
       unsupported("batch_timeout_ms", "performance", {}, "",
                   "decode steps do not wait to fill a batch"),
-      unsupported("lora", "model", {}, "", "LoRA adapters are not supported"),
-      unsupported("lora_adapters", "model", {}, "[]",
-                  "LoRA adapters are not supported yet: the model would run without them, so a "
-                  "load naming any is refused rather than answering as if they applied"),
   };
 }
 

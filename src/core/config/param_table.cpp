@@ -240,7 +240,7 @@ namespace {
 std::vector<ParamSpec> build_table() {
   using namespace param_rows;
   std::vector<ParamSpec> t;
-  for (auto rows : {host_rows, sampling_rows, session_rows, media_rows, speculative_rows, wasmedge_rows,
+  for (auto rows : {host_rows, sampling_rows, session_rows, media_rows, agent_rows, adapter_rows, speculative_rows, wasmedge_rows,
                     unsupported_rows}) {
     std::vector<ParamSpec> group = rows();
     t.insert(t.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
@@ -280,7 +280,7 @@ const std::vector<std::string>& param_sections() {
   static const std::vector<std::string> sections = {
       "backend", "model",   "context", "sampling",    "stopping", "session", "memory",
       "memory_management", "cache_policy", "logging", "performance", "runtime", "chat",
-      "embeddings", "media"};
+      "embeddings", "media", "agents", "adapters", "speculative"};
   return sections;
 }
 
@@ -310,6 +310,9 @@ std::string param_type_name(const ParamSpec& spec) {
     case ParamType::LogitBias: return "list or object";
     case ParamType::GrammarTriggers: return "list";
     case ParamType::Object: return "object";
+    case ParamType::ObjectList: return "list of objects";
+    case ParamType::StringOrObject: return "string or object";
+    case ParamType::StringOrInteger: return "string or integer";
     case ParamType::Unsupported: return "-";
   }
   return "?";

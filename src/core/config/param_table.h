@@ -41,6 +41,9 @@ enum class ParamType {
   LogitBias,     // [[token, bias], ...] or {"token": bias}; token = id or text; false = never
   GrammarTriggers,  // a list of words, or {"type", "value", "token"} objects
   Object,        // a JSON object with its own keys (the operator's limits)
+  ObjectList,    // a list of JSON objects (tools, LoRA adapters), checked by the key's converter
+  StringOrObject,   // a string, or a JSON object (tool_choice)
+  StringOrInteger,  // a non-empty string, or an integer >= 0 (fork_from)
   Unsupported,   // a key the original project documented that this backend does not do
 };
 

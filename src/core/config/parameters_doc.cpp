@@ -108,6 +108,8 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"runtime", "Runtime: queueing"},
     {"embeddings", "Embeddings: vectors instead of text"},
     {"media", "Media: images and audio through a multimodal projector (docs/MULTIMODAL.md)"},
+    {"agents", "Agents: tools, reasoning, message input, tokens and probabilities, forks (docs/AGENTS.md)"},
+    {"adapters", "Adapters and reranking (docs/ADAPTERS.md)"},
     {"speculative", "Speculative decoding: drafts verified in the engine's batch"},
     {"compat", "Compatibility: profiles, a tenant's own log lines, streaming to the guest's stdout"},
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/base/log.h"
+#include "core/config/agent_settings.h"
 #include "core/config/enums.h"
 #include "core/config/limits.h"
 #include "sampling.h"  // llama.cpp common: common_params_sampling
@@ -77,6 +78,21 @@ struct ContextSettings {
   std::string key() const;
 };
 
+// A LoRA adapter a load names ("lora": [{"path" | "alias", "scale"}]): a host-granted file,
+// located exactly as a model name is (ModelAccess), and the scale requests get by default.
+struct LoraFile {
+  std::string name;
+  float scale = 1.0f;
+  bool operator==(const LoraFile& o) const { return name == o.name && scale == o.scale; }
+};
+
+// A request's scale for one of its load's adapters ("lora": [{"id", "scale"}]; the id is the
+// adapter's index in the load's list). 0 turns that adapter off for the request.
+struct LoraScale {
+  uint32_t id = 0;
+  float scale = 0.0f;
+};
+
 // How a prompt becomes tokens.
 struct ChatSettings {
   ChatMode mode = ChatMode::Chat;  // Chat: apply the chat template, keep history
@@ -123,9 +139,11 @@ struct RequestSettings {
   bool enable_log = false;        // this tenant's info lines pass the host's log level
   bool enable_debug_log = false;  // ... and its debug lines
   bool cache_prompt = true;   // reuse the KV prefix shared with the previous request
+  std::vector<LoraScale> lora_scales;  // overrides of the load's adapter scales, by id
   ChatSettings chat;
   EmbeddingSettings embd;
   MediaSettings media;
+  AgentSettings agent;  // tools, reasoning, message input, token tasks, forks (docs/AGENTS.md)
 };
 
 // Backend-wide settings (init_backend_with_config, and the backend section of a load config).
@@ -148,6 +166,7 @@ struct Settings {
   ModelSettings model;
   ContextSettings context;
   RequestSettings request;
+  std::vector<LoraFile> lora;  // the load's adapters, in id order (not part of the engine's key)
   std::set<std::string> present;  // canonical names of every key any parse_config() applied
   // Keys the WasmEdge profile accepted without honouring them (unknown, or not implemented):
   // one line each, reported in the log and in output 1's "warnings".

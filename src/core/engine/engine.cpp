@@ -39,7 +39,10 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   if (settings.deterministic) check_deterministic(cp, on_devices);
   check_speculative(settings, draft != nullptr);
 
-  ctx_ = llama_init_from_model(weights_->get(), cp);
+  {
+    MutexLock lock(weights_->adapter_mutex());  // creating a context reads the model's adapter list
+    ctx_ = llama_init_from_model(weights_->get(), cp);
+  }
   if (!ctx_) {
     fail(ErrorKind::OutOfMemory,
          "could not create a llama.cpp context for the model with ctx_size " +
@@ -197,6 +200,7 @@ bool Engine::step() {
   if (spec_) make_drafts();
   const int decoded = settings_.deterministic ? step_deterministic() : decode_pick(BatchPick{});
   if (decoded == 0) {
+    release_adapters_when_idle();
     // Only paused streams (or nothing) left: wait for a reader, a newcomer, or an idle timeout.
     MutexLock lock(mu_);
     if (!stop_ && releases_.empty()) cv_.wait_until(mu_, Clock::now() + std::chrono::milliseconds(100));
@@ -230,6 +234,7 @@ void Engine::refresh_stats_locked() {
     stats_.resident += s.owner ? 1 : 0;
   }
   stats_.steps_by_sequences = steps_by_sequences_;
+  stats_.steps_split_by_adapters = steps_split_by_adapters_;
   stats_.saved = store_.entries();
   stats_.saved_bytes = store_.memory_bytes();
   stats_.saved_disk_bytes = store_.disk_bytes();
@@ -322,6 +327,7 @@ void Engine::evict(Slot& slot) {
   if (store_.enabled() && !slot.tokens.empty()) {
     SavedSequence saved;
     saved.tokens = slot.tokens;
+    saved.adapters = slot.kv_adapters;
     saved.state.resize(llama_state_seq_get_size(ctx_, slot.seq));
     const size_t n = llama_state_seq_get_data(ctx_, saved.state.data(), saved.state.size(), slot.seq);
     if (n == saved.state.size()) {
@@ -336,6 +342,7 @@ void Engine::evict(Slot& slot) {
 void Engine::clear_slot(Slot& slot) {
   llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, -1, -1);
   slot.tokens.clear();
+  slot.kv_adapters.clear();
   slot.owner = 0;
   slot.tenant = TenantTag{};
   slot.n_prompt_done = 0;

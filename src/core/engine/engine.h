@@ -16,6 +16,10 @@
 // ones (priorities are bounded, so any request eventually outranks every newcomer). At most
 // max_queue requests wait; more answer Busy.
 //
+// LoRA adapters (Request::adapters): llama.cpp applies them to a whole context, so one decode
+// call holds only sequences with the same adapter set; a step makes one call per set that has
+// work (decode_pick), and KV computed under one set is never reused under another.
+//
 // Embedding mode (ContextSettings::embedding): the context computes pooled embeddings and the
 // worker serves only embedding requests (Request::embed_inputs), one at a time in queue order;
 // all inputs of one request share a decode while they fit n_batch and n_parallel sequences
@@ -58,6 +62,9 @@ struct EngineStats {
   uint64_t saved_disk_bytes = 0;
   // Decode steps by how many sequences (conversations) each one carried: [n] = steps with n.
   std::vector<uint64_t> steps_by_sequences;
+  // Decodes of the step's sampled and prompt tokens that took several calls because the
+  // sequences differed in LoRA adapter sets (one call per set).
+  uint64_t steps_split_by_adapters = 0;
 };
 
 class Speculation;
@@ -91,6 +98,7 @@ class Engine {
   uint32_t n_ctx_seq() const { return n_ctx_seq_; }
   bool can_shift() const { return can_shift_; }
   const ModelWeights& weights() const { return *weights_; }
+  // The weights as a shared reference, for what must keep them alive (LoRA adapters).
   const std::shared_ptr<ModelWeights>& shared_weights() const { return weights_; }
   // Bytes of the KV cache, from the model's shape, the cell count and the cache types.
   uint64_t kv_bytes() const { return kv_bytes_; }
@@ -119,11 +127,15 @@ class Engine {
   void evict(Slot& slot);
   void start_request(Slot& slot);
   size_t share_prefix(Slot& slot, size_t keep);
+  void fork_sequence(Slot& slot);          // engine_agent.cpp
+  void collect_prompt_probs(Slot& slot);   // engine_agent.cpp
   int build_batch(const BatchPick& pick);
   // Deterministic mode (engine_deterministic.cpp).
   void check_deterministic(const llama_context_params& cp, bool on_devices) const;
   int step_deterministic();
   int decode_pick(const BatchPick& pick);
+  int decode_with(const AdapterSet& set);
+  void release_adapters_when_idle();
   size_t reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) const;
   void keep_only_reusable(Slot& slot);
   void after_decode(int rc);
@@ -160,7 +172,9 @@ class Engine {
   uint64_t kv_bytes_ = 0;
   std::vector<DeviceBytes> placement_;
   std::vector<uint64_t> steps_by_sequences_;  // worker only; copied into stats_
+  uint64_t steps_split_by_adapters_ = 0;      // worker only; copied into stats_
   std::vector<Slot> slots_;  // worker thread only
+  AdapterSet applied_;       // the adapters the context decodes with now; worker only
   uint64_t clock_ = 0;       // LRU clock, worker only
   KvStore store_;            // worker only
   std::unique_ptr<Speculation> spec_;  // worker only; null without speculative decoding

@@ -54,27 +54,25 @@ void Engine::check_deterministic(const llama_context_params& cp, bool on_devices
   }
 }
 
-// Decodes what `pick` selects; returns how many tokens that was (0: nothing to decode).
-int Engine::decode_pick(const BatchPick& pick) {
-  const int n = build_batch(pick);
-  if (n > 0) after_decode(llama_decode(ctx_, batch_));
-  return n;
-}
-
 // Returns the tokens decoded, as decode_pick() does.
 int Engine::step_deterministic() {
   int decoded = 0;
   const size_t cap = std::min<size_t>(n_batch_, llama_n_ubatch(ctx_));
   // Sampled tokens. Who has one is fixed first: sampling after each call sets the next ones.
-  std::vector<const Slot*> ready;
+  // A LoRA adapter's matrices are not part of the row-invariance check (row_invariance.h): a
+  // sequence decoding with adapters takes 1-row calls, as it would alone.
+  std::vector<const Slot*> together, alone;
   for (const auto& s : slots_) {
-    if (s.req && s.pending != LLAMA_TOKEN_NULL) ready.push_back(&s);
+    if (!s.req || s.pending == LLAMA_TOKEN_NULL) continue;
+    (decode_together_ && s.req->adapters.empty() ? together : alone).push_back(&s);
   }
-  const size_t group = decode_together_ ? cap : 1;
-  for (size_t i = 0; i < ready.size(); i += group) {
-    const auto first = ready.begin() + i, last = ready.begin() + std::min(ready.size(), i + group);
+  for (size_t i = 0; i < together.size(); i += cap) {
+    const auto first = together.begin() + i, last = together.begin() + std::min(together.size(), i + cap);
     decoded += decode_pick({[&](const Slot& s) { return std::find(first, last, &s) != last; }, true, false,
                             static_cast<int32_t>(cap)});
+  }
+  for (const Slot* one : alone) {
+    decoded += decode_pick({[&](const Slot& s) { return &s == one; }, true, false, static_cast<int32_t>(cap)});
   }
   // Prompt pieces, one sequence per call.
   for (auto& s : slots_) {

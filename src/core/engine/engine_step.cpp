@@ -25,11 +25,13 @@ void Engine::start_request(Slot& slot) {
   Request& r = *slot.req;
   RequestResult& res = r.progress();
   r.t_admit = Clock::now();
+  if (r.fork_from) fork_sequence(slot);
   if (slot.tokens.empty()) {
     SavedSequence saved;
     if (store_.take(r.owner, &saved)) {
       if (llama_state_seq_set_data(ctx_, saved.state.data(), saved.state.size(), slot.seq) == saved.state.size()) {
         slot.tokens = std::move(saved.tokens);
+        slot.kv_adapters = std::move(saved.adapters);
         slot.n_reusable = settings_.deterministic ? slot.tokens.size() : 0;  // only those were saved
         res.n_restored = static_cast<uint32_t>(slot.tokens.size());
       } else {
@@ -38,9 +40,13 @@ void Engine::start_request(Slot& slot) {
       }
     }
   }
-  size_t keep = r.cache_prompt ? common_prefix(slot.tokens, r.prompt) : 0;
+  // KV computed with other LoRA adapters (or scales) is not this request's: none of it is kept;
+  // prompt probabilities need every prompt logit.
+  const bool same_adapters = slot.kv_adapters == r.adapters.key();
+  const bool reuse = r.cache_prompt && r.n_prompt_probs == 0;
+  size_t keep = reuse && same_adapters ? common_prefix(slot.tokens, r.prompt) : 0;
   if (settings_.deterministic) keep = std::min(keep, slot.n_reusable);
-  if (r.cache_prompt && settings_.prefix_sharing) keep = share_prefix(slot, keep);
+  if (reuse && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
   if (settings_.deterministic) keep = reusable_keep(slot, keep, r.prompt.size());
   if (r.media) keep = r.media->clamp_keep(keep);  // a medium is decoded whole
@@ -49,6 +55,7 @@ void Engine::start_request(Slot& slot) {
     slot.tokens.resize(keep);
   }
   slot.n_reusable = std::min(slot.n_reusable, keep);
+  slot.kv_adapters = r.adapters.key();  // what the slot decodes from here on
   res.n_restored = std::min<uint32_t>(res.n_restored, static_cast<uint32_t>(keep));
   res.n_prompt = static_cast<uint32_t>(r.prompt.size());
   res.n_cached = static_cast<uint32_t>(keep);
@@ -69,6 +76,7 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
     // Another tenant's KV is never reused (its prompt would leak through cached_tokens and
     // timings), unless the host put both tenants in one share group.
     if (&o == &slot || o.tokens.empty() || o.tenant.group != slot.tenant.group) continue;
+    if (o.kv_adapters != slot.req->adapters.key()) continue;  // its KV was computed with other adapters
     // Only positions already decoded are final: a running prompt may not be complete yet.
     // Deterministic mode copies only what was computed as a prompt (see reusable_keep).
     const size_t len = std::min(common_prefix(o.tokens, prompt), settings_.deterministic ? o.n_reusable : o.tokens.size());
@@ -95,6 +103,7 @@ int Engine::build_batch(const BatchPick& pick) {
   for (auto& s : slots_) {
     s.i_batch = -1;
     s.in_batch = false;
+    s.chunk_len = 0;
   }
   // Generating sequences first: one token each keeps every stream moving.
   for (auto& s : slots_) {
@@ -121,14 +130,18 @@ int Engine::build_batch(const BatchPick& pick) {
     // Text up to the next medium only: the worker evaluates that after this batch (eval_media).
     const size_t end = s.req->media ? s.req->media->text_end(s.n_prompt_done, prompt.size()) : prompt.size();
     s.in_batch = batch_.n_tokens < cap && s.n_prompt_done < end;
+    s.chunk_i = batch_.n_tokens;
+    s.chunk_from = s.n_prompt_done;
+    const bool all_logits = s.req->n_prompt_probs > 0;
     while (s.n_prompt_done < end && batch_.n_tokens < cap) {
       const bool last = s.n_prompt_done + 1 == prompt.size();
       if (last) s.i_batch = batch_.n_tokens;
-      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last);
+      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last || all_logits);
       if (s.n_reusable == s.tokens.size()) ++s.n_reusable;  // a prompt token after prompt tokens
       s.tokens.push_back(prompt[s.n_prompt_done]);
       ++s.n_prompt_done;
     }
+    s.chunk_len = s.n_prompt_done - s.chunk_from;
   }
   if (batch_.n_tokens > 0) {
     // Continuous batching, measured: how many conversations shared this step.
@@ -149,6 +162,9 @@ void Engine::after_decode(int rc) {
       clear_slot(s);
     }
     return;
+  }
+  for (auto& s : slots_) {
+    if (s.req && s.chunk_len > 0 && s.req->n_prompt_probs > 0) collect_prompt_probs(s);
   }
   for (auto& s : slots_) {
     if (!s.req || s.i_batch < 0) continue;
@@ -204,7 +220,11 @@ bool Engine::sample_one(Slot& slot) {
     if (r.triggers->over_limit()) { end_request(slot, "trigger_limit"); return false; }
   }
   if (llama_vocab_is_eog(vocab, tok)) { end_request(slot, "eos"); return false; }
-  if (r.stop.append(common_token_to_piece(vocab, tok, false))) { end_request(slot, "stop"); return false; }
+  // Tool-call markers that are special tokens are written into the text the reply parser reads.
+  if (r.stop.append(common_token_to_piece(vocab, tok, r.preserved.count(tok) > 0))) {
+    end_request(slot, "stop");
+    return false;
+  }
   if (r.n_predict >= 0 && res.n_generated >= static_cast<uint32_t>(r.n_predict)) {
     end_request(slot, "length");
     return false;

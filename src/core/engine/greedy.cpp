@@ -20,6 +20,7 @@ GreedyPlan plan_greedy(const common_params_sampling& sp, const llama_vocab* voca
   const bool xtc = in_chain(sp, COMMON_SAMPLER_TYPE_XTC) && sp.xtc_probability > 0.0f && sp.xtc_threshold <= 0.5f;
   if (sp.temp > 0.0f || sp.dynatemp_range > 0.0f || !in_chain(sp, COMMON_SAMPLER_TYPE_TEMPERATURE) ||
       sp.mirostat != 0 || !sp.grammar.grammar.empty() || penalties || dry || xtc ||
+      (!sp.reasoning_budget_start.empty() && sp.reasoning_budget_tokens >= 0) ||
       in_chain(sp, COMMON_SAMPLER_TYPE_ADAPTIVE_P) || in_chain(sp, COMMON_SAMPLER_TYPE_INFILL)) {
     return plan;
   }

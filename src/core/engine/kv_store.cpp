@@ -34,10 +34,11 @@ bool write_file(const std::string& path, const SavedSequence& s) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   const uint32_t magic = kMagic;
-  const uint64_t n_tok = s.tokens.size(), n_state = s.state.size();
+  const uint64_t n_tok = s.tokens.size(), n_state = s.state.size(), n_key = s.adapters.size();
   const bool ok = write_all(fd, &magic, sizeof magic) && write_all(fd, &n_tok, sizeof n_tok) &&
-                  write_all(fd, &n_state, sizeof n_state) &&
-                  write_all(fd, s.tokens.data(), n_tok * sizeof(llama_token)) && write_all(fd, s.state.data(), n_state);
+                  write_all(fd, &n_state, sizeof n_state) && write_all(fd, &n_key, sizeof n_key) &&
+                  write_all(fd, s.tokens.data(), n_tok * sizeof(llama_token)) && write_all(fd, s.state.data(), n_state) &&
+                  write_all(fd, s.adapters.data(), n_key);
   return ::close(fd) == 0 && ok;
 }
 
@@ -57,15 +58,18 @@ std::string private_dir(const std::string& parent) {
 bool read_file(const std::string& path, SavedSequence* s) {
   std::ifstream in(path, std::ios::binary);  // our own 0600 file in our own 0700 directory
   uint32_t magic = 0;
-  uint64_t n_tok = 0, n_state = 0;
+  uint64_t n_tok = 0, n_state = 0, n_key = 0;
   in.read(reinterpret_cast<char*>(&magic), sizeof magic);
   in.read(reinterpret_cast<char*>(&n_tok), sizeof n_tok);
   in.read(reinterpret_cast<char*>(&n_state), sizeof n_state);
-  if (!in || magic != kMagic || n_tok > (1u << 26) || n_state > (1ull << 40)) return false;
+  in.read(reinterpret_cast<char*>(&n_key), sizeof n_key);
+  if (!in || magic != kMagic || n_tok > (1u << 26) || n_state > (1ull << 40) || n_key > (1u << 16)) return false;
   s->tokens.resize(n_tok);
   s->state.resize(n_state);
+  s->adapters.resize(n_key);
   in.read(reinterpret_cast<char*>(s->tokens.data()), n_tok * sizeof(llama_token));
   in.read(reinterpret_cast<char*>(s->state.data()), n_state);
+  in.read(s->adapters.data(), n_key);
   return static_cast<bool>(in);
 }
 
@@ -84,7 +88,7 @@ void KvStore::put(uint64_t owner, SavedSequence seq) {
   if (!enabled()) return;
   drop(owner);
   Entry e{owner, std::move(seq), "", 0};
-  e.bytes = e.seq.state.size() + e.seq.tokens.size() * sizeof(llama_token);
+  e.bytes = e.seq.state.size() + e.seq.tokens.size() * sizeof(llama_token) + e.seq.adapters.size();
   memory_bytes_ += e.bytes;
   lru_.push_front(std::move(e));
   index_[owner] = lru_.begin();

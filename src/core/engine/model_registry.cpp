@@ -43,6 +43,20 @@ std::shared_ptr<ModelWeights> ModelRegistry::weights_for(const ModelSource& sour
   return weights;
 }
 
+std::shared_ptr<const LoraAdapter> ModelRegistry::acquire_adapter(const std::shared_ptr<ModelWeights>& weights,
+                                                                  const ModelSource& source) {
+  MutexLock lock(mu_);
+  // The weights' address names them while they live; an adapter keeps its weights alive, so an
+  // entry whose weights are gone has expired too and is never matched.
+  const std::string key = std::to_string(reinterpret_cast<uintptr_t>(weights.get())) + "\n" + source.key();
+  std::shared_ptr<const LoraAdapter> adapter = adapters_[key].lock();
+  if (adapter) return adapter;
+  adapter = std::make_shared<const LoraAdapter>(weights, source);
+  adapters_[key] = adapter;
+  for (auto it = adapters_.begin(); it != adapters_.end();) it = it->second.expired() ? adapters_.erase(it) : std::next(it);
+  return adapter;
+}
+
 // Each engine is a KV cache (and, with other model settings, a copy of the weights): a tenant
 // must not multiply them without bound by varying its settings.
 void ModelRegistry::check_engine_room(const ModelSource& source, uint32_t max_engines) {

@@ -14,6 +14,7 @@
 #include "core/base/mutex.h"
 #include "core/config/settings.h"
 #include "core/engine/engine.h"
+#include "core/model/lora_adapter.h"
 #include "core/model/model_weights.h"
 
 namespace wasi_nn {
@@ -33,6 +34,12 @@ class ModelRegistry {
                                   const ContextSettings& context, uint32_t max_engines = UINT32_MAX,
                                   const ModelSource* draft = nullptr);
 
+  // The LoRA adapter `source` loaded into `weights`, loading it if no one else holds it: the same
+  // file (source.key()) for the same weights is one adapter for every tenant. Throws what
+  // LoraAdapter's constructor throws.
+  std::shared_ptr<const LoraAdapter> acquire_adapter(const std::shared_ptr<ModelWeights>& weights,
+                                                     const ModelSource& source);
+
   // Number of distinct weights currently alive (for tests and stats).
   size_t live_models();
   // The engines currently alive (for stats). The references keep them alive while held.
@@ -46,6 +53,7 @@ class ModelRegistry {
   Mutex mu_;
   std::map<std::string, std::weak_ptr<ModelWeights>> weights_ GUARDED_BY(mu_);
   std::map<std::string, std::weak_ptr<Engine>> engines_ GUARDED_BY(mu_);
+  std::map<std::string, std::weak_ptr<const LoraAdapter>> adapters_ GUARDED_BY(mu_);
 };
 
 }  // namespace wasi_nn

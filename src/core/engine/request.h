@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/base/mutex.h"
+#include "core/engine/adapter_set.h"
 #include "core/engine/greedy.h"
 #include "core/engine/media_prompt.h"
 #include "core/input/trigger_watch.h"
@@ -45,6 +47,8 @@ struct RequestResult {
   double generate_ms = 0;   // first token -> end
   std::vector<llama_token> tokens;  // generated tokens
   std::vector<TokenProbs> probs;    // per generated token, when n_probs > 0
+  std::vector<TokenProbs> prompt_probs;  // per prompt token after the first, when n_prompt_probs > 0
+  uint32_t n_forked = 0;    // tokens copied from the conversation this request forks (fork_from)
   // Embedding requests: every vector, in input order (one per input, or one per token with
   // pooling none), each n_embd floats, already normalised.
   std::vector<float> embeddings;
@@ -73,6 +77,14 @@ class Request {
   bool cache_prompt = true;
   int32_t n_predict = -1;  // -1: until EOS or the context is full
   int32_t n_probs = 0;     // > 0: record this many top candidates per generated token
+  // > 0: record each prompt token's probability (after the first) with this many candidates;
+  // the whole prompt is decoded again for it (no KV reuse).
+  int32_t n_prompt_probs = 0;
+  // != 0: the owner whose KV sequence this request starts from (a conversation fork): its
+  // tokens are copied into this owner's sequence (llama_memory_seq_cp), replacing what it held.
+  uint64_t fork_from = 0;
+  // Tokens whose text is written into the reply (tool-call markers that are special tokens).
+  std::set<llama_token> preserved;
   int64_t t_max_predict_ms = 0;  // > 0: stop generating this long after the first token
   int32_t priority = 0;          // higher is admitted first (with aging, see Engine)
   bool context_shift = false;    // when the window fills while generating: shift and go on
@@ -89,6 +101,7 @@ class Request {
   // The prompt's images and audio (media_prompt.h); null for a text-only prompt. A request with
   // media never shifts its context (a shift would cut a medium's positions).
   std::shared_ptr<const MediaPrompt> media;
+  AdapterSet adapters;     // the LoRA adapters and scales this request decodes with
   // Embedding requests (engines in embedding mode): one token list per input, each no longer
   // than the engine's batch; the worker pools, normalises (common_embd_normalize) and returns
   // them in RequestResult::embeddings.

@@ -16,7 +16,11 @@ Speculation::Speculation(const ContextSettings& s, llama_context* target, const 
   if (draft_weights_) {
     llama_context_params dp = cp;
     dp.embeddings = false;
-    dft_ = llama_init_from_model(draft_weights_->get(), dp);
+    {
+      // The draft may be the target's own weights, whose LoRA adapter list a load may change.
+      MutexLock lock(draft_weights_->adapter_mutex());
+      dft_ = llama_init_from_model(draft_weights_->get(), dp);
+    }
     if (!dft_) {
       fail(ErrorKind::OutOfMemory, "could not create a context for the draft model (its KV cache for ctx_size x "
                                    "n_parallel did not fit in memory); lower ctx_size or n_parallel");

@@ -23,24 +23,6 @@ std::vector<std::string> template_sources(const llama_model* model, const std::s
   return out;
 }
 
-// The child's answer: the prompt and the stop strings, each as an 8-byte length and bytes.
-void put(std::string& out, const std::string& s) {
-  const uint64_t n = s.size();
-  out.append(reinterpret_cast<const char*>(&n), sizeof(n));
-  out += s;
-}
-
-std::string take(const std::string& in, size_t& at) {
-  uint64_t n = 0;
-  if (in.size() - at < sizeof(n)) fail(ErrorKind::Runtime, "the template renderer's answer is cut short");
-  std::memcpy(&n, in.data() + at, sizeof(n));
-  at += sizeof(n);
-  if (in.size() - at < n) fail(ErrorKind::Runtime, "the template renderer's answer is cut short");
-  std::string s = in.substr(at, n);
-  at += n;
-  return s;
-}
-
 }  // namespace
 
 bool is_builtin_chat_template(const std::string& name) {
@@ -82,28 +64,19 @@ ChatTemplates::ChatTemplates(const llama_model* model, const std::string& overri
   }
 }
 
-common_chat_params ChatTemplates::apply(const common_chat_templates_inputs& in) const {
+common_chat_params ChatTemplates::apply(const common_chat_templates_inputs& in) const { return render(in).params; }
+
+ChatRender ChatTemplates::render(const common_chat_templates_inputs& in) const {
   if (in_process_) {
     std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
     if (serial_) lock.lock();
-    return common_chat_templates_apply(in_process_.get(), in);
+    return ChatRender{common_chat_templates_apply(in_process_.get(), in), common_chat_templates_get_caps(in_process_.get())};
   }
-  // Only what prompt building reads comes back: the prompt and the template's stop strings.
   const std::string answer = run_sandboxed([&] {
     common_chat_templates_ptr t = common_chat_templates_init(model_, override_);
-    const common_chat_params p = common_chat_templates_apply(t.get(), in);
-    std::string out;
-    put(out, p.prompt);
-    put(out, std::to_string(p.additional_stops.size()));
-    for (const auto& s : p.additional_stops) put(out, s);
-    return out;
+    return encode_chat_render(common_chat_templates_apply(t.get(), in), common_chat_templates_get_caps(t.get()));
   }, sandbox_limits(limits_), "chat_template");
-  common_chat_params p;
-  size_t at = 0;
-  p.prompt = take(answer, at);
-  const size_t n = std::stoul(take(answer, at));
-  for (size_t i = 0; i < n; ++i) p.additional_stops.push_back(take(answer, at));
-  return p;
+  return decode_chat_render(answer);
 }
 
 }  // namespace wasi_nn

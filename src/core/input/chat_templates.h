@@ -22,6 +22,7 @@
 #include <string>
 
 #include "chat.h"
+#include "core/input/chat_render_wire.h"
 #include "core/input/input_limits.h"
 #include "core/input/jinja_check.h"
 #include "llama.h"
@@ -40,6 +41,9 @@ class ChatTemplates {
   // common_chat_templates_apply, in this process or in a child. Throws what it throws, or
   // InvalidArgument when a guest's template runs out of time or memory or crashes.
   common_chat_params apply(const common_chat_templates_inputs& in) const;
+  // The same render with everything llama.cpp returns for it (tool-call grammar, triggers,
+  // parser, thinking tags) and the template's capabilities (supports_tool_calls, ...).
+  ChatRender render(const common_chat_templates_inputs& in) const;
 
   // The default template's text (a cache key for what a template renders).
   const std::string& source() const { return source_; }

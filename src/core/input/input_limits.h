@@ -85,6 +85,11 @@ struct InputLimits {
   size_t max_media_count = 8;               // media in one request (the conversation's, in chat mode)
   size_t max_image_pixels = 4096 * 4096;    // width x height of one image
   size_t max_audio_seconds = 600;           // duration of one audio file
+  // --- LoRA adapters and reranking (docs/ADAPTERS.md) -------------------------------------------
+  size_t max_lora_adapters = 8;             // adapters one load names (each costs a decode
+                                            // call per step when requests differ in them)
+  size_t max_rerank_bytes = 1u << 20;       // input 0 of a reranking request (JSON text)
+  size_t max_rerank_documents = 256;        // documents one reranking request scores
 };
 
 // The defaults above.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "core/base/mutex.h"
 #include "core/config/settings.h"
 #include "core/model/device_plan.h"
 #include "core/model/model_source.h"
@@ -46,8 +47,13 @@ class ModelWeights {
   // SHA-256 of the file, computed at load only when the first context is deterministic (the
   // only weights loaded without repacking; hashing a large file takes seconds); else "".
   const std::string& file_sha256() const { return sha256_; }
+  // Guards the model's list of LoRA adapters (llama_model::loras, an unordered set): loading
+  // and freeing an adapter change it, and a context reads it while it reserves its compute
+  // graph (at creation, and at the first decode after its adapter set changed).
+  Mutex& adapter_mutex() const { return adapter_mu_; }
 
  private:
+  mutable Mutex adapter_mu_;
   std::shared_ptr<Runtime> runtime_;  // keeps llama.cpp initialised while the model lives
   std::string name_;
   bool from_guest_bytes_ = false;

@@ -82,6 +82,7 @@ std::string process_stats_json() {
     e["saved_kv_bytes"] = s.saved_bytes;
     e["saved_kv_disk_bytes"] = s.saved_disk_bytes;
     e["steps_by_sequences"] = s.steps_by_sequences;
+    e["steps_split_by_adapters"] = s.steps_split_by_adapters;
     e["deterministic"] = engine->settings().deterministic;
     if (!engine->determinism().empty()) e["determinism"] = json::parse(engine->determinism());
     json placement = json::array();

@@ -18,7 +18,7 @@ Conversation::~Conversation() {
   --(session_id_.empty() ? live_objects().contexts : live_objects().sessions);
 }
 
-TurnStart Conversation::begin_turn(bool reset) {
+TurnStart Conversation::begin_turn(bool reset, const TurnStart* fork) {
   MutexLock lock(mu_);
   if (in_turn_) fail(ErrorKind::Busy, "a compute is already running on this conversation; wait for it to finish");
   in_turn_ = true;
@@ -26,6 +26,20 @@ TurnStart Conversation::begin_turn(bool reset) {
     history_.clear();
     media_.clear();
     last_turn_ = RenderedTurn();
+  }
+  if (fork) {
+    history_ = fork->history;
+    media_ = fork->history_media;
+    last_turn_ = fork->last;
+  }
+  media_.resize(history_.size());  // one entry per message, whatever set the history
+  return TurnStart{history_, media_, last_turn_, {}};
+}
+
+TurnStart Conversation::fork_point() const {
+  MutexLock lock(mu_);
+  if (in_turn_) {
+    fail(ErrorKind::Busy, "the conversation to fork from is computing; fork it when its turn has finished");
   }
   return TurnStart{history_, media_, last_turn_, {}};
 }
@@ -35,15 +49,19 @@ void Conversation::end_turn(TurnRecord r) {
   if (r.kind == TurnRecord::Kind::Chat) {
     history_.erase(history_.begin(), history_.begin() + std::min(r.dropped, history_.size()));
     media_.erase(media_.begin(), media_.begin() + std::min(r.dropped, media_.size()));
-    common_chat_msg user, assistant;
-    user.role = "user";
-    user.content = std::move(r.user);
-    assistant.role = "assistant";
-    assistant.content = std::move(r.reply);
-    history_.push_back(std::move(user));
-    history_.push_back(std::move(assistant));
+    if (r.messages.empty()) {
+      common_chat_msg user, assistant;
+      user.role = "user";
+      user.content = std::move(r.user);
+      assistant.role = "assistant";
+      assistant.content = std::move(r.reply);
+      r.messages = {std::move(user), std::move(assistant)};
+    }
+    // The turn's media belong to its first added message (the user's, or a messages input's).
+    const size_t added = r.messages.size();
+    history_.insert(history_.end(), std::make_move_iterator(r.messages.begin()), std::make_move_iterator(r.messages.end()));
     media_.push_back(std::move(r.user_media));
-    media_.push_back({});
+    for (size_t i = 1; i < added; ++i) media_.push_back({});
     last_turn_ = std::move(r.rendered);
   } else if (r.kind == TurnRecord::Kind::Raw) {
     last_turn_ = RenderedTurn();

@@ -39,6 +39,9 @@ struct TurnRecord {
   size_t dropped = 0;
   std::string user, reply;
   MediaList user_media;   // chat: the user message's media, kept for the turns that follow
+  // Chat: when not empty, the messages the turn added (a messages input, then the reply with its
+  // tool calls and reasoning), appended instead of `user` and `reply`.
+  std::vector<common_chat_msg> messages;
   RenderedTurn rendered;  // chat: the turn's prompt and reply tokens
 };
 
@@ -55,8 +58,11 @@ class Conversation {
   const TenantTag& tenant() const { return tenant_; }  // the backend context that created it
 
   // Claims the conversation for one turn; throws Busy when a turn is already running. With
-  // `reset`, the history is forgotten first.
-  TurnStart begin_turn(bool reset);
+  // `reset`, the history is forgotten first; with `fork`, it becomes that snapshot of another
+  // conversation (fork_point()), whatever becomes of the turn.
+  TurnStart begin_turn(bool reset, const TurnStart* fork = nullptr);
+  // What a fork of this conversation starts from; Busy while a turn runs on it.
+  TurnStart fork_point() const;
   void end_turn(TurnRecord record);
   void abort_turn();
 

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "core/base/error.h"
+#include "core/session/rerank_format.h"
 
 namespace wasi_nn {
 namespace {
@@ -141,7 +142,19 @@ RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const 
   auto req = std::make_shared<Request>();
   req->owner = conv_.owner();
   req->tenant = conv_.tenant();
-  req->embed_inputs = tokenize_inputs(engine, split_inputs(text, settings_.input));
+  (void)conv_.graph()->adapter_set(s);  // refuses adapter scales: this load has no adapters
+  std::vector<std::string> texts;
+  if (settings_.input == EmbdInput::Rerank) {
+    if (engine.pooling() != LLAMA_POOLING_TYPE_RANK) {
+      fail(ErrorKind::InvalidArgument, "embd_input \"rerank\" needs a reranker (rank pooling); load the model "
+                                       "with {\"reranking\": true}");
+    }
+    rerank_ = parse_rerank_input(text, conv_.graph()->input_limits);
+    texts = rerank_texts(engine.weights().get(), *rerank_);
+  } else {
+    texts = split_inputs(text, settings_.input);
+  }
+  req->embed_inputs = tokenize_inputs(engine, texts);
   req->embd_normalize = settings_.normalize;
   req->priority = s.request.priority;
   for (const auto& in : req->embed_inputs) {
@@ -156,7 +169,8 @@ TurnRecord EmbedTurn::record(const RequestResult&) const { return TurnRecord{}; 
 TurnOutputs EmbedTurn::outputs(const RequestResult& all, const Conversation& conv) const {
   const Engine& engine = *conv.graph()->engine;
   const RequestResult res = last_token_ ? last_token_vectors(all, tokens_each_) : all;
-  return TurnOutputs{output_bytes(res, settings_, vectors_each_),
+  const bool ranked = rerank_ && settings_.output == EmbdOutput::Json;
+  return TurnOutputs{ranked ? rerank_json(res, *rerank_, conv.graph()->name) : output_bytes(res, settings_, vectors_each_),
                      embedding_metadata(res, engine, settings_, tokens_each_, conv.graph()->name, last_token_)};
 }
 

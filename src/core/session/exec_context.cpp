@@ -28,8 +28,11 @@ std::string error_json(const Error& e) {
   return m.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-ExecContext::ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant)
-    : conv_(std::move(conv)), tenant_(std::move(tenant)), wasmedge_(is_wasmedge(conv_->graph()->settings)) {
+ExecContext::ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant, ForkResolver forks)
+    : conv_(std::move(conv)),
+      tenant_(std::move(tenant)),
+      forks_(std::move(forks)),
+      wasmedge_(is_wasmedge(conv_->graph()->settings)) {
   if (wasmedge_) outputs_.metadata = initial_metadata();  // readable before any input, as in WasmEdge
 }
 
@@ -130,10 +133,13 @@ Turn ExecContext::begin_turn(std::string_view runtime_json, bool streaming) {
     turn.warnings = s.warnings;
     TenantLogScope scope(tenant_->id(), turn.verbosity);
     if (wasmedge_) take_wasmedge_media(graph(), s.request, tenant_->limits().input, &in.prompt, &media);
-    TurnStart start = conv_->begin_turn(s.request.reset);
+    std::optional<ForkSource> fork;
+    if (s.request.agent.fork_from.set) fork = fork_source(s.request.agent.fork_from, forks_, *conv_);
+    TurnStart start = conv_->begin_turn(s.request.reset, fork ? &fork->point : nullptr);
     claimed = true;
     start.media = std::move(media);
     turn.req = turn.kind->prepare(in.prompt, s, start);
+    if (fork) turn.req->fork_from = fork->parent->owner();
     turn.req->streaming = streaming || turn.to_sink;
     {
       MutexLock lock(mu_);
@@ -192,6 +198,8 @@ void ExecContext::pump_to_sink(const Turn& turn) {
   Request& req = *turn.req;
   const auto deadline = turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(turn.timeout_ms)
                                             : Clock::time_point::max();
+  // A parsed reply (tools, reasoning) shows only its visible content, as compute_single does.
+  const std::unique_ptr<ReplyStream> reply = turn.kind->reply_stream();
   size_t delivered = 0;
   for (bool done = false; !done;) {
     req.take_stream();
@@ -199,8 +207,14 @@ void ExecContext::pump_to_sink(const Turn& turn) {
     const std::string piece = req.wait_text(delivered, deadline, &done);
     if (piece.empty() && !done) return;  // the deadline passed: wait_turn cancels it
     delivered += piece.size();
-    if (!piece.empty()) tenant_->sink().write(piece);
+    const std::string shown = reply && !piece.empty() ? reply->feed(piece).content : piece;
+    if (!shown.empty()) tenant_->sink().write(shown);
   }
+  if (!reply) return;
+  const RequestResult& res = req.wait();
+  if (res.error) return;
+  const std::string last = reply->finish(res.text).content;
+  if (!last.empty()) tenant_->sink().write(last);
 }
 
 // WasmEdge's input_tokens at set_input(0): the tokens compute would send for this prompt.
@@ -232,6 +246,7 @@ void ExecContext::compute(std::string_view runtime_json) {
     MutexLock lock(mu_);
     if (stream_) fail(ErrorKind::Busy, "a stream is open on this context; call fini_single first");
   }
+  if (run_task(runtime_json)) return;
   Turn turn = begin_turn(runtime_json);
   if (turn.to_sink) pump_to_sink(turn);
   finish_turn(turn, wait_turn(turn));

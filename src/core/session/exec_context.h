@@ -22,6 +22,7 @@
 
 #include "core/base/mutex.h"
 #include "core/session/conversation.h"
+#include "core/session/fork.h"
 #include "core/session/tenant.h"
 #include "core/session/turn.h"
 
@@ -30,8 +31,9 @@ namespace wasi_nn {
 class ExecContext {
  public:
   // `tenant`: who the context belongs to (its limits bound every request, its counters count
-  // them, its sink receives stream_stdout pieces).
-  ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant);
+  // them, its sink receives stream_stdout pieces). `forks`: finds the conversation a request's
+  // fork_from names (fork.h); it must stay callable while a compute of this context runs.
+  ExecContext(std::shared_ptr<Conversation> conv, std::shared_ptr<Tenant> tenant, ForkResolver forks = {});
   ~ExecContext();
   ExecContext(const ExecContext&) = delete;
   ExecContext& operator=(const ExecContext&) = delete;
@@ -64,6 +66,7 @@ class ExecContext {
   void close(const std::string& why);
 
   const Conversation& conversation() const { return *conv_; }
+  const std::shared_ptr<Conversation>& shared_conversation() const { return conv_; }
   const Graph& graph() const { return *conv_->graph(); }
 
  private:
@@ -81,6 +84,8 @@ class ExecContext {
   void finish_turn(const Turn& turn, const RequestResult& result);
   void fail_turn(const Error& e, bool claimed, const RequestPtr& req);
   void end_stream(Stream& s);
+  bool run_task(std::string_view runtime_json);  // exec_task.cpp
+  void show_piece(const StreamPiece& piece);     // exec_stream.cpp
 
   Settings request_settings(std::string_view input_json, std::string_view runtime_json) const;
   void pump_to_sink(const Turn& turn);
@@ -88,6 +93,7 @@ class ExecContext {
 
   const std::shared_ptr<Conversation> conv_;
   const std::shared_ptr<Tenant> tenant_;
+  const ForkResolver forks_;
   const bool wasmedge_;  // the graph was loaded in the WasmEdge profile
 
   Mutex stream_mu_ ACQUIRED_BEFORE(mu_);  // serialises compute_single / fini_single
@@ -95,6 +101,7 @@ class ExecContext {
   Inputs inputs_ GUARDED_BY(mu_);
   TurnOutputs outputs_ GUARDED_BY(mu_);
   std::string single_output_ GUARDED_BY(mu_);  // the text of the last compute_single
+  std::string single_meta_ GUARDED_BY(mu_);    // its piece metadata, for parsed replies (reply_stream.h)
   RequestPtr inflight_ GUARDED_BY(mu_);        // the running request, to cancel on close
   bool closed_ GUARDED_BY(mu_) = false;
   std::unique_ptr<Stream> stream_ GUARDED_BY(mu_);

@@ -30,6 +30,7 @@ void ExecContext::compute_single(std::string_view runtime_json) {
     }
     auto fresh = std::make_unique<Stream>();
     fresh->turn = begin_turn(runtime_json, /*streaming=*/true);
+    fresh->reply = fresh->turn.kind->reply_stream();
     MutexLock lock(mu_);
     s = (stream_ = std::move(fresh)).get();
   }
@@ -37,37 +38,60 @@ void ExecContext::compute_single(std::string_view runtime_json) {
   Request& req = *s->turn.req;
   const auto deadline = s->turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(s->turn.timeout_ms)
                                                : Clock::time_point::max();
-  req.take_stream();
-  graph().engine->wake();  // a stream paused for its reader goes on
-  bool done = false;
-  std::string chunk = req.wait_text(s->delivered, deadline, &done);
-  if (done && wasmedge_) {
-    const size_t end = streamed_length(req.wait(), graph().engine->weights().vocab());
-    chunk = end > s->delivered ? chunk.substr(0, end - s->delivered) : std::string();
-  }
-  if (chunk.empty() && !done) {  // the deadline passed with nothing new
-    req.cancel(ErrorKind::Timeout, "the stream did not finish within timeout_ms");
-    graph().engine->wake();
-    req.wait();
-  }
-  if (!chunk.empty()) {
-    s->delivered += chunk.size();
-    MutexLock lock(mu_);
-    single_output_ = std::move(chunk);
-    return;
+  for (;;) {
+    req.take_stream();
+    graph().engine->wake();  // a stream paused for its reader goes on
+    bool done = false;
+    std::string chunk = req.wait_text(s->delivered, deadline, &done);
+    if (done && wasmedge_) {
+      const size_t end = streamed_length(req.wait(), graph().engine->weights().vocab());
+      chunk = end > s->delivered ? chunk.substr(0, end - s->delivered) : std::string();
+    }
+    if (chunk.empty() && !done) {  // the deadline passed with nothing new
+      req.cancel(ErrorKind::Timeout, "the stream did not finish within timeout_ms");
+      graph().engine->wake();
+      req.wait();
+    }
+    if (!chunk.empty()) {
+      s->delivered += chunk.size();
+      if (!s->reply) {
+        MutexLock lock(mu_);
+        single_output_ = std::move(chunk);
+        return;
+      }
+      // A parsed reply: only what can be told apart is shown; markup waits for more text.
+      const StreamPiece piece = s->reply->feed(chunk);
+      if (piece.empty()) continue;
+      return show_piece(piece);
+    }
+    if (!s->reply || s->reply_finished) break;
+    s->reply_finished = true;
+    const RequestResult& res = req.wait();
+    if (res.error) break;
+    const StreamPiece last = s->reply->finish(res.text);
+    if (!last.empty()) return show_piece(last);
+    break;
   }
   {
     MutexLock lock(mu_);
     single_output_.clear();
+    single_meta_.clear();
   }
   end_stream(*s);
   fail(ErrorKind::EndOfSequence, "end of sequence: the stream has no more text; call fini_single");
 }
 
+// Output 0 of a piece holds only visible content; its metadata tells reasoning and calls apart.
+void ExecContext::show_piece(const StreamPiece& piece) {
+  MutexLock lock(mu_);
+  single_output_ = piece.content;
+  single_meta_ = piece.metadata_json();
+}
+
 std::string ExecContext::output_single(uint32_t index) const {
   MutexLock lock(mu_);
   if (index == 0) return single_output_;
-  if (index == 1) return outputs_.metadata;
+  if (index == 1) return single_meta_.empty() ? outputs_.metadata : single_meta_;
   fail(ErrorKind::NotFound, "output index " + std::to_string(index) + " does not exist (0: the step's text, 1: metadata JSON)");
 }
 
@@ -78,6 +102,7 @@ void ExecContext::fini_single() {
     MutexLock lock(mu_);
     s = std::move(stream_);
     single_output_.clear();
+    single_meta_.clear();
   }
   if (!s || s->ended) return;  // nothing streaming: fini_single is harmless
   Request& req = *s->turn.req;

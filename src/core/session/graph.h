@@ -9,6 +9,7 @@
 
 #include "chat.h"
 #include "core/config/settings.h"
+#include "core/engine/adapter_set.h"
 #include "core/engine/engine.h"
 #include "core/input/chat_templates.h"
 #include "core/input/input_limits.h"
@@ -27,8 +28,16 @@ struct Graph {
   std::shared_ptr<Projector> projector;
   // What the loading tenant may open: WasmEdge's "image" paths are found through it.
   std::shared_ptr<const ModelAccess> access;
+  // The load's LoRA adapters, in the order of settings.lora (their ids); set before the graph
+  // is shared.
+  std::vector<std::shared_ptr<const LoraAdapter>> adapters;
 
   Graph(std::shared_ptr<Engine> e, Settings s, const InputLimits& limits, std::string name);
+
+  // The adapters and scales a request with settings `s` decodes with: the load's scales, with
+  // the request's "lora" scales by id over them. Throws InvalidArgument for an id the load does
+  // not have, and for a request that names adapter files (only a load may).
+  AdapterSet adapter_set(const Settings& s) const;
 };
 
 // Builds chat templates for a model: `override_template` empty = the GGUF's own template, a

@@ -36,7 +36,8 @@ json probs_json(const RequestResult& r) {
 
 }  // namespace
 
-std::string text_metadata_json(const RequestResult& r, const Conversation& conv, size_t dropped_messages) {
+std::string text_metadata_json(const RequestResult& r, const Conversation& conv, size_t dropped_messages,
+                               const json* extra) {
   json m;
   m["input_tokens"] = r.n_prompt;
   m["cached_tokens"] = r.n_cached;
@@ -59,6 +60,7 @@ std::string text_metadata_json(const RequestResult& r, const Conversation& conv,
   if (!conv.session_id().empty()) m["session_id"] = conv.session_id();
   m["model"] = conv.graph()->name;
   m["llama_cpp"] = {{"build_number", llama_build_number()}, {"commit", llama_commit()}};
+  if (extra) m.update(*extra);
   // Deterministic mode: what decides these bytes, so that two nodes can tell whether theirs
   // must be equal (docs/DETERMINISM.md).
   const std::string& fingerprint = conv.graph()->engine->determinism();

@@ -3,6 +3,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "core/engine/request.h"
@@ -11,6 +12,8 @@ namespace wasi_nn {
 
 class Conversation;
 
-std::string text_metadata_json(const RequestResult& result, const Conversation& conv, size_t dropped_messages);
+// `extra` (may be null): fields added after the common ones (agent_metadata.h).
+std::string text_metadata_json(const RequestResult& result, const Conversation& conv, size_t dropped_messages,
+                               const nlohmann::ordered_json* extra = nullptr);
 
 }  // namespace wasi_nn

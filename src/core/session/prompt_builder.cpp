@@ -7,6 +7,7 @@
 #include "common.h"
 #include "core/base/error.h"
 #include "core/base/mutex.h"
+#include "core/session/agent_prompt.h"
 #include "core/session/graph.h"
 
 namespace wasi_nn {
@@ -102,15 +103,17 @@ std::vector<llama_token> tokens_after(const llama_vocab* vocab, const RenderedTu
 
 bool is_raw_mode(const RequestSettings& settings) { return settings.chat.mode == ChatMode::Raw; }
 
+BuiltPrompt build_raw_prompt(const Graph& graph, const std::string& text) {
+  BuiltPrompt out;
+  out.tokens = common_tokenize(graph.engine->weights().vocab(), text, /*add_special=*/true, /*parse_special=*/true);
+  return out;
+}
+
 BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
-                         const std::vector<common_chat_msg>& history, const std::string& input,
+                         const std::vector<common_chat_msg>& history, const std::vector<common_chat_msg>& added,
                          const RenderedTurn* previous) {
   const llama_vocab* vocab = graph.engine->weights().vocab();
   BuiltPrompt out;
-  if (is_raw_mode(settings)) {
-    out.tokens = common_tokenize(vocab, input, /*add_special=*/true, /*parse_special=*/true);
-    return out;
-  }
   // A request may name another template than the load did; build it on this thread.
   std::shared_ptr<const ChatTemplates> own;
   const ChatTemplates* tmpls = graph.templates.get();
@@ -126,26 +129,19 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
     in.messages.push_back(sys);
   }
   in.messages.insert(in.messages.end(), history.begin(), history.end());
-  common_chat_msg user;
-  user.role = "user";
-  user.content = input;
-  in.messages.push_back(user);
+  in.messages.insert(in.messages.end(), added.begin(), added.end());
   in.add_generation_prompt = true;
   in.use_jinja = !is_builtin_template(settings.chat.chat_template);
-  common_chat_params params;
-  try {
-    params = tmpls->apply(in);
-  } catch (const std::exception& e) {
-    fail(ErrorKind::InvalidArgument, std::string("the chat template failed on this conversation: ") +
-                                         e.what() + ". Use mode \"raw\" to send a preformatted prompt.");
-  }
+  ChatTurnRender rendered = render_chat_turn(*tmpls, std::move(in), settings, graph.input_limits);
+  common_chat_params& params = rendered.params;
+  out.reply = std::move(rendered.reply);
   if (previous) out.tokens = tokens_after(vocab, *previous, params.prompt, &out.reused);
   if (out.tokens.empty()) {
     out.tokens = common_tokenize(vocab, params.prompt, /*add_special=*/true, /*parse_special=*/true);
   }
   out.text = std::move(params.prompt);
   out.template_stops = params.additional_stops;
-  const std::string marker = end_of_turn(tmpls, in.use_jinja);
+  const std::string marker = end_of_turn(tmpls, !is_builtin_template(settings.chat.chat_template));
   if (!marker.empty() && std::find(out.template_stops.begin(), out.template_stops.end(), marker) ==
                              out.template_stops.end()) {
     out.template_stops.push_back(marker);

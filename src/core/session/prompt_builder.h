@@ -8,6 +8,7 @@
 
 #include "chat.h"
 #include "core/config/settings.h"
+#include "core/session/reply_format.h"
 #include "llama.h"
 
 namespace wasi_nn {
@@ -31,13 +32,19 @@ struct BuiltPrompt {
   size_t reused = 0;    // leading tokens taken from the previous turn, not re-tokenized
   // Stop words of the template: those llama.cpp declares for it, and its end-of-turn marker.
   std::vector<std::string> template_stops;
+  std::shared_ptr<const ReplyFormat> reply;  // chat mode: how the reply is read (agent_prompt.h)
 };
 
 bool is_raw_mode(const RequestSettings& settings);
 
+// Chat mode: the system prompt, `history` and the turn's `added` messages (the user's text, or a
+// messages input) rendered with the request's tools and reasoning settings (agent_prompt.h).
 // `previous` (may be null) is the conversation's last turn; see RenderedTurn.
 BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
-                         const std::vector<common_chat_msg>& history, const std::string& input,
+                         const std::vector<common_chat_msg>& history, const std::vector<common_chat_msg>& added,
                          const RenderedTurn* previous = nullptr);
+
+// Raw mode: the text tokenized as given (with the model's BOS).
+BuiltPrompt build_raw_prompt(const Graph& graph, const std::string& text);
 
 }  // namespace wasi_nn

@@ -34,6 +34,14 @@ class SessionTable {
   // The graph `gone` was unloaded: each session on it moves to `next` with its history (as
   // open() would), or is forgotten when `next` is null. Its KV state on `gone` is released.
   void detach(const std::shared_ptr<Graph>& gone, const std::shared_ptr<Graph>& next, const TenantTag& tenant);
+  // The session named `id`, open or parked, or null.
+  std::shared_ptr<Conversation> find(const std::string& id) const {
+    for (const Map* map : {&open_, &parked_}) {
+      auto it = map->find(id);
+      if (it != map->end()) return it->second;
+    }
+    return nullptr;
+  }
   size_t size() const { return open_.size() + parked_.size(); }
   size_t open_count() const { return open_.size(); }
   // Drops sessions, open or parked, unused for longer than limits.idle_timeout_ms (the backend

@@ -14,6 +14,7 @@
 #include "core/config/settings.h"
 #include "core/engine/request.h"
 #include "core/session/conversation.h"
+#include "core/session/reply_stream.h"
 
 namespace wasi_nn {
 
@@ -34,6 +35,9 @@ class TurnKind {
   virtual TurnOutputs outputs(const RequestResult& result, const Conversation& conv) const = 0;
   // Streaming support (text only): false refuses compute_single with InvalidArgument.
   virtual bool streams() const { return false; }
+  // A stream of this turn splits its text into content and reasoning pieces (reply_stream.h);
+  // null when the text is streamed as it is. Call after prepare().
+  virtual std::unique_ptr<ReplyStream> reply_stream() const { return nullptr; }
 };
 
 // The kind that serves `conv`'s model (text or embeddings).
@@ -55,6 +59,8 @@ struct Stream {
   Turn turn;
   size_t delivered = 0;  // bytes of text handed out so far
   bool ended = false;    // the turn was ended (history and outputs written)
+  std::unique_ptr<ReplyStream> reply;  // parsed replies: splits content from reasoning
+  bool reply_finished = false;         // reply: its last piece was handed out
 };
 
 // {"error": {"kind", "message"}}: output 1 after a failed turn.

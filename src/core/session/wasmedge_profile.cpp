@@ -5,6 +5,7 @@
 #include "build-info.h"
 #include "common.h"
 #include "core/session/conversation.h"
+#include "core/session/messages_input.h"
 #include "core/session/prompt_builder.h"
 #include "core/session/tenant.h"
 
@@ -81,7 +82,8 @@ uint64_t count_input_tokens(const Conversation& conv, const Settings& s, const s
     return common_tokenize(vocab, prompt, /*add_special=*/true, /*parse_special=*/true).size();
   }
   try {
-    return build_prompt(graph, s.request, conv.history(), prompt).tokens.size();
+    const auto added = turn_messages(prompt, s.request.agent.input_format, graph.input_limits);
+    return build_prompt(graph, s.request, conv.history(), added).tokens.size();
   } catch (const std::exception&) {
     return 0;  // the template fails on this text: compute reports why
   }
