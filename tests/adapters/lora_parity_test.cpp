@@ -103,6 +103,23 @@ TEST(LoraRefusals, RequestsGiveScalesByIdOnly) {
   EXPECT_NE(std::string(e.what()).find("twice"), std::string::npos) << e.what();
 }
 
+// Speculative decoding on an adapted model: the drafts (n-gram lookup, or a draft model that
+// has no adapters) are verified by the adapted target, so the text stays llama-completion
+// --lora's, and a request's scale 0 still gives the base model's.
+TEST(LoraSpeculative, DraftsKeepTheAdaptedText) {
+  if (completion_tool().empty()) GTEST_SKIP() << "llama-completion is not part of this build";
+  const std::string with_lora = reference_text("tiny-llama.gguf", {"--lora", model_file("tiny-llama-lora.gguf")});
+  const std::string base = reference_text("tiny-llama.gguf");
+  ASSERT_NE(with_lora, base);
+  for (const std::string& spec : {std::string(R"("speculative": "ngram", "ngram_size_n": 2, "ngram_size_m": 4)"),
+                                  R"("draft_model": ")" + model_file("tiny-llama-draft.gguf") + R"(", "draft_p_min": 0)"}) {
+    HostBackend b;
+    const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"), lora_config(lora_entry("tiny-llama-lora.gguf"), spec));
+    EXPECT_EQ(greedy_text(b, g), with_lora) << spec;
+    EXPECT_EQ(greedy_text(b, g, R"("lora": [{"id": 0, "scale": 0}])"), base) << spec;
+  }
+}
+
 // Two loads (two tenants) naming one adapter file for one model share one copy, as the weights.
 TEST(LoraSharing, OneCopyPerModelAndFile) {
   HostBackend one, two;

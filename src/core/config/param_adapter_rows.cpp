@@ -110,9 +110,9 @@ void apply_reranking(const V& v, Settings& s) {
 }  // namespace
 
 std::vector<ParamSpec> adapter_rows() {
-  const unsigned LOAD = kScopeLoad, LOAD_REQ = kScopeLoad | kScopeRequest;
+  const unsigned LOAD = kScopeLoad;
   return {
-      {"lora", "adapters", {"lora_adapters"}, ParamType::ObjectList, LOAD_REQ, 0, 0, {}, "[]",
+      {"lora", "adapters", {"lora_adapters"}, ParamType::ObjectList, kScopeAll, 0, 0, {}, "[]",
        "LoRA adapters. At load: [{\"path\": \"adapter.gguf\", \"scale\": 1.0}, {\"alias\": \"name\"}, "
        "...]: files the host granted, named as models are (a path in a granted directory, or a "
        "preloaded alias; never any other host path), applied with `scale` (default 1) to every "

@@ -280,7 +280,7 @@ const std::vector<std::string>& param_sections() {
   static const std::vector<std::string> sections = {
       "backend", "model",   "context", "sampling",    "stopping", "session", "memory",
       "memory_management", "cache_policy", "logging", "performance", "runtime", "chat",
-      "embeddings", "media", "agents", "adapters", "speculative"};
+      "embeddings", "media", "agents", "adapters", "speculation"};
   return sections;
 }
 

@@ -110,7 +110,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"media", "Media: images and audio through a multimodal projector (docs/MULTIMODAL.md)"},
     {"agents", "Agents: tools, reasoning, message input, tokens and probabilities, forks (docs/AGENTS.md)"},
     {"adapters", "Adapters and reranking (docs/ADAPTERS.md)"},
-    {"speculative", "Speculative decoding: drafts verified in the engine's batch"},
+    {"speculation", "Speculative decoding: drafts verified in the engine's batch"},
     {"compat", "Compatibility: profiles, a tenant's own log lines, streaming to the guest's stdout"},
 };
 
