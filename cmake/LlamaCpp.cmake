@@ -39,6 +39,9 @@ set(LLAMA_ALL_WARNINGS OFF CACHE BOOL "" FORCE)
 # build adds the rpc-server executable (target ggml-rpc-server) that the tests start.
 option(WASI_NN_GGML_RPC "Link ggml's RPC backend (config key rpc_servers)" ON)
 set(GGML_RPC ${WASI_NN_GGML_RPC} CACHE BOOL "" FORCE)
+# mtmd (images and audio) decodes guest bytes in-process: its video path would hand bytes that
+# are no image to an ffmpeg child process, so it stays off (docs/MULTIMODAL.md).
+set(MTMD_VIDEO OFF CACHE BOOL "" FORCE)
 
 # The pinned source is node-llama-cpp's bundle of llama.cpp's release v0.4.0, squashed into one
 # commit (80fb11a), so llama.cpp's build-info would report build 1 and that squash's hash. The
@@ -53,6 +56,11 @@ endif()
 
 # EXCLUDE_FROM_ALL: only the targets we link (and the reference tools the tests use) are built.
 add_subdirectory(${WASI_NN_LLAMA_DIR} ${CMAKE_BINARY_DIR}/llama.cpp EXCLUDE_FROM_ALL)
+# mtmd, llama.cpp's multimodal library (projectors for images and audio), linked into the core.
+# The tools build adds it with llama-mtmd-cli; without the tools, add it alone.
+if(NOT TARGET mtmd)
+  add_subdirectory(${WASI_NN_LLAMA_DIR}/tools/mtmd ${CMAKE_BINARY_DIR}/llama.cpp/tools/mtmd EXCLUDE_FROM_ALL)
+endif()
 # llama.cpp's embedding tool lives among its examples, which we do not build: add just it, as
 # the reference the embedding tests compare with.
 if(WASI_NN_BUILD_LLAMA_TOOLS AND EXISTS "${WASI_NN_LLAMA_DIR}/examples/embedding/CMakeLists.txt")

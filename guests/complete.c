@@ -58,13 +58,9 @@ int main(int argc, char **argv) {
   if ((e = nn_set_text(ctx, 0, prompt)) != NN_SUCCESS) return fail("set_input(0)", e);
   if ((e = nn_compute(ctx)) != NN_SUCCESS) return fail("compute", e);
 
-  char *text = nn_get_text_alloc(ctx, 0, &e);
-  if (text == NULL) return fail("get_output(0)", e);
-  char *meta = nn_get_text_alloc(ctx, 1, &e);
-  if (meta == NULL) {
-    free(text);
-    return fail("get_output(1)", e);
-  }
+  char *text, *meta;
+  const char *failed;
+  if ((e = nn_get_text_and_metadata(ctx, &text, &meta, &failed)) != NN_SUCCESS) return fail(failed, e);
   printf("%s\n%s\n", text, meta);
   free(text);
   free(meta);

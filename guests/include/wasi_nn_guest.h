@@ -176,17 +176,22 @@ static inline nn_error nn_load_named(const char *name, const char *config, nn_gr
                                      (uint32_t)strlen(config), g);
 }
 
-/* Sets input INDEX of CTX to the bytes of TEXT (without its NUL): a one-dimension u8 tensor. */
-static inline nn_error nn_set_text(nn_exec_ctx ctx, uint32_t index, const char *text) {
-  uint32_t len = (uint32_t)strlen(text);
+/* Sets input INDEX of CTX to SIZE bytes at DATA: a one-dimension u8 tensor (a text, or an image
+ * or audio file as input 2, 3, ... of a multimodal model). */
+static inline nn_error nn_set_bytes(nn_exec_ctx ctx, uint32_t index, const void *data, uint32_t size) {
   nn_tensor t;
   memset(&t, 0, sizeof t);
-  t.dimensions.buf = &len;
+  t.dimensions.buf = &size;
   t.dimensions.size = 1;
   t.type = NN_TYPE_U8;
-  t.data = (uint8_t *)text;
-  t.data_size = len;
+  t.data = (uint8_t *)data;
+  t.data_size = size;
   return nn_set_input(ctx, index, &t);
+}
+
+/* Sets input INDEX of CTX to the bytes of TEXT (without its NUL). */
+static inline nn_error nn_set_text(nn_exec_ctx ctx, uint32_t index, const char *text) {
+  return nn_set_bytes(ctx, index, text, (uint32_t)strlen(text));
 }
 
 /* Copies output INDEX of CTX into BUF (CAP bytes, CAP >= 1) as a NUL-terminated string.
@@ -226,6 +231,22 @@ static inline char *nn_get_text_alloc(nn_exec_ctx ctx, uint32_t index, nn_error 
   }
   *err = NN_ERR_TOO_LARGE;
   return NULL;
+}
+
+/* Outputs 0 (the text) and 1 (the metadata JSON) of CTX, malloc'ed (the caller frees both). On
+ * failure both are NULL, *FAILED names the output ("get_output(0)" or "get_output(1)") and the
+ * error is returned. */
+static inline nn_error nn_get_text_and_metadata(nn_exec_ctx ctx, char **text, char **meta, const char **failed) {
+  nn_error e = NN_SUCCESS;
+  *meta = NULL;
+  *failed = "get_output(0)";
+  if ((*text = nn_get_text_alloc(ctx, 0, &e)) == NULL) return e;
+  *failed = "get_output(1)";
+  if ((*meta = nn_get_text_alloc(ctx, 1, &e)) == NULL) {
+    free(*text);
+    *text = NULL;
+  }
+  return e;
 }
 
 /* The instance's last error message, in BUF (CAP bytes); "" when there is none. */

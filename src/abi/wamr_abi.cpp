@@ -149,6 +149,11 @@ wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t in
   return guarded(ctx, "set_input", [&] {
     auto backend = backend_of(ctx);
     require(input != nullptr, "input tensor is NULL");
+    // Inputs 2 and up are media files (docs/MULTIMODAL.md): bytes, so a u8 tensor.
+    if (index >= 2 && input->type != u8) {
+      require(false, "input " + std::to_string(index) + " is an image or audio file and must be a u8 tensor "
+                     "(type 3), not type " + std::to_string(input->type));
+    }
     backend->set_input(exec_ctx, index,
                        wasi_nn::abi::input_bytes(input->data.buf, input->data.size));
   });

@@ -30,6 +30,10 @@ const char kUsage[] =
     "                          make the model file PATH loadable as load_by_name(\"ALIAS\")\n"
     "                          (TARGET: AUTO, CPU or GPU; WasmEdge's syntax). A missing PATH is\n"
     "                          a warning: loading ALIAS then answers model_not_found (103)\n"
+    "  --nn-mmproj ALIAS:PATH  pair the multimodal projector file PATH with the preloaded model\n"
+    "                          ALIAS: loading ALIAS without an \"mmproj\" key loads it too, and\n"
+    "                          \"mmproj\": \"ALIAS.mmproj\" names it (images and audio as inputs\n"
+    "                          2, 3, ...; docs/MULTIMODAL.md)\n"
     "  --nn-dir DIR            let the guest load model files inside DIR by path (absolute, or\n"
     "                          relative to DIR)\n"
     "  --nn-config JSON        default settings for every backend and load (a guest's load\n"
@@ -113,6 +117,21 @@ std::string parse_preload(const std::string& spec, Options* out) {
   return {};
 }
 
+// "ALIAS:PATH": the projector becomes preload "ALIAS.mmproj" (model_access.h: paired_projector).
+std::string parse_mmproj(const std::string& spec, Options* out) {
+  const size_t colon = spec.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) {
+    return "--nn-mmproj wants ALIAS:PATH, got '" + spec + "'";
+  }
+  const std::string alias = spec.substr(0, colon), given = spec.substr(colon + 1);
+  if (alias.find_first_of(";=") != std::string::npos) return "--nn-mmproj: alias '" + alias + "' may not contain ';' or '='";
+  const std::string path = real_path(given);
+  if (path.empty()) return "--nn-mmproj: projector file '" + given + "' not found";
+  if (path.find(';') != std::string::npos) return "--nn-mmproj: path may not contain ';'";
+  out->preloads.push_back({alias + ".mmproj", path});
+  return {};
+}
+
 std::string parse_nn_dir(const std::string& dir, Options* out) {
   std::string path = real_path(dir);
   if (path.empty()) return "--nn-dir: directory '" + dir + "' not found";
@@ -172,6 +191,7 @@ std::string parse_options(int argc, char** argv, Options* out) {
       if (value.find('=') == std::string::npos || value[0] == '=') err = "--env wants NAME=VALUE, got '" + value + "'";
       else out->env.push_back(value);
     } else if (name == "--nn-preload") err = parse_preload(value, out);
+    else if (name == "--nn-mmproj") err = parse_mmproj(value, out);
     else if (name == "--nn-dir") err = parse_nn_dir(value, out);
     else if (name == "--nn-config") out->nn_config = value;
     else if (name == "--nn-limits") err = check_limits(value, &out->library.limits);

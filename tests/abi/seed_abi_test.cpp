@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/seed_fixture.h"
+#include "support/test_files.h"
 
 namespace {
 
@@ -157,6 +158,32 @@ TEST_F(SeedAbi, MalformedDimensionsAreInvalidArgument) {
   tensor_dimensions too_many{ones.data(), 100};
   tensor t2{&too_many, up8, (uint8_t*)"hello"};
   ExpectError(invalid_argument, set_input(ctx_, e, 0, &t2), "set_input");
+}
+
+// A native host sends an image as input 2: a tensor whose dimension is its byte count (without
+// dimensions the bytes would be read as text, up to the first NUL).
+TEST_F(SeedAbi, ImageAsInputTwo) {
+  graph g = kNone;
+  ASSERT_EQ(LoadFile(model_path("tiny-llama"), wasi_nn::test::vision_config(), &g), success) << LastError();
+  graph_execution_context e = Open(g);
+  std::string bmp = wasi_nn::test::read_file(wasi_nn::test::model_file("test-gradient.bmp"));
+  uint32_t n = static_cast<uint32_t>(bmp.size());
+  tensor_dimensions dims{&n, 1};
+  tensor image{&dims, up8, reinterpret_cast<uint8_t*>(bmp.data())};
+  tensor prompt = Text("<__media__>Describe the image.");
+  ASSERT_EQ(set_input(ctx_, e, 2, &image), success) << LastError();
+  char out[4096];
+  uint32_t size = sizeof out;
+  ASSERT_EQ(run_inference(ctx_, e, 0, &prompt, (uint8_t*)out, &size, nullptr, 0), success) << LastError();
+  EXPECT_GT(size, 0u);
+  size = sizeof out;
+  ASSERT_EQ(get_output(ctx_, e, 1, (uint8_t*)out, &size), success) << LastError();
+  const std::string meta(out, size);
+  const size_t at = meta.find("\"input_tokens\":");
+  ASSERT_NE(at, std::string::npos) << meta;
+  EXPECT_GT(std::stoi(meta.substr(at + 15)), 16) << "the image's 16 tokens are in the prompt: " << meta;
+  tensor broken{nullptr, up8, reinterpret_cast<uint8_t*>(bmp.data())};  // read up to its first NUL
+  ExpectError(invalid_argument, set_input(ctx_, e, 2, &broken), "set_input", "header cannot be read");
 }
 
 TEST_F(SeedAbi, SetInputIndexOutOfRangeIsNotFound) {

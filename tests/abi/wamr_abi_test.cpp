@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_files.h"
 #include "support/wamr_fixture.h"
 
 namespace {
@@ -65,6 +66,32 @@ TEST_F(WamrAbi, InputSizeIsDataSizeNotDimensions) {
   EXPECT_EQ(set_input(ctx_, e, 0, &in.t), success) << LastError(ctx_);
   in.t.data.size = (64u << 20) + 1;  // over the 64 MiB input limit: rejected before reading
   ExpectError(invalid_argument, set_input(ctx_, e, 0, &in.t), "set_input");
+}
+
+// Inputs 2 and up are media files (docs/MULTIMODAL.md): u8 tensors only, checked before the
+// bytes go anywhere.
+TEST_F(WamrAbi, MediaInputMustBeU8) {
+  graph_execution_context e = Open();
+  Input in("not read");
+  in.t.type = fp32;
+  ExpectError(invalid_argument, set_input(ctx_, e, 2, &in.t), "set_input");
+  EXPECT_NE(LastError(ctx_).find("must be a u8 tensor"), std::string::npos) << LastError(ctx_);
+}
+
+// A native host of this ABI sends an image: the model loaded with its projector (by path inside
+// the granted model directory), the file's bytes as input 2.
+TEST_F(WamrAbi, ImageAsInputTwo) {
+  graph g = kNone;
+  ASSERT_EQ(LoadFile(model_path("tiny-llama"), wasi_nn::test::vision_config(), &g), success) << LastError();
+  graph_execution_context e = Open(g);
+  Input prompt("<__media__>Describe the image.");
+  Input image(wasi_nn::test::read_file(wasi_nn::test::model_file("test-gradient.bmp")));
+  ASSERT_EQ(set_input(ctx_, e, 0, &prompt.t), success) << LastError();
+  ASSERT_EQ(set_input(ctx_, e, 2, &image.t), success) << LastError();
+  ASSERT_EQ(compute(ctx_, e), success) << LastError();
+  EXPECT_NE(Output(e, 1).find("\"input_tokens\":2"), std::string::npos) << "16 image tokens + text: " << Output(e, 1);
+  // Like input 1, the media applied to that compute only: the marker now has no medium.
+  ExpectError(invalid_argument, compute(ctx_, e), "compute", "holds 1 media marker");
 }
 
 TEST_F(WamrAbi, InputIndexOutOfRangeIsNotFound) {

@@ -114,18 +114,27 @@ TEST(WasmEdgeProfileConfig, EveryKeyIsAcceptedAtInputIndexOne) {
 }
 
 TEST(WasmEdgeProfileConfig, WhatWeCannotHonourIsAWarningThereAndAnErrorInStrict) {
-  const Settings s = wasmedge(R"({"llama3": true, "rope-freq-base": 10000, "mmproj": "v.gguf", "numa": 1,
+  const Settings s = wasmedge(R"({"llama3": true, "rope-freq-base": 10000, "numa": 1,
                                   "load-mode": "dio", "stream": true})");
-  for (const char* key : {"llama3", "rope-freq-base", "mmproj", "numa", "load-mode", "stream"}) {
+  for (const char* key : {"llama3", "rope-freq-base", "numa", "load-mode", "stream"}) {
     EXPECT_TRUE(warned_about(s, key)) << key;
   }
-  EXPECT_EQ(s.warnings.size(), 6u);
+  EXPECT_EQ(s.warnings.size(), 5u);
   EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"llama3": true})"), ErrorKind::InvalidArgument);
   EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"rope-freq-base": 10000})"), ErrorKind::InvalidArgument);
-  EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"mmproj": "v.gguf"})"), ErrorKind::Unsupported);
   EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"stream": true})"), ErrorKind::Unsupported);
   // The neutral value changes nothing: no warning.
   EXPECT_TRUE(wasmedge(R"({"rope-freq-base": 0, "numa": 0, "mmproj": ""})").warnings.empty());
+}
+
+// Multimodal keys are honoured in both profiles (docs/MULTIMODAL.md): the projector, and in
+// WasmEdge's the image path of the next prompt.
+TEST(WasmEdgeProfileConfig, MmprojAndImageAreHonoured) {
+  const Settings s = wasmedge(R"({"mmproj": "v.gguf"})");
+  EXPECT_TRUE(s.warnings.empty());
+  EXPECT_EQ(s.request.media.mmproj, "v.gguf");
+  EXPECT_EQ(wasmedge(R"({"image": "cat.png"})", kScopeRequest).request.media.image, "cat.png");
+  EXPECT_EQ(error_of(Profile::Strict, kScopeRequest, R"({"image": "cat.png"})"), ErrorKind::InvalidArgument);
 }
 
 TEST(WasmEdgeProfileConfig, WasmEdgesTypesAndMeanings) {

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -66,6 +67,21 @@ TEST(HostOptions, PreloadStillChecksItsSyntax) {
     Options o;
     EXPECT_NE(parse({"--nn-preload", bad}, &o), "") << bad;
   }
+}
+
+TEST(HostOptions, MmprojPairsAProjectorWithAPreloadedAlias) {
+  const std::string file = (fs::temp_directory_path() / ("wasi-nn-mmproj-" + std::to_string(::getpid()))).string();
+  { std::ofstream(file) << "GGUF"; }
+  Options o;
+  ASSERT_EQ(parse({"--nn-preload", "m:GGML:AUTO:" + file, "--nn-mmproj", "m:" + file}, &o), "");
+  ASSERT_EQ(o.preloads.size(), 2u);
+  EXPECT_EQ(o.preloads[1].alias, "m.mmproj");
+  EXPECT_EQ(o.preloads[1].path, fs::canonical(file).string());
+  for (const char* bad : {"m", ":x", "m:", "a=b:x", "m:/no/such/projector.gguf"}) {
+    Options p;
+    EXPECT_NE(parse({"--nn-mmproj", bad}, &p).find("--nn-mmproj"), std::string::npos) << bad;
+  }
+  fs::remove(file);
 }
 
 TEST(HostOptions, LogLevelAndFormatAcceptWhatTheLibraryAccepts) {

@@ -51,6 +51,11 @@ std::string ScratchDir::fifo(const std::string& name) const {
   return p;
 }
 
+std::string vision_config(int n_predict) {
+  return R"({"ctx_size": 1024, "n_predict": )" + std::to_string(n_predict) + R"(, "mmproj": ")" +
+         model_file("tiny-llava-mmproj.gguf") + "\"}";
+}
+
 std::string long_prompt() {
   std::string s;
   for (int i = 0; i < 400; ++i) s += "the quick brown fox jumps over the lazy dog ";

@@ -45,6 +45,10 @@ class ScratchDir {
   std::string dir_;
 };
 
+// Load settings pairing tiny-llama with the generated LLaVA projector (docs/MULTIMODAL.md): a
+// 1024-token context, `n_predict` tokens.
+std::string vision_config(int n_predict = 4);
+
 // A prompt far longer than a 64-token context.
 std::string long_prompt();
 

@@ -90,7 +90,8 @@ class BackendImpl {
                                   std::to_string(graph) + " was unloaded; load the model again and open a new context");
   }
 
-  uint32_t add_graph(const ModelSource& source, std::string_view config) EXCLUDES(mu);
+  // `name`: what load_by_name was given (a preloaded alias may carry a paired projector).
+  uint32_t add_graph(const ModelSource& source, std::string_view config, std::string_view name = {}) EXCLUDES(mu);
   // The load's LoRA adapters ("lora"), each found as a model name is (this tenant's grants).
   std::vector<std::shared_ptr<const LoraAdapter>> load_adapters(const Engine& engine, const Settings& s) const;
   // Parses a load config as add_graph would and drops the result (WasmEdge profile, a name
@@ -193,7 +194,7 @@ void BackendImpl::check_load_config(std::string_view config) {
   parse_config(config, kScopeLoad, s, ParseOptions{&tenant->limits(), false, profile});
 }
 
-uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view config) {
+uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view config, std::string_view name) {
   const Limits& limits = tenant->limits();
   Settings s;
   {
@@ -205,6 +206,7 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   const size_t known = s.warnings.size();
   parse_config(config, kScopeLoad, s, ParseOptions{&limits, false, profile});
   log_config_warnings(*tenant, s.warnings, known, "load");
+  if (s.request.media.mmproj.empty() && !name.empty()) s.request.media.mmproj = access->paired_projector(name);
   TenantLogScope scope(tenant->id(), tenant_verbosity(s.request));  // llama.cpp's load lines are this tenant's
   // The draft model is named and confined like the model itself.
   std::optional<ModelSource> draft;
@@ -220,6 +222,15 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   auto engine = ModelRegistry::instance().acquire(source, s.model, s.context, limits.max_engines_per_model,
                                                   draft ? &*draft : nullptr);
   auto graph = std::make_shared<Graph>(engine, s, limits.input, source.name());
+  graph->access = access;
+  if (!s.request.media.mmproj.empty()) {
+    try {
+      const ModelSource mmproj = ModelSource::open_file(s.request.media.mmproj, *access);
+      graph->projector = Projector::acquire(mmproj, engine->shared_weights(), s.context.threads);
+    } catch (const Error& e) {  // the grant's messages speak of a "model": say which file
+      fail(e.kind(), std::string("mmproj: ") + e.what());
+    }
+  }
   graph->adapters = load_adapters(*engine, s);
   MutexLock lock(mu);
   check_open();
@@ -269,7 +280,7 @@ void Backend::shutdown() {
 }
 
 uint32_t Backend::load_by_name(std::string_view name, std::string_view config_json) {
-  if (impl_->profile != Profile::WasmEdge) return impl_->add_graph(ModelSource::open_file(name, *impl_->access), config_json);
+  if (impl_->profile != Profile::WasmEdge) return impl_->add_graph(ModelSource::open_file(name, *impl_->access), config_json, name);
   // WasmEdge's plugin caches graphs by name: loading a loaded name again returns its graph (the
   // new config is not applied). A name nothing grants stays model_not_found (103), as issue 15
   // asks (WasmEdge's runtime answers NotFound (8) there; 103 says which grants to check).
@@ -279,7 +290,7 @@ uint32_t Backend::load_by_name(std::string_view name, std::string_view config_js
     impl_->check_load_config(config_json);
     return *cached;
   }
-  const uint32_t g = impl_->add_graph(ModelSource::open_file(name, *impl_->access), config_json);
+  const uint32_t g = impl_->add_graph(ModelSource::open_file(name, *impl_->access), config_json, name);
   impl_->name_graph(name, g);
   return g;
 }

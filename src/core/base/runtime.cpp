@@ -12,6 +12,8 @@ namespace {
 Mutex g_mu;
 std::weak_ptr<Runtime> g_runtime GUARDED_BY(g_mu);
 
+}  // namespace
+
 // llama.cpp logs in fragments (GGML_LOG_LEVEL_CONT continues the previous line); buffer per
 // thread and emit whole lines through our sink.
 void llama_log_to_sink(ggml_log_level level, const char* text, void*) {
@@ -31,8 +33,6 @@ void llama_log_to_sink(ggml_log_level level, const char* text, void*) {
     line.clear();
   }
 }
-
-}  // namespace
 
 Runtime::Runtime() {
   llama_log_set(llama_log_to_sink, nullptr);

@@ -7,7 +7,12 @@
 
 #include <memory>
 
+#include "ggml.h"
+
 namespace wasi_nn {
+
+// llama.cpp's log callback: whole lines to our sink (log.h). mtmd's own log uses it too.
+void llama_log_to_sink(ggml_log_level level, const char* text, void* user);
 
 class Runtime {
  public:

@@ -48,6 +48,7 @@ std::vector<ParamSpec> agent_rows();        // tools, reasoning, messages, token
 std::vector<ParamSpec> adapter_rows();      // LoRA adapters, reranking (param_adapter_rows.cpp)
 std::vector<ParamSpec> speculative_rows();  // draft model, n-gram lookup (param_speculative_rows.cpp)
 std::vector<ParamSpec> wasmedge_rows();     // profile, tenant logs, stream_stdout (param_wasmedge_rows.cpp)
+std::vector<ParamSpec> media_rows();        // mmproj, media_marker (param_media_rows.cpp)
 std::vector<ParamSpec> unsupported_rows();  // recognised, not supported (param_session_rows.cpp)
 
 }  // namespace wasi_nn::param_rows

@@ -89,7 +89,6 @@ std::vector<ParamSpec> unsupported_rows() {
                   "conversations are always batched"),
       unsupported("batch_timeout_ms", "performance", {}, "",
                   "decode steps do not wait to fill a batch"),
-      unsupported("mmproj", "model", {"image"}, "", "multimodal input is not supported"),
   };
 }
 

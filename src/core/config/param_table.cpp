@@ -240,7 +240,7 @@ namespace {
 std::vector<ParamSpec> build_table() {
   using namespace param_rows;
   std::vector<ParamSpec> t;
-  for (auto rows : {host_rows, sampling_rows, session_rows, agent_rows, adapter_rows, speculative_rows, wasmedge_rows,
+  for (auto rows : {host_rows, sampling_rows, session_rows, media_rows, agent_rows, adapter_rows, speculative_rows, wasmedge_rows,
                     unsupported_rows}) {
     std::vector<ParamSpec> group = rows();
     t.insert(t.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
@@ -280,7 +280,7 @@ const std::vector<std::string>& param_sections() {
   static const std::vector<std::string> sections = {
       "backend", "model",   "context", "sampling",    "stopping", "session", "memory",
       "memory_management", "cache_policy", "logging", "performance", "runtime", "chat",
-      "embeddings", "agents", "adapters", "speculation"};
+      "embeddings", "media", "agents", "adapters", "speculation"};
   return sections;
 }
 

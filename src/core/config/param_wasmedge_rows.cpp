@@ -212,10 +212,6 @@ std::vector<ParamSpec> not_honoured_rows() {
        IGNORED_UNLESS(!v.get<bool>())},
       {"tts", "wasmedge_ignored", {}, B, ALL, 0, 0, {}, "false", "Text to speech (OuteTTS and a vocoder).",
        IGNORED_UNLESS(!v.get<bool>())},
-      {"mmproj", "wasmedge_ignored", {}, S, ALL, 0, 0, {}, "\"\"", "Multimodal projector file (vision models).",
-       IGNORED_UNLESS(v.get_ref<const std::string&>().empty())},
-      {"image", "wasmedge_ignored", {}, S, ALL, 0, 0, {}, "\"\"", "Image file for a multimodal prompt.",
-       IGNORED_UNLESS(v.get_ref<const std::string&>().empty())},
   };
 }
 
@@ -225,6 +221,13 @@ std::vector<ParamSpec> mapped_rows() {
   const unsigned ALL = kScopeAll, LT = kScopeLoadTime;
   return {
       respelled("repeat_last_n", {"last_n_penalty", "dry_last_n_penalty"}),
+      {"mmproj", "wasmedge", {}, S, LT, 0, 0, {}, "",
+       "The multimodal projector file: an alias or a path inside the host's grants (as mmproj).",
+       APPLY(s.request.media.mmproj = v.get<std::string>())},
+      {"image", "wasmedge", {}, S, ALL, 0, 0, {}, "",
+       "An image file for the next prompt, by its path inside the host's grants; it goes where the "
+       "prompt's marker is, or before the prompt when it has none (docs/MULTIMODAL.md).",
+       APPLY(s.request.media.image = v.get<std::string>())},
       respelled("dry_multiplier", {"dry_multipier"}),
       {"temperature", "wasmedge", {"temp"}, F, ALL, -kInf, kInf, {}, "", "Temperature; below 0 counts as 0 (greedy).",
        apply_temp},

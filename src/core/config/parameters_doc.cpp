@@ -107,6 +107,7 @@ const std::vector<std::pair<std::string, std::string>> kSectionTitles = {
     {"memory", "Memory: KV reuse across conversations, saved states, context shift"},
     {"runtime", "Runtime: queueing"},
     {"embeddings", "Embeddings: vectors instead of text"},
+    {"media", "Media: images and audio through a multimodal projector (docs/MULTIMODAL.md)"},
     {"agents", "Agents: tools, reasoning, message input, tokens and probabilities, forks (docs/AGENTS.md)"},
     {"adapters", "Adapters and reranking (docs/ADAPTERS.md)"},
     {"speculation", "Speculative decoding: drafts verified in the engine's batch"},

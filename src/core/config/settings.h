@@ -107,6 +107,13 @@ struct EmbeddingSettings {
   EmbdInput input = EmbdInput::Text;     // Json: input 0 is a JSON array of texts
 };
 
+// Images and audio (docs/MULTIMODAL.md).
+struct MediaSettings {
+  std::string mmproj;  // load: the projector's name (an alias or a path inside the host's grants)
+  std::string marker;  // request: where each medium goes in the prompt; "" = mtmd's "<__media__>"
+  std::string image;   // request, WasmEdge profile: an image file named by its path in the grants
+};
+
 // Everything that may vary per request: load-time values are the defaults, a request's JSON
 // (set_input index 1, or run_inference's runtime config) overrides them for that request only.
 struct RequestSettings {
@@ -135,6 +142,7 @@ struct RequestSettings {
   std::vector<LoraScale> lora_scales;  // overrides of the load's adapter scales, by id
   ChatSettings chat;
   EmbeddingSettings embd;
+  MediaSettings media;
   AgentSettings agent;  // tools, reasoning, message input, token tasks, forks (docs/AGENTS.md)
 };
 

@@ -196,6 +196,7 @@ bool Engine::step() {
                                                          " ms (the host's stream_idle_timeout_ms); it was cancelled"));
     }
   }
+  eval_media();
   if (spec_) make_drafts();
   const int decoded = settings_.deterministic ? step_deterministic() : decode_pick(BatchPick{});
   if (decoded == 0) {

@@ -41,6 +41,7 @@
 #include "core/base/mutex.h"
 #include "core/config/settings.h"
 #include "core/engine/kv_store.h"
+#include "core/engine/media_prompt.h"
 #include "core/engine/request.h"
 #include "core/model/model_weights.h"
 
@@ -148,6 +149,9 @@ class Engine {
   void fail_request(Slot& slot, Error error);
   void clear_slot(Slot& slot);
   void drain(Error error);
+  // Media (engine_media.cpp): evaluates every medium a sequence's prompt has reached.
+  void eval_media();
+  bool eval_medium(Slot& slot, const MediaPrompt::Span& span);
   void run_embeddings();
   void embed(Request& r);
   void refresh_stats_locked() REQUIRES(mu_);

@@ -42,6 +42,10 @@ void Engine::make_drafts() {
   for (auto& s : slots_) {
     s.draft.clear();
     if (!s.req || s.pending == LLAMA_TOKEN_NULL || s.req->stream_paused()) continue;
+    // A prompt with media holds stand-in tokens (media_prompt.h) that no draft model or n-gram
+    // table may read or propose: such a request decodes without drafts. (A text-only request
+    // never keeps them: its prompt differs from them, so start_request cut them off.)
+    if (s.req->media) continue;
     // Room for the sampled token, the draft and the token sampled after it, so that no context
     // shift can fall inside a verification (sample_one shifts when one cell is left).
     const int64_t room = static_cast<int64_t>(n_ctx_seq_) - static_cast<int64_t>(s.tokens.size()) - 3;

@@ -49,6 +49,7 @@ void Engine::start_request(Slot& slot) {
   if (reuse && settings_.prefix_sharing) keep = share_prefix(slot, keep);
   if (keep >= r.prompt.size()) keep = r.prompt.size() - 1;  // need logits of the last token
   if (settings_.deterministic) keep = reusable_keep(slot, keep, r.prompt.size());
+  if (r.media) keep = r.media->clamp_keep(keep);  // a medium is decoded whole
   if (keep < slot.tokens.size()) {
     llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(keep), -1);
     slot.tokens.resize(keep);
@@ -126,11 +127,13 @@ int Engine::build_batch(const BatchPick& pick) {
     if (!pick.prompt || !s.req || (pick.take && !pick.take(s))) continue;
     if (s.i_batch >= 0 || s.n_prompt_done >= s.req->prompt.size()) continue;
     const auto& prompt = s.req->prompt;
-    s.in_batch = batch_.n_tokens < cap;
+    // Text up to the next medium only: the worker evaluates that after this batch (eval_media).
+    const size_t end = s.req->media ? s.req->media->text_end(s.n_prompt_done, prompt.size()) : prompt.size();
+    s.in_batch = batch_.n_tokens < cap && s.n_prompt_done < end;
     s.chunk_i = batch_.n_tokens;
     s.chunk_from = s.n_prompt_done;
     const bool all_logits = s.req->n_prompt_probs > 0;
-    while (s.n_prompt_done < prompt.size() && batch_.n_tokens < cap) {
+    while (s.n_prompt_done < end && batch_.n_tokens < cap) {
       const bool last = s.n_prompt_done + 1 == prompt.size();
       if (last) s.i_batch = batch_.n_tokens;
       common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last || all_logits);

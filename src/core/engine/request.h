@@ -17,6 +17,7 @@
 #include "core/base/mutex.h"
 #include "core/engine/adapter_set.h"
 #include "core/engine/greedy.h"
+#include "core/engine/media_prompt.h"
 #include "core/input/trigger_watch.h"
 #include "core/engine/stop_matcher.h"
 #include "core/engine/token_probs.h"
@@ -97,6 +98,9 @@ class Request {
   std::unique_ptr<TriggerWatch> triggers;
   StopMatcher stop;
   bool streaming = false;  // a stream's reader takes the text piece by piece (flow control)
+  // The prompt's images and audio (media_prompt.h); null for a text-only prompt. A request with
+  // media never shifts its context (a shift would cut a medium's positions).
+  std::shared_ptr<const MediaPrompt> media;
   AdapterSet adapters;     // the LoRA adapters and scales this request decodes with
   // Embedding requests (engines in embedding mode): one token list per input, each no longer
   // than the engine's batch; the worker pools, normalises (common_embd_normalize) and returns

@@ -78,6 +78,13 @@ struct InputLimits {
   size_t template_memory_bytes = 512u << 20;        // address space the child may add
   size_t template_output_bytes = 16u << 20;         // rendered prompt and stop strings
 
+  // --- media (images and audio, input index 2 and up; docs/MULTIMODAL.md) ----------------------
+  // Checked on the file's header (media_check.h) before stb_image or miniaudio decode a byte:
+  // decoded pixels and samples cost far more memory than the file.
+  size_t max_media_bytes = 16u << 20;       // one image or audio file
+  size_t max_media_count = 8;               // media in one request (the conversation's, in chat mode)
+  size_t max_image_pixels = 4096 * 4096;    // width x height of one image
+  size_t max_audio_seconds = 600;           // duration of one audio file
   // --- LoRA adapters and reranking (docs/ADAPTERS.md) -------------------------------------------
   size_t max_lora_adapters = 8;             // adapters one load names (each costs a decode
                                             // call per step when requests differ in them)

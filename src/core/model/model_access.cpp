@@ -162,6 +162,17 @@ LocatedModel ModelAccess::locate(std::string_view name) const {
   return resolve_path(name);
 }
 
+std::string ModelAccess::paired_projector(std::string_view name) const {
+  auto has = [&](std::string_view a) {
+    for (const auto& entry : grants_.aliases) {
+      if (entry.first == a) return true;
+    }
+    return false;
+  };
+  const std::string paired = std::string(name) + ".mmproj";
+  return has(name) && has(paired) ? paired : std::string();
+}
+
 const std::string& ModelAccess::grant_of(const std::string& real) const {
   for (const std::string& dir : grants_.dirs) {
     if (path_within(real, dir)) return dir;

@@ -6,7 +6,8 @@
 //     path or by a path relative to the directory (looked up in each directory in order).
 //
 // Configuration comes from the environment, read when a backend is created (init_backend):
-//   WASI_NN_PRELOAD     "alias=/path/model.gguf;alias2=/path/other.gguf"
+//   WASI_NN_PRELOAD     "alias=/path/model.gguf;alias2=/path/other.gguf"; an entry
+//                       "alias.mmproj=/path/projector.gguf" pairs a projector with "alias"
 //   WASI_NN_MODEL_DIRS  "/dir1:/dir2"
 // wasi-nn-run sets both from --nn-preload / --nn-dir; an operator of stock WAMR sets them by
 // hand. With neither set, a Confined policy grants nothing: every load by name is refused
@@ -87,6 +88,11 @@ class ModelAccess {
   // The host path to load for `name` (see the header comment), or throws.
   std::string resolve(std::string_view name) const { return locate(name).path; }
   LocatedModel locate(std::string_view name) const;
+
+  // The projector the host paired with model `name`: "<name>.mmproj" when `name` is a preloaded
+  // alias and that alias is preloaded too (wasi-nn-run's --nn-mmproj); else "". A load of the
+  // model that names no "mmproj" uses it.
+  std::string paired_projector(std::string_view name) const;
 
   // True when loads are restricted (Confined, or Open with a grant configured).
   bool confined() const { return mode_ == Mode::Confined || !grants_.empty(); }

@@ -18,13 +18,13 @@ std::string quoted(std::string_view name) { return "'" + std::string(name.substr
 
 // Opens `path` (a real path, free of links, "." and "..") below `dir` without following any
 // link: each component is opened relative to its parent with O_NOFOLLOW.
-int open_beneath(const std::string& dir, const std::string& path, std::string_view name) {
+int open_beneath(const std::string& dir, const std::string& path, std::string_view name, const char* what = "model") {
   if (path.size() <= dir.size()) {  // the granted directory itself
-    fail(ErrorKind::InvalidArgument, "model " + quoted(name) + " is not a regular file (a directory, device "
-                                     "or FIFO); pass a .gguf model file");
+    fail(ErrorKind::InvalidArgument, what + (" " + quoted(name)) + " is not a regular file (a directory, device "
+                                     "or FIFO); pass a file");
   }
   int at = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (at < 0) fail(ErrorKind::ModelNotFound, "model " + quoted(name) + " cannot be opened: its granted directory is gone");
+  if (at < 0) fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: its granted directory is gone");
   std::string rest = path.substr(dir == "/" ? 1 : dir.size() + 1);
   for (;;) {
     const size_t slash = rest.find('/');
@@ -37,10 +37,10 @@ int open_beneath(const std::string& dir, const std::string& path, std::string_vi
     ::close(at);
     if (next < 0) {
       if (err == ELOOP || err == ENOTDIR) {
-        fail(ErrorKind::Security, "model " + quoted(name) + " changed while it was opened (a path "
+        fail(ErrorKind::Security, what + (" " + quoted(name)) + " changed while it was opened (a path "
                                   "component became a symbolic link); it is not loaded");
       }
-      fail(ErrorKind::ModelNotFound, "model " + quoted(name) + " cannot be opened: " + std::strerror(err));
+      fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: " + std::strerror(err));
     }
     if (last) return next;
     at = next;
@@ -113,6 +113,39 @@ ModelSource ModelSource::open_file(std::string_view name, const ModelAccess& acc
     ::close(fd);
     throw;
   }
+}
+
+std::string ModelSource::read_file(std::string_view name, const ModelAccess& access, size_t max_bytes,
+                                   const char* what) {
+  if (name.empty() || name.find('\0') != std::string_view::npos) {
+    fail(ErrorKind::InvalidArgument, std::string(what) + " path is empty or contains a NUL byte");
+  }
+  const LocatedModel where = access.locate(name);
+  int fd = where.beneath.empty() ? ::open(where.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+                                 : open_beneath(where.beneath, where.path, name, what);
+  if (fd < 0) fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: " + std::strerror(errno));
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  const uint64_t size = regular ? static_cast<uint64_t>(st.st_size) : 0;
+  std::string out;
+  if (regular && size <= max_bytes) {
+    out.resize(size);
+    size_t off = 0;
+    while (off < size) {
+      const ssize_t n = ::pread(fd, out.data() + off, size - off, static_cast<off_t>(off));
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    out.resize(off);
+  }
+  ::close(fd);
+  if (!regular) fail(ErrorKind::InvalidArgument, what + (" " + quoted(name)) + " is not a regular file; pass a file");
+  if (size > max_bytes) {
+    fail(ErrorKind::InvalidArgument, what + (" " + quoted(name)) + " is " + std::to_string(size) +
+                                         " bytes; the limit is " + std::to_string(max_bytes) +
+                                         " (max_media_bytes). Send a smaller file");
+  }
+  return out;
 }
 
 ModelSource ModelSource::from_bytes(std::string_view bytes) {

@@ -24,6 +24,10 @@ class ModelSource {
   // the file vanished, Security when a path component turned into a link, InvalidArgument when
   // it is not a regular GGUF file.
   static ModelSource open_file(std::string_view name, const ModelAccess& access);
+  // The bytes of a file that is not a model (a WasmEdge guest's image), found and opened exactly
+  // as open_file() finds and opens a model, at most `max_bytes`; `what` names it in messages
+  // ("image"). Throws what open_file() throws, and InvalidArgument when it is larger.
+  static std::string read_file(std::string_view name, const ModelAccess& access, size_t max_bytes, const char* what);
   // Stages the bytes in an anonymous in-memory file. InvalidArgument without the GGUF magic.
   static ModelSource from_bytes(std::string_view bytes);
 

@@ -11,6 +11,7 @@
 #include "build-info.h"
 #include "core/base/counters.h"
 #include "core/engine/model_registry.h"
+#include "core/model/projector.h"
 #include "core/session/tenant.h"
 
 namespace wasi_nn {
@@ -105,6 +106,7 @@ std::string process_stats_json() {
   j["backends"] = live.backends.load();
   j["sessions_held"] = live.sessions.load();
   j["plain_contexts"] = live.contexts.load();  // execution contexts without a session id
+  j["projectors"] = Projector::live_count();   // multimodal projectors loaded (shared per model)
   j["saved_kv_bytes"] = saved_bytes;
   j["saved_kv_disk_bytes"] = saved_disk_bytes;
   j["memory"] = {{"model_bytes", model_bytes}, {"kv_bytes", kv_bytes}, {"process_rss_bytes", resident_bytes()}};

@@ -24,13 +24,16 @@ TurnStart Conversation::begin_turn(bool reset, const TurnStart* fork) {
   in_turn_ = true;
   if (reset) {
     history_.clear();
+    media_.clear();
     last_turn_ = RenderedTurn();
   }
   if (fork) {
     history_ = fork->history;
+    media_ = fork->history_media;
     last_turn_ = fork->last;
   }
-  return TurnStart{history_, last_turn_};
+  media_.resize(history_.size());  // one entry per message, whatever set the history
+  return TurnStart{history_, media_, last_turn_, {}};
 }
 
 TurnStart Conversation::fork_point() const {
@@ -38,13 +41,14 @@ TurnStart Conversation::fork_point() const {
   if (in_turn_) {
     fail(ErrorKind::Busy, "the conversation to fork from is computing; fork it when its turn has finished");
   }
-  return TurnStart{history_, last_turn_};
+  return TurnStart{history_, media_, last_turn_, {}};
 }
 
 void Conversation::end_turn(TurnRecord r) {
   MutexLock lock(mu_);
   if (r.kind == TurnRecord::Kind::Chat) {
     history_.erase(history_.begin(), history_.begin() + std::min(r.dropped, history_.size()));
+    media_.erase(media_.begin(), media_.begin() + std::min(r.dropped, media_.size()));
     if (r.messages.empty()) {
       common_chat_msg user, assistant;
       user.role = "user";
@@ -53,7 +57,11 @@ void Conversation::end_turn(TurnRecord r) {
       assistant.content = std::move(r.reply);
       r.messages = {std::move(user), std::move(assistant)};
     }
+    // The turn's media belong to its first added message (the user's, or a messages input's).
+    const size_t added = r.messages.size();
     history_.insert(history_.end(), std::make_move_iterator(r.messages.begin()), std::make_move_iterator(r.messages.end()));
+    media_.push_back(std::move(r.user_media));
+    for (size_t i = 1; i < added; ++i) media_.push_back({});
     last_turn_ = std::move(r.rendered);
   } else if (r.kind == TurnRecord::Kind::Raw) {
     last_turn_ = RenderedTurn();
@@ -90,6 +98,7 @@ std::vector<common_chat_msg> Conversation::history() const {
 void Conversation::set_history(std::vector<common_chat_msg> history) {
   MutexLock lock(mu_);
   history_ = std::move(history);
+  media_.assign(history_.size(), {});  // media stay with the model they were sent to
 }
 
 }  // namespace wasi_nn

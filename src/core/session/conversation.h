@@ -15,6 +15,7 @@
 #include "core/base/mutex.h"
 #include "core/engine/request.h"
 #include "core/session/graph.h"
+#include "core/session/media_turn.h"
 #include "core/session/prompt_builder.h"
 
 namespace wasi_nn {
@@ -22,7 +23,9 @@ namespace wasi_nn {
 // What a turn starts from.
 struct TurnStart {
   std::vector<common_chat_msg> history;
+  std::vector<MediaList> history_media;  // per history message: the media its markers place
   RenderedTurn last;  // the previous chat turn as the KV cache holds it
+  MediaList media;    // this turn's media (inputs 2, 3, ...), set by the execution context
 };
 
 // What a finished turn leaves in the conversation.
@@ -35,6 +38,7 @@ struct TurnRecord {
   Kind kind = Kind::Other;
   size_t dropped = 0;
   std::string user, reply;
+  MediaList user_media;   // chat: the user message's media, kept for the turns that follow
   // Chat: when not empty, the messages the turn added (a messages input, then the reply with its
   // tool calls and reasoning), appended instead of `user` and `reply`.
   std::vector<common_chat_msg> messages;
@@ -77,6 +81,7 @@ class Conversation {
 
   mutable Mutex mu_;
   std::vector<common_chat_msg> history_ GUARDED_BY(mu_);
+  std::vector<MediaList> media_ GUARDED_BY(mu_);  // one entry per message of history_
   Clock::time_point last_used_ GUARDED_BY(mu_);
   bool in_turn_ GUARDED_BY(mu_) = false;
   RenderedTurn last_turn_ GUARDED_BY(mu_);

@@ -127,7 +127,11 @@ std::string embedding_metadata(const RequestResult& r, const Engine& engine, con
 
 }  // namespace
 
-RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const TurnStart&) {
+RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const TurnStart& start) {
+  if (!start.media.empty()) {
+    fail(ErrorKind::InvalidArgument, "embeddings take text only, but the request sends media (inputs 2 and up); "
+                                     "send the text alone");
+  }
   if (!s.context.embedding) {
     fail(ErrorKind::InvalidArgument, "this model was loaded for embeddings (\"embedding\": true); a request "
                                      "cannot switch it to text generation. Load it without \"embedding\" to generate text");

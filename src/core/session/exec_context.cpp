@@ -73,8 +73,30 @@ void ExecContext::set_input(uint32_t index, std::string_view bytes) {
       inputs_.request_json.assign(bytes.data(), bytes.size());
     }
   } else {
-    fail(ErrorKind::NotFound, "input index " + std::to_string(index) + " does not exist (0: prompt text, 1: request settings JSON)");
+    if (!graph().projector) {
+      fail(ErrorKind::NotFound, "input index " + std::to_string(index) + " does not exist (0: prompt text, 1: request "
+                                "settings JSON; 2 and up take images or audio when the model is loaded with \"mmproj\")");
+    }
+    MediaFile file = checked_media_input(index, bytes, tenant_->limits().input);
+    MutexLock lock(mu_);
+    inputs_.media[index] = std::move(file);
   }
+}
+
+// Inputs 2, 3, ... in order; a gap (input 3 without input 2) is refused: the markers would
+// place the media out of order.
+MediaList ExecContext::take_media(Inputs& in) const {
+  MediaList out;
+  uint32_t expected = 2;
+  for (auto& [index, file] : in.media) {
+    if (index != expected) {
+      fail(ErrorKind::InvalidArgument, "input " + std::to_string(index) + " was set but input " +
+                                           std::to_string(expected) + " was not; media go in inputs 2, 3, ... without gaps");
+    }
+    out.push_back(std::move(file));
+    ++expected;
+  }
+  return out;
 }
 
 // Steps 1-6 of the lifecycle (see the header): on return the request runs in the engine.
@@ -88,7 +110,9 @@ Turn ExecContext::begin_turn(std::string_view runtime_json, bool streaming) {
       if (!inputs_.has_prompt) fail(ErrorKind::InvalidArgument, "compute called before set_input: set input 0 first");
       in = inputs_;
       inputs_.request_json.clear();  // index 1 applies to one compute only
+      inputs_.media.clear();         // so do the media
     }
+    MediaList media = take_media(in);
     Settings s = request_settings(in.request_json, runtime_json);
     {
       MutexLock lock(mu_);
@@ -108,10 +132,12 @@ Turn ExecContext::begin_turn(std::string_view runtime_json, bool streaming) {
     turn.verbosity = tenant_verbosity(s.request);
     turn.warnings = s.warnings;
     TenantLogScope scope(tenant_->id(), turn.verbosity);
+    if (wasmedge_) take_wasmedge_media(graph(), s.request, tenant_->limits().input, &in.prompt, &media);
     std::optional<ForkSource> fork;
     if (s.request.agent.fork_from.set) fork = fork_source(s.request.agent.fork_from, forks_, *conv_);
-    const TurnStart start = conv_->begin_turn(s.request.reset, fork ? &fork->point : nullptr);
+    TurnStart start = conv_->begin_turn(s.request.reset, fork ? &fork->point : nullptr);
     claimed = true;
+    start.media = std::move(media);
     turn.req = turn.kind->prepare(in.prompt, s, start);
     if (fork) turn.req->fork_from = fork->parent->owner();
     turn.req->streaming = streaming || turn.to_sink;

@@ -15,6 +15,7 @@
 // on one context are serialised by a second lock.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,7 +39,9 @@ class ExecContext {
   ExecContext& operator=(const ExecContext&) = delete;
 
   // Index 0: the prompt (UTF-8 text); index 1: JSON settings for the next compute only (checked
-  // now, applied at compute). NotFound for other indexes. In the WasmEdge profile, index 1
+  // now, applied at compute); index 2, 3, ...: image or audio files placed at the prompt's media
+  // markers, for the next compute only (checked now against the tenant's media bounds;
+  // docs/MULTIMODAL.md). In the WasmEdge profile, index 1
   // settings persist for every later compute of this context (merged, the latest winning), and
   // set_input(0) counts the prompt's tokens into output 1 (input_tokens), as WasmEdge does.
   void set_input(uint32_t index, std::string_view bytes);
@@ -71,7 +74,10 @@ class ExecContext {
     bool has_prompt = false;
     std::string prompt;
     std::string request_json;  // input index 1
+    std::map<uint32_t, MediaFile> media;  // index 2, 3, ...: for the next compute only
   };
+
+  MediaList take_media(Inputs& in) const;
 
   Turn begin_turn(std::string_view runtime_json, bool streaming = false);
   const RequestResult& wait_turn(const Turn& turn);

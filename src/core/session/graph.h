@@ -13,6 +13,8 @@
 #include "core/engine/engine.h"
 #include "core/input/chat_templates.h"
 #include "core/input/input_limits.h"
+#include "core/model/model_access.h"
+#include "core/model/projector.h"
 
 namespace wasi_nn {
 
@@ -22,6 +24,10 @@ struct Graph {
   InputLimits input_limits;  // the tenant's bounds on grammars, schemas, templates
   std::shared_ptr<const ChatTemplates> templates;  // for settings.request.chat.chat_template
   std::string name;  // the model as the caller named it (metadata, messages): never a host path
+  // The load's multimodal projector (settings.request.media.mmproj); null = text only.
+  std::shared_ptr<Projector> projector;
+  // What the loading tenant may open: WasmEdge's "image" paths are found through it.
+  std::shared_ptr<const ModelAccess> access;
   // The load's LoRA adapters, in the order of settings.lora (their ids); set before the graph
   // is shared.
   std::vector<std::shared_ptr<const LoraAdapter>> adapters;

@@ -99,6 +99,17 @@ std::unique_ptr<TriggerWatch> watch_triggers(const RequestSettings& rs, const In
   }
 }
 
+// The media the prompt places: raw, this turn's; chat, every earlier user message's, then this
+// turn's (the rendered conversation holds their markers in that order).
+MediaList turn_media(const TurnStart& start, bool raw) {
+  MediaList all;
+  if (!raw) {
+    for (const auto& m : start.history_media) all.insert(all.end(), m.begin(), m.end());
+  }
+  all.insert(all.end(), start.media.begin(), start.media.end());
+  return all;
+}
+
 }  // namespace
 
 RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const TurnStart& start) {
@@ -113,17 +124,28 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   check_request(rs, raw_);
   check_probs_memory(rs, engine);
   std::vector<common_chat_msg> history = raw_ ? std::vector<common_chat_msg>() : start.history;
+  new_media_ = start.media;
+  const MediaList media = turn_media(start, raw_);
+  // With a projector, a marker without a medium is an error too (media_turn.h), not text.
+  const bool with_media = !media.empty() || (graph.projector && count_markers(input, media_marker(rs)) > 0);
   BuiltPrompt built;
   if (raw_) {
     built = build_raw_prompt(graph, input);
   } else {
     added_ = turn_messages(input, rs.agent.input_format, graph.input_limits);
-    built = build_prompt(graph, rs, history, added_, &start.last);
+    built = build_prompt(graph, rs, history, added_, with_media ? nullptr : &start.last);
+  }
+  std::shared_ptr<const MediaPrompt> media_prompt;
+  if (with_media) {
+    MediaTokens mt = tokenize_with_media(graph, rs, raw_ ? input : built.text, media, new_media_.size());
+    built.tokens = std::move(mt.tokens);
+    media_prompt = std::move(mt.media);
   }
   if (built.tokens.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; set input 0 to some text");
-  dropped_ = !raw_ && rs.context_shift ? drop_old_turns(graph, rs, added_, &history, &built) : 0;
+  // Turns with media are not dropped: the conversation's media would have to follow them.
+  dropped_ = !raw_ && rs.context_shift && !with_media ? drop_old_turns(graph, rs, added_, &history, &built) : 0;
   if (built.tokens.size() >= engine.n_ctx_seq()) {
-    size_t alone = history.empty() ? built.tokens.size() : build_prompt(graph, rs, {}, added_).tokens.size();
+    size_t alone = history.empty() || with_media ? built.tokens.size() : build_prompt(graph, rs, {}, added_).tokens.size();
     check_fits(engine, built.tokens.size(), alone);
   }
   auto req = std::make_shared<Request>();
@@ -142,7 +164,8 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   req->n_prompt_probs = rs.agent.prompt_logprobs;
   req->t_max_predict_ms = rs.t_max_predict_ms;
   req->priority = rs.priority;
-  req->context_shift = rs.context_shift;
+  req->media = std::move(media_prompt);
+  req->context_shift = rs.context_shift && !req->media;  // a shift would cut a medium
   req->n_keep = rs.n_keep;
   req->n_discard = rs.n_discard;
   std::vector<std::string> stops = rs.stop;
@@ -153,7 +176,10 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   if (rs.sampling.grammar_lazy) req->triggers = watch_triggers(rs, graph.input_limits);
   req->greedy = plan_greedy(rs.sampling, engine.weights().vocab());
   // The sampler's penalties see the whole conversation, not only the reply.
-  for (llama_token t : req->prompt) common_sampler_accept(req->sampler, t, false);
+  // Media stand-ins (negative, media_prompt.h) are no vocabulary tokens: the samplers skip them.
+  for (llama_token t : req->prompt) {
+    if (t >= 0) common_sampler_accept(req->sampler, t, false);
+  }
   return req;
 }
 
@@ -176,6 +202,7 @@ TurnRecord TextTurn::record(const RequestResult& res) const {
   }
   r.kind = TurnRecord::Kind::Chat;
   r.dropped = dropped_;
+  r.user_media = new_media_;
   r.messages = added_;
   const ParsedReply* reply = parsed(res);
   if (reply) {

@@ -322,7 +322,7 @@ TEST(ParseConfig, KeysGivenTwiceAreRejected) {
 
 TEST(ParseConfig, UnsupportedKeys) {
   for (const char* json : {R"({"stream": true})", R"({"numa": "distribute"})",
-                           R"({"mmproj": {"path": "x"}})"}) {
+                           R"({"numa": 1})"}) {
     const Error e = error_of(json);
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << json << ": " << e.what();
     EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos) << e.what();
@@ -330,6 +330,15 @@ TEST(ParseConfig, UnsupportedKeys) {
   // The value that describes what the backend does anyway is accepted.
   EXPECT_NO_THROW(parsed(R"({"stream": false, "context_shift": false})",
                          kScopeRequest));
+}
+
+TEST(ParseConfig, MediaKeys) {
+  EXPECT_EQ(parsed(R"({"mmproj": "llava.mmproj"})").request.media.mmproj, "llava.mmproj");
+  EXPECT_EQ(parsed(R"({"media_marker": "<image>"})", kScopeRequest).request.media.marker, "<image>");
+  expect_invalid(R"({"mmproj": {"path": "x"}})", {"'mmproj'"});
+  expect_invalid(R"({"mmproj": "p.gguf"})", {"'mmproj'", "loading"}, kScopeRequest);
+  expect_invalid(R"({"media_marker": ")" + std::string(65, 'x') + "\"}", {"'media_marker'", "at most 64"},
+                 kScopeRequest);
 }
 
 TEST(ParseConfig, ScopesLimitWhereKeysMayAppear) {
