@@ -153,4 +153,25 @@ TEST(ToolErrors, RawModeTakesNoTools) {
 }
 
 }  // namespace
+// Speculative decoding under a tool-call grammar: every drafted token is verified through the
+// request's sampler chain, grammar included, so a forced call is still one valid call and the
+// same call as without speculation (n-gram lookup and a draft model that is the target itself).
+TEST(SpeculativeTools, RequiredCallsStayValidAndUnchanged) {
+  const std::string model = "tiny-qwen25-tools";
+  const json ask = {{"tools", test_tools()}, {"tool_choice", "required"}, {"temperature", 0}, {"n_predict", 256}};
+  Agent plain(model);
+  const Reply want = plain.ask(plain.context(), "What is the weather in Paris?", ask);
+  ASSERT_EQ(want.meta["tool_calls"].size(), 1u) << want.meta.dump();
+  for (const json& spec : {json{{"speculative", "ngram"}, {"ngram_size_n", 2}, {"ngram_size_m", 8}},
+                           json{{"draft_model", model_path(model)}, {"draft_p_min", 0.0}}}) {
+    Agent agent(model, spec);
+    const Reply r = agent.ask(agent.context(), "What is the weather in Paris?", ask);
+    ASSERT_EQ(r.meta["tool_calls"].size(), 1u) << spec.dump() << " " << r.meta.dump();
+    expect_valid_calls(r);
+    EXPECT_EQ(r.meta["tool_calls"][0]["function"], want.meta["tool_calls"][0]["function"]) << spec.dump();
+    EXPECT_EQ(r.text, want.text) << spec.dump();
+    EXPECT_TRUE(r.meta.contains("drafted_tokens")) << r.meta.dump();
+  }
+}
+
 }  // namespace wasi_nn::agents
