@@ -114,7 +114,9 @@ TEST(WamrCompat, StreamStdoutHandsPiecesToTheHostsSink) {
   ASSERT_TRUE(d.init(""));
   Pieces pieces;
   ASSERT_EQ(wasi_nn_set_stream_sink(d.nn, Pieces::sink, &pieces), success);
-  const uint32_t ctx = compat_test::open_model(d, R"({"ctx-size": 128, "n-predict": 8, "temp": 0, "ignore-eos": true})");
+  // 96 tokens: the host thread handing pieces over must wake at least once before the engine
+  // finishes; with 8 a loaded machine could deschedule it for the whole generation.
+  const uint32_t ctx = compat_test::open_model(d, R"({"ctx-size": 256, "n-predict": 96, "temp": 0, "ignore-eos": true})");
   ASSERT_EQ(d.set_text(ctx, 0, "Once upon a time"), success);
   ASSERT_EQ(d.compute(ctx), success);
   EXPECT_TRUE(pieces.got.empty());
