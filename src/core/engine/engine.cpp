@@ -342,6 +342,7 @@ void Engine::evict(Slot& slot) {
 void Engine::clear_slot(Slot& slot) {
   llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, -1, -1);
   slot.tokens.clear();
+  slot.pos_gaps.clear();
   slot.kv_adapters.clear();
   slot.owner = 0;
   slot.tenant = TenantTag{};

@@ -97,7 +97,7 @@ size_t Engine::reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) con
 // only reusable tokens.
 void Engine::keep_only_reusable(Slot& slot) {
   if (slot.n_reusable >= slot.tokens.size()) return;
-  llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(slot.n_reusable), -1);
+  llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, slot.pos(slot.n_reusable), -1);
   slot.tokens.resize(slot.n_reusable);
 }
 

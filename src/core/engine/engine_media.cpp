@@ -23,7 +23,7 @@ void Engine::eval_media() {
 }
 
 bool Engine::eval_medium(Slot& s, const MediaPrompt::Span& span) {
-  const auto n_past = static_cast<llama_pos>(s.tokens.size());
+  const llama_pos n_past = s.next_pos();
   const int32_t rc = s.req->media->projector().eval(ctx_, span.chunk, n_past, s.seq, static_cast<int32_t>(n_batch_));
   if (rc != 0) {
     LOG_ERR("media evaluation failed (mtmd returned %d)", rc);

@@ -26,6 +26,7 @@ void Engine::start_request(Slot& slot) {
   RequestResult& res = r.progress();
   r.t_admit = Clock::now();
   if (r.fork_from) fork_sequence(slot);
+  slot.pos_gaps = r.media ? r.media->pos_gaps() : std::vector<MediaPlace>{};
   if (slot.tokens.empty()) {
     SavedSequence saved;
     if (store_.take(r.owner, &saved)) {
@@ -51,7 +52,7 @@ void Engine::start_request(Slot& slot) {
   if (settings_.deterministic) keep = reusable_keep(slot, keep, r.prompt.size());
   if (r.media) keep = r.media->clamp_keep(keep);  // a medium is decoded whole
   if (keep < slot.tokens.size()) {
-    llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, static_cast<llama_pos>(keep), -1);
+    llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, slot.pos(keep), -1);
     slot.tokens.resize(keep);
   }
   slot.n_reusable = std::min(slot.n_reusable, keep);
@@ -89,7 +90,7 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
   llama_memory_t mem = llama_get_memory(ctx_);
   llama_memory_seq_rm(mem, slot.seq, -1, -1);
   llama_memory_seq_cp(mem, best->seq, slot.seq, -1, -1);
-  llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(best_len), -1);
+  llama_memory_seq_rm(mem, slot.seq, slot.pos(best_len), -1);  // best's positions: same prefix
   slot.tokens.assign(best->tokens.begin(), best->tokens.begin() + best_len);
   slot.n_reusable = std::min(best->n_reusable, best_len);
   slot.req->progress().n_shared = static_cast<uint32_t>(best_len);
@@ -111,13 +112,13 @@ int Engine::build_batch(const BatchPick& pick) {
     if (s.pending == LLAMA_TOKEN_NULL || batch_.n_tokens >= cap || s.req->stream_paused()) continue;
     s.i_batch = batch_.n_tokens;
     s.in_batch = true;
-    common_batch_add(batch_, s.pending, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
+    common_batch_add(batch_, s.pending, s.next_pos(), {s.seq}, true);
     s.tokens.push_back(s.pending);
     s.pending = LLAMA_TOKEN_NULL;
     // Its draft, if any, as far as the batch has room: verified by sample() after the decode.
     s.draft.resize(std::min<size_t>(s.draft.size(), static_cast<size_t>(std::max(0, cap - batch_.n_tokens))));
     for (llama_token d : s.draft) {
-      common_batch_add(batch_, d, static_cast<llama_pos>(s.tokens.size()), {s.seq}, true);
+      common_batch_add(batch_, d, s.next_pos(), {s.seq}, true);
       s.tokens.push_back(d);
     }
     s.req->progress().n_drafted += static_cast<uint32_t>(s.draft.size());
@@ -136,7 +137,7 @@ int Engine::build_batch(const BatchPick& pick) {
     while (s.n_prompt_done < end && batch_.n_tokens < cap) {
       const bool last = s.n_prompt_done + 1 == prompt.size();
       if (last) s.i_batch = batch_.n_tokens;
-      common_batch_add(batch_, prompt[s.n_prompt_done], static_cast<llama_pos>(s.tokens.size()), {s.seq}, last || all_logits);
+      common_batch_add(batch_, prompt[s.n_prompt_done], s.next_pos(), {s.seq}, last || all_logits);
       if (s.n_reusable == s.tokens.size()) ++s.n_reusable;  // a prompt token after prompt tokens
       s.tokens.push_back(prompt[s.n_prompt_done]);
       ++s.n_prompt_done;

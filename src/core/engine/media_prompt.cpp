@@ -28,7 +28,12 @@ MediaPrompt::MediaPrompt(std::shared_ptr<Projector> projector, mtmd::input_chunk
       tokens->insert(tokens->end(), t, t + n);
       continue;
     }
-    Span s{tokens->size(), mtmd_input_chunk_get_n_tokens(chunk), chunk};
+    Span s;
+    s.start = tokens->size();
+    s.n = mtmd_input_chunk_get_n_tokens(chunk);
+    s.n_pos = static_cast<size_t>(mtmd_input_chunk_get_n_pos(chunk));
+    s.chunk = chunk;
+    if (s.n_pos < s.n) gaps_.push_back(s);
     const char* id = mtmd_input_chunk_get_id(chunk);
     for (size_t i = 0; i < s.n; ++i) tokens->push_back(media_token(id, i));
     spans_.push_back(s);
@@ -54,6 +59,16 @@ size_t MediaPrompt::clamp_keep(size_t keep) const {
     if (keep > s.start && keep < s.start + s.n) return s.start;
   }
   return keep;
+}
+
+llama_pos media_pos(const std::vector<MediaPlace>& gaps, size_t i) {
+  size_t skipped = 0;  // tokens of earlier media that took no position
+  for (const auto& s : gaps) {
+    if (i <= s.start) break;
+    if (i < s.start + s.n) return static_cast<llama_pos>(s.start - skipped);
+    skipped += s.n - s.n_pos;
+  }
+  return static_cast<llama_pos>(i - skipped);
 }
 
 }  // namespace wasi_nn

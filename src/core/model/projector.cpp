@@ -61,13 +61,6 @@ std::shared_ptr<Projector> Projector::acquire(const ModelSource& source, std::sh
              "llama.cpp does not know, or made for a model of another embedding width). Pair the model with "
              "its own mmproj file; WASI_NN_LOG_LEVEL=debug shows llama.cpp's reason");
   }
-  if (mtmd_decode_use_mrope(ctx)) {
-    mtmd_free(ctx);
-    fail(ErrorKind::InvalidArgument,
-         "mmproj " + quoted(source.name()) + " is for a model that places media with M-RoPE (Qwen2-VL, "
-         "Qwen2.5-VL, Qwen3-VL), which this backend does not support yet; use a LLaVA, Gemma 3, "
-         "SmolVLM, Pixtral or another projector without M-RoPE");
-  }
   std::shared_ptr<Projector> p(new Projector(ctx, std::move(weights), source.name()));
   t.live[key] = p;
   for (auto it = t.live.begin(); it != t.live.end();) it = it->second.expired() ? t.live.erase(it) : std::next(it);

@@ -11,8 +11,8 @@
 //   - eval(): encodes one media chunk and decodes its embeddings into a llama_context's
 //     sequence (the engine's worker). Encoding uses the projector's own compute state, so
 //     concurrent encodes (two engines of one model) take turns.
-// Models using M-RoPE (Qwen2-VL and its kin) are refused at acquire(): their media take fewer
-// positions than tokens, which the engine's one-position-per-token bookkeeping cannot hold.
+// Models using M-RoPE (Qwen2-VL and its kin) place an image's embeddings on a 2-D grid of
+// positions: the image takes fewer positions than embeddings (MediaPrompt::pos_of maps them).
 #pragma once
 
 #include <memory>
@@ -32,7 +32,7 @@ class Projector {
  public:
   // The projector in `source` for `weights`, loaded now or shared with an earlier load.
   // Throws InvalidArgument when it is no projector for this model (llama.cpp refuses it: another
-  // width, a damaged file) or it needs M-RoPE. Messages name source.name() only.
+  // width, a damaged file). Messages name source.name() only.
   static std::shared_ptr<Projector> acquire(const ModelSource& source, std::shared_ptr<ModelWeights> weights,
                                             int32_t threads);
   // Projectors alive in the process (for stats).
@@ -51,8 +51,9 @@ class Projector {
   // `pieces` alternate text and media: text, media, text, ..., text (one more text than media).
   // Throws InvalidArgument when mtmd cannot preprocess a medium.
   mtmd::input_chunks_ptr tokenize(const std::vector<std::string>& texts, const std::vector<const mtmd_bitmap*>& media) const;
-  // Worker thread: encodes `chunk` (a media chunk) and decodes it into `seq` at `n_past` in
-  // batches of `n_batch`. Returns mtmd's status (0 = done).
+  // Worker thread: encodes `chunk` (a media chunk) and decodes it into `seq` at position `n_past`
+  // (M-RoPE models: on the grid mtmd lays out from there) in batches of `n_batch`. Returns mtmd's
+  // status (0 = done).
   int32_t eval(llama_context* ctx, const mtmd_input_chunk* chunk, llama_pos n_past, llama_seq_id seq, int32_t n_batch);
 
  private:
