@@ -33,6 +33,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <memory>
 #include <thread>
@@ -135,6 +136,7 @@ class Engine {
   int step_deterministic();
   int decode_pick(const BatchPick& pick);
   int decode_with(const AdapterSet& set);
+  int with_adapters(const AdapterSet& set, const std::function<int()>& decode);
   void release_adapters_when_idle();
   size_t reusable_keep(const Slot& slot, size_t keep, size_t n_prompt) const;
   void keep_only_reusable(Slot& slot);

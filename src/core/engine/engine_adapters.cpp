@@ -32,18 +32,23 @@ int Engine::decode_pick(const BatchPick& pick) {
   return decoded;
 }
 
-// llama_decode with `set` applied. After a change of set llama.cpp reserves its compute graph
-// again at this decode, reading the model's adapter list: under the model's adapter lock, since
-// another thread may be loading or freeing an adapter of the same model meanwhile.
 int Engine::decode_with(const AdapterSet& set) {
-  if (set.key() == applied_.key()) return llama_decode(ctx_, batch_);
+  return with_adapters(set, [this] { return llama_decode(ctx_, batch_); });
+}
+
+// Runs `decode` (a llama_decode, or mtmd's evaluation of a medium) with `set` applied. After a
+// change of set llama.cpp reserves its compute graph again at that decode, reading the model's
+// adapter list: under the model's adapter lock, since another thread may be loading or freeing
+// an adapter of the same model meanwhile.
+int Engine::with_adapters(const AdapterSet& set, const std::function<int()>& decode) {
+  if (set.key() == applied_.key()) return decode();
   // Let go of the previous set only after the lock: freeing its last reference to an adapter
   // frees the adapter, which takes the same lock.
   const AdapterSet previous = std::move(applied_);
   MutexLock lock(weights_->adapter_mutex());
   set.apply(ctx_);
   applied_ = set;
-  return llama_decode(ctx_, batch_);
+  return decode();
 }
 
 // With nothing to decode, the context lets go of its adapters, so an adapter every graph has

@@ -24,7 +24,11 @@ void Engine::eval_media() {
 
 bool Engine::eval_medium(Slot& s, const MediaPrompt::Span& span) {
   const llama_pos n_past = s.next_pos();
-  const int32_t rc = s.req->media->projector().eval(ctx_, span.chunk, n_past, s.seq, static_cast<int32_t>(n_batch_));
+  // Its embeddings go into the KV cache with the request's own LoRA adapters, as its text does
+  // (the step's last call may have left another set applied).
+  const int32_t rc = with_adapters(s.req->adapters, [&] {
+    return s.req->media->projector().eval(ctx_, span.chunk, n_past, s.seq, static_cast<int32_t>(n_batch_));
+  });
   if (rc != 0) {
     LOG_ERR("media evaluation failed (mtmd returned %d)", rc);
     llama_memory_seq_rm(llama_get_memory(ctx_), s.seq, n_past, -1);  // whatever part of it got in
