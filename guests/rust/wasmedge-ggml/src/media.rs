@@ -5,7 +5,9 @@
 //! <img src="data:image/...;base64,..."> tag. The image is read by the plugin from the host's
 //! files, not through the guest; only the inline tag carries the bytes in the prompt.
 
+use crate::nn;
 use serde_json::{json, Value};
+use wasmedge_wasi_nn::{Error, GraphExecutionContext};
 
 /// The placeholder the examples write where the image goes.
 pub const PLACEHOLDER: &str = "<image>";
@@ -25,6 +27,15 @@ impl Format {
             "qwen2vl" => Some(Format::Qwen2vl),
             "gemma-3" => Some(Format::Gemma3),
             _ => None,
+        }
+    }
+
+    /// Sets the prompt as the example does: [1] as the dimensions (llava, gemma-3), or the
+    /// prompt's length (qwen2vl).
+    pub fn set_prompt(self, ctx: &mut GraphExecutionContext, prompt: &str) -> Result<(), Error> {
+        match self {
+            Format::Qwen2vl => nn::set_prompt(ctx, prompt),
+            _ => nn::set_prompt_dims_one(ctx, prompt),
         }
     }
 

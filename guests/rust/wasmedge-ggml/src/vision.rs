@@ -34,12 +34,12 @@ pub fn two_turns(checks: &mut Checks, format: Format, a: &VisionArgs, options: &
         None => return,
     };
     let first = format.first(PLACEHOLDER, a.prompt);
-    let (reply0, tokens0) = match turn(checks, &mut ctx, 0, &first) {
+    let (reply0, tokens0) = match turn(checks, format, &mut ctx, 0, &first) {
         Some(r) => r,
         None => return,
     };
     let second = format.next(&format.with_reply(&first, &reply0), SECOND_QUESTION);
-    let (reply1, tokens1) = match turn(checks, &mut ctx, 1, &second) {
+    let (reply1, tokens1) = match turn(checks, format, &mut ctx, 1, &second) {
         Some(r) => r,
         None => return,
     };
@@ -66,8 +66,8 @@ pub fn two_turns(checks: &mut Checks, format: Format, a: &VisionArgs, options: &
 }
 
 /// One turn: set_input(0), compute, output 0 and the input_tokens output 1 reports after it.
-fn turn(checks: &mut Checks, ctx: &mut GraphExecutionContext, i: usize, prompt: &str) -> Option<(String, u64)> {
-    checks.ok(&format!("turn {}: set_input(0)", i), nn::set_prompt(ctx, prompt))?;
+fn turn(checks: &mut Checks, format: Format, ctx: &mut GraphExecutionContext, i: usize, prompt: &str) -> Option<(String, u64)> {
+    checks.ok(&format!("turn {}: set_input(0)", i), format.set_prompt(ctx, prompt))?;
     checks.ok(&format!("turn {}: compute", i), ctx.compute())?;
     let reply = checks.ok(&format!("turn {}: get_output(0)", i), nn::get_text(ctx, 0))?;
     let after = nn::metadata(ctx);

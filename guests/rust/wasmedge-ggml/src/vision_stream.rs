@@ -35,7 +35,7 @@ pub fn base64_stream(checks: &mut Checks, model: &str, image: &str, mmproj: &str
         Some(x) => x,
         None => return,
     };
-    if checks.ok("set_input(0) prompt with an inline image", nn::set_prompt(&mut ctx, &inline)).is_none() {
+    if checks.ok("set_input(0) prompt with an inline image", Format::Llava.set_prompt(&mut ctx, &inline)).is_none() {
         return;
     }
     let (streamed, _pieces, end) = stream_to_end(checks, &mut ctx);
