@@ -16,7 +16,8 @@ fn user_turn(text: &str) -> String {
     format!("<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n", text)
 }
 
-fn greedy(options: &Value) -> bool {
+/// True when the options ask for greedy sampling (temp 0), so replies can be compared.
+pub fn greedy(options: &Value) -> bool {
     options.get("temp").and_then(Value::as_f64) == Some(0.0)
 }
 
@@ -107,14 +108,7 @@ pub fn stream(checks: &mut Checks, model: &str, prompt: &str, options: &Value) {
     if checks.ok("set_input(0) prompt", nn::set_prompt(&mut ctx, prompt)).is_none() {
         return;
     }
-    let (streamed, pieces, end) = run_stream(&mut ctx);
-    println!("[stream] {} pieces, ended with code {}: {}", pieces, end, quoted(&streamed));
-    checks.check("stream: at least one piece", pieces > 0, "no piece");
-    checks.check(
-        "stream: ends with EndOfSequence (100) or ContextFull (101)",
-        end == 100 || end == 101,
-        &format!("ended with code {} after {} pieces", end, pieces),
-    );
+    let (streamed, pieces, _) = stream_to_end(checks, &mut ctx);
     let after = nn::metadata(&ctx);
     meta::print("metadata after stream", &after);
     if let Some(c) = meta::counts(&after) {
@@ -148,6 +142,20 @@ pub fn stream(checks: &mut Checks, model: &str, prompt: &str, options: &Value) {
         !streamed.is_empty() && text.starts_with(&streamed),
         &format!("streamed {}, computed {}", quoted(&streamed), quoted(&text)),
     );
+}
+
+/// Streams to the end (run_stream), prints what came and checks that pieces came and that the
+/// stream ended with EndOfSequence (100) or ContextFull (101).
+pub fn stream_to_end(checks: &mut Checks, ctx: &mut GraphExecutionContext) -> (String, usize, i32) {
+    let (streamed, pieces, end) = run_stream(ctx);
+    println!("[stream] {} pieces, ended with code {}: {}", pieces, end, quoted(&streamed));
+    checks.check("stream: at least one piece", pieces > 0, "no piece");
+    checks.check(
+        "stream: ends with EndOfSequence (100) or ContextFull (101)",
+        end == 100 || end == 101,
+        &format!("ended with code {} after {} pieces", end, pieces),
+    );
+    (streamed, pieces, end)
 }
 
 /// Runs compute_single to the end; returns the text, the number of pieces and the final code.

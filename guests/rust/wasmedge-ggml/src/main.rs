@@ -19,18 +19,29 @@
 //!   wasmedge-ggml.wasm load-missing MODEL
 //!   wasmedge-ggml.wasm load-bytes  PATH
 //!   wasmedge-ggml.wasm probe       MODEL OPTIONS...        (prints each load's code, no checks)
+//!   wasmedge-ggml.wasm llava       MODEL IMAGE MMPROJ OTHER_IMAGE PROMPT [OPTIONS]
+//!   wasmedge-ggml.wasm qwen2vl     MODEL IMAGE MMPROJ OTHER_IMAGE PROMPT [OPTIONS]
+//!   wasmedge-ggml.wasm gemma-3     MODEL IMAGE MMPROJ OTHER_IMAGE PROMPT [OPTIONS]
+//!   wasmedge-ggml.wasm llava-base64 MODEL IMAGE MMPROJ PROMPT [OPTIONS]
+//!   wasmedge-ggml.wasm llava-errors MODEL MMPROJ IMAGE OUTSIDE [OPTIONS]
 //!
 //! MODEL is a preloaded name (WasmEdge: --nn-preload NAME:GGML:AUTO:file.gguf). OPTIONS is the
 //! JSON load config in WasmEdge's keys, e.g. '{"ctx-size": 512, "n-predict": 8, "temp": 0}'.
+//! IMAGE, MMPROJ, OTHER_IMAGE are paths the backend opens on the host (WasmEdge's "image" and
+//! "mmproj"; wasi-nn-run: --nn-dir or --nn-preload grants them); llava-base64 also reads IMAGE
+//! itself, through WASI (--dir).
 //! Exit status: 0 when every check passed, 1 when one failed, 2 on a usage error.
 
 mod chat;
 mod embed;
 mod errors;
 mod generate;
+mod media;
 mod meta;
 mod nn;
 mod probe;
+mod vision;
+mod vision_stream;
 
 use serde_json::Value;
 
@@ -53,12 +64,45 @@ fn options(arg: Option<&String>) -> Result<Value, String> {
     }
 }
 
+/// The vision subcommands (their arguments come before OPTIONS); None for another subcommand.
+fn run_vision(cmd: &str, model: &str, rest: &[String]) -> Option<i32> {
+    let fixed = match cmd {
+        "llava" | "qwen2vl" | "gemma-3" => 4,
+        "llava-base64" | "llava-errors" => 3,
+        _ => return None,
+    };
+    if rest.len() < fixed {
+        return Some(usage());
+    }
+    let opts = match options(rest.get(fixed)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("wasmedge-ggml: {}", e);
+            return Some(2);
+        }
+    };
+    let mut checks = nn::Checks::new();
+    let r = rest;
+    match media::Format::from_command(cmd) {
+        Some(format) => {
+            let a = vision::VisionArgs { model, image: &r[0], mmproj: &r[1], other_image: &r[2], prompt: &r[3] };
+            vision::two_turns(&mut checks, format, &a, &opts);
+        }
+        None if cmd == "llava-base64" => vision_stream::base64_stream(&mut checks, model, &r[0], &r[1], &r[2], &opts),
+        None => vision_stream::errors(&mut checks, model, &r[0], &r[1], &r[2], &opts),
+    }
+    Some(checks.finish(cmd))
+}
+
 fn run(args: &[String]) -> i32 {
     if args.len() < 3 {
         return usage();
     }
     let (cmd, model) = (args[1].as_str(), args[2].as_str());
     let rest = &args[3..];
+    if let Some(status) = run_vision(cmd, model, rest) {
+        return status;
+    }
     let mut checks = nn::Checks::new();
     // Subcommands with PROMPT [OPTIONS], then those with OPTIONS first.
     let prompt_first = ["generate", "raw", "stream", "grammar", "json-schema", "unload"];

@@ -33,6 +33,12 @@ pub fn set_prompt(ctx: &mut GraphExecutionContext, prompt: &str) -> Result<(), E
     ctx.set_input(0, TensorType::U8, &[data.len()], data)
 }
 
+/// Sets input 0 with the dimensions [1] whatever the prompt's length, as WasmEdge's llava,
+/// gemma-3 and llava-base64-stream examples do: the plugin never looks at them.
+pub fn set_prompt_dims_one(ctx: &mut GraphExecutionContext, prompt: &str) -> Result<(), Error> {
+    ctx.set_input(0, TensorType::U8, &[1], prompt.as_bytes())
+}
+
 /// Sets input 1 (metadata: settings as JSON text).
 pub fn set_metadata(ctx: &mut GraphExecutionContext, json: &str) -> Result<(), Error> {
     let data = json.as_bytes();
