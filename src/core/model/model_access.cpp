@@ -55,9 +55,9 @@ std::string quoted(std::string_view name) {
                             : "'" + std::string(name.substr(0, 256)) + "...' (" + std::to_string(name.size()) + " bytes)";
 }
 
-[[noreturn]] void refuse(std::string_view name, const std::string& why) {
+[[noreturn]] void refuse(std::string_view noun, std::string_view name, const std::string& why) {
   fail(ErrorKind::Security,
-       "model " + quoted(name) + " is not granted to this module: " + why +
+       std::string(noun) + " " + quoted(name) + " is not granted to this module: " + why +
            ". The host grants models with " + kPreloadEnv + "=\"alias=/path/model.gguf;...\" "
            "(load the alias by name) or " + kModelDirsEnv +
            "=\"/dir1:/dir2\" (load files inside them); wasi-nn-run sets these from "
@@ -70,9 +70,9 @@ bool bare_name(std::string_view name) {
   return name.find('/') == std::string_view::npos && name != "." && name != "..";
 }
 
-[[noreturn]] void no_such_model(std::string_view name) {
+[[noreturn]] void no_such_file(std::string_view noun, std::string_view name) {
   fail(ErrorKind::ModelNotFound,
-       "model " + quoted(name) + " is neither a preloaded alias nor a file in a granted model "
+       std::string(noun) + " " + quoted(name) + " is neither a preloaded alias nor a file in a granted model "
        "directory. The host grants models with " + kPreloadEnv + "=\"alias=/path/model.gguf;...\" "
        "or " + kModelDirsEnv + "=\"/dir1:/dir2\" (wasi-nn-run: --nn-preload, --nn-dir)");
 }
@@ -154,12 +154,12 @@ ModelAccess ModelAccess::from_environment(Mode mode) {
   return ModelAccess(grants_from_environment(), mode);
 }
 
-LocatedModel ModelAccess::locate(std::string_view name) const {
+LocatedModel ModelAccess::locate(std::string_view name, std::string_view noun) const {
   if (!confined()) return LocatedModel{std::string(name), ""};
   for (const auto& [alias, path] : grants_.aliases) {
     if (alias == name) return LocatedModel{alias_target(alias, path), ""};
   }
-  return resolve_path(name);
+  return resolve_path(name, noun);
 }
 
 std::string ModelAccess::paired_projector(std::string_view name) const {
@@ -191,28 +191,28 @@ bool ModelAccess::lexically_inside_grant(const std::string& path) const {
   return inside_grant(normal);
 }
 
-LocatedModel ModelAccess::resolve_path(std::string_view name) const {
+LocatedModel ModelAccess::resolve_path(std::string_view name, std::string_view noun) const {
   if (name.empty() || name.find('\0') != std::string_view::npos) {
-    refuse(name, "the name is empty or holds a NUL byte");
+    refuse(noun, name, "the name is empty or holds a NUL byte");
   }
   if (grants_.dirs.empty()) {
-    if (bare_name(name)) no_such_model(name);
-    refuse(name, grants_.aliases.empty()
+    if (bare_name(name)) no_such_file(noun, name);
+    refuse(noun, name, grants_.aliases.empty()
                      ? "the host granted no models at all"
                      : "it is not a preloaded alias, and no model directory is granted");
   }
-  if (has_dotdot(name)) refuse(name, "paths with '..' components are not allowed");
+  if (has_dotdot(name)) refuse(noun, name, "paths with '..' components are not allowed");
 
   if (name[0] == '/') {
     std::string path(name);
-    if (!lexically_inside_grant(path)) refuse(name, "the path is outside the granted directories");
+    if (!lexically_inside_grant(path)) refuse(noun, name, "the path is outside the granted directories");
     std::string real = real_path(path);
     if (real.empty()) {
       fail(ErrorKind::ModelNotFound,
-           "model file " + quoted(name) + " does not exist in the granted model directories");
+           std::string(noun) + " file " + quoted(name) + " does not exist in the granted model directories");
     }
     if (!inside_grant(real)) {
-      refuse(name, "it resolves (through a symbolic link) outside the granted directories");
+      refuse(noun, name, "it resolves (through a symbolic link) outside the granted directories");
     }
     return LocatedModel{real, grant_of(real)};
   }
@@ -220,11 +220,11 @@ LocatedModel ModelAccess::resolve_path(std::string_view name) const {
     std::string real = real_path(dir + "/" + std::string(name));
     if (real.empty()) continue;
     if (!inside_grant(real)) {
-      refuse(name, "it resolves (through a symbolic link) outside the granted directories");
+      refuse(noun, name, "it resolves (through a symbolic link) outside the granted directories");
     }
     return LocatedModel{real, grant_of(real)};
   }
-  no_such_model(name);
+  no_such_file(noun, name);
 }
 
 }  // namespace wasi_nn

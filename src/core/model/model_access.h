@@ -87,7 +87,8 @@ class ModelAccess {
 
   // The host path to load for `name` (see the header comment), or throws.
   std::string resolve(std::string_view name) const { return locate(name).path; }
-  LocatedModel locate(std::string_view name) const;
+  // `noun` names what the file is in error messages ("model", "image", ...).
+  LocatedModel locate(std::string_view name, std::string_view noun = "model") const;
 
   // The projector the host paired with model `name`: "<name>.mmproj" when `name` is a preloaded
   // alias and that alias is preloaded too (wasi-nn-run's --nn-mmproj); else "". A load of the
@@ -98,7 +99,7 @@ class ModelAccess {
   bool confined() const { return mode_ == Mode::Confined || !grants_.empty(); }
 
  private:
-  LocatedModel resolve_path(std::string_view name) const;
+  LocatedModel resolve_path(std::string_view name, std::string_view noun) const;
   const std::string& grant_of(const std::string& real_path) const;
   bool inside_grant(const std::string& real_path) const;
   bool lexically_inside_grant(const std::string& path) const;

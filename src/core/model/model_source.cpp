@@ -120,7 +120,7 @@ std::string ModelSource::read_file(std::string_view name, const ModelAccess& acc
   if (name.empty() || name.find('\0') != std::string_view::npos) {
     fail(ErrorKind::InvalidArgument, std::string(what) + " path is empty or contains a NUL byte");
   }
-  const LocatedModel where = access.locate(name);
+  const LocatedModel where = access.locate(name, what);
   int fd = where.beneath.empty() ? ::open(where.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)
                                  : open_beneath(where.beneath, where.path, name, what);
   if (fd < 0) fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: " + std::strerror(errno));
