@@ -102,6 +102,30 @@ wasi_nn_generate_test_file(tiny-llava-mmproj.gguf make-tiny-mmproj
   --kind vision --text "${_dir}/tiny-llama.gguf")
 wasi_nn_generate_test_file(tiny-ultravox-mmproj.gguf make-tiny-mmproj
   --kind audio --text "${_dir}/tiny-llama.gguf")
+# Vision-language pairs of two families whose media placement differs from LLaVA's
+# (docs/TEST_MODELS.md): each text model is tiny-llama's shape in the family's architecture, with
+# its chat template and its media tokens as control tokens at the family's own ids; each projector
+# is a ~100 KB encoder of the family's graph that makes 16 tokens of a 32x32 image.
+#   tiny-qwen2vl    qwen2vl text (M-RoPE: image tokens take 2-D positions), qwen2 vocabulary with
+#                   <|vision_start|> <|vision_end|> <|image_pad|> where Qwen2-VL has them
+#   tiny-gemma3     gemma3 text (image tokens attend to each other without a causal mask), the
+#                   gemma-4 vocabulary (llama.cpp ships no Gemma 3 one; Gemma 4's has Gemma 3's
+#                   special-token ids under new names) with Gemma 3's turn and image tokens
+#                   named back at those ids
+wasi_nn_require_vocab(tiny-qwen2vl ggml-vocab-qwen2.gguf)
+wasi_nn_generate_test_file(tiny-qwen2vl.gguf make-tiny-model
+  --vocab "${_wasi_nn_vocab_dir}/ggml-vocab-qwen2.gguf" --arch qwen2vl --threads 2
+  --control-token "151652=<|vision_start|>" --control-token "151653=<|vision_end|>"
+  --control-token "151655=<|image_pad|>")
+wasi_nn_generate_test_file(tiny-qwen2vl-mmproj.gguf make-tiny-mmproj
+  --kind qwen2vl --text "${_dir}/tiny-qwen2vl.gguf")
+wasi_nn_require_vocab(tiny-gemma3 ggml-vocab-gemma-4.gguf)
+wasi_nn_generate_test_file(tiny-gemma3.gguf make-tiny-model
+  --vocab "${_wasi_nn_vocab_dir}/ggml-vocab-gemma-4.gguf" --arch gemma3 --threads 2
+  --control-token "105=<start_of_turn>" --control-token "106=<end_of_turn>"
+  --control-token "255999=<start_of_image>" --control-token "256000=<end_of_image>")
+wasi_nn_generate_test_file(tiny-gemma3-mmproj.gguf make-tiny-mmproj
+  --kind gemma3 --text "${_dir}/tiny-gemma3.gguf")
 wasi_nn_generate_test_file(test-gradient.bmp make-test-media --pattern gradient)
 wasi_nn_generate_test_file(test-checker.bmp make-test-media --pattern checker --width 48 --height 32)
 wasi_nn_generate_test_file(test-tone-440.wav make-test-media --freq 440)

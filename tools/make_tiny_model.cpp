@@ -3,9 +3,11 @@
 //
 // The tokenizer (every tokenizer.* key) is copied from a vocab-only GGUF such as the ones
 // llama.cpp ships in models/. The hyperparameters, tensor names and shapes are the ones the
-// llama.cpp loader requires for the chosen architecture (src/models/{llama,qwen2,phi3,bert}.cpp;
-// bert is a tiny encoder for embedding tests: non-causal, mean pooling, no output head; with
-// --pooling rank it carries a classification head and scores (query, document) pairs).
+// llama.cpp loader requires for the chosen architecture (src/models/{llama,qwen2,qwen2vl,gemma3,
+// phi3,bert}.cpp; bert is a tiny encoder for embedding tests: non-causal, mean pooling, no output
+// head; with --pooling rank it carries a classification head and scores (query, document) pairs).
+// qwen2vl and gemma3 are the text halves of vision-language pairs (make-tiny-mmproj writes the
+// other half); --control-token gives a borrowed vocabulary the family's own media tokens.
 // The same tool writes realistic shapes (--preset) for benchmarks: tensors are generated and
 // written one block of rows at a time, so an 8B model never sits in memory.
 //
@@ -51,6 +53,41 @@ const char * kChatMLTemplate =
     "+ message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if "
     "add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
+// Qwen/Qwen2-VL-7B-Instruct (ChatML with a default system turn; image and video parts of a
+// structured message become <|vision_start|><|image_pad|><|vision_end|>)
+const char * kQwen2VLTemplate =
+    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}{% for message in "
+    "messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful "
+    "assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{% if message['content'] is string "
+    "%}{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}{% if "
+    "content['type'] == 'image' or 'image' in content or 'image_url' in content %}{% set image_count.value = "
+    "image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: {% endif "
+    "%}<|vision_start|><|image_pad|><|vision_end|>{% elif content['type'] == 'video' or 'video' in content "
+    "%}{% set video_count.value = video_count.value + 1 %}{% if add_vision_id %}Video {{ video_count.value "
+    "}}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>{% elif 'text' in content %}{{ content['text'] "
+    "}}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if add_generation_prompt "
+    "%}<|im_start|>assistant\n{% endif %}";
+
+// google/gemma-3-4b-it (a system turn is folded into the first user turn; the model speaks as
+// "model"; image parts of a structured message become <start_of_image>)
+const char * kGemma3Template =
+    "{{ bos_token }}\n{%- if messages[0]['role'] == 'system' -%}\n    {%- if messages[0]['content'] is string "
+    "-%}\n        {%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}\n    {%- else -%}\n        "
+    "{%- set first_user_prefix = messages[0]['content'][0]['text'] + '\n\n' -%}\n    {%- endif -%}\n    {%- "
+    "set loop_messages = messages[1:] -%}\n{%- else -%}\n    {%- set first_user_prefix = \"\" -%}\n    {%- "
+    "set loop_messages = messages -%}\n{%- endif -%}\n{%- for message in loop_messages -%}\n    {%- if "
+    "(message['role'] == 'user') != (loop.index0 % 2 == 0) -%}\n        {{ raise_exception(\"Conversation "
+    "roles must alternate user/assistant/user/assistant/...\") }}\n    {%- endif -%}\n    {%- if "
+    "(message['role'] == 'assistant') -%}\n        {%- set role = \"model\" -%}\n    {%- else -%}\n        "
+    "{%- set role = message['role'] -%}\n    {%- endif -%}\n    {{ '<start_of_turn>' + role + '\n' + "
+    "(first_user_prefix if loop.first else \"\") }}\n    {%- if message['content'] is string -%}\n        {{ "
+    "message['content'] | trim }}\n    {%- elif message['content'] is iterable -%}\n        {%- for item in "
+    "message['content'] -%}\n            {%- if item['type'] == 'image' -%}\n                {{ "
+    "'<start_of_image>' }}\n            {%- elif item['type'] == 'text' -%}\n                {{ item['text'] | "
+    "trim }}\n            {%- endif -%}\n        {%- endfor -%}\n    {%- else -%}\n        {{ "
+    "raise_exception(\"Invalid content type\") }}\n    {%- endif -%}\n    {{ '<end_of_turn>\n' }}\n{%- endfor "
+    "-%}\n{%- if add_generation_prompt -%}\n    {{'<start_of_turn>model\n'}}\n{%- endif -%}\n";
+
 // microsoft/Phi-3.5-mini-instruct (llama.cpp models/templates/microsoft-Phi-3.5-mini-instruct.jinja)
 const char * kPhi3Template =
     "{% for message in messages %}{% if message['role'] == 'system' and message['content'] %}"
@@ -61,7 +98,10 @@ const char * kPhi3Template =
 
 // ---- Options ---------------------------------------------------------------------------------
 
-enum class Arch { Llama, Qwen2, Phi3, Bert };
+enum class Arch { Llama, Qwen2, Qwen2VL, Gemma3, Phi3, Bert };
+
+// A token of the vocabulary renamed and made a control token (--control-token ID=TEXT).
+struct ControlToken { int64_t id; std::string text; };
 
 struct Options {
     std::string vocab, out, arch_name = "llama", preset, name;
@@ -75,6 +115,7 @@ struct Options {
     bool        tied = true;        // output.weight omitted, token_embd reused (as Qwen2-0.5B)
     bool        rank = false;       // bert only: classification head, rank pooling (a reranker)
     int         threads = 0;        // 0: hardware concurrency
+    std::vector<ControlToken> control_tokens;
 };
 
 // Realistic shapes for benchmarks (from the published config.json of each model).
@@ -89,18 +130,22 @@ const Preset kPresets[] = {
 
 const char * kUsage =
     "usage: make-tiny-model --vocab VOCAB.gguf --out OUT.gguf [options]\n"
-    "  --arch llama|qwen2|phi3|bert  architecture (default llama; bert: an embedding encoder)\n"
+    "  --arch llama|qwen2|qwen2vl|gemma3|phi3|bert  architecture (default llama; bert: an\n"
+    "                              embedding encoder; qwen2vl: M-RoPE; gemma3: sliding window)\n"
     "  --preset llama3-1b|llama3-8b  realistic shape (sets arch and sizes; flags after it override)\n"
     "  --n-layer N --n-embd N --n-head N --n-head-kv N --n-ff N   (default 2, 64, 4, 4, 128)\n"
     "  --ctx N                     training context length (default 4096)\n"
     "  --seed N                    weight seed (default 42)\n"
     "  --spread X                  weights uniform in [-X, X] (default 0.2 * sqrt(64 / n_embd))\n"
-    "  --rope-base X               rope.freq_base (default llama 500000, qwen2 1e6, phi3 10000)\n"
+    "  --rope-base X               rope.freq_base (default llama 500000, qwen2/qwen2vl/gemma3 1e6,\n"
+    "                              phi3 10000)\n"
     "  --type f32|f16|bf16|q8_0|q4_0  type of the 2-D weights (default f16); norms stay f32\n"
     "  --tied | --untied           share token_embd as output (default tied)\n"
     "  --pooling mean|rank         bert only: mean (an embedder, default) or rank (a reranker\n"
     "                              with a classification head that outputs one score)\n"
     "  --chat-template TEXT | --chat-template-file F | --no-chat-template\n"
+    "  --control-token ID=TEXT     rename token ID of the vocabulary to TEXT and make it a control\n"
+    "                              token (repeatable): a family's media tokens in a borrowed vocab\n"
     "  --name NAME                 general.name (default: the output file's stem)\n"
     "  --threads N                 generation threads (default: all cores)\n";
 
@@ -119,6 +164,13 @@ bool parse_pooling(const std::string & v) {
     if (v == "mean") return false;
     if (v == "rank") return true;
     throw std::runtime_error("--pooling: unknown pooling '" + v + "' (mean, rank)");
+}
+
+ControlToken parse_control_token(const std::string & v) {
+    const size_t eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+        throw std::runtime_error("--control-token: expected ID=TEXT, got '" + v + "'");
+    return {tiny::parse_int("--control-token", v.substr(0, eq)), v.substr(eq + 1)};
 }
 
 Options parse_args(int argc, char ** argv) {
@@ -147,6 +199,7 @@ Options parse_args(int argc, char ** argv) {
         else if (a == "--chat-template") { o.chat_template = r.value(); o.chat_template_set = true; }
         else if (a == "--chat-template-file") { o.chat_template = tiny::read_text_file(r.value()); o.chat_template_set = true; }
         else if (a == "--no-chat-template") { o.chat_template.clear(); o.chat_template_set = true; }
+        else if (a == "--control-token") o.control_tokens.push_back(parse_control_token(r.value()));
         else r.unknown();
     }
     if (o.vocab.empty() || o.out.empty()) throw std::runtime_error("--vocab and --out are required (see --help)");
@@ -162,9 +215,11 @@ Options parse_args(int argc, char ** argv) {
 Arch arch_from_name(const std::string & s) {
     if (s == "llama") return Arch::Llama;
     if (s == "qwen2") return Arch::Qwen2;
+    if (s == "qwen2vl") return Arch::Qwen2VL;
+    if (s == "gemma3") return Arch::Gemma3;
     if (s == "phi3") return Arch::Phi3;
     if (s == "bert") return Arch::Bert;
-    throw std::runtime_error("--arch: unknown architecture '" + s + "' (llama, qwen2, phi3, bert)");
+    throw std::runtime_error("--arch: unknown architecture '" + s + "' (llama, qwen2, qwen2vl, gemma3, phi3, bert)");
 }
 
 struct TypeInfo { const char * name; ggml_type type; llama_ftype ftype; };
@@ -236,26 +291,37 @@ void plan_bert(Plan & p, const Options & o, int64_t n_vocab) {
     }
 }
 
-void plan_decoder(Plan & p, Arch arch, const Options & o, int64_t n_vocab) {
+// Attention of one decoder block. Qwen2 (and Qwen2-VL, its text half) carry Q/K/V biases;
+// Gemma 3 RMS-normalises each head of Q and K and normalises the attention output again.
+void plan_attention(Plan & p, const std::string & b, Arch arch, const Options & o) {
     const int64_t head = o.n_embd / o.n_head;
     const int64_t n_q = head * o.n_head, n_kv = head * o.n_head_kv;
+    if (arch == Arch::Phi3) {
+        p.weight(b + "attn_qkv.weight", o.n_embd, n_q + 2 * n_kv);
+    } else {
+        p.weight(b + "attn_q.weight", o.n_embd, n_q);
+        p.weight(b + "attn_k.weight", o.n_embd, n_kv);
+        p.weight(b + "attn_v.weight", o.n_embd, n_kv);
+        if (arch == Arch::Qwen2 || arch == Arch::Qwen2VL) {
+            p.vec(b + "attn_q.bias", n_q);
+            p.vec(b + "attn_k.bias", n_kv);
+            p.vec(b + "attn_v.bias", n_kv);
+        }
+    }
+    p.weight(b + "attn_output.weight", n_q, o.n_embd);
+    if (arch == Arch::Gemma3) {
+        p.vec(b + "post_attention_norm.weight", o.n_embd, Init::Ones);
+        p.vec(b + "attn_k_norm.weight", head, Init::Ones);
+        p.vec(b + "attn_q_norm.weight", head, Init::Ones);
+    }
+}
+
+void plan_decoder(Plan & p, Arch arch, const Options & o, int64_t n_vocab) {
     p.weight("token_embd.weight", o.n_embd, n_vocab);
     for (int64_t i = 0; i < o.n_layer; ++i) {
         const std::string b = "blk." + std::to_string(i) + ".";
         p.vec(b + "attn_norm.weight", o.n_embd, Init::Ones);
-        if (arch == Arch::Phi3) {
-            p.weight(b + "attn_qkv.weight", o.n_embd, n_q + 2 * n_kv);
-        } else {
-            p.weight(b + "attn_q.weight", o.n_embd, n_q);
-            p.weight(b + "attn_k.weight", o.n_embd, n_kv);
-            p.weight(b + "attn_v.weight", o.n_embd, n_kv);
-            if (arch == Arch::Qwen2) {
-                p.vec(b + "attn_q.bias", n_q);
-                p.vec(b + "attn_k.bias", n_kv);
-                p.vec(b + "attn_v.bias", n_kv);
-            }
-        }
-        p.weight(b + "attn_output.weight", n_q, o.n_embd);
+        plan_attention(p, b, arch, o);
         p.vec(b + "ffn_norm.weight", o.n_embd, Init::Ones);
         if (arch == Arch::Phi3) {
             // Phi-3 fuses gate and up into one [n_embd, 2*n_ff] matrix.
@@ -265,6 +331,7 @@ void plan_decoder(Plan & p, Arch arch, const Options & o, int64_t n_vocab) {
             p.weight(b + "ffn_up.weight", o.n_embd, o.n_ff);
         }
         p.weight(b + "ffn_down.weight", o.n_ff, o.n_embd);
+        if (arch == Arch::Gemma3) p.vec(b + "post_ffw_norm.weight", o.n_embd, Init::Ones);
     }
     p.vec("output_norm.weight", o.n_embd, Init::Ones);
     if (!o.tied) p.weight("output.weight", o.n_embd, n_vocab);
@@ -281,6 +348,34 @@ std::vector<TensorSpec> plan_tensors(Arch arch, const Options & o, int64_t n_voc
 
 // Copies every tokenizer.* key of the vocab file; its general.* and <arch>.* keys describe the
 // model the vocab came from, not the one we write.
+// --control-token: renames tokens of the copied vocabulary and marks them control tokens, so a
+// borrowed vocabulary gets the media tokens of the family (Qwen2-VL's <|vision_start|> at the id
+// Qwen2-VL gives it, where the Qwen2 vocabulary has a [PAD] placeholder) and mtmd's markers
+// tokenize as one token each, as they do with the family's own tokenizer.
+void apply_control_tokens(gguf_context * g, const std::vector<ControlToken> & renames) {
+    if (renames.empty()) return;
+    const int64_t tid = gguf_find_key(g, "tokenizer.ggml.tokens"), yid = gguf_find_key(g, "tokenizer.ggml.token_type");
+    if (yid < 0 || gguf_get_arr_type(g, yid) != GGUF_TYPE_INT32)
+        throw std::runtime_error("--control-token: the vocabulary has no int32 tokenizer.ggml.token_type array");
+    const size_t n = gguf_get_arr_n(g, tid);
+    std::vector<std::string> text(n);
+    for (size_t i = 0; i < n; ++i) text[i] = gguf_get_arr_str(g, tid, i);
+    const auto * t0 = static_cast<const int32_t *>(gguf_get_arr_data(g, yid));
+    std::vector<int32_t> types(t0, t0 + n);
+    for (const ControlToken & c : renames) {
+        if (c.id < 0 || (size_t) c.id >= n)
+            throw std::runtime_error("--control-token: id " + std::to_string(c.id) + " is outside the vocabulary (" + std::to_string(n) + " tokens)");
+        if (std::find(text.begin(), text.end(), c.text) != text.end())
+            throw std::runtime_error("--control-token: '" + c.text + "' is already a token of the vocabulary");
+        text[c.id] = c.text;
+        types[c.id] = LLAMA_TOKEN_TYPE_CONTROL;
+    }
+    std::vector<const char *> ptrs(n);
+    for (size_t i = 0; i < n; ++i) ptrs[i] = text[i].c_str();
+    gguf_set_arr_str(g, "tokenizer.ggml.tokens", ptrs.data(), n);
+    gguf_set_arr_data(g, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types.data(), n);
+}
+
 int64_t copy_tokenizer(gguf_context * dst, const std::string & vocab_path) {
     tiny::GgufPtr vocab = tiny::open_gguf(vocab_path);
     tiny::GgufPtr tok(gguf_init_empty());
@@ -295,11 +390,33 @@ int64_t copy_tokenizer(gguf_context * dst, const std::string & vocab_path) {
     return (int64_t) gguf_get_arr_n(tok.get(), id);
 }
 
+// M-RoPE: the rotated pairs of each head are split among time, height and width positions (a
+// text token has the same value in all three). Qwen2-VL splits its 64 pairs 16/24/24; this keeps
+// those proportions (8 pairs: 2/3/3). The fourth section is unused by Qwen2-VL.
+void set_mrope_sections(gguf_context * g, const std::string & key, int64_t head) {
+    const int32_t pairs = (int32_t) (head / 2), t = pairs / 4, h = (pairs - t) / 2;
+    if (t < 1 || h < 1) throw std::runtime_error("qwen2vl needs a head size of at least 8 for M-RoPE sections");
+    const int32_t sections[4] = {t, h, pairs - t - h, 0};
+    gguf_set_arr_data(g, key.c_str(), GGUF_TYPE_INT32, sections, 4);
+}
+
+// Gemma 3 alternates local (sliding-window) and global layers, 5:1 in the published models. Two
+// layers keep one of each (pattern 2: layer 0 local, layer 1 global) with Gemma 3 1B's window of
+// 512, longer than any test prompt, so the window changes no output but the engine runs on
+// llama.cpp's split (iSWA) cache as it does for a real Gemma 3.
+void set_gemma3_attention(gguf_context * g, const std::string & a, int64_t head) {
+    gguf_set_val_u32(g, (a + ".attention.key_length").c_str(), (uint32_t) head);
+    gguf_set_val_u32(g, (a + ".attention.value_length").c_str(), (uint32_t) head);
+    gguf_set_val_u32(g, (a + ".attention.sliding_window").c_str(), 512);
+    gguf_set_val_u32(g, (a + ".attention.sliding_window_pattern").c_str(), 2);
+}
+
 void set_hparams(gguf_context * g, Arch arch, const Options & o, const TypeInfo & ti) {
     const std::string a = o.arch_name;
     auto key = [&](const char * k) { return a + "." + k; };
+    const bool   qwen_or_gemma = arch == Arch::Qwen2 || arch == Arch::Qwen2VL || arch == Arch::Gemma3;
     const double rope_base = o.rope_base >= 0 ? o.rope_base
-                           : arch == Arch::Llama ? 500000.0 : arch == Arch::Qwen2 ? 1000000.0 : 10000.0;
+                           : arch == Arch::Llama ? 500000.0 : qwen_or_gemma ? 1000000.0 : 10000.0;
     gguf_set_val_str(g, "general.architecture", a.c_str());
     gguf_set_val_str(g, "general.type", "model");
     gguf_set_val_str(g, "general.name", o.name.c_str());
@@ -318,15 +435,19 @@ void set_hparams(gguf_context * g, Arch arch, const Options & o, const TypeInfo 
                          (uint32_t) (o.rank ? LLAMA_POOLING_TYPE_RANK : LLAMA_POOLING_TYPE_MEAN));
         return;
     }
-    gguf_set_val_f32(g, key("attention.layer_norm_rms_epsilon").c_str(), arch == Arch::Qwen2 ? 1e-6f : 1e-5f);
+    gguf_set_val_f32(g, key("attention.layer_norm_rms_epsilon").c_str(), qwen_or_gemma ? 1e-6f : 1e-5f);
     gguf_set_val_u32(g, key("rope.dimension_count").c_str(), (uint32_t) (o.n_embd / o.n_head));
     gguf_set_val_f32(g, key("rope.freq_base").c_str(), (float) rope_base);
+    if (arch == Arch::Qwen2VL) set_mrope_sections(g, key("rope.dimension_sections"), o.n_embd / o.n_head);
+    if (arch == Arch::Gemma3) set_gemma3_attention(g, a, o.n_embd / o.n_head);
 }
 
 const char * default_template(Arch arch) {
     switch (arch) {
         case Arch::Llama: return kLlama3Template;
         case Arch::Qwen2: return kChatMLTemplate;
+        case Arch::Qwen2VL: return kQwen2VLTemplate;
+        case Arch::Gemma3: return kGemma3Template;
         case Arch::Phi3:  return kPhi3Template;
         case Arch::Bert:  return "";  // an encoder has no chat
     }
@@ -343,6 +464,7 @@ void run(Options o) {
     tiny::GgufPtr g(gguf_init_empty());
     set_hparams(g.get(), arch, o, ti);
     const int64_t n_vocab = copy_tokenizer(g.get(), o.vocab);
+    apply_control_tokens(g.get(), o.control_tokens);
     gguf_remove_key(g.get(), "tokenizer.chat_template");
     const std::string tmpl = o.chat_template_set ? o.chat_template : default_template(arch);
     if (!tmpl.empty()) gguf_set_val_str(g.get(), "tokenizer.chat_template", tmpl.c_str());

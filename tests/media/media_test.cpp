@@ -9,47 +9,26 @@
 
 #include <string>
 
-#include "support/core_helpers.h"
+#include "media/media_support.h"
 
 namespace wasi_nn {
 namespace {
 
+using test::ask;
+using test::media;
 using test::model_file;
 using test::model_path;
 using test::Output;
 using test::read_file;
 
-constexpr char kLoad[] = R"({"ctx_size": 1024, "threads": 2, "n_parallel": 2, "n_predict": 16, "temperature": 0,
-                             "mmproj": "%s"})";
 constexpr char kRaw[] = R"({"mode": "raw"})";
 constexpr char kVision[] = "tiny-llava-mmproj.gguf";
 constexpr char kAudio[] = "tiny-ultravox-mmproj.gguf";
 
-std::string load_config(const char* mmproj) {
-  std::string c = kLoad;
-  c.replace(c.find("%s"), 2, model_file(mmproj));
-  return c;
-}
+std::string load_config(const char* mmproj) { return test::media_load_config(mmproj); }
 
-std::string media(const char* name) { return read_file(model_file(name)); }
-
-// One turn with `files` as inputs 2, 3, ...
-Output ask(Backend& b, uint32_t ctx, const std::string& prompt, const std::vector<std::string>& files,
-           const std::string& request = "") {
-  for (size_t i = 0; i < files.size(); ++i) b.set_input(ctx, static_cast<uint32_t>(2 + i), files[i]);
-  return test::generate(b, ctx, prompt, request);
-}
-
-// llama-mtmd-cli, greedy, single turn (it renders the chat template around the prompt, which
-// holds the marker), with the engine's threads, context and attention.
 std::string mtmd_cli(const char* mmproj, const char* flag, const char* file, const std::string& prompt) {
-  // It prints one newline after evaluating the prompt, before the generated text.
-  std::string text = test::run_to_blank_line(test::mtmd_cli_tool(),
-                                 {"-m", model_file("tiny-llama.gguf"), "--mmproj", model_file(mmproj), flag,
-                                  model_file(file), "-p", prompt, "-n", "16", "--temp", "0", "--seed", "1", "-t",
-                                  "2", "-c", "1024", "-fa", "off", "--no-warmup"});
-  if (!text.empty() && text[0] == '\n') text.erase(0, 1);
-  return text;
+  return test::mtmd_cli("tiny-llama.gguf", mmproj, flag, file, prompt);
 }
 
 class Media : public ::testing::Test {
@@ -108,14 +87,7 @@ TEST_F(Media, SameImageReusesKvAndDifferentImageDoesNot) {
 // answers as a run that recomputes everything (cache_prompt false) does.
 TEST_F(Media, ChatTurnTwoReusesTheImageKv) {
   load(kVision);
-  const Output one = ask(b, ctx, kDescribe, {media("test-gradient.bmp")});
-  const Output two = ask(b, ctx, "And its colours?", {});
-  EXPECT_GE(two.meta["cached_tokens"].get<uint32_t>(), one.meta["input_tokens"].get<uint32_t>()) << two.meta.dump();
-  const uint32_t other = fresh();
-  ask(b, other, kDescribe, {media("test-gradient.bmp")});
-  const Output cold = ask(b, other, "And its colours?", {}, R"({"cache_prompt": false})");
-  EXPECT_EQ(cold.meta["cached_tokens"], 0) << cold.meta.dump();
-  EXPECT_EQ(two.text, cold.text);
+  test::expect_turn_two_reuses_image_kv(b, g, kDescribe, media("test-gradient.bmp"));
 }
 
 TEST_F(Media, CustomMarkerAndSeveralMedia) {
@@ -132,21 +104,7 @@ TEST_F(Media, CustomMarkerAndSeveralMedia) {
 TEST_F(Media, StreamedEqualsNonStreamed) {
   load(kVision);
   const std::string whole = ask(b, ctx, kDescribe, {media("test-gradient.bmp")}).text;
-  const uint32_t s = fresh();
-  b.set_input(s, 0, kDescribe);
-  b.set_input(s, 2, media("test-gradient.bmp"));
-  std::string streamed, buf(1 << 16, '\0');
-  for (int i = 0; i < 1000; ++i) {
-    try {
-      b.compute_single(s);
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::EndOfSequence) << e.what();
-      break;
-    }
-    streamed.append(buf.data(), b.get_output_single(s, 0, buf.data(), buf.size()));
-  }
-  b.fini_single(s);
-  EXPECT_EQ(streamed, whole);
+  EXPECT_EQ(test::streamed_turn(b, g, kDescribe, media("test-gradient.bmp")), whole);
 }
 
 // An engine loaded with n-gram speculation serves media requests (without drafts: their

@@ -1,0 +1,152 @@
+// Images through the core with the two vision-language families whose media placement differs
+// from LLaVA's (docs/TEST_MODELS.md):
+//   - Qwen2-VL (tiny-qwen2vl + tiny-qwen2vl-mmproj): M-RoPE, the image's 16 tokens take 2-D
+//     positions and advance the text position by max(width, height) = 4, not by 16;
+//   - Gemma 3 (tiny-gemma3 + tiny-gemma3-mmproj): the image's tokens are decoded without a causal
+//     mask (each sees all the others), on a model with a sliding-window layer.
+// For each: mtmd sees the pair as that family; the greedy text for an image equals llama.cpp's own
+// llama-mtmd-cli; different images give different text; chat turn two reuses the image's KV and
+// answers as a cold run does; streaming gives the non-streamed text.
+// While the backend refuses M-RoPE projectors at load, the Qwen2-VL cases that load it skip with
+// "M-RoPE support pending".
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "llama.h"
+#include "media/media_support.h"
+#include "mtmd-helper.h"
+#include "mtmd.h"
+
+namespace wasi_nn {
+namespace {
+
+using test::ask;
+using test::media;
+using test::model_file;
+using test::Output;
+
+struct Family {
+  const char* model;
+  const char* mmproj;
+  bool mrope;       // mtmd_decode_use_mrope
+  bool non_causal;  // mtmd_decode_use_non_causal for its images
+};
+
+const Family kFamilies[] = {
+    {"tiny-qwen2vl.gguf", "tiny-qwen2vl-mmproj.gguf", true, false},
+    {"tiny-gemma3.gguf", "tiny-gemma3-mmproj.gguf", false, true},
+};
+
+void PrintTo(const Family& f, std::ostream* os) { *os << f.model; }
+
+const std::string kDescribe = "<__media__>Describe the image.";
+
+// Silences llama.cpp's log (its model loader prints hundreds of lines) while it lives; restores the
+// callback it found, which may be the backend's sink.
+class QuietLlamaLog {
+ public:
+  QuietLlamaLog() {
+    llama_log_get(&saved_, &saved_data_);
+    llama_log_set([](ggml_log_level, const char*, void*) {}, nullptr);
+  }
+  ~QuietLlamaLog() { llama_log_set(saved_, saved_data_); }
+
+ private:
+  ggml_log_callback saved_ = nullptr;
+  void* saved_data_ = nullptr;
+};
+
+// The pair as llama.cpp's mtmd opens it (no backend): the flags that make these families differ,
+// and the image's tokens and positions.
+TEST(MediaFamilies, MtmdSeesEachPairAsItsFamily) {
+  llama_backend_init();
+  const QuietLlamaLog quiet;
+  for (const Family& f : kFamilies) {
+    SCOPED_TRACE(f.model);
+    llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = 0;
+    std::unique_ptr<llama_model, decltype(&llama_model_free)> model(
+        llama_model_load_from_file(model_file(f.model).c_str(), mp), llama_model_free);
+    ASSERT_NE(model, nullptr);
+    mtmd_context_params cp = mtmd_context_params_default();
+    cp.use_gpu = false;
+    cp.warmup = false;
+    cp.print_timings = false;
+    mtmd::context_ptr ctx(mtmd_init_from_file(model_file(f.mmproj).c_str(), model.get(), cp));
+    ASSERT_NE(ctx, nullptr);
+    EXPECT_EQ(mtmd_decode_use_mrope(ctx.get()), f.mrope);
+    EXPECT_EQ(mtmd_decode_use_non_causal(ctx.get(), nullptr), f.non_causal);
+    mtmd::bitmap image(mtmd_helper_bitmap_init_from_file(ctx.get(), model_file("test-gradient.bmp").c_str(),
+                                                         /*placeholder=*/false, mtmd_helper_init_opt_default())
+                           .bitmap);
+    ASSERT_NE(image.ptr, nullptr);
+    mtmd::input_chunks chunks(mtmd_input_chunks_init());
+    const std::string marker = mtmd_default_marker();
+    const mtmd_input_text text{marker.c_str(), marker.size(), /*add_special=*/false, /*parse_special=*/true};
+    const mtmd_bitmap* bitmaps[] = {image.ptr.get()};
+    ASSERT_EQ(mtmd_tokenize(ctx.get(), chunks.ptr.get(), &text, bitmaps, 1), 0);
+    const mtmd_input_chunk* chunk = nullptr;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (mtmd_input_chunk_get_type(chunks[i]) == MTMD_INPUT_CHUNK_TYPE_IMAGE) chunk = chunks[i];
+    }
+    ASSERT_NE(chunk, nullptr);
+    EXPECT_EQ(mtmd_input_chunk_get_n_tokens(chunk), 16u) << "a 32x32 image makes 4x4 merged tokens";
+    EXPECT_EQ(mtmd_input_chunk_get_n_pos(chunk), f.mrope ? 4 : 16) << "M-RoPE advances by the longer side";
+  }
+}
+
+class MediaFamily : public ::testing::TestWithParam<Family> {
+ protected:
+  // Loads the pair; skips the case while the backend refuses M-RoPE projectors (and only then).
+  void SetUp() override {
+    const Family& f = GetParam();
+    try {
+      g = b.load_by_name(model_file(f.model), test::media_load_config(f.mmproj));
+    } catch (const Error& e) {
+      if (f.mrope && std::string(e.what()).find("M-RoPE") != std::string::npos) GTEST_SKIP() << "M-RoPE support pending";
+      throw;
+    }
+    ctx = b.init_execution_context(g);
+  }
+  uint32_t fresh() { return b.init_execution_context(g); }
+  HostBackend b;
+  uint32_t g = 0, ctx = 0;
+};
+
+TEST_P(MediaFamily, ImageTextEqualsLlamaMtmdCli) {
+  if (test::mtmd_cli_tool().empty()) GTEST_SKIP() << "llama-mtmd-cli is not part of this build";
+  const Family& f = GetParam();
+  const Output out = ask(b, ctx, kDescribe, {media("test-gradient.bmp")});
+  EXPECT_FALSE(out.text.empty());
+  EXPECT_EQ(out.text, test::mtmd_cli(f.model, f.mmproj, "--image", "test-gradient.bmp", kDescribe)) << out.meta.dump();
+}
+
+TEST_P(MediaFamily, DifferentImagesGiveDifferentText) {
+  const std::string a = ask(b, ctx, kDescribe, {media("test-gradient.bmp")}).text;
+  const std::string c = ask(b, fresh(), kDescribe, {media("test-checker.bmp")}).text;
+  EXPECT_NE(a, c) << "the image does not reach the model";
+}
+
+// The conversation keeps the image; turn two (text only) reuses turn one's KV, image included,
+// and answers as a run that recomputes everything (cache_prompt false) does: for Qwen2-VL the
+// text after the image must continue at the M-RoPE position, not at the token count.
+TEST_P(MediaFamily, ChatTurnTwoReusesTheImageKv) {
+  test::expect_turn_two_reuses_image_kv(b, g, kDescribe, media("test-gradient.bmp"));
+}
+
+TEST_P(MediaFamily, StreamedEqualsNonStreamed) {
+  const std::string whole = ask(b, ctx, kDescribe, {media("test-gradient.bmp")}).text;
+  EXPECT_EQ(test::streamed_turn(b, g, kDescribe, media("test-gradient.bmp")), whole);
+}
+
+INSTANTIATE_TEST_SUITE_P(Pairs, MediaFamily, ::testing::ValuesIn(kFamilies),
+                         [](const ::testing::TestParamInfo<Family>& info) {
+                           return std::string(info.param.mrope ? "qwen2vl" : "gemma3");
+                         });
+
+}  // namespace
+}  // namespace wasi_nn
