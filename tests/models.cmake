@@ -124,8 +124,11 @@ wasi_nn_generate_test_file(tiny-gemma3.gguf make-tiny-model
   --vocab "${_wasi_nn_vocab_dir}/ggml-vocab-gemma-4.gguf" --arch gemma3 --threads 2
   --control-token "105=<start_of_turn>" --control-token "106=<end_of_turn>"
   --control-token "255999=<start_of_image>" --control-token "256000=<end_of_image>")
+# Spread 0.5: Gemma 3 scales token embeddings by sqrt(n_embd) and image embeddings not, so with
+# the default 0.2 the image barely reaches a later turn's reply (the WasmEdge gemma-3 guest's
+# "another image, another reply" check saw the same text for both test images).
 wasi_nn_generate_test_file(tiny-gemma3-mmproj.gguf make-tiny-mmproj
-  --kind gemma3 --text "${_dir}/tiny-gemma3.gguf")
+  --kind gemma3 --text "${_dir}/tiny-gemma3.gguf" --spread 0.5)
 wasi_nn_generate_test_file(test-gradient.bmp make-test-media --pattern gradient)
 wasi_nn_generate_test_file(test-checker.bmp make-test-media --pattern checker --width 48 --height 32)
 wasi_nn_generate_test_file(test-tone-440.wav make-test-media --freq 440)

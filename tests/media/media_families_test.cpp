@@ -7,8 +7,6 @@
 // For each: mtmd sees the pair as that family; the greedy text for an image equals llama.cpp's own
 // llama-mtmd-cli; different images give different text; chat turn two reuses the image's KV and
 // answers as a cold run does; streaming gives the non-streamed text.
-// While the backend refuses M-RoPE projectors at load, the Qwen2-VL cases that load it skip with
-// "M-RoPE support pending".
 
 #include <gtest/gtest.h>
 
@@ -101,15 +99,8 @@ TEST(MediaFamilies, MtmdSeesEachPairAsItsFamily) {
 
 class MediaFamily : public ::testing::TestWithParam<Family> {
  protected:
-  // Loads the pair; skips the case while the backend refuses M-RoPE projectors (and only then).
   void SetUp() override {
-    const Family& f = GetParam();
-    try {
-      g = b.load_by_name(model_file(f.model), test::media_load_config(f.mmproj));
-    } catch (const Error& e) {
-      if (f.mrope && std::string(e.what()).find("M-RoPE") != std::string::npos) GTEST_SKIP() << "M-RoPE support pending";
-      throw;
-    }
+    g = b.load_by_name(model_file(GetParam().model), test::media_load_config(GetParam().mmproj));
     ctx = b.init_execution_context(g);
   }
   uint32_t fresh() { return b.init_execution_context(g); }
@@ -141,6 +132,36 @@ TEST_P(MediaFamily, ChatTurnTwoReusesTheImageKv) {
 TEST_P(MediaFamily, StreamedEqualsNonStreamed) {
   const std::string whole = ask(b, ctx, kDescribe, {media("test-gradient.bmp")}).text;
   EXPECT_EQ(test::streamed_turn(b, g, kDescribe, media("test-gradient.bmp")), whole);
+}
+
+// The image's KV leaves its sequence and comes back: saved when another conversation takes the
+// only sequence, restored for turn two; copied into a second conversation that starts with the
+// same text and image. Each continues as the resident conversation does (for Qwen2-VL: the
+// restored and copied cells keep their M-RoPE positions, and what follows goes after them).
+TEST_P(MediaFamily, RestoredAndCopiedImageKvContinuesAsResident) {
+  std::string cfg = test::media_load_config(GetParam().mmproj);
+  cfg.replace(cfg.find(R"("n_parallel": 2)"), 15, R"("n_parallel": 1)");
+  const uint32_t one = b.load_by_name(model_file(GetParam().model), cfg);
+  const std::string image = media("test-gradient.bmp"), prompt = "<__media__>Describe the image in detail: its shapes, its colours, its light and its mood, please.";
+  const uint32_t resident = b.init_execution_context(one);
+  ask(b, resident, prompt, {image});
+  const std::string expected = ask(b, resident, "And its colours?", {}).text;
+
+  const uint32_t evicted = b.init_execution_context(one), other = b.init_execution_context(one);
+  ask(b, evicted, prompt, {image});
+  ask(b, other, "<__media__>What is this?", {media("test-checker.bmp")});  // takes the only sequence
+  const Output back = ask(b, evicted, "And its colours?", {});
+  EXPECT_GT(back.meta["restored_tokens"].get<uint32_t>(), 16u) << back.meta.dump();
+  EXPECT_EQ(back.text, expected);
+
+  // Two sequences: a second conversation whose prompt departs from the first one's after the
+  // image copies the first one's KV up to there, and answers as it does alone.
+  const std::string departs = "<__media__>Describe the image in detail: its shapes, its colours, its light and its mood, thanks.";
+  const std::string alone = ask(b, b.init_execution_context(one), departs, {image}).text;
+  ask(b, fresh(), prompt, {image});
+  const Output c = ask(b, fresh(), departs, {image});
+  EXPECT_GT(c.meta["shared_tokens"].get<uint32_t>(), 16u) << c.meta.dump();
+  EXPECT_EQ(c.text, alone);
 }
 
 INSTANTIATE_TEST_SUITE_P(Pairs, MediaFamily, ::testing::ValuesIn(kFamilies),

@@ -32,11 +32,13 @@ inline Output ask(Backend& b, uint32_t ctx, const std::string& prompt, const std
 // holds the marker), with the engine's threads, context and attention.
 inline std::string mtmd_cli(const char* model, const char* mmproj, const char* flag, const char* file,
                             const std::string& prompt) {
-  // It prints one newline after evaluating the prompt, before the generated text.
+  // It prints one newline after evaluating the prompt, before the generated text. --jinja: the
+  // model's own template, as the backend renders it (without it, Qwen2-VL's template would be
+  // replaced by llama.cpp's built-in ChatML, which drops the template's default system turn).
   std::string text = run_to_blank_line(mtmd_cli_tool(),
                                        {"-m", model_file(model), "--mmproj", model_file(mmproj), flag,
                                         model_file(file), "-p", prompt, "-n", "16", "--temp", "0", "--seed", "1",
-                                        "-t", "2", "-c", "1024", "-fa", "off", "--no-warmup"});
+                                        "-t", "2", "-c", "1024", "-fa", "off", "--no-warmup", "--jinja"});
   if (!text.empty() && text[0] == '\n') text.erase(0, 1);
   return text;
 }
