@@ -105,5 +105,25 @@ TEST_F(Reasoning, StopStringInContentLeavesReasoningWhole) {
   EXPECT_EQ(cut.meta["reasoning_content"], reasoning);
 }
 
+// Speculative decoding with reasoning: drafted tokens go through the request's sampler chain,
+// reasoning budget included, so the budget ends the thinking at the same token and the split
+// between reasoning_content and the reply is the one without speculation (n-gram lookup and a
+// draft model that is the target itself).
+TEST(SpeculativeReasoning, BudgetAndSplitAreUnchanged) {
+  const json ask = {{"reasoning_budget", 6}, {"n_predict", 48}};
+  Agent plain("tiny-glm-think");
+  const Reply want = plain.ask(plain.context(), "Why is the sky blue?", ask);
+  ASSERT_FALSE(want.text.empty()) << want.meta.dump();
+  ASSERT_FALSE(want.meta.value("reasoning_content", "").empty()) << want.meta.dump();
+  for (const json& spec : {json{{"speculative", "ngram"}, {"ngram_size_n", 2}, {"ngram_size_m", 8}},
+                           json{{"draft_model", model_path("tiny-glm-think")}, {"draft_p_min", 0.0}}}) {
+    Agent agent("tiny-glm-think", spec);
+    const Reply r = agent.ask(agent.context(), "Why is the sky blue?", ask);
+    EXPECT_EQ(r.meta.value("reasoning_content", ""), want.meta["reasoning_content"].get<std::string>()) << spec.dump();
+    EXPECT_EQ(r.text, want.text) << spec.dump();
+    EXPECT_GT(r.meta.value("drafted_tokens", 0), 0) << spec.dump() << " " << r.meta.dump();
+  }
+}
+
 }  // namespace
 }  // namespace wasi_nn::agents
