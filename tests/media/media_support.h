@@ -37,7 +37,7 @@ inline std::string mtmd_cli(const char* model, const char* mmproj, const char* f
   // replaced by llama.cpp's built-in ChatML, which drops the template's default system turn).
   std::string text = run_to_blank_line(mtmd_cli_tool(),
                                        {"-m", model_file(model), "--mmproj", model_file(mmproj), flag,
-                                        model_file(file), "-p", prompt, "-n", "16", "--temp", "0", "--seed", "1",
+                                        file[0] == '/' ? std::string(file) : model_file(file), "-p", prompt, "-n", "16", "--temp", "0", "--seed", "1",
                                         "-t", "2", "-c", "1024", "-fa", "off", "--no-warmup", "--jinja"});
   if (!text.empty() && text[0] == '\n') text.erase(0, 1);
   return text;

@@ -61,6 +61,22 @@ TEST_F(Media, AudioTextEqualsLlamaMtmdCli) {
   EXPECT_EQ(out.text, mtmd_cli(kAudio, "--audio", "test-tone-440.wav", prompt)) << out.meta.dump();
 }
 
+// Real files rather than generated ones: the 640x488 JPEG photo (with an Exif block) and the
+// MP3 recording (ID3 tag, 44.1 kHz mono) that llama.cpp's source carries for its mtmd tests.
+TEST_F(Media, RealJpegAndMp3EqualLlamaMtmdCli) {
+  if (test::mtmd_cli_tool().empty()) GTEST_SKIP() << "llama-mtmd-cli is not part of this build";
+  const std::string dir = std::string(WASI_NN_LLAMA_DIR) + "/tools/mtmd/";
+  load(kVision);
+  const std::string jpeg = dir + "test-1.jpeg", mp3 = dir + "test-2.mp3";
+  const Output image = ask(b, ctx, kDescribe, {read_file(jpeg)});
+  EXPECT_EQ(image.text, mtmd_cli(kVision, "--image", jpeg.c_str(), kDescribe)) << image.meta.dump();
+  load(kAudio);
+  const std::string prompt = "<__media__>What is said?";
+  const Output audio = ask(b, ctx, prompt, {read_file(mp3)});
+  EXPECT_GT(audio.meta["input_tokens"].get<uint32_t>(), 150u) << "an MP3 of some seconds is 150+ audio tokens";
+  EXPECT_EQ(audio.text, mtmd_cli(kAudio, "--audio", mp3.c_str(), prompt)) << audio.meta.dump();
+}
+
 TEST_F(Media, DifferentImagesGiveDifferentText) {
   load(kVision);
   const std::string a = ask(b, ctx, kDescribe, {media("test-gradient.bmp")}, kRaw).text;
