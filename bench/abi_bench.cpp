@@ -49,9 +49,9 @@
 namespace {
 
 using bench::BenchClient;
+using bench::Conversation;
 using bench::median;
 using bench::now_ms;
-using bench::Conversation;
 using bench::Reply;
 using nlohmann::json;
 
@@ -66,15 +66,16 @@ struct Options {
 const char kUsage[] =
     "usage: wasi-nn-bench --model M.gguf [--threads T] [--reps R] [--n-gen N] [--n-prompt N]\n"
     "                     [--parallel N] [--conc-predict N] [--history N] [--ctx N]\n"
-    "                     [--only decode,prompt,concurrent,ttft,tenants,repetitive] [--load-config JSON] [--json OUT]\n";
+    "                     [--only decode,prompt,concurrent,ttft,tenants,repetitive] [--load-config JSON] [--json "
+    "OUT]\n";
 
 // Words that are one token each in common BPE vocabularies (with their leading space), so a
 // prompt of n words is close to n tokens; calibrate() corrects the rest.
 std::string words(int n, const std::string& salt) {
-  static const char* kWords[] = {"the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog",
-                                 "and", "then", "runs", "into", "the", "old", "forest", "where",
-                                 "many", "tall", "trees", "grow", "near", "river", "banks", "in",
-                                 "spring", "when", "birds", "sing", "their", "songs", "again"};
+  static const char* kWords[] = {"the",   "quick",  "brown", "fox",   "jumps", "over",  "a",     "lazy",
+                                 "dog",   "and",    "then",  "runs",  "into",  "the",   "old",   "forest",
+                                 "where", "many",   "tall",  "trees", "grow",  "near",  "river", "banks",
+                                 "in",    "spring", "when",  "birds", "sing",  "their", "songs", "again"};
   std::string s = salt;
   for (int i = 0; i < n; ++i) {
     s += ' ';
@@ -84,8 +85,12 @@ std::string words(int n, const std::string& salt) {
 }
 
 std::string raw_settings(int n_predict, bool cache_prompt) {
-  return json{{"mode", "raw"}, {"temperature", 0}, {"ignore_eos", true}, {"n_predict", n_predict},
-              {"cache_prompt", cache_prompt}}.dump();
+  return json{{"mode", "raw"},
+              {"temperature", 0},
+              {"ignore_eos", true},
+              {"n_predict", n_predict},
+              {"cache_prompt", cache_prompt}}
+      .dump();
 }
 
 struct Results {
@@ -119,7 +124,9 @@ void bench_decode(BenchClient& client, const Options& o, Results& out) {
   const double m = median(tps);
   std::printf("decode      tg%-5d %10.2f tokens/s  (median of %d; metadata timings.generate_tokens_per_second)\n",
               o.n_gen, m, o.reps);
-  out.put("decode", {{"tokens_per_second", m}, {"runs", tps}, {"n_gen", o.n_gen},
+  out.put("decode", {{"tokens_per_second", m},
+                     {"runs", tps},
+                     {"n_gen", o.n_gen},
                      {"source", "metadata timings.generate_tokens_per_second"}});
 }
 
@@ -137,7 +144,9 @@ void bench_prompt(BenchClient& client, const Options& o, Results& out) {
   const double m = median(tps);
   std::printf("prompt      pp%-5u %10.2f tokens/s  (median of %d; metadata timings.prompt_tokens_per_second)\n",
               n_tokens, m, o.reps);
-  out.put("prompt", {{"tokens_per_second", m}, {"runs", tps}, {"n_prompt", n_tokens},
+  out.put("prompt", {{"tokens_per_second", m},
+                     {"runs", tps},
+                     {"n_prompt", n_tokens},
                      {"source", "metadata timings.prompt_tokens_per_second"}});
 }
 
@@ -155,8 +164,8 @@ BatchResult run_batch(std::vector<std::unique_ptr<Conversation>>& convs, const O
   std::vector<std::string> errors(n);
   auto one = [&](size_t i) {
     try {
-      replies[i] = convs[i]->run("Story " + std::to_string(i) + ": once upon a time",
-                                 raw_settings(o.conc_predict, false));
+      replies[i] =
+          convs[i]->run("Story " + std::to_string(i) + ": once upon a time", raw_settings(o.conc_predict, false));
     } catch (const std::exception& e) {
       errors[i] = e.what();
     }
@@ -223,19 +232,27 @@ void bench_concurrent(BenchClient& client, const Options& o, Results& out) {
   const double c = median(conc), s = median(seq);
   const double lat50 = percentile(latency, 50), lat95 = percentile(latency, 95);
   const double ttft50 = percentile(ttft, 50), ttft95 = percentile(ttft, 95);
-  std::printf("concurrent  %dx%-4d %9.2f tokens/s  aggregate, %d at once (median of %d; wall clock)\n",
-              o.parallel, o.conc_predict, c, o.parallel, o.reps);
+  std::printf("concurrent  %dx%-4d %9.2f tokens/s  aggregate, %d at once (median of %d; wall clock)\n", o.parallel,
+              o.conc_predict, c, o.parallel, o.reps);
   std::printf("            request latency p50 %.1f ms, p95 %.1f ms; time to first token p50 %.1f ms, p95 %.1f ms\n",
               lat50, lat95, ttft50, ttft95);
-  std::printf("sequential  %dx%-4d %9.2f tokens/s  the same requests one after another (wall clock)\n",
-              o.parallel, o.conc_predict, s);
+  std::printf("sequential  %dx%-4d %9.2f tokens/s  the same requests one after another (wall clock)\n", o.parallel,
+              o.conc_predict, s);
   std::printf("            concurrent / sequential = %.2fx\n", s > 0 ? c / s : 0);
-  out.put("concurrent", {{"tokens_per_second", c}, {"runs", conc}, {"sequential_tokens_per_second", s},
-                         {"sequential_runs", seq}, {"ratio", s > 0 ? c / s : 0}, {"sessions", o.parallel},
-                         {"n_predict", o.conc_predict}, {"latency_ms_p50", lat50}, {"latency_ms_p95", lat95},
-                         {"ttft_ms_p50", ttft50}, {"ttft_ms_p95", ttft95},
-                         {"source", "wall clock, all generated tokens; latency: compute() per request; "
-                                    "ttft: metadata timings queue_ms + prompt_ms"}});
+  out.put("concurrent", {{"tokens_per_second", c},
+                         {"runs", conc},
+                         {"sequential_tokens_per_second", s},
+                         {"sequential_runs", seq},
+                         {"ratio", s > 0 ? c / s : 0},
+                         {"sessions", o.parallel},
+                         {"n_predict", o.conc_predict},
+                         {"latency_ms_p50", lat50},
+                         {"latency_ms_p95", lat95},
+                         {"ttft_ms_p50", ttft50},
+                         {"ttft_ms_p95", ttft95},
+                         {"source",
+                          "wall clock, all generated tokens; latency: compute() per request; "
+                          "ttft: metadata timings queue_ms + prompt_ms"}});
 }
 
 // Decoding that repeats what came before (the case n-gram lookup and draft models speed up):
@@ -257,8 +274,12 @@ void bench_repetitive(BenchClient& client, const Options& o, Results& out) {
   const double m = median(tps);
   std::printf("repetitive  tg%-5d %10.2f tokens/s  (median of %d; drafted %u, accepted %u in all)\n", o.n_gen, m,
               o.reps, drafted, accepted);
-  out.put("repetitive", {{"tokens_per_second", m}, {"runs", tps}, {"n_gen", o.n_gen}, {"drafted_tokens", drafted},
-                         {"accepted_tokens", accepted}, {"source", "metadata timings.generate_tokens_per_second"}});
+  out.put("repetitive", {{"tokens_per_second", m},
+                         {"runs", tps},
+                         {"n_gen", o.n_gen},
+                         {"drafted_tokens", drafted},
+                         {"accepted_tokens", accepted},
+                         {"source", "metadata timings.generate_tokens_per_second"}});
 }
 
 // Turn two of a long conversation: chat mode (the backend keeps the history) when the model
@@ -295,22 +316,31 @@ void bench_ttft(BenchClient& client, const Options& o, Results& out) {
   }
   for (int i = 0; i < o.reps; ++i) full.push_back(turn(o.reps + i, false).wall_ms);
   const double a = median(reuse), b = median(full);
-  std::printf("ttft reuse  %5u tok %8.1f ms  turn two, %u of %u tokens from the KV cache (%s mode; median of %d; wall clock of compute)\n",
-              n_history, a, n_cached, n_history, chat ? "chat" : "raw", o.reps);
+  std::printf(
+      "ttft reuse  %5u tok %8.1f ms  turn two, %u of %u tokens from the KV cache (%s mode; median of %d; wall clock of "
+      "compute)\n",
+      n_history, a, n_cached, n_history, chat ? "chat" : "raw", o.reps);
   std::printf("ttft full   %5u tok %8.1f ms  the same turn re-processing the whole history (cache_prompt false)\n",
               n_history, b);
   std::printf("            reuse / full = %.3fx\n", b > 0 ? a / b : 0);
-  out.put("ttft", {{"reuse_ms", a}, {"full_ms", b}, {"ratio", b > 0 ? a / b : 0}, {"reuse_runs", reuse},
-                   {"full_runs", full}, {"reuse_prompt_ms", median(reuse_prompt_ms)},
-                   {"history_tokens", n_history}, {"cached_tokens", n_cached},
-                   {"turn_one_tokens", r1.count("input_tokens") + r1.count("output_tokens")}, {"mode", chat ? "chat" : "raw"},
+  out.put("ttft", {{"reuse_ms", a},
+                   {"full_ms", b},
+                   {"ratio", b > 0 ? a / b : 0},
+                   {"reuse_runs", reuse},
+                   {"full_runs", full},
+                   {"reuse_prompt_ms", median(reuse_prompt_ms)},
+                   {"history_tokens", n_history},
+                   {"cached_tokens", n_cached},
+                   {"turn_one_tokens", r1.count("input_tokens") + r1.count("output_tokens")},
+                   {"mode", chat ? "chat" : "raw"},
                    {"source", "wall clock of compute() with n_predict 1"}});
 }
 
 int parse_int(const char* flag, const char* v) {
   char* end = nullptr;
   const long n = std::strtol(v, &end, 10);
-  if (!*v || *end || n < 1 || n > 1000000) throw std::invalid_argument(std::string(flag) + ": not a positive integer: " + v);
+  if (!*v || *end || n < 1 || n > 1000000)
+    throw std::invalid_argument(std::string(flag) + ": not a positive integer: " + v);
   return static_cast<int>(n);
 }
 
@@ -320,21 +350,33 @@ Options parse_args(int argc, char** argv) {
     const std::string a = argv[i];
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + a);
     const char* v = argv[++i];
-    if (a == "--model") o.model = v;
-    else if (a == "--threads") o.threads = parse_int("--threads", v);
-    else if (a == "--reps") o.reps = parse_int("--reps", v);
-    else if (a == "--n-gen") o.n_gen = parse_int("--n-gen", v);
-    else if (a == "--n-prompt") o.n_prompt = parse_int("--n-prompt", v);
-    else if (a == "--parallel") o.parallel = parse_int("--parallel", v);
-    else if (a == "--conc-predict") o.conc_predict = parse_int("--conc-predict", v);
-    else if (a == "--history") o.history = parse_int("--history", v);
-    else if (a == "--ctx") o.ctx = parse_int("--ctx", v);
-    else if (a == "--load-config") o.load_config = v;
-    else if (a == "--json") o.json_out = v;
+    if (a == "--model")
+      o.model = v;
+    else if (a == "--threads")
+      o.threads = parse_int("--threads", v);
+    else if (a == "--reps")
+      o.reps = parse_int("--reps", v);
+    else if (a == "--n-gen")
+      o.n_gen = parse_int("--n-gen", v);
+    else if (a == "--n-prompt")
+      o.n_prompt = parse_int("--n-prompt", v);
+    else if (a == "--parallel")
+      o.parallel = parse_int("--parallel", v);
+    else if (a == "--conc-predict")
+      o.conc_predict = parse_int("--conc-predict", v);
+    else if (a == "--history")
+      o.history = parse_int("--history", v);
+    else if (a == "--ctx")
+      o.ctx = parse_int("--ctx", v);
+    else if (a == "--load-config")
+      o.load_config = v;
+    else if (a == "--json")
+      o.json_out = v;
     else if (a == "--only") {
       std::stringstream ss(v);
       for (std::string t; std::getline(ss, t, ',');) {
-        if (t != "decode" && t != "prompt" && t != "concurrent" && t != "ttft" && t != "tenants" && t != "repetitive") throw std::invalid_argument("--only: unknown test " + t);
+        if (t != "decode" && t != "prompt" && t != "concurrent" && t != "ttft" && t != "tenants" && t != "repetitive")
+          throw std::invalid_argument("--only: unknown test " + t);
         o.only.insert(t);
       }
     } else {
@@ -365,8 +407,8 @@ int main(int argc, char** argv) {
     load["threads_batch"] = o.threads;
     const double t0 = now_ms();
     BenchClient client(o.model, json{{"log_level", "error"}}.dump(), load.dump());
-    std::printf("wasi-nn-bench: %s, threads %d, reps %d, load %s (loaded in %.0f ms)\n", o.model.c_str(),
-                o.threads, o.reps, load.dump().c_str(), now_ms() - t0);
+    std::printf("wasi-nn-bench: %s, threads %d, reps %d, load %s (loaded in %.0f ms)\n", o.model.c_str(), o.threads,
+                o.reps, load.dump().c_str(), now_ms() - t0);
     std::fflush(stdout);
     Results out;
     out.put("model", o.model);

@@ -41,8 +41,7 @@ std::string get_text(void* backend, uint32_t exec, uint32_t index) {
 
 }  // namespace
 
-BenchClient::BenchClient(const std::string& model, const std::string& backend_json,
-                         const std::string& load_json) {
+BenchClient::BenchClient(const std::string& model, const std::string& backend_json, const std::string& load_json) {
   check(init_backend_with_config(&backend_, backend_json.c_str(), 0), "init_backend_with_config");
   check(load_by_name_with_config(backend_, model.c_str(), 0, load_json.c_str(), 0, &graph_),
         "load_by_name_with_config");

@@ -55,7 +55,8 @@ void bench_templates(const llama_model* model, const std::string& src, const std
   for (size_t mib : ballast_mib) {
     char* ballast = nullptr;
     if (mib) {
-      ballast = static_cast<char*>(mmap(nullptr, mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+      ballast =
+          static_cast<char*>(mmap(nullptr, mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
       madvise(ballast, mib << 20, MADV_NOHUGEPAGE);
       std::memset(ballast, 1, mib << 20);
     }

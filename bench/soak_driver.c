@@ -14,17 +14,17 @@
 #include <string.h>
 #include <time.h>
 
-static void *g_ctx;
+static void* g_ctx;
 static int g_requests;
-static double *g_latency_ms; /* [thread * requests + i] */
-static int g_errors[128];     /* by code (100.. folded into 10..13) */
+static double* g_latency_ms; /* [thread * requests + i] */
+static int g_errors[128];    /* by code (100.. folded into 10..13) */
 static long g_done;
 static long g_rss_tenth[11]; /* RSS after each tenth of all requests: a leak shows as a slope */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static long g_total;
 
 static long rss_kib(void) {
-  FILE *f = fopen("/proc/self/status", "r");
+  FILE* f = fopen("/proc/self/status", "r");
   char line[256];
   long kib = -1;
   while (f && fgets(line, sizeof line, f)) {
@@ -40,7 +40,7 @@ static double now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void *worker(void *arg) {
+static void* worker(void* arg) {
   long id = (long)arg;
   char session[64], prompt[128], out[8192];
   snprintf(session, sizeof session, "soak-%ld", id);
@@ -53,12 +53,12 @@ static void *worker(void *arg) {
   }
   for (int i = 0; i < g_requests; ++i) {
     snprintf(prompt, sizeof prompt, "Session %ld, turn %d: tell me more.", id, i);
-    tensor t = {NULL, fp32, (uint8_t *)prompt};
+    tensor t = {NULL, fp32, (uint8_t*)prompt};
     uint32_t size = sizeof out;
     /* Every 10th turn starts the conversation afresh, so the window never fills. */
-    const char *cfg = i % 10 == 9 ? "{\"reset\": true}" : NULL;
+    const char* cfg = i % 10 == 9 ? "{\"reset\": true}" : NULL;
     double t0 = now_ms();
-    wasi_nn_error rc = run_inference(g_ctx, e, 0, &t, (uint8_t *)out, &size, cfg, 0);
+    wasi_nn_error rc = run_inference(g_ctx, e, 0, &t, (uint8_t*)out, &size, cfg, 0);
     g_latency_ms[id * g_requests + i] = now_ms() - t0;
     pthread_mutex_lock(&g_mu);
     if (rc != success) g_errors[rc >= 100 ? rc - 90 : rc]++;
@@ -70,22 +70,22 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
+static int cmp(const void* a, const void* b) {
+  double x = *(const double*)a, y = *(const double*)b;
   return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: soak_driver MODEL THREADS REQUESTS [LOAD_CONFIG_JSON]\n");
     return 2;
   }
-  const char *model = argv[1];
+  const char* model = argv[1];
   int threads = atoi(argv[2]);
   g_requests = atoi(argv[3]);
-  const char *config = argc > 4 ? argv[4]
-      : "{\"ctx_size\": 512, \"n_parallel\": 16, \"n_predict\": 8, \"temperature\": 0.7, "
-        "\"max_queue\": 1024, \"max_sessions\": 1000}";
+  const char* config = argc > 4 ? argv[4]
+                                : "{\"ctx_size\": 512, \"n_parallel\": 16, \"n_predict\": 8, \"temperature\": 0.7, "
+                                  "\"max_queue\": 1024, \"max_sessions\": 1000}";
   g_total = (long)threads * g_requests;
   g_latency_ms = calloc(g_total, sizeof(double));
   graph g;
@@ -93,22 +93,21 @@ int main(int argc, char **argv) {
       load_by_name_with_config(g_ctx, model, 0, config, 0, &g) != success) {
     char msg[1024];
     uint32_t n = sizeof msg - 1;
-    get_output(NULL, WASI_NN_NO_HANDLE, 0, (uint8_t *)msg, &n);
+    get_output(NULL, WASI_NN_NO_HANDLE, 0, (uint8_t*)msg, &n);
     msg[n] = 0;
     fprintf(stderr, "soak_driver: setup failed: %s\n", msg);
     return 2;
   }
   long rss_start = rss_kib();
   double t0 = now_ms();
-  pthread_t *tids = calloc(threads, sizeof(pthread_t));
-  for (long i = 0; i < threads; ++i) pthread_create(&tids[i], NULL, worker, (void *)i);
+  pthread_t* tids = calloc(threads, sizeof(pthread_t));
+  for (long i = 0; i < threads; ++i) pthread_create(&tids[i], NULL, worker, (void*)i);
   for (int i = 0; i < threads; ++i) pthread_join(tids[i], NULL);
   double wall = (now_ms() - t0) / 1e3;
   long rss_end = rss_kib();
   qsort(g_latency_ms, g_total, sizeof(double), cmp);
   int bad = 0, busy = g_errors[timeout];
-  printf("requests: %ld (%d threads x %d) in %.1f s, %.1f req/s\n", g_total, threads, g_requests,
-         wall, g_total / wall);
+  printf("requests: %ld (%d threads x %d) in %.1f s, %.1f req/s\n", g_total, threads, g_requests, wall, g_total / wall);
   printf("latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f\n", g_latency_ms[g_total / 2],
          g_latency_ms[g_total * 9 / 10], g_latency_ms[g_total * 99 / 100], g_latency_ms[g_total - 1]);
   printf("busy (timeout, documented): %d\n", busy);
@@ -117,8 +116,8 @@ int main(int argc, char **argv) {
     printf("ERROR code %d: %d times\n", c >= 10 ? c + 90 : c, g_errors[c]);
     bad = 1;
   }
-  printf("rss KiB: after load %ld, end %ld (end - half-way: %+ld)\nrss KiB after each tenth:",
-         rss_start, rss_end, rss_end - g_rss_tenth[5]);
+  printf("rss KiB: after load %ld, end %ld (end - half-way: %+ld)\nrss KiB after each tenth:", rss_start, rss_end,
+         rss_end - g_rss_tenth[5]);
   for (int k = 1; k <= 10; ++k) printf(" %ld", g_rss_tenth[k]);
   printf("\n");
   deinit_backend(g_ctx);

@@ -32,16 +32,20 @@ namespace {
 using nlohmann::json;
 
 std::string text_of(int words, const std::string& head) {
-  static const char* kWords[] = {"every", "answer", "must", "be", "short", "and", "polite", "while",
-                                 "the", "assistant", "keeps", "to", "facts", "it", "was", "given"};
+  static const char* kWords[] = {"every", "answer",    "must",  "be", "short", "and", "polite", "while",
+                                 "the",   "assistant", "keeps", "to", "facts", "it",  "was",    "given"};
   std::string s = head;
   for (int i = 0; i < words; ++i) s += std::string(" ") + kWords[i % 16];
   return s;
 }
 
 std::string settings(int n_predict, bool cache_prompt) {
-  return json{{"mode", "raw"}, {"temperature", 0}, {"ignore_eos", true}, {"n_predict", n_predict},
-              {"cache_prompt", cache_prompt}}.dump();
+  return json{{"mode", "raw"},
+              {"temperature", 0},
+              {"ignore_eos", true},
+              {"n_predict", n_predict},
+              {"cache_prompt", cache_prompt}}
+      .dump();
 }
 
 enum class Layout { OneTenant, Isolated, ShareGroup };
@@ -146,19 +150,21 @@ json bench_tenants(const TenantsOptions& o) {
   for (Layout l : layouts) {
     const json& s = served[name_of(l)];
     const json p = prefix(o, l);
-    std::printf("tenants     %-11s serving %dx%d: %9.2f tokens/s; prefix of ~%d words, %d more at once: "
-                "%8.1f ms, %llu of %llu prompt tokens shared\n",
-                name_of(l), o.sessions, o.n_predict, s["tokens_per_second"].get<double>(), o.history,
-                o.sessions - 1, p["wall_ms"].get<double>(), static_cast<unsigned long long>(p["shared_tokens"].get<uint64_t>()),
-                static_cast<unsigned long long>(p["input_tokens"].get<uint64_t>()));
+    std::printf(
+        "tenants     %-11s serving %dx%d: %9.2f tokens/s; prefix of ~%d words, %d more at once: "
+        "%8.1f ms, %llu of %llu prompt tokens shared\n",
+        name_of(l), o.sessions, o.n_predict, s["tokens_per_second"].get<double>(), o.history, o.sessions - 1,
+        p["wall_ms"].get<double>(), static_cast<unsigned long long>(p["shared_tokens"].get<uint64_t>()),
+        static_cast<unsigned long long>(p["input_tokens"].get<uint64_t>()));
     out[name_of(l)] = {{"serving", s}, {"prefix", p}};
   }
   const double one = out["one_tenant"]["serving"]["tokens_per_second"];
   const double iso = out["isolated"]["serving"]["tokens_per_second"];
-  std::printf("            serving: isolated / one tenant = %.2fx; prefix: isolated / one tenant = %.2fx "
-              "(wall clock, lower is better)\n",
-              one > 0 ? iso / one : 0,
-              out["isolated"]["prefix"]["wall_ms"].get<double>() / out["one_tenant"]["prefix"]["wall_ms"].get<double>());
+  std::printf(
+      "            serving: isolated / one tenant = %.2fx; prefix: isolated / one tenant = %.2fx "
+      "(wall clock, lower is better)\n",
+      one > 0 ? iso / one : 0,
+      out["isolated"]["prefix"]["wall_ms"].get<double>() / out["one_tenant"]["prefix"]["wall_ms"].get<double>());
   out["sessions"] = o.sessions;
   out["n_predict"] = o.n_predict;
   out["history_words"] = o.history;

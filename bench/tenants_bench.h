@@ -8,9 +8,9 @@ namespace bench {
 
 struct TenantsOptions {
   std::string model, load_json;
-  int sessions = 8;     // conversations, and tenants in the isolated layouts
-  int n_predict = 64;   // tokens each conversation generates
-  int history = 1000;   // words of the common system text in the prefix workload
+  int sessions = 8;    // conversations, and tenants in the isolated layouts
+  int n_predict = 64;  // tokens each conversation generates
+  int history = 1000;  // words of the common system text in the prefix workload
   int reps = 3;
 };
 

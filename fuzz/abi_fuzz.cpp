@@ -100,12 +100,19 @@ void check(bool ok, const char* what) {
 
 bool documented(wasi_nn_error rc) {
   switch (rc) {
-    case success: case invalid_argument: case invalid_encoding: case timeout:
-    case runtime_error: case unsupported_operation: case too_large: case not_found:
-    case security: case context_full: case prompt_tool_long: case model_not_found:
-      return true;
-    default:
-      return false;
+    case success:
+    case invalid_argument:
+    case invalid_encoding:
+    case timeout:
+    case runtime_error:
+    case unsupported_operation:
+    case too_large:
+    case not_found:
+    case security:
+    case context_full:
+    case prompt_tool_long:
+    case model_not_found: return true;
+    default: return false;
   }
 }
 
@@ -157,11 +164,18 @@ wasi_nn_error send_tensor(Run& run, Input& in, bool run_it) {
       t.dimensions = nullptr;
       t.data = reinterpret_cast<uint8_t*>(nul_terminated.data());
       break;
-    case 1: dims.size = 0; t.data = reinterpret_cast<uint8_t*>(nul_terminated.data()); break;
-    case 2: dims_buf[0] = 0x40000000u; dims_buf[1] = 0x40000000u; dims.size = 2; break;  // overflow
+    case 1:
+      dims.size = 0;
+      t.data = reinterpret_cast<uint8_t*>(nul_terminated.data());
+      break;
+    case 2:
+      dims_buf[0] = 0x40000000u;
+      dims_buf[1] = 0x40000000u;
+      dims.size = 2;
+      break;  // overflow
     case 3: dims.buf = nullptr; break;
     case 4: t.data = nullptr; break;
-    case 5: dims.size = 100; break;  // more dimensions than the limit
+    case 5: dims.size = 100; break;                                       // more dimensions than the limit
     case 6: dims_buf[0] = static_cast<uint32_t>(data.size() / 2); break;  // a shorter length
     default: break;
   }
@@ -172,9 +186,9 @@ wasi_nn_error send_tensor(Run& run, Input& in, bool run_it) {
   const uint32_t cap = in.byte() % 4 == 0 ? in.byte() % 8 : 256;
   std::vector<uint8_t> out(cap + 8, 0xA5);
   uint32_t size = cap;
-  wasi_nn_error rc = run_inference(run.ctx, exec, index, &t, cap ? out.data() : nullptr, &size,
-                                   in.byte() & 1 ? config.c_str() : nullptr,
-                                   in.byte() & 1 ? 0 : static_cast<uint32_t>(config.size()));
+  wasi_nn_error rc =
+      run_inference(run.ctx, exec, index, &t, cap ? out.data() : nullptr, &size,
+                    in.byte() & 1 ? config.c_str() : nullptr, in.byte() & 1 ? 0 : static_cast<uint32_t>(config.size()));
   for (size_t i = cap; i < out.size(); ++i) check(out[i] == 0xA5, "run_inference wrote past capacity");
   if (rc == success) check(size <= cap, "run_inference: *output_size beyond capacity");
   if (rc == too_large) check(size > cap, "run_inference: too_large with a size that fits");
@@ -218,13 +232,15 @@ wasi_nn_error one_call(Run& run, Input& in) {
       if (rc == success) run.execs.push_back(e);
       return rc;
     }
-    case 2: case 3: return send_tensor(run, in, false);
+    case 2:
+    case 3: return send_tensor(run, in, false);
     case 4: {
       const uint32_t exec = pick_exec(run, in);
       if (++run.computes > kMaxComputes) return success;
       return compute(run.ctx, exec);
     }
-    case 5: case 6: return read_output(run, in);
+    case 5:
+    case 6: return read_output(run, in);
     case 7: return send_tensor(run, in, true);
     case 8: return close_execution_context(run.ctx, pick_exec(run, in));
     case 9: {  // the calling thread's last error, through a NULL or live ctx
@@ -234,8 +250,7 @@ wasi_nn_error one_call(Run& run, Input& in) {
                         reinterpret_cast<uint8_t*>(buf), &size);
     }
     case 10: {  // loads that must fail fast: missing, a directory, empty, garbage names
-      static const char* const kNames[] = {"/nonexistent/model.gguf", "/tmp", "", "/dev/null",
-                                           "../../etc/passwd"};
+      static const char* const kNames[] = {"/nonexistent/model.gguf", "/tmp", "", "/dev/null", "../../etc/passwd"};
       const char* name = kNames[in.byte() % 5];
       graph g = 7;
       wasi_nn_error rc = load_by_name(run.ctx, name, 0, &g);

@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/base/error.h"
 #include "core/config/config_parser.h"
 #include "core/config/param_table.h"
 #include "core/config/settings.h"
-#include "core/base/error.h"
 
 namespace {
 
@@ -29,11 +29,10 @@ void parse_checked(std::string_view text, unsigned scope, wasi_nn::Settings& set
   try {
     wasi_nn::parse_config(text, scope, settings);
   } catch (const wasi_nn::Error& e) {
-    if (e.kind() != wasi_nn::ErrorKind::InvalidArgument &&
-        e.kind() != wasi_nn::ErrorKind::Unsupported) {
+    if (e.kind() != wasi_nn::ErrorKind::InvalidArgument && e.kind() != wasi_nn::ErrorKind::Unsupported) {
       std::abort();  // parse_config promises only these two kinds
     }
-    if (e.what()[0] == '\0') std::abort();  // every failure explains itself
+    if (e.what()[0] == '\0') std::abort();           // every failure explains itself
     if (snapshot(settings) != before) std::abort();  // all or nothing
   }
 }

@@ -15,7 +15,7 @@ using json = nlohmann::ordered_json;
 struct KeyValues {
   const char* key;
   double p;
-  std::vector<json> values;  // in range
+  std::vector<json> values;    // in range
   std::vector<json> bad = {};  // out of range: drawn rarely (kBadValue), they end at the parser
 };
 
@@ -27,12 +27,15 @@ json arr(std::initializer_list<json> items) { return json::array_t(items); }
 // outside them (which must be invalid_argument, never a crash).
 const std::vector<KeyValues>& load_keys() {
   static const std::vector<KeyValues> keys = {
-      {"ctx_size", 0.7, {16, 17, 31, 32, 33, 48, 64, 100, 128, 255, 256, 257, 512, 1000, 1024,
-                         2048, 4096, 65536}, {15, 0, 1048577}},
-      {"batch_size", 0.6, {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 64, 100, 128, 255, 256, 512,
-                           2048, 65536, 1048576}, {0}},
-      {"ubatch_size", 0.5, {1, 2, 3, 4, 5, 7, 8, 15, 16, 31, 32, 64, 128, 255, 256, 512, 2048,
-                            1048576}, {0}},
+      {"ctx_size",
+       0.7,
+       {16, 17, 31, 32, 33, 48, 64, 100, 128, 255, 256, 257, 512, 1000, 1024, 2048, 4096, 65536},
+       {15, 0, 1048577}},
+      {"batch_size",
+       0.6,
+       {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 64, 100, 128, 255, 256, 512, 2048, 65536, 1048576},
+       {0}},
+      {"ubatch_size", 0.5, {1, 2, 3, 4, 5, 7, 8, 15, 16, 31, 32, 64, 128, 255, 256, 512, 2048, 1048576}, {0}},
       {"n_parallel", 0.6, {1, 1, 2, 2, 3, 4, 5, 7, 8, 9, 16, 31, 32, 64, 255, 256}, {257, 0}},
       {"threads", 0.3, {0, 1, 1, 1, 2, 2, 3, 4, 16, 512, 1024}, {1025, -1}},
       {"threads_batch", 0.2, {0, 1, 1, 2, 3, 16, 1024}},
@@ -56,9 +59,8 @@ const std::vector<KeyValues>& load_keys() {
 
 // Per-request keys (also valid as a load's defaults).
 const std::vector<KeyValues>& request_keys() {
-  static const json kAllSamplers = arr({"penalties", "dry", "top_n_sigma", "top_k", "typ_p",
-                                        "top_p", "min_p", "xtc", "temperature", "infill",
-                                        "adaptive_p"});
+  static const json kAllSamplers = arr({"penalties", "dry", "top_n_sigma", "top_k", "typ_p", "top_p", "min_p", "xtc",
+                                        "temperature", "infill", "adaptive_p"});
   static const std::vector<KeyValues> keys = {
       {"temperature", 0.4, {0, 0, 0.5, 0.8, 1, 2, 100}, {-1, "hot"}},
       {"dynatemp_range", 0.05, {0, 0.5, 5}},
@@ -86,24 +88,33 @@ const std::vector<KeyValues>& request_keys() {
       {"adaptive_decay", 0.05, {0, 0.9, 0.99}},
       {"seed", 0.2, {-1, 0, 42, 4294967295u}, {-2, 4294967296u}},
       {"min_keep", 0.05, {0, 1, 100, 2147483647}},
-      {"samplers", 0.1, {"", "kt", "dkypmxt", arr({"top_k", "temperature"}), arr({"adaptive_p"}),
-                         arr({"infill"}), kAllSamplers}},
-      {"grammar", 0.08, {"", "root ::= \"a\"", "root ::= [a-z]+", "root ::= \"a\" root | \"b\"",
-                         "root ::= x\nx ::= \"y\"*"}},
-      {"json_schema", 0.05, {json{{"type", "string"}}, json{{"type", "integer"}},
-                             json::parse(R"({"type":"object","properties":{"a":{"type":"boolean"}}})")}},
-      {"logit_bias", 0.08, {arr({arr({1, -5})}), json{{"a", 2}}, arr({arr({0, false})}),
-                            arr({arr({99999999, 1})}), json{{"hello", -100}}}},
+      {"samplers",
+       0.1,
+       {"", "kt", "dkypmxt", arr({"top_k", "temperature"}), arr({"adaptive_p"}), arr({"infill"}), kAllSamplers}},
+      {"grammar",
+       0.08,
+       {"", "root ::= \"a\"", "root ::= [a-z]+", "root ::= \"a\" root | \"b\"", "root ::= x\nx ::= \"y\"*"}},
+      {"json_schema",
+       0.05,
+       {json{{"type", "string"}}, json{{"type", "integer"}},
+        json::parse(R"({"type":"object","properties":{"a":{"type":"boolean"}}})")}},
+      {"logit_bias",
+       0.08,
+       {arr({arr({1, -5})}), json{{"a", 2}}, arr({arr({0, false})}), arr({arr({99999999, 1})}), json{{"hello", -100}}}},
       {"grammar_lazy", 0.03, {true, false}},
-      {"grammar_triggers", 0.03, {arr({"a"}), arr({json{{"type", "pattern"}, {"value", "x(.*)"}}}),
-                                  arr({json{{"type", "token"}, {"value", "<s>"}}})}},
+      {"grammar_triggers",
+       0.03,
+       {arr({"a"}), arr({json{{"type", "pattern"}, {"value", "x(.*)"}}}),
+        arr({json{{"type", "token"}, {"value", "<s>"}}})}},
       {"n_predict", 0.6, {-1, 0, 1, 2, 4, 8, 16, 40}, {-2, 4.5}},
       {"stop", 0.1, {"a", arr({"the", " "}), arr({})}},
       {"n_probs", 0.1, {0, 1, 5, 100}, {101}},
       {"ignore_eos", 0.4, {true, false}},
       {"mode", 0.3, {"chat", "raw"}},
-      {"chat_template", 0.1, {"", "chatml", "llama3", "phi3", "{{ messages[0].content }}",
-                              "{% for m in messages %}{{ m.content }}{% endfor %}"}},
+      {"chat_template",
+       0.1,
+       {"", "chatml", "llama3", "phi3", "{{ messages[0].content }}",
+        "{% for m in messages %}{{ m.content }}{% endfor %}"}},
       {"system_prompt", 0.05, {"", "be brief"}},
       {"cache_prompt", 0.1, {true, false}},
       {"context_shift", 0.3, {true, false}},
@@ -122,10 +133,16 @@ const std::vector<KeyValues>& request_keys() {
 // Prompts: short, long enough to overflow a small context (shifts, prompt too long), special
 // token text, multi-byte text, and JSON arrays (embd_input "json").
 std::string pick_prompt(std::mt19937_64& rng) {
-  static const char* const kPrompts[] = {
-      "Hello", "a", "Tell me a story about a dragon.", " \t\n",
-      "<s>[INST] hi [/INST]", "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n",
-      "日本語のテキスト 🙂 émigré", R"(["first text", "second text"])", R"(["one"])", "[]"};
+  static const char* const kPrompts[] = {"Hello",
+                                         "a",
+                                         "Tell me a story about a dragon.",
+                                         " \t\n",
+                                         "<s>[INST] hi [/INST]",
+                                         "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n",
+                                         "日本語のテキスト 🙂 émigré",
+                                         R"(["first text", "second text"])",
+                                         R"(["one"])",
+                                         "[]"};
   const size_t n = sizeof kPrompts / sizeof kPrompts[0];
   if (rng() % 8 != 0) return kPrompts[rng() % n];
   std::string s;
@@ -255,8 +272,11 @@ std::string case_to_json(const Case& c, const std::string& extra) {
   j["load_config"] = c.load;
   j["requests"] = json::array();
   for (const auto& r : c.requests) {
-    j["requests"].push_back({{"context", r.context}, {"session", r.session}, {"prompt", r.prompt},
-                             {"settings", r.settings}, {"call", call_name(r.call)}});
+    j["requests"].push_back({{"context", r.context},
+                             {"session", r.session},
+                             {"prompt", r.prompt},
+                             {"settings", r.settings},
+                             {"call", call_name(r.call)}});
   }
   if (!extra.empty()) {
     const json more = json::parse(extra);

@@ -21,13 +21,20 @@ constexpr int kMaxStreamSteps = 512;
 
 bool documented(wasi_nn_error rc) {
   switch (rc) {
-    case success: case invalid_argument: case invalid_encoding: case timeout:
-    case runtime_error: case unsupported_operation: case too_large: case not_found:
-    case security: case end_of_sequence: case context_full: case prompt_tool_long:
-    case model_not_found:
-      return true;
-    default:
-      return false;
+    case success:
+    case invalid_argument:
+    case invalid_encoding:
+    case timeout:
+    case runtime_error:
+    case unsupported_operation:
+    case too_large:
+    case not_found:
+    case security:
+    case end_of_sequence:
+    case context_full:
+    case prompt_tool_long:
+    case model_not_found: return true;
+    default: return false;
   }
 }
 
@@ -63,7 +70,8 @@ class Child {
     ok_ = false;
   }
   void send(const std::string& text) {
-    if (write(fd_, text.data(), text.size()) < 0) {}  // the parent may have gone; nothing to do
+    if (write(fd_, text.data(), text.size()) < 0) {
+    }  // the parent may have gone; nothing to do
   }
   int fd_;
   bool ok_ = true;
@@ -94,8 +102,8 @@ void read_output(Child& ch, void* nn, graph_execution_context e, uint32_t index,
   std::vector<uint8_t> buf(4096);
   for (int attempt = 0; attempt < 2; ++attempt) {
     uint32_t size = static_cast<uint32_t>(buf.size());
-    const wasi_nn_error rc = single ? get_output_single(nn, e, index, buf.data(), &size)
-                                    : get_output(nn, e, index, buf.data(), &size);
+    const wasi_nn_error rc =
+        single ? get_output_single(nn, e, index, buf.data(), &size) : get_output(nn, e, index, buf.data(), &size);
     ch.note(index ? "out1" : "out0", rc);
     if (rc == success) ch.expect(size <= buf.size(), "get_output", "reported more bytes than fit");
     if (rc != too_large) return;
@@ -143,9 +151,8 @@ void run_request(Child& ch, void* nn, graph_execution_context e, const Request& 
 int run_case(const Case& c, const std::string& model_dir, int report_fd) {
   Child ch(report_fd);
   void* nn = nullptr;
-  const wasi_nn_error init = c.backend.empty()
-                                 ? init_backend(&nn)
-                                 : init_backend_with_config(&nn, c.backend.c_str(), 0);
+  const wasi_nn_error init =
+      c.backend.empty() ? init_backend(&nn) : init_backend_with_config(&nn, c.backend.c_str(), 0);
   if (ch.note("init", init) != success) return ch.ok() ? kChildOk : kChildBrokenPromise;
   const std::string path = model_path(c.model, model_dir);
   graph g = 12345;
@@ -158,9 +165,8 @@ int run_case(const Case& c, const std::string& model_dir, int report_fd) {
     if (load != success) break;
     if (r.context >= execs.size()) {
       graph_execution_context e = WASI_NN_NO_HANDLE;
-      const wasi_nn_error rc = r.session.empty()
-                                   ? init_execution_context(nn, g, &e)
-                                   : init_execution_context_with_session_id(nn, r.session.c_str(), &e);
+      const wasi_nn_error rc = r.session.empty() ? init_execution_context(nn, g, &e)
+                                                 : init_execution_context_with_session_id(nn, r.session.c_str(), &e);
       if (ch.note("open", rc) != success) continue;
       execs.push_back(e);
     }

@@ -27,8 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -48,8 +48,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string models_dir;
-  std::vector<std::string> models = {"tiny-llama.gguf", "tiny-qwen2.gguf", "tiny-phi3.gguf", "tiny-bert.gguf",
-                                     "tiny-llama-h64.gguf", "tiny-llama-h96.gguf"};
+  std::vector<std::string> models = {"tiny-llama.gguf", "tiny-qwen2.gguf",     "tiny-phi3.gguf",
+                                     "tiny-bert.gguf",  "tiny-llama-h64.gguf", "tiny-llama-h96.gguf"};
   uint64_t cases = 0;  // 0: no limit (then --seconds bounds the run)
   double seconds = 0;
   uint64_t seed = 1;
@@ -65,16 +65,19 @@ struct Options {
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "context_fuzz: %s\nusage: context_fuzz --models-dir DIR [--cases N] [--seconds S] "
-                       "[--seed N] [--first N] [--jobs J] [--timeout S] [--memory-mb M] [--out DIR] "
-                       "[--stop-on-crash] [--models a,b] | --replay FILE | --print N\n", why);
+  std::fprintf(stderr,
+               "context_fuzz: %s\nusage: context_fuzz --models-dir DIR [--cases N] [--seconds S] "
+               "[--seed N] [--first N] [--jobs J] [--timeout S] [--memory-mb M] [--out DIR] "
+               "[--stop-on-crash] [--models a,b] | --replay FILE | --print N\n",
+               why);
   std::exit(2);
 }
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');) if (!item.empty()) out.push_back(item);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
   return out;
 }
 
@@ -82,23 +85,42 @@ Options parse_args(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--stop-on-crash") { o.stop_on_crash = true; continue; }
-    if (a == "--no-fork") { o.no_fork = true; continue; }
+    if (a == "--stop-on-crash") {
+      o.stop_on_crash = true;
+      continue;
+    }
+    if (a == "--no-fork") {
+      o.no_fork = true;
+      continue;
+    }
     if (i + 1 >= argc) usage(("missing value after " + a).c_str());
     const std::string v = argv[++i];
-    if (a == "--models-dir") o.models_dir = v;
-    else if (a == "--models") o.models = split(v);
-    else if (a == "--cases") o.cases = std::stoull(v);
-    else if (a == "--seconds") o.seconds = std::stod(v);
-    else if (a == "--seed") o.seed = std::stoull(v);
-    else if (a == "--first") o.first = std::stoull(v);
-    else if (a == "--jobs") o.jobs = std::max(1, std::stoi(v));
-    else if (a == "--timeout") o.timeout = std::max(1, std::stoi(v));
-    else if (a == "--memory-mb") o.memory_mb = std::stoull(v);
-    else if (a == "--out") o.out = v;
-    else if (a == "--replay") o.replay = v;
-    else if (a == "--print") o.print = std::stoll(v);
-    else usage(("unknown option " + a).c_str());
+    if (a == "--models-dir")
+      o.models_dir = v;
+    else if (a == "--models")
+      o.models = split(v);
+    else if (a == "--cases")
+      o.cases = std::stoull(v);
+    else if (a == "--seconds")
+      o.seconds = std::stod(v);
+    else if (a == "--seed")
+      o.seed = std::stoull(v);
+    else if (a == "--first")
+      o.first = std::stoull(v);
+    else if (a == "--jobs")
+      o.jobs = std::max(1, std::stoi(v));
+    else if (a == "--timeout")
+      o.timeout = std::max(1, std::stoi(v));
+    else if (a == "--memory-mb")
+      o.memory_mb = std::stoull(v);
+    else if (a == "--out")
+      o.out = v;
+    else if (a == "--replay")
+      o.replay = v;
+    else if (a == "--print")
+      o.print = std::stoll(v);
+    else
+      usage(("unknown option " + a).c_str());
   }
   if (o.print < 0 && o.models_dir.empty()) usage("--models-dir is required");
   if (o.print < 0 && o.replay.empty() && o.cases == 0 && o.seconds <= 0) usage("give --cases or --seconds");
@@ -145,7 +167,10 @@ struct Running {
 
 Running start(const Options& o, const Case& c, int slot) {
   int fds[2];
-  if (pipe(fds) != 0) { std::perror("pipe"); std::exit(2); }
+  if (pipe(fds) != 0) {
+    std::perror("pipe");
+    std::exit(2);
+  }
   Running r;
   r.c = c;
   r.slot = slot;
@@ -153,7 +178,10 @@ Running start(const Options& o, const Case& c, int slot) {
   r.start = Clock::now();
   std::fflush(nullptr);
   r.pid = fork();
-  if (r.pid < 0) { std::perror("fork"); std::exit(2); }
+  if (r.pid < 0) {
+    std::perror("fork");
+    std::exit(2);
+  }
   if (r.pid == 0) {
     close(fds[0]);
     child_main(o, c, fds[1], r.stderr_path);
@@ -181,10 +209,16 @@ std::string tail_of_file(const std::string& path, size_t max = 4000) {
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\', out += static_cast<char>(ch);
-    else if (ch == '\n') out += "\\n";
-    else if (ch < 0x20 || ch >= 0x7f) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", ch); out += b; }
-    else out += static_cast<char>(ch);
+    if (ch == '"' || ch == '\\')
+      out += '\\', out += static_cast<char>(ch);
+    else if (ch == '\n')
+      out += "\\n";
+    else if (ch < 0x20 || ch >= 0x7f) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", ch);
+      out += b;
+    } else
+      out += static_cast<char>(ch);
   }
   return out + "\"";
 }
@@ -193,7 +227,8 @@ std::string json_string(const std::string& s) {
 std::string outcome(int status, bool timed_out) {
   if (timed_out) return "timeout";
   if (WIFEXITED(status)) return WEXITSTATUS(status) == kChildOk ? "ok" : "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
+  if (WIFSIGNALED(status))
+    return "signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
   return "status " + std::to_string(status);
 }
 
@@ -201,8 +236,8 @@ struct Totals {
   uint64_t cases = 0, crashes = 0, hangs = 0;
   long long first_crash = -1;  // case number
   uint64_t cases_to_first_crash = 0;
-  std::map<std::string, uint64_t> codes;  // "load=0" -> count
-  std::map<std::string, uint64_t> why;    // start of a failed load's message -> count
+  std::map<std::string, uint64_t> codes;             // "load=0" -> count
+  std::map<std::string, uint64_t> why;               // start of a failed load's message -> count
   std::vector<std::pair<double, uint64_t>> slowest;  // (seconds, case), the few slowest
 };
 
@@ -218,7 +253,8 @@ void count_codes(const std::string& report, Totals& t) {
     const auto eq = item.find('=');
     if (eq == std::string::npos) continue;
     const std::string call = item.substr(0, eq);
-    if (call == "load" || call == "compute" || call == "run_inference" || call == "compute_single" || call == "open") ++t.codes[item];
+    if (call == "load" || call == "compute" || call == "run_inference" || call == "compute_single" || call == "open")
+      ++t.codes[item];
     if (call == "why") ++t.why[item.substr(eq + 1)];
   }
 }
@@ -228,8 +264,8 @@ std::string save_reproducer(const Options& o, const Running& r, const std::strin
   const std::string kind = how == "timeout" ? "hang" : "crash";
   const std::string path = o.out + "/" + kind + "-" + std::to_string(o.seed) + "-" + std::to_string(r.c.id) + ".json";
   const std::string extra = "{\"seed\": " + std::to_string(o.seed) + ", \"outcome\": " + json_string(how) +
-                            ", \"codes\": " + json_string(report) + ", \"stderr_tail\": " +
-                            json_string(tail_of_file(r.stderr_path)) + "}";
+                            ", \"codes\": " + json_string(report) +
+                            ", \"stderr_tail\": " + json_string(tail_of_file(r.stderr_path)) + "}";
   std::ofstream(path) << case_to_json(r.c, extra);
   return path;
 }
@@ -263,7 +299,8 @@ void reap_one(const Options& o, std::vector<Running>& running, Totals& t) {
       for (size_t i = 0; i < running.size(); ++i) {
         if (running[i].pid != pid) continue;
         const bool alarm_hit = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
-        const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && elapsed(running[i].start) >= o.timeout;
+        const bool killed =
+            WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && elapsed(running[i].start) >= o.timeout;
         finish(o, running[i], status, alarm_hit || killed, t);
         running.erase(running.begin() + static_cast<long>(i));
         return;
@@ -314,11 +351,13 @@ int run_campaign(const Options& o) {
     }
   }
   const double secs = elapsed(t0);
-  std::printf("context_fuzz: seed %llu, cases %llu..%llu: %llu cases in %.0f s (%.2f cases/s, %d jobs), %llu crashes, %llu hangs\n",
-              static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(o.first),
-              static_cast<unsigned long long>(next - 1), static_cast<unsigned long long>(t.cases), secs,
-              t.cases / std::max(secs, 1e-9), o.jobs, static_cast<unsigned long long>(t.crashes),
-              static_cast<unsigned long long>(t.hangs));
+  std::printf(
+      "context_fuzz: seed %llu, cases %llu..%llu: %llu cases in %.0f s (%.2f cases/s, %d jobs), %llu crashes, %llu "
+      "hangs\n",
+      static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(o.first),
+      static_cast<unsigned long long>(next - 1), static_cast<unsigned long long>(t.cases), secs,
+      t.cases / std::max(secs, 1e-9), o.jobs, static_cast<unsigned long long>(t.crashes),
+      static_cast<unsigned long long>(t.hangs));
   if (t.first_crash >= 0) {
     std::printf("context_fuzz: first crash: case %lld, the %llu-th case run\n", t.first_crash,
                 static_cast<unsigned long long>(t.cases_to_first_crash));
@@ -345,7 +384,8 @@ int replay(const Options& o) {
   waitpid(r.pid, &status, 0);
   const std::string report = read_all(r.report_fd);
   const std::string how = outcome(status, WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM);
-  std::printf("context_fuzz: replay %s: %s; codes: %s", o.replay.c_str(), how.c_str(), report.empty() ? "\n" : report.c_str());
+  std::printf("context_fuzz: replay %s: %s; codes: %s", o.replay.c_str(), how.c_str(),
+              report.empty() ? "\n" : report.c_str());
   if (how != "ok") std::printf("%s", tail_of_file(r.stderr_path).c_str());
   return how == "ok" ? 0 : 1;
 }

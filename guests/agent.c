@@ -42,21 +42,20 @@ typedef struct {
   int max_steps;
 } options;
 
-static int fail(const char *what, nn_error e) {
+static int fail(const char* what, nn_error e) {
   char msg[1024];
-  fprintf(stderr, "agent: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e,
-          nn_last_error(msg, sizeof msg));
+  fprintf(stderr, "agent: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e, nn_last_error(msg, sizeof msg));
   return 1;
 }
 
 /* The string member KEY of the object at OBJ (may be NULL), unescaped and malloc'ed, or NULL. */
-static char *member_string(const char *obj, const char *key) {
-  const char *v = obj ? json_member(obj, key) : NULL;
+static char* member_string(const char* obj, const char* key) {
+  const char* v = obj ? json_member(obj, key) : NULL;
   return v ? json_string(v) : NULL;
 }
 
 /* The functions themselves: a made-up weather service and an adder. RESULT gets JSON text. */
-static void run_tool(const char *name, const char *arguments, strbuf *result) {
+static void run_tool(const char* name, const char* arguments, strbuf* result) {
   if (strcmp(name, "add") == 0) {
     long long a = 0, b = 0;
     const char *pa = json_member(arguments, "a"), *pb = json_member(arguments, "b");
@@ -70,12 +69,13 @@ static void run_tool(const char *name, const char *arguments, strbuf *result) {
     return;
   }
   if (strcmp(name, "get_weather") == 0) {
-    char *city = member_string(arguments, "city");
-    char *unit = member_string(arguments, "unit");
+    char* city = member_string(arguments, "city");
+    char* unit = member_string(arguments, "unit");
     const int fahrenheit = unit != NULL && strcmp(unit, "fahrenheit") == 0;
     sb_add(result, "{\"city\": ");
     sb_add_json_string(result, city ? city : "unknown");
-    sb_add(result, fahrenheit ? ", \"temperature\": 70, \"unit\": \"fahrenheit\"" : ", \"temperature\": 21, \"unit\": \"celsius\"");
+    sb_add(result, fahrenheit ? ", \"temperature\": 70, \"unit\": \"fahrenheit\""
+                              : ", \"temperature\": 21, \"unit\": \"celsius\"");
     sb_add(result, ", \"conditions\": \"sunny\"}");
     free(city);
     free(unit);
@@ -86,18 +86,18 @@ static void run_tool(const char *name, const char *arguments, strbuf *result) {
 
 /* Runs every call in the metadata's "tool_calls" and writes the "tool" messages answering them
  * to MESSAGES (a JSON array). Returns the number of calls (0: the reply was an answer). */
-static int answer_calls(const char *meta, strbuf *messages) {
-  const char *calls = json_member(meta, "tool_calls");
+static int answer_calls(const char* meta, strbuf* messages) {
+  const char* calls = json_member(meta, "tool_calls");
   if (calls == NULL || *calls != '[') return 0;
   int n = 0;
   sb_add(messages, "[");
-  for (const char *p = calls + 1; *p && *p != ']';) {
+  for (const char* p = calls + 1; *p && *p != ']';) {
     while (*p == ' ' || *p == ',') ++p;
     if (*p != '{') break;
-    const char *fn = json_member(p, "function");
-    char *name = member_string(fn, "name");
-    char *args = member_string(fn, "arguments");
-    char *id = member_string(p, "id");
+    const char* fn = json_member(p, "function");
+    char* name = member_string(fn, "name");
+    char* args = member_string(fn, "arguments");
+    char* id = member_string(p, "id");
     strbuf result = {0};
     run_tool(name ? name : "", args ? args : "{}", &result);
     printf("[call] %s %s -> %s\n", name ? name : "?", args ? args : "{}", result.s);
@@ -122,7 +122,7 @@ static int answer_calls(const char *meta, strbuf *messages) {
 /* Input 1 of one request: chat mode (hosts that speak WasmEdge's dialect default to raw
  * prompts), the tools, the choice, a reply length (that dialect's default is "until the context
  * is full") unless the caller gives one, and the caller's own settings. */
-static void request_settings(const options *o, const char *choice, strbuf *out) {
+static void request_settings(const options* o, const char* choice, strbuf* out) {
   const int has_length = o->request && (strstr(o->request, "n_predict") || strstr(o->request, "max_tokens"));
   sb_add(out, has_length ? "{" : "{\"n_predict\": 256, ");
   sb_add(out, "\"mode\": \"chat\", \"input_format\": \"messages\", \"tools\": ");
@@ -130,8 +130,8 @@ static void request_settings(const options *o, const char *choice, strbuf *out) 
   sb_add(out, ", \"tool_choice\": \"");
   sb_add(out, choice);
   sb_add(out, "\"");
-  const char *extra = o->request ? strchr(o->request, '{') : NULL;
-  const char *close = extra ? strrchr(extra, '}') : NULL;
+  const char* extra = o->request ? strchr(o->request, '{') : NULL;
+  const char* close = extra ? strrchr(extra, '}') : NULL;
   if (extra && close && close > extra + 1) {
     sb_add(out, ", ");
     sb_addn(out, extra + 1, (size_t)(close - extra - 1));
@@ -139,7 +139,7 @@ static void request_settings(const options *o, const char *choice, strbuf *out) 
   sb_add(out, "}");
 }
 
-static int run(const options *o) {
+static int run(const options* o) {
   nn_graph g;
   nn_exec_ctx ctx;
   nn_error e;
@@ -150,7 +150,7 @@ static int run(const options *o) {
   sb_add_json_string(&messages, o->question);
   sb_add(&messages, "}]");
   for (int step = 0;; ++step) {
-    const char *choice = step == 0 ? o->first_choice : "auto";
+    const char* choice = step == 0 ? o->first_choice : "auto";
     if (step + 1 >= o->max_steps) choice = "none";
     strbuf settings = {0};
     request_settings(o, choice, &settings);
@@ -160,9 +160,9 @@ static int run(const options *o) {
     if ((e = nn_set_text(ctx, 0, messages.s)) != NN_SUCCESS) return fail("set_input(0)", e);
     sb_free(&messages);
     if ((e = nn_compute(ctx)) != NN_SUCCESS) return fail("compute", e);
-    char *text = nn_get_text_alloc(ctx, 0, &e);
+    char* text = nn_get_text_alloc(ctx, 0, &e);
     if (text == NULL) return fail("get_output(0)", e);
-    char *meta = nn_get_text_alloc(ctx, 1, &e);
+    char* meta = nn_get_text_alloc(ctx, 1, &e);
     if (meta == NULL) return fail("get_output(1)", e);
     if (answer_calls(meta, &messages) == 0) {
       printf("[answer] %s\n[metadata] %s\n", text, meta);
@@ -175,17 +175,23 @@ static int run(const options *o) {
   }
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   options o = {NULL, NULL, NULL, NULL, "auto", 4};
   int npos = 0;
   for (int i = 1; i < argc; ++i) {
     const int has_value = i + 1 < argc;
-    if (strcmp(argv[i], "--config") == 0 && has_value) o.load_config = argv[++i];
-    else if (strcmp(argv[i], "--request") == 0 && has_value) o.request = argv[++i];
-    else if (strcmp(argv[i], "--first-choice") == 0 && has_value) o.first_choice = argv[++i];
-    else if (strcmp(argv[i], "--max-steps") == 0 && has_value) o.max_steps = atoi(argv[++i]);
-    else if (npos == 0 && argv[i][0] != '-') o.model = argv[i], ++npos;
-    else if (npos == 1) o.question = argv[i], ++npos;
+    if (strcmp(argv[i], "--config") == 0 && has_value)
+      o.load_config = argv[++i];
+    else if (strcmp(argv[i], "--request") == 0 && has_value)
+      o.request = argv[++i];
+    else if (strcmp(argv[i], "--first-choice") == 0 && has_value)
+      o.first_choice = argv[++i];
+    else if (strcmp(argv[i], "--max-steps") == 0 && has_value)
+      o.max_steps = atoi(argv[++i]);
+    else if (npos == 0 && argv[i][0] != '-')
+      o.model = argv[i], ++npos;
+    else if (npos == 1)
+      o.question = argv[i], ++npos;
     else {
       fprintf(stderr, "agent: unexpected argument %s\n%s", argv[i], kUsage);
       return 2;

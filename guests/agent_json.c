@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sb_addn(strbuf *b, const char *text, size_t n) {
+void sb_addn(strbuf* b, const char* text, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + n + 1) cap *= 2;
-    char *s = (char *)realloc(b->s, cap);
+    char* s = (char*)realloc(b->s, cap);
     if (s == NULL) abort(); /* out of guest memory: nothing sensible is left to do */
     b->s = s;
     b->cap = cap;
@@ -19,11 +19,11 @@ void sb_addn(strbuf *b, const char *text, size_t n) {
   b->s[b->len] = '\0';
 }
 
-void sb_add(strbuf *b, const char *text) { sb_addn(b, text, strlen(text)); }
+void sb_add(strbuf* b, const char* text) { sb_addn(b, text, strlen(text)); }
 
-void sb_add_json_string(strbuf *b, const char *text) {
+void sb_add_json_string(strbuf* b, const char* text) {
   sb_add(b, "\"");
-  for (const unsigned char *p = (const unsigned char *)text; *p; ++p) {
+  for (const unsigned char* p = (const unsigned char*)text; *p; ++p) {
     char esc[8];
     if (*p == '"' || *p == '\\') {
       esc[0] = '\\';
@@ -33,25 +33,25 @@ void sb_add_json_string(strbuf *b, const char *text) {
       snprintf(esc, sizeof esc, "\\u%04x", *p);
       sb_add(b, esc);
     } else {
-      sb_addn(b, (const char *)p, 1);
+      sb_addn(b, (const char*)p, 1);
     }
   }
   sb_add(b, "\"");
 }
 
-void sb_free(strbuf *b) {
+void sb_free(strbuf* b) {
   free(b->s);
   b->s = NULL;
   b->len = b->cap = 0;
 }
 
-static const char *ws(const char *p) {
+static const char* ws(const char* p) {
   while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') ++p;
   return p;
 }
 
 /* The byte after the string literal at P (P at its opening quote), or NULL. */
-static const char *skip_string(const char *p) {
+static const char* skip_string(const char* p) {
   for (++p; *p; ++p) {
     if (*p == '\\') {
       if (*++p == '\0') return NULL;
@@ -63,11 +63,11 @@ static const char *skip_string(const char *p) {
 }
 
 /* Brackets are counted, not recursed into: any nesting is skipped in constant stack. */
-const char *json_skip(const char *p) {
+const char* json_skip(const char* p) {
   p = ws(p);
   if (*p == '"') return skip_string(p);
   if (*p != '{' && *p != '[') {
-    const char *start = p;
+    const char* start = p;
     while (*p && strchr(",}] \t\r\n", *p) == NULL) ++p;
     return p == start ? NULL : p;
   }
@@ -85,14 +85,14 @@ const char *json_skip(const char *p) {
   return NULL;
 }
 
-const char *json_member(const char *obj, const char *key) {
-  const char *p = ws(obj);
+const char* json_member(const char* obj, const char* key) {
+  const char* p = ws(obj);
   if (*p++ != '{') return NULL;
   size_t key_len = strlen(key);
   for (;;) {
     p = ws(p);
     if (*p != '"') return NULL;
-    const char *end = skip_string(p);
+    const char* end = skip_string(p);
     if (end == NULL) return NULL;
     int match = (size_t)(end - p - 2) == key_len && strncmp(p + 1, key, key_len) == 0;
     p = ws(end);
@@ -104,7 +104,7 @@ const char *json_member(const char *obj, const char *key) {
   }
 }
 
-static void put_utf8(strbuf *b, unsigned long c) {
+static void put_utf8(strbuf* b, unsigned long c) {
   char u[4];
   size_t n;
   if (c < 0x80) {
@@ -120,7 +120,7 @@ static void put_utf8(strbuf *b, unsigned long c) {
   sb_addn(b, u, n);
 }
 
-static int hex4(const char *p, unsigned long *out) {
+static int hex4(const char* p, unsigned long* out) {
   char digits[5] = {0};
   for (int i = 0; i < 4; ++i) {
     if (p[i] == '\0' || strchr("0123456789abcdefABCDEF", p[i]) == NULL) return 0;
@@ -130,7 +130,7 @@ static int hex4(const char *p, unsigned long *out) {
   return 1;
 }
 
-char *json_string(const char *p) {
+char* json_string(const char* p) {
   p = ws(p);
   if (*p != '"' || skip_string(p) == NULL) return NULL;
   strbuf b = {0};
@@ -141,13 +141,19 @@ char *json_string(const char *p) {
       continue;
     }
     const char c = *++p;
-    const char *plain = strchr("\"\\/", c) ? &c : NULL;
-    if (plain) sb_addn(&b, plain, 1);
-    else if (c == 'n') sb_add(&b, "\n");
-    else if (c == 't') sb_add(&b, "\t");
-    else if (c == 'r') sb_add(&b, "\r");
-    else if (c == 'b') sb_add(&b, "\b");
-    else if (c == 'f') sb_add(&b, "\f");
+    const char* plain = strchr("\"\\/", c) ? &c : NULL;
+    if (plain)
+      sb_addn(&b, plain, 1);
+    else if (c == 'n')
+      sb_add(&b, "\n");
+    else if (c == 't')
+      sb_add(&b, "\t");
+    else if (c == 'r')
+      sb_add(&b, "\r");
+    else if (c == 'b')
+      sb_add(&b, "\b");
+    else if (c == 'f')
+      sb_add(&b, "\f");
     else if (c == 'u') {
       unsigned long cp = 0, low = 0;
       if (!hex4(p + 1, &cp)) break;
@@ -162,8 +168,8 @@ char *json_string(const char *p) {
   return b.s;
 }
 
-int json_int(const char *p, long long *out) {
-  char *end = NULL;
+int json_int(const char* p, long long* out) {
+  char* end = NULL;
   p = ws(p);
   long long v = strtoll(p, &end, 10);
   if (end == p) return 0;
@@ -171,9 +177,9 @@ int json_int(const char *p, long long *out) {
   return 1;
 }
 
-char *json_raw(const char *p) {
+char* json_raw(const char* p) {
   p = ws(p);
-  const char *end = json_skip(p);
+  const char* end = json_skip(p);
   if (end == NULL) return NULL;
   strbuf b = {0};
   sb_addn(&b, p, (size_t)(end - p));

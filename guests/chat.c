@@ -21,24 +21,22 @@
 
 #include "wasi_nn_guest.h"
 
-static const char kUsage[] =
-    "usage: chat.wasm MODEL [CONFIG_JSON] [--prompt TEXT] [-i] [--system TEXT]\n";
+static const char kUsage[] = "usage: chat.wasm MODEL [CONFIG_JSON] [--prompt TEXT] [-i] [--system TEXT]\n";
 
 typedef struct {
   nn_exec_ctx ctx;
-  const char *system_prompt; /* sent with every request (settings apply to one request) */
+  const char* system_prompt; /* sent with every request (settings apply to one request) */
   bool pending_reset;        /* /reset was typed: forget the conversation on the next request */
 } Chat;
 
-static void report(const char *what, nn_error e) {
+static void report(const char* what, nn_error e) {
   char msg[1024];
-  fprintf(stderr, "chat: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e,
-          nn_last_error(msg, sizeof msg));
+  fprintf(stderr, "chat: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e, nn_last_error(msg, sizeof msg));
   if (e == NN_ERR_CONTEXT_FULL) fprintf(stderr, "chat: type /reset to start a new conversation\n");
 }
 
 /* Appends TEXT to OUT as a JSON string body (quotes and control characters escaped). */
-static void json_escape(char *out, size_t cap, const char *text) {
+static void json_escape(char* out, size_t cap, const char* text) {
   size_t n = strlen(out);
   for (; *text && n + 7 < cap; ++text) {
     unsigned char c = (unsigned char)*text;
@@ -57,7 +55,7 @@ static void json_escape(char *out, size_t cap, const char *text) {
 /* Sends one user line and prints the reply. Returns false when the request failed. The
  * backend keeps the history (chat mode), also where the host's default is WasmEdge's dialect
  * of raw prompts (docs/COMPATIBILITY.md): every request asks for chat mode. */
-static bool turn(Chat *chat, const char *line) {
+static bool turn(Chat* chat, const char* line) {
   nn_error e;
   char settings[4096] = "{\"mode\": \"chat\", \"context_shift\": true";
   if (chat->pending_reset) strcat(settings, ", \"reset\": true");
@@ -83,14 +81,14 @@ static bool turn(Chat *chat, const char *line) {
     e = nn_compute_single(chat->ctx);
     if (e == NN_ERR_END_OF_SEQUENCE) break;
     uint32_t n = 0;
-    if (e == NN_SUCCESS) e = nn_get_output_single(chat->ctx, 0, (uint8_t *)piece, sizeof piece - 1, &n);
+    if (e == NN_SUCCESS) e = nn_get_output_single(chat->ctx, 0, (uint8_t*)piece, sizeof piece - 1, &n);
     if (e != NN_SUCCESS) {
       report("compute_single", e);
       nn_fini_single(chat->ctx);
       return false;
     }
     piece[n] = '\0';
-    const char *text = piece;
+    const char* text = piece;
     if (!started) {
       while (*text == ' ' || *text == '\n') ++text; /* many templates leave a space or newline */
       started = *text != '\0';
@@ -105,8 +103,8 @@ static bool turn(Chat *chat, const char *line) {
 }
 
 /* Reads one line (without its newline) into a malloc'ed buffer; NULL at end of input. */
-static char *read_line(void) {
-  char *line = NULL;
+static char* read_line(void) {
+  char* line = NULL;
   size_t cap = 0;
   ssize_t n = getline(&line, &cap, stdin);
   if (n < 0) {
@@ -117,14 +115,14 @@ static char *read_line(void) {
   return line;
 }
 
-static int chat_loop(Chat *chat, bool tty) {
+static int chat_loop(Chat* chat, bool tty) {
   int status = 0;
   for (;;) {
     if (tty) {
       printf("> ");
       fflush(stdout);
     }
-    char *line = read_line();
+    char* line = read_line();
     if (line == NULL) break;
     if (strcmp(line, "/quit") == 0 || strcmp(line, "/exit") == 0) {
       free(line);
@@ -144,7 +142,7 @@ static int chat_loop(Chat *chat, bool tty) {
   return status;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   const char *model = NULL, *config = NULL, *prompt = NULL, *system_prompt = NULL;
   bool interactive = false;
   for (int i = 1; i < argc; ++i) {

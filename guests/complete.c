@@ -15,19 +15,17 @@
 
 #include "wasi_nn_guest.h"
 
-static const char kUsage[] =
-    "usage: complete.wasm MODEL PROMPT [REQUEST_JSON] [--config LOAD_JSON]\n";
+static const char kUsage[] = "usage: complete.wasm MODEL PROMPT [REQUEST_JSON] [--config LOAD_JSON]\n";
 
-static int fail(const char *what, nn_error e) {
+static int fail(const char* what, nn_error e) {
   char msg[1024];
-  fprintf(stderr, "complete: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e,
-          nn_last_error(msg, sizeof msg));
+  fprintf(stderr, "complete: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e, nn_last_error(msg, sizeof msg));
   return 1;
 }
 
-int main(int argc, char **argv) {
-  const char *positional[3] = {NULL, NULL, NULL};
-  const char *load_config = NULL;
+int main(int argc, char** argv) {
+  const char* positional[3] = {NULL, NULL, NULL};
+  const char* load_config = NULL;
   int npos = 0;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
@@ -59,7 +57,7 @@ int main(int argc, char **argv) {
   if ((e = nn_compute(ctx)) != NN_SUCCESS) return fail("compute", e);
 
   char *text, *meta;
-  const char *failed;
+  const char* failed;
   if ((e = nn_get_text_and_metadata(ctx, &text, &meta, &failed)) != NN_SUCCESS) return fail(failed, e);
   printf("%s\n%s\n", text, meta);
   free(text);

@@ -22,21 +22,20 @@
 static const char kMarker[] = "<__media__>";
 static const long kMaxFile = 64L << 20; /* the host's max_media_bytes bounds it further */
 
-static int fail(const char *what, nn_error e) {
+static int fail(const char* what, nn_error e) {
   char msg[1024];
-  fprintf(stderr, "describe: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e,
-          nn_last_error(msg, sizeof msg));
+  fprintf(stderr, "describe: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e, nn_last_error(msg, sizeof msg));
   return 1;
 }
 
 /* The whole file, malloc'ed; NULL (with a message) when it cannot be read. */
-static unsigned char *read_file(const char *path, uint32_t *size) {
-  FILE *f = fopen(path, "rb");
+static unsigned char* read_file(const char* path, uint32_t* size) {
+  FILE* f = fopen(path, "rb");
   if (f == NULL) {
     fprintf(stderr, "describe: cannot open %s (is its directory granted with --dir?)\n", path);
     return NULL;
   }
-  unsigned char *buf = NULL;
+  unsigned char* buf = NULL;
   long n = -1;
   if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n <= kMaxFile && fseek(f, 0, SEEK_SET) == 0) {
     buf = malloc((size_t)n);
@@ -51,14 +50,14 @@ static unsigned char *read_file(const char *path, uint32_t *size) {
   return buf;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3 || argc > 5) {
     fputs("usage: describe.wasm MODEL FILE [PROMPT [LOAD_JSON]]\n", stderr);
     return 2;
   }
-  const char *question = argc > 3 ? argv[3] : "Describe the image.";
+  const char* question = argc > 3 ? argv[3] : "Describe the image.";
   uint32_t size = 0;
-  unsigned char *file = read_file(argv[2], &size);
+  unsigned char* file = read_file(argv[2], &size);
   if (file == NULL) return 2;
   char prompt[4096];
   snprintf(prompt, sizeof prompt, "%s%s", strstr(question, kMarker) ? "" : kMarker, question);
@@ -73,7 +72,7 @@ int main(int argc, char **argv) {
   free(file);
   if ((e = nn_compute(ctx)) != NN_SUCCESS) return fail("compute", e);
   char *text, *meta;
-  const char *failed;
+  const char* failed;
   if ((e = nn_get_text_and_metadata(ctx, &text, &meta, &failed)) != NN_SUCCESS) return fail(failed, e);
   printf("%s\n%s\n", text, meta);
   free(text);

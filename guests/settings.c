@@ -16,7 +16,7 @@
 
 #include "wasi_nn_guest.h"
 
-static const char *const kRuns[][2] = {
+static const char* const kRuns[][2] = {
     {"greedy", "{\"reset\": true, \"temperature\": 0, \"max_tokens\": 48}"},
     {"greedy again", "{\"reset\": true, \"temperature\": 0, \"max_tokens\": 48}"},
     {"temperature 1.0, seed 1", "{\"reset\": true, \"temperature\": 1.0, \"seed\": 1, \"max_tokens\": 48}"},
@@ -24,20 +24,19 @@ static const char *const kRuns[][2] = {
     {"greedy, stop at \".\"", "{\"reset\": true, \"temperature\": 0, \"max_tokens\": 48, \"stop\": [\".\"]}"},
 };
 
-static int fail(const char *what, nn_error e) {
+static int fail(const char* what, nn_error e) {
   char msg[1024];
-  fprintf(stderr, "settings: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e,
-          nn_last_error(msg, sizeof msg));
+  fprintf(stderr, "settings: %s failed: %s (%d): %s\n", what, nn_error_name(e), (int)e, nn_last_error(msg, sizeof msg));
   return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 2 || argc > 4) {
     fputs("usage: settings.wasm MODEL [PROMPT [LOAD_JSON]]\n", stderr);
     return 2;
   }
-  const char *prompt = argc >= 3 ? argv[2] : "Write one sentence about the sea.";
-  const char *load_config = argc == 4 ? argv[3] : NULL;
+  const char* prompt = argc >= 3 ? argv[2] : "Write one sentence about the sea.";
+  const char* load_config = argc == 4 ? argv[3] : NULL;
 
   nn_graph g;
   nn_exec_ctx ctx;
@@ -52,7 +51,7 @@ int main(int argc, char **argv) {
     if ((e = nn_set_text(ctx, 0, prompt)) != NN_SUCCESS) return fail("set_input(0)", e);
     if ((e = nn_compute(ctx)) != NN_SUCCESS) return fail("compute", e);
     char *text, *meta;
-    const char *failed;
+    const char* failed;
     if ((e = nn_get_text_and_metadata(ctx, &text, &meta, &failed)) != NN_SUCCESS) return fail(failed, e);
     printf("\n--- %s: %s\n%s\n[metadata] %s\n", kRuns[i][0], kRuns[i][1], text, meta);
     free(text);

@@ -38,7 +38,8 @@
 #define WASI_NN_BACKEND_H_
 
 #if defined(WASI_NN_LLAMACPP_H_) || defined(WASI_NN_TYPES_H)
-#error "wasi_nn_backend.h defines the same type names as wasi_nn_llamacpp.h and WAMR's wasi_nn_types.h with other values; include only one of them per translation unit"
+#error \
+    "wasi_nn_backend.h defines the same type names as wasi_nn_llamacpp.h and WAMR's wasi_nn_types.h with other values; include only one of them per translation unit"
 #endif
 
 #include <stdint.h>
@@ -83,7 +84,7 @@ typedef enum {
 
 /* A tensor's shape: `size` dimensions in `buf`. */
 typedef struct {
-  uint32_t *buf;
+  uint32_t* buf;
   uint32_t size;
 } tensor_dimensions;
 
@@ -95,26 +96,26 @@ typedef enum { fp16 = 0, fp32 = 1, up8 = 2, ip32 = 3 } tensor_type;
 #endif
 
 /* A tensor's bytes. */
-typedef uint8_t *tensor_data;
+typedef uint8_t* tensor_data;
 
 /* An input tensor (24 bytes: dimensions at 0, type at 8, data at 16). For text, `data` is a
  * NUL-terminated string when `dimensions` is NULL or has size 0; otherwise its byte count is
  * the product of the dimensions (for text: one dimension, the byte count). The backend copies
  * what it needs before the call returns; the caller keeps ownership of every pointer. */
 typedef struct {
-  tensor_dimensions *dimensions;
+  tensor_dimensions* dimensions;
   tensor_type type;
   tensor_data data;
 } tensor;
 
 /* One part of a graph image, and an array of them (load()). Owned by the caller. */
 typedef struct {
-  uint8_t *buf;
+  uint8_t* buf;
   uint32_t size;
 } graph_builder;
 
 typedef struct {
-  graph_builder *buf;
+  graph_builder* buf;
   uint32_t size;
 } graph_builder_array;
 
@@ -138,7 +139,7 @@ typedef enum { cpu = 0, gpu, tpu } execution_target;
 /* Creates a backend context with default settings and stores it in `*ctx` (NULL on failure).
  * The context is freed by deinit_backend(). Creating several is allowed and cheap: loaded
  * models are shared between contexts of the process. */
-WASI_NN_API wasi_nn_error init_backend(void **ctx);
+WASI_NN_API wasi_nn_error init_backend(void** ctx);
 
 /* Like init_backend(), with a JSON object of backend-wide settings and default model settings
  * (`config`, `config_len` read as described above; NULL means defaults). Malformed JSON, an
@@ -146,15 +147,14 @@ WASI_NN_API wasi_nn_error init_backend(void **ctx);
  * backend knows but does not implement returns unsupported_operation. Loads and requests are
  * checked as strictly, unless `config` says "profile": "wasmedge": then they are read in
  * WasmEdge's dialect (docs/COMPATIBILITY.md), as for wasm guests. */
-WASI_NN_API wasi_nn_error init_backend_with_config(void **ctx, const char *config,
-                                                   uint32_t config_len);
+WASI_NN_API wasi_nn_error init_backend_with_config(void** ctx, const char* config, uint32_t config_len);
 
 /* Frees a backend context made by init_backend*(): its execution contexts are closed and its
  * graphs released (a model stays loaded while another context still uses it). Requests running
  * on `ctx` in other threads are cancelled (they return runtime_error); `ctx` is invalid
  * afterwards (calls with it, a second deinit_backend() included, return invalid_argument). The
  * memory is freed once the last call still inside the context has returned. */
-WASI_NN_API wasi_nn_error deinit_backend(void *ctx);
+WASI_NN_API wasi_nn_error deinit_backend(void* ctx);
 
 /* Loads a model from memory. `encoding` must be ggml or autodetect (else invalid_encoding).
  * `target` must be cpu, gpu, tpu or 3 (WasmEdge's AUTO, which the wasmedge-wasi-nn crate sends;
@@ -162,41 +162,37 @@ WASI_NN_API wasi_nn_error deinit_backend(void *ctx);
  * placement comes from the config (n_gpu_layers). `builder` holds 1 or 2 parts: the GGUF
  * image, then an optional JSON config of the model's settings. The bytes are copied; the
  * caller keeps them. Stores the new graph in `*g`. */
-WASI_NN_API wasi_nn_error load(void *ctx, graph_builder_array *builder, graph_encoding encoding,
-                               execution_target target, graph *g);
+WASI_NN_API wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding,
+                               execution_target target, graph* g);
 
 /* Loads (or shares an already loaded) GGUF model from the file `filename` (`filename_len`
  * read as described above) with default settings and stores the new graph in `*g`. The latest
  * successful load becomes the context's current model. A missing or unreadable file returns
  * model_not_found; a directory or a file that is not GGUF returns invalid_argument. */
-WASI_NN_API wasi_nn_error load_by_name(void *ctx, const char *filename, uint32_t filename_len,
-                                       graph *g);
+WASI_NN_API wasi_nn_error load_by_name(void* ctx, const char* filename, uint32_t filename_len, graph* g);
 
 /* Like load_by_name(), with a JSON config (model, context and default request settings, in
  * snake_case or WasmEdge's dash-case keys; NULL means defaults). Loading another path later
  * switches the current model. Config errors as for init_backend_with_config(). Always writes
  * `*g` when `g` is not NULL: the new graph, or WASI_NN_NO_HANDLE on failure. */
-WASI_NN_API wasi_nn_error load_by_name_with_config(void *ctx, const char *filename,
-                                                   uint32_t filename_len, const char *config,
-                                                   uint32_t config_len, graph *g);
+WASI_NN_API wasi_nn_error load_by_name_with_config(void* ctx, const char* filename, uint32_t filename_len,
+                                                   const char* config, uint32_t config_len, graph* g);
 
 /* Opens a new execution context (a conversation with its own history and KV sequence) on the
  * graph `g` and stores it in `*exec_ctx`. Close it with close_execution_context(). */
-WASI_NN_API wasi_nn_error init_execution_context(void *ctx, graph g,
-                                                 graph_execution_context *exec_ctx);
+WASI_NN_API wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context* exec_ctx);
 
 /* Opens an execution context bound to the conversation named `session_id` (a NUL-terminated,
  * non-empty string of at most 256 bytes) on the context's current model: history and KV cache
  * are kept between calls and shared by every execution context opened with the same id. */
-WASI_NN_API wasi_nn_error init_execution_context_with_session_id(
-    void *ctx, const char *session_id, graph_execution_context *exec_ctx);
+WASI_NN_API wasi_nn_error init_execution_context_with_session_id(void* ctx, const char* session_id,
+                                                                 graph_execution_context* exec_ctx);
 
 /* Sets input `index` of `exec_ctx`: 0 is the prompt (UTF-8 text without NUL bytes), 1 a JSON
  * object of settings for the next compute only. The bytes are read as described at `tensor`
  * (at least 1 byte, at most 64 MiB) and copied. Malformed text or settings return
  * invalid_argument at once; another index returns not_found. */
-WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx, uint32_t index,
-                                    tensor *input);
+WASI_NN_API wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor* input);
 
 /* Generates for the inputs set so far. Blocks the caller until the request has finished.
  * Without a prompt (set_input index 0) it returns invalid_argument. A prompt that alone exceeds
@@ -208,7 +204,7 @@ WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx,
  * (see docs/PARAMETERS.md, section Embeddings): output 0 then holds JSON
  * {"n_embedding": N, "embedding": [...]} or, with "embd_output": "f32", raw little-endian
  * floats; an input longer than one batch returns prompt_tool_long. */
-WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error compute(void* ctx, graph_execution_context exec_ctx);
 
 /* Copies output `index` (0: the generated text, 1: a JSON object of metadata) into `output`.
  * `*output_size` is the capacity of `output` on entry; nothing is written past it. On success
@@ -217,8 +213,8 @@ WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
  * sets `*output_size` to the byte count needed (without the NUL), so the caller can retry;
  * `output` may be NULL when the capacity is 0. With `exec_ctx` == WASI_NN_NO_HANDLE it copies
  * the last error message instead (see the top of this file). */
-WASI_NN_API wasi_nn_error get_output(void *ctx, graph_execution_context exec_ctx, uint32_t index,
-                                     tensor_data output, uint32_t *output_size);
+WASI_NN_API wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor_data output,
+                                     uint32_t* output_size);
 
 /* Streaming, with WasmEdge's meaning (an extension to the original ABI).
  * compute_single runs the request set with set_input one step further and returns once new
@@ -228,10 +224,10 @@ WASI_NN_API wasi_nn_error get_output(void *ctx, graph_execution_context exec_ctx
  * end_of_sequence (100). fini_single ends the stream (cancelling generation if it still runs),
  * adds the turn to the conversation and frees the stream's state; call it before the next
  * compute. Chunks concatenated equal the text a plain compute returns. */
-WASI_NN_API wasi_nn_error compute_single(void *ctx, graph_execution_context exec_ctx);
-WASI_NN_API wasi_nn_error get_output_single(void *ctx, graph_execution_context exec_ctx,
-                                            uint32_t index, tensor_data output, uint32_t *output_size);
-WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
+                                            tensor_data output, uint32_t* output_size);
+WASI_NN_API wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx);
 
 /* set_input(exec_ctx, index, input) + compute with `runtime_config` overriding settings for
  * this request only + get_output(exec_ctx, 0, output, output_size), in one call that blocks
@@ -242,15 +238,14 @@ WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ct
  * needed) it is kept: get_output(exec_ctx, 0, ...) reads it, and repeating this same call (same
  * index, input and config) on that context with a larger buffer returns it without computing
  * again, so the turn is counted once; any other call on the context forgets it. */
-WASI_NN_API wasi_nn_error run_inference(void *ctx, graph_execution_context exec_ctx,
-                                        uint32_t index, tensor *input, tensor_data output,
-                                        uint32_t *output_size, const char *runtime_config,
+WASI_NN_API wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor* input,
+                                        tensor_data output, uint32_t* output_size, const char* runtime_config,
                                         uint32_t config_len);
 
 /* Closes an execution context: a request running on it is cancelled, and the handle is invalid
  * afterwards (closing it again returns not_found). A session's conversation stays available to
  * the session's other and later execution contexts. */
-WASI_NN_API wasi_nn_error close_execution_context(void *ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error close_execution_context(void* ctx, graph_execution_context exec_ctx);
 
 /* Unloads the graph `g` (an extension; WasmEdge's `unload`). `g` is invalid afterwards: an
  * unknown or already unloaded graph returns not_found. Its execution contexts are finalized
@@ -262,7 +257,7 @@ WASI_NN_API wasi_nn_error close_execution_context(void *ctx, graph_execution_con
  * the current model. The model's memory is freed once its last user ends (a cancelled request
  * still returning, or another graph or backend context sharing the same model), so a host
  * swapping models can free the old one before deinit_backend(). */
-WASI_NN_API wasi_nn_error unload(void *ctx, graph g);
+WASI_NN_API wasi_nn_error unload(void* ctx, graph g);
 
 /* Process-wide statistics for operators, as one JSON object (needs no ctx: it covers every
  * backend context and model of the process). `*size` is the capacity of `buf` on entry; the
@@ -281,7 +276,7 @@ WASI_NN_API wasi_nn_error unload(void *ctx, graph g);
  *              tokens_cached, tokens_out}               totals since the library was loaded
  *   llama_cpp: {build_number, commit (a string)}
  * Thread-safe; the values are a snapshot, each read at the time of the call. */
-WASI_NN_API wasi_nn_error wasi_nn_stats(char *buf, uint32_t *size);
+WASI_NN_API wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size);
 
 /* Log levels passed to a log callback. */
 #define WASI_NN_LOG_ERROR 1
@@ -292,7 +287,7 @@ WASI_NN_API wasi_nn_error wasi_nn_stats(char *buf, uint32_t *size);
 /* A host's log sink: `level` is one of WASI_NN_LOG_*, `line` one formatted log line (plain or
  * a JSON object, per log_format / WASI_NN_LOG_FORMAT) without its newline, valid only during
  * the call; `user` is the pointer given to wasi_nn_set_log_callback(). */
-typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
+typedef void (*wasi_nn_log_callback)(int level, const char* line, void* user);
 
 /* Sends every log line of the process (the backend's and llama.cpp's own, at the chosen
  * level) to `fn` instead of stderr or the log file; `fn` == NULL restores them. The callback
@@ -303,7 +298,7 @@ typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
  * links its own llama.cpp and has its own sink). Level, format and destination come from
  * WASI_NN_LOG_LEVEL / WASI_NN_LOG_FORMAT / WASI_NN_LOG_FILE, else the log_level / log_format /
  * log_file config keys (docs/PARAMETERS.md). Nothing is ever written to stdout. */
-WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void *user);
+WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user);
 
 #ifdef __cplusplus
 }

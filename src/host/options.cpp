@@ -109,8 +109,8 @@ std::string parse_preload(const std::string& spec, Options* out) {
     std::error_code ec;
     path = std::filesystem::absolute(given, ec).lexically_normal().string();
     if (ec) return "--nn-preload: cannot make '" + given + "' absolute: " + ec.message();
-    out->warnings.push_back("--nn-preload: model file '" + given + "' not found; load_by_name(\"" +
-                            alias + "\") will answer model_not_found (103)");
+    out->warnings.push_back("--nn-preload: model file '" + given + "' not found; load_by_name(\"" + alias +
+                            "\") will answer model_not_found (103)");
   }
   if (path.find(';') != std::string::npos) return "--nn-preload: path may not contain ';'";
   out->preloads.push_back({alias, path});
@@ -124,7 +124,8 @@ std::string parse_mmproj(const std::string& spec, Options* out) {
     return "--nn-mmproj wants ALIAS:PATH, got '" + spec + "'";
   }
   const std::string alias = spec.substr(0, colon), given = spec.substr(colon + 1);
-  if (alias.find_first_of(";=") != std::string::npos) return "--nn-mmproj: alias '" + alias + "' may not contain ';' or '='";
+  if (alias.find_first_of(";=") != std::string::npos)
+    return "--nn-mmproj: alias '" + alias + "' may not contain ';' or '='";
   const std::string path = real_path(given);
   if (path.empty()) return "--nn-mmproj: projector file '" + given + "' not found";
   if (path.find(';') != std::string::npos) return "--nn-mmproj: path may not contain ';'";
@@ -154,7 +155,8 @@ std::string parse_dir(const std::string& spec, Options* out) {
     if (host.size() >= ro.size() && host.compare(host.size() - ro.size(), ro.size(), ro) == 0) {
       // WasmEdge's GUEST:HOST:readonly: WAMR cannot make a preopen read-only, and granting it
       // writable instead would widen what the operator asked for.
-      return "--dir '" + spec + "': read-only preopens (WasmEdge's ':readonly') are not "
+      return "--dir '" + spec +
+             "': read-only preopens (WasmEdge's ':readonly') are not "
              "supported by this host; drop the suffix to grant the directory writable";
     }
   }
@@ -172,9 +174,18 @@ std::string parse_options(int argc, char** argv, Options* out) {
   for (; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.empty() || arg[0] != '-') break;
-    if (arg == "--") { ++i; break; }
-    if (arg == "-h" || arg == "--help") { out->help = true; return {}; }
-    if (arg == "--report-rss") { out->report_rss = true; continue; }
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      out->help = true;
+      return {};
+    }
+    if (arg == "--report-rss") {
+      out->report_rss = true;
+      continue;
+    }
     // --name=value or --name value
     std::string name = arg, value;
     size_t eq = arg.find('=');
@@ -186,18 +197,29 @@ std::string parse_options(int argc, char** argv, Options* out) {
       value = argv[++i];
     }
     std::string err;
-    if (name == "--dir") err = parse_dir(value, out);
+    if (name == "--dir")
+      err = parse_dir(value, out);
     else if (name == "--env") {
-      if (value.find('=') == std::string::npos || value[0] == '=') err = "--env wants NAME=VALUE, got '" + value + "'";
-      else out->env.push_back(value);
-    } else if (name == "--nn-preload") err = parse_preload(value, out);
-    else if (name == "--nn-mmproj") err = parse_mmproj(value, out);
-    else if (name == "--nn-dir") err = parse_nn_dir(value, out);
-    else if (name == "--nn-config") out->nn_config = value;
-    else if (name == "--nn-limits") err = check_limits(value, &out->library.limits);
-    else if (name == "--nn-log-level") err = check_log_level(value, &out->library.log_level);
-    else if (name == "--nn-log-format") err = check_log_format(value, &out->library.log_format);
-    else if (name == "--nn-log-file") err = check_log_file(value, &out->library.log_file);
+      if (value.find('=') == std::string::npos || value[0] == '=')
+        err = "--env wants NAME=VALUE, got '" + value + "'";
+      else
+        out->env.push_back(value);
+    } else if (name == "--nn-preload")
+      err = parse_preload(value, out);
+    else if (name == "--nn-mmproj")
+      err = parse_mmproj(value, out);
+    else if (name == "--nn-dir")
+      err = parse_nn_dir(value, out);
+    else if (name == "--nn-config")
+      out->nn_config = value;
+    else if (name == "--nn-limits")
+      err = check_limits(value, &out->library.limits);
+    else if (name == "--nn-log-level")
+      err = check_log_level(value, &out->library.log_level);
+    else if (name == "--nn-log-format")
+      err = check_log_format(value, &out->library.log_format);
+    else if (name == "--nn-log-file")
+      err = check_log_file(value, &out->library.log_file);
     else if (name == "--stack-size") {
       if (!parse_u32(value, 1024, &out->stack_size)) err = "--stack-size wants a byte count >= 1024";
     } else if (name == "--heap-size") {

@@ -41,14 +41,14 @@ struct Options {
   std::vector<std::string> model_dirs;                    // --nn-dir (absolute)
   std::string nn_config;                                  // --nn-config JSON
   LibrarySettings library;                                // --nn-limits, --nn-log-*
-  std::vector<std::string> warnings;  // for stderr before the guest runs (a preload's missing file)
+  std::vector<std::string> warnings;                      // for stderr before the guest runs (a preload's missing file)
   uint32_t stack_size = 128u << 10;                       // WAMR interpreter stack, bytes
   uint32_t heap_size = 16u << 10;                         // WAMR app heap, bytes
   uint32_t instances = 1;                                 // --instances
   bool report_rss = false;                                // --report-rss
   bool help = false;
-  std::string wasm;                // the module to run
-  std::vector<std::string> argv;   // the guest's argv; argv[0] is the module name
+  std::string wasm;               // the module to run
+  std::vector<std::string> argv;  // the guest's argv; argv[0] is the module name
 };
 
 // Parses argv. Returns an empty string on success, else a message for a usage error.

@@ -91,18 +91,15 @@ class Session {
 
     const long rss_before = rss_kib();
     for (uint32_t i = 0; i < opts_.instances; ++i) {
-      wasm_module_inst_t inst =
-          wasm_runtime_instantiate(module_, opts_.stack_size, opts_.heap_size, err, sizeof err);
+      wasm_module_inst_t inst = wasm_runtime_instantiate(module_, opts_.stack_size, opts_.heap_size, err, sizeof err);
       if (!inst) return fail(kExitInstantiate, "cannot instantiate " + opts_.wasm + ": " + err);
       instances_.push_back(inst);
     }
     int status = run_all();
     if (opts_.report_rss) {
       const long rss_after = rss_kib();
-      std::fprintf(stderr,
-                   "wasi-nn-run: rss_kib before=%ld after=%ld instances=%u per_instance=%ld\n",
-                   rss_before, rss_after, opts_.instances,
-                   (rss_after - rss_before) / static_cast<long>(opts_.instances));
+      std::fprintf(stderr, "wasi-nn-run: rss_kib before=%ld after=%ld instances=%u per_instance=%ld\n", rss_before,
+                   rss_after, opts_.instances, (rss_after - rss_before) / static_cast<long>(opts_.instances));
     }
     return status;
   }
@@ -124,10 +121,10 @@ class Session {
     for (const std::string& m : maps_) map_list_.push_back(m.c_str());
     for (const std::string& e : opts_.env) env_list_.push_back(e.c_str());
     for (const std::string& a : opts_.argv) argv_.push_back(const_cast<char*>(a.c_str()));
-    wasm_runtime_set_wasi_args_ex(module_, dir_list_.data(), static_cast<uint32_t>(dir_list_.size()),
-                                  map_list_.data(), static_cast<uint32_t>(map_list_.size()),
-                                  env_list_.data(), static_cast<uint32_t>(env_list_.size()),
-                                  argv_.data(), static_cast<int>(argv_.size()), -1, -1, -1);
+    wasm_runtime_set_wasi_args_ex(module_, dir_list_.data(), static_cast<uint32_t>(dir_list_.size()), map_list_.data(),
+                                  static_cast<uint32_t>(map_list_.size()), env_list_.data(),
+                                  static_cast<uint32_t>(env_list_.size()), argv_.data(), static_cast<int>(argv_.size()),
+                                  -1, -1, -1);
   }
 
   // One instance runs on this thread; several run at once, one thread each.

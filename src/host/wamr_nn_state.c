@@ -13,10 +13,9 @@
 #ifndef NN_LOG_LEVEL
 #define NN_LOG_LEVEL 2
 #endif
-#define WAMR_NN_LOG(tag, fmt, ...)                                                    \
-    fprintf(stderr, "[wasi-nn %s:%d %s] " fmt "\n",                                   \
-            strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') + 1 : __FILE__, __LINE__, \
-            tag, ##__VA_ARGS__)
+#define WAMR_NN_LOG(tag, fmt, ...)                                                                                \
+  fprintf(stderr, "[wasi-nn %s:%d %s] " fmt "\n", strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') + 1 : __FILE__, \
+          __LINE__, tag, ##__VA_ARGS__)
 #if NN_LOG_LEVEL <= 3
 #define NN_ERR_PRINTF(fmt, ...) WAMR_NN_LOG("ERROR", fmt, ##__VA_ARGS__)
 #else
@@ -45,38 +44,24 @@
 
 #include "wamr_nn_state.h"
 
-wamr_nn_state *
-wamr_nn_lock(wasm_module_inst_t instance, wasi_nn_error *res)
-{
-    WASINNContext *ctx = lock_ctx(instance);
-    /* lock_ctx() answers NULL for both: a context it could not create, or a busy one. */
-    *res = ctx ? success
-               : (wasm_runtime_get_context(instance, wasi_nn_key) ? busy : runtime_error);
-    return (wamr_nn_state *)ctx;
+wamr_nn_state* wamr_nn_lock(wasm_module_inst_t instance, wasi_nn_error* res) {
+  WASINNContext* ctx = lock_ctx(instance);
+  /* lock_ctx() answers NULL for both: a context it could not create, or a busy one. */
+  *res = ctx ? success : (wasm_runtime_get_context(instance, wasi_nn_key) ? busy : runtime_error);
+  return (wamr_nn_state*)ctx;
 }
 
-void
-wamr_nn_unlock(wamr_nn_state *state)
-{
-    unlock_ctx((WASINNContext *)state);
+void wamr_nn_unlock(wamr_nn_state* state) { unlock_ctx((WASINNContext*)state); }
+
+wasi_nn_error wamr_nn_ensure_backend(wasm_module_inst_t instance, wamr_nn_state* state, graph_encoding encoding) {
+  return ensure_backend(instance, encoding, (WASINNContext*)state);
 }
 
-wasi_nn_error
-wamr_nn_ensure_backend(wasm_module_inst_t instance, wamr_nn_state *state,
-                       graph_encoding encoding)
-{
-    return ensure_backend(instance, encoding, (WASINNContext *)state);
-}
-
-bool
-wamr_nn_backend(wamr_nn_state *state, void **backend_ctx, const api_function **functions,
-                void **library)
-{
-    WASINNContext *ctx = (WASINNContext *)state;
-    if (!ctx->is_backend_ctx_initialized)
-        return false;
-    *backend_ctx = ctx->backend_ctx;
-    *functions = &lookup[ctx->backend].functions;
-    *library = lookup[ctx->backend].backend_handle;
-    return true;
+bool wamr_nn_backend(wamr_nn_state* state, void** backend_ctx, const api_function** functions, void** library) {
+  WASINNContext* ctx = (WASINNContext*)state;
+  if (!ctx->is_backend_ctx_initialized) return false;
+  *backend_ctx = ctx->backend_ctx;
+  *functions = &lookup[ctx->backend].functions;
+  *library = lookup[ctx->backend].backend_handle;
+  return true;
 }

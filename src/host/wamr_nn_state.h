@@ -23,9 +23,9 @@
 
 #include <stdbool.h>
 
-#include "wasm_export.h"
 #include "wasi_nn_private.h" /* api_function: the backend's function table */
 #include "wasi_nn_types.h"
+#include "wasm_export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,24 +37,22 @@ typedef struct wamr_nn_state wamr_nn_state;
 /* Takes `instance`'s wasi-nn state, creating it on first use. Returns NULL with *res = busy
  * when another call of the same instance holds it, or runtime_error when it cannot be
  * created. Release with wamr_nn_unlock(). */
-wamr_nn_state *wamr_nn_lock(wasm_module_inst_t instance, wasi_nn_error *res);
+wamr_nn_state* wamr_nn_lock(wasm_module_inst_t instance, wasi_nn_error* res);
 
 /* Releases a state taken by wamr_nn_lock(); NULL is ignored. */
-void wamr_nn_unlock(wamr_nn_state *state);
+void wamr_nn_unlock(wamr_nn_state* state);
 
 /* WAMR's ensure_backend(): loads the backend library serving `encoding` once per process
  * (autodetect: libwasi_nn_llamacpp.so first) and initialises this instance's backend context
  * once (init_backend). invalid_encoding when no library serves it; unsupported_operation when
  * the instance already uses another backend; else the backend's init_backend code. */
-wasi_nn_error wamr_nn_ensure_backend(wasm_module_inst_t instance, wamr_nn_state *state,
-                                     graph_encoding encoding);
+wasi_nn_error wamr_nn_ensure_backend(wasm_module_inst_t instance, wamr_nn_state* state, graph_encoding encoding);
 
 /* The instance's initialised backend: its context, WAMR's table of its functions (entries may
  * be NULL: load_by_name_with_config is optional) and the library's dlopen() handle (for
  * functions WAMR's table lacks). Returns false, leaving the outputs untouched, while no load
  * has initialised a backend in this instance. */
-bool wamr_nn_backend(wamr_nn_state *state, void **backend_ctx, const api_function **functions,
-                     void **library);
+bool wamr_nn_backend(wamr_nn_state* state, void** backend_ctx, const api_function** functions, void** library);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,7 @@ bool wasi_nn_register_streaming(void);
 /* Makes the instance's backend hand stream-stdout pieces to this host, which prints them to the
  * guest's stdout (wasi_nn_set_stream_sink of libwasi_nn_llamacpp.so; nothing when the backend
  * library lacks it). `call` holds a backend. */
-void nn_install_stream_sink(const nn_call *call);
+void nn_install_stream_sink(const nn_call* call);
 
 #ifdef __cplusplus
 }

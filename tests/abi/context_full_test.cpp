@@ -99,7 +99,8 @@ TEST_F(CONTEXT_FULL_SUITE, SameConversationWithShiftKeepsSucceeding) {
 TEST_F(CONTEXT_FULL_SUITE, GenerationReachingTheWindowSucceedsWithStopReason) {
   graph_execution_context e = Open(R"({"ctx_size": 256, "n_parallel": 1, "threads": 2, "temperature": 0})");
   ASSERT_EQ(SetText(ctx_, e, 0, "Start"), success);
-  ASSERT_EQ(SetText(ctx_, e, 1, R"({"mode": "raw", "n_predict": 400, "ignore_eos": true, "context_shift": false})"), success);
+  ASSERT_EQ(SetText(ctx_, e, 1, R"({"mode": "raw", "n_predict": 400, "ignore_eos": true, "context_shift": false})"),
+            success);
   ASSERT_EQ(compute(ctx_, e), success) << LastError();
   const auto meta = nlohmann::json::parse(Read(ctx_, e, 1));
   EXPECT_EQ(meta["stop_reason"], "context_full") << meta.dump();

@@ -16,24 +16,24 @@
 /* ---- The host's own copy of the types. ---- */
 typedef int host_error; /* 0 = success in both ABIs */
 typedef struct {
-  uint32_t *buf;
+  uint32_t* buf;
   uint32_t size;
 } host_dims;
 
 /* Seed ABI (HyperBEAM-style host). */
 typedef struct {
-  host_dims *dimensions;
+  host_dims* dimensions;
   int type; /* fp32 = 1 */
-  uint8_t *data;
+  uint8_t* data;
 } seed_tensor;
 
 /* WAMR ABI. */
 typedef struct {
-  uint8_t *buf;
+  uint8_t* buf;
   uint32_t size;
 } wamr_tensor_data;
 typedef struct {
-  host_dims *dimensions;
+  host_dims* dimensions;
   uint8_t type; /* u8 = 3 */
   uint8_t pad[3];
   wamr_tensor_data data;
@@ -44,16 +44,16 @@ typedef struct {
 
 static int failures = 0;
 
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                    \
-    }                                                                \
+      failures++;                                                              \
+    }                                                                          \
   } while (0)
 
-static void *must_sym(void *lib, const char *name) {
-  void *p = dlsym(lib, name);
+static void* must_sym(void* lib, const char* name) {
+  void* p = dlsym(lib, name);
   if (!p) {
     fprintf(stderr, "dlsym(%s) failed: %s\n", name, dlerror());
     exit(1);
@@ -62,29 +62,27 @@ static void *must_sym(void *lib, const char *name) {
 }
 
 /* The seed ABI's functions. */
-typedef host_error (*init_backend_with_config_fn)(void **, const char *, uint32_t);
-typedef host_error (*init_backend_fn)(void **);
-typedef host_error (*deinit_backend_fn)(void *);
-typedef host_error (*load_fn)(void *, void *, int, int, uint32_t *);
-typedef host_error (*load_by_name_fn)(void *, const char *, uint32_t, uint32_t *);
-typedef host_error (*load_by_name_with_config_fn)(void *, const char *, uint32_t, const char *,
-                                                  uint32_t, uint32_t *);
-typedef host_error (*init_execution_context_fn)(void *, uint32_t, uint32_t *);
-typedef host_error (*init_session_fn)(void *, const char *, uint32_t *);
-typedef host_error (*seed_set_input_fn)(void *, uint32_t, uint32_t, seed_tensor *);
-typedef host_error (*compute_fn)(void *, uint32_t);
-typedef host_error (*seed_get_output_fn)(void *, uint32_t, uint32_t, uint8_t *, uint32_t *);
-typedef host_error (*run_inference_fn)(void *, uint32_t, uint32_t, seed_tensor *, uint8_t *,
-                                       uint32_t *, const char *, uint32_t);
-typedef host_error (*close_fn)(void *, uint32_t);
-typedef host_error (*wamr_set_input_fn)(void *, uint32_t, uint32_t, wamr_tensor *);
-typedef host_error (*wamr_get_output_fn)(void *, uint32_t, uint32_t, wamr_tensor_data *,
-                                         uint32_t *);
+typedef host_error (*init_backend_with_config_fn)(void**, const char*, uint32_t);
+typedef host_error (*init_backend_fn)(void**);
+typedef host_error (*deinit_backend_fn)(void*);
+typedef host_error (*load_fn)(void*, void*, int, int, uint32_t*);
+typedef host_error (*load_by_name_fn)(void*, const char*, uint32_t, uint32_t*);
+typedef host_error (*load_by_name_with_config_fn)(void*, const char*, uint32_t, const char*, uint32_t, uint32_t*);
+typedef host_error (*init_execution_context_fn)(void*, uint32_t, uint32_t*);
+typedef host_error (*init_session_fn)(void*, const char*, uint32_t*);
+typedef host_error (*seed_set_input_fn)(void*, uint32_t, uint32_t, seed_tensor*);
+typedef host_error (*compute_fn)(void*, uint32_t);
+typedef host_error (*seed_get_output_fn)(void*, uint32_t, uint32_t, uint8_t*, uint32_t*);
+typedef host_error (*run_inference_fn)(void*, uint32_t, uint32_t, seed_tensor*, uint8_t*, uint32_t*, const char*,
+                                       uint32_t);
+typedef host_error (*close_fn)(void*, uint32_t);
+typedef host_error (*wamr_set_input_fn)(void*, uint32_t, uint32_t, wamr_tensor*);
+typedef host_error (*wamr_get_output_fn)(void*, uint32_t, uint32_t, wamr_tensor_data*, uint32_t*);
 
 static const char kConfig[] = "{\"ctx_size\": 512, \"n_predict\": 12, \"ignore_eos\": true}";
 
 /* Checks that `out` holds `size` bytes of text followed by a NUL. */
-static void check_text(const char *what, const char *out, uint32_t size) {
+static void check_text(const char* what, const char* out, uint32_t size) {
   CHECK(size > 0);
   CHECK(size < OUT_CAPACITY);
   CHECK(out[size] == '\0');
@@ -92,8 +90,8 @@ static void check_text(const char *what, const char *out, uint32_t size) {
   printf("%s: %u bytes: \"%s\"\n", what, size, out);
 }
 
-static void run_seed(const char *lib_path, const char *model) {
-  void *lib = dlopen(lib_path, RTLD_NOW | RTLD_LOCAL);
+static void run_seed(const char* lib_path, const char* model) {
+  void* lib = dlopen(lib_path, RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     fprintf(stderr, "dlopen(%s) failed: %s\n", lib_path, dlerror());
     exit(1);
@@ -106,10 +104,8 @@ static void run_seed(const char *lib_path, const char *model) {
   (void)must_sym(lib, "load_by_name");
   load_by_name_with_config_fn load_by_name_with_config =
       (load_by_name_with_config_fn)must_sym(lib, "load_by_name_with_config");
-  init_execution_context_fn init_execution_context =
-      (init_execution_context_fn)must_sym(lib, "init_execution_context");
-  init_session_fn init_session =
-      (init_session_fn)must_sym(lib, "init_execution_context_with_session_id");
+  init_execution_context_fn init_execution_context = (init_execution_context_fn)must_sym(lib, "init_execution_context");
+  init_session_fn init_session = (init_session_fn)must_sym(lib, "init_execution_context_with_session_id");
   seed_set_input_fn set_input = (seed_set_input_fn)must_sym(lib, "set_input");
   compute_fn compute = (compute_fn)must_sym(lib, "compute");
   seed_get_output_fn get_output = (seed_get_output_fn)must_sym(lib, "get_output");
@@ -117,25 +113,23 @@ static void run_seed(const char *lib_path, const char *model) {
   close_fn close_execution_context = (close_fn)must_sym(lib, "close_execution_context");
 
   /* A second, default backend: created and freed on the side, as independent hosts would. */
-  void *other = NULL;
+  void* other = NULL;
   CHECK(init_backend(&other) == 0 && other != NULL);
 
   /* HyperBEAM's sequence: one backend, a model by path, one session per conversation. */
-  void *ctx = NULL;
+  void* ctx = NULL;
   CHECK(init_backend_with_config(&ctx, kConfig, (uint32_t)strlen(kConfig)) == 0);
   uint32_t g = 12345;
-  CHECK(load_by_name_with_config(ctx, model, (uint32_t)strlen(model), kConfig,
-                                 (uint32_t)strlen(kConfig), &g) == 0);
+  CHECK(load_by_name_with_config(ctx, model, (uint32_t)strlen(model), kConfig, (uint32_t)strlen(kConfig), &g) == 0);
   CHECK(g != HOST_NO_HANDLE);
   uint32_t session = HOST_NO_HANDLE;
   CHECK(init_session(ctx, "conversation-1", &session) == 0);
 
   char out[OUT_CAPACITY + 1];
-  seed_tensor prompt = {NULL, 1 /* fp32, as HyperBEAM sends */, (uint8_t *)"Once upon a time"};
+  seed_tensor prompt = {NULL, 1 /* fp32, as HyperBEAM sends */, (uint8_t*)"Once upon a time"};
   uint32_t size = OUT_CAPACITY;
   memset(out, 'x', sizeof out);
-  CHECK(run_inference(ctx, session, 0, &prompt, (uint8_t *)out, &size, "{\"n_predict\": 8}", 0) ==
-        0);
+  CHECK(run_inference(ctx, session, 0, &prompt, (uint8_t*)out, &size, "{\"n_predict\": 8}", 0) == 0);
   check_text("seed run_inference", out, size);
 
   /* The original WASI-NN sequence: set_input + compute + get_output on a graph's context. */
@@ -143,15 +137,15 @@ static void run_seed(const char *lib_path, const char *model) {
   CHECK(init_execution_context(ctx, g, &exec) == 0);
   uint32_t dim = 5;
   host_dims dims = {&dim, 1};
-  seed_tensor hello = {&dims, 2 /* up8 */, (uint8_t *)"Hello, world"}; /* 5 bytes: "Hello" */
+  seed_tensor hello = {&dims, 2 /* up8 */, (uint8_t*)"Hello, world"}; /* 5 bytes: "Hello" */
   CHECK(set_input(ctx, exec, 0, &hello) == 0);
   CHECK(compute(ctx, exec) == 0);
   size = OUT_CAPACITY;
   memset(out, 'x', sizeof out);
-  CHECK(get_output(ctx, exec, 0, (uint8_t *)out, &size) == 0);
+  CHECK(get_output(ctx, exec, 0, (uint8_t*)out, &size) == 0);
   check_text("seed compute", out, size);
   size = OUT_CAPACITY;
-  CHECK(get_output(ctx, exec, 1, (uint8_t *)out, &size) == 0);
+  CHECK(get_output(ctx, exec, 1, (uint8_t*)out, &size) == 0);
   CHECK(size > 0 && out[0] == '{');
   printf("seed metadata: %s\n", out);
 
@@ -162,9 +156,9 @@ static void run_seed(const char *lib_path, const char *model) {
   /* The library stays loaded: hosts rarely dlclose, and llama.cpp's threads may linger. */
 }
 
-static void run_wamr(const char *model) {
+static void run_wamr(const char* model) {
   /* WAMR: dlopen(name, RTLD_LAZY), found through the library search path. */
-  void *lib = dlopen("libwasi_nn_llamacpp.so", RTLD_LAZY);
+  void* lib = dlopen("libwasi_nn_llamacpp.so", RTLD_LAZY);
   if (!lib) {
     fprintf(stderr, "dlopen(libwasi_nn_llamacpp.so) failed: %s\n", dlerror());
     exit(1);
@@ -175,17 +169,15 @@ static void run_wamr(const char *model) {
   (void)must_sym(lib, "load_by_name");
   load_by_name_with_config_fn load_by_name_with_config =
       (load_by_name_with_config_fn)must_sym(lib, "load_by_name_with_config");
-  init_execution_context_fn init_execution_context =
-      (init_execution_context_fn)must_sym(lib, "init_execution_context");
+  init_execution_context_fn init_execution_context = (init_execution_context_fn)must_sym(lib, "init_execution_context");
   wamr_set_input_fn set_input = (wamr_set_input_fn)must_sym(lib, "set_input");
   compute_fn compute = (compute_fn)must_sym(lib, "compute");
   wamr_get_output_fn get_output = (wamr_get_output_fn)must_sym(lib, "get_output");
 
-  void *ctx = NULL;
+  void* ctx = NULL;
   CHECK(init_backend(&ctx) == 0 && ctx != NULL);
   uint32_t g = HOST_NO_HANDLE;
-  CHECK(load_by_name_with_config(ctx, model, (uint32_t)strlen(model), kConfig,
-                                 (uint32_t)strlen(kConfig), &g) == 0);
+  CHECK(load_by_name_with_config(ctx, model, (uint32_t)strlen(model), kConfig, (uint32_t)strlen(kConfig), &g) == 0);
   uint32_t exec = HOST_NO_HANDLE;
   CHECK(init_execution_context(ctx, g, &exec) == 0);
 
@@ -193,20 +185,20 @@ static void run_wamr(const char *model) {
   char text[] = "Once upon a time!!!";
   uint32_t n = 16; /* "Once upon a time" */
   host_dims dims = {&n, 1};
-  wamr_tensor prompt = {&dims, 3 /* u8 */, {0, 0, 0}, {(uint8_t *)text, n}};
+  wamr_tensor prompt = {&dims, 3 /* u8 */, {0, 0, 0}, {(uint8_t*)text, n}};
   CHECK(set_input(ctx, exec, 0, &prompt) == 0);
   CHECK(compute(ctx, exec) == 0);
 
   char out[OUT_CAPACITY + 1];
   memset(out, 'x', sizeof out);
-  wamr_tensor_data buf = {(uint8_t *)out, OUT_CAPACITY};
+  wamr_tensor_data buf = {(uint8_t*)out, OUT_CAPACITY};
   uint32_t size = 0;
   CHECK(get_output(ctx, exec, 0, &buf, &size) == 0);
   check_text("wamr compute", out, size);
 
   /* The last error message, as a guest reads it: context 0xFFFFFFFF. */
   CHECK(compute(ctx, 999) != 0);
-  wamr_tensor_data msg = {(uint8_t *)out, OUT_CAPACITY};
+  wamr_tensor_data msg = {(uint8_t*)out, OUT_CAPACITY};
   CHECK(get_output(ctx, HOST_NO_HANDLE, 0, &msg, &size) == 0);
   CHECK(size > 0);
   printf("wamr last error: %s\n", out);
@@ -214,7 +206,7 @@ static void run_wamr(const char *model) {
   CHECK(deinit_backend(ctx) == 0);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s <libwasi_nn_backend.so> <model.gguf>\n", argv[0]);
     return 2;

@@ -22,9 +22,7 @@ namespace {
 
 using namespace abi_fixture;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Two live backends, A and B, deinitialised after each test.
 class LAST_ERROR_SUITE : public ::testing::Test {

@@ -21,21 +21,19 @@ using SeedAbi = SeedFixture;
 TEST_F(SeedAbi, InitBackendWithNullOutIsInvalidArgument) {
   // No backend was created: the message is this thread's, read through NULL.
   ExpectError(invalid_argument, init_backend(nullptr), "init_backend", "NULL", nullptr);
-  ExpectError(invalid_argument, init_backend_with_config(nullptr, "{}", 2),
-              "init_backend_with_config", "NULL", nullptr);
+  ExpectError(invalid_argument, init_backend_with_config(nullptr, "{}", 2), "init_backend_with_config", "NULL",
+              nullptr);
 }
 
 TEST_F(SeedAbi, NullCtxIsInvalidArgument) {
   graph g = 7;
   const char* why = "ctx is NULL";
-  ExpectError(invalid_argument, load_by_name(nullptr, "m.gguf", 6, &g), "load_by_name", why,
-              nullptr);
+  ExpectError(invalid_argument, load_by_name(nullptr, "m.gguf", 6, &g), "load_by_name", why, nullptr);
   EXPECT_EQ(g, kNone);
   tensor t = Text("hi");
   ExpectError(invalid_argument, set_input(nullptr, 1, 0, &t), "set_input", why, nullptr);
   ExpectError(invalid_argument, compute(nullptr, 1), "compute", why, nullptr);
-  ExpectError(invalid_argument, close_execution_context(nullptr, 1), "close_execution_context",
-              why, nullptr);
+  ExpectError(invalid_argument, close_execution_context(nullptr, 1), "close_execution_context", why, nullptr);
   ExpectError(invalid_argument, deinit_backend(nullptr), "deinit_backend", why, nullptr);
 }
 
@@ -43,8 +41,7 @@ TEST_F(SeedAbi, GarbageCtxIsInvalidArgument) {
   int on_stack = 0;
   std::vector<char> on_heap(64, 'x');
   for (void* garbage : {static_cast<void*>(&on_stack), static_cast<void*>(on_heap.data()),
-                        reinterpret_cast<void*>(uintptr_t{1}),
-                        reinterpret_cast<void*>(~uintptr_t{0})}) {
+                        reinterpret_cast<void*>(uintptr_t{1}), reinterpret_cast<void*>(~uintptr_t{0})}) {
     const char* why = "does not name a live backend";
     ExpectError(invalid_argument, compute(garbage, 1), "compute", why, nullptr);
     ExpectError(invalid_argument, deinit_backend(garbage), "deinit_backend", why, nullptr);
@@ -57,8 +54,7 @@ TEST_F(SeedAbi, DeinitialisedCtxIsInvalidArgument) {
   ASSERT_EQ(deinit_backend(gone), success);
   graph_execution_context e = 3;
   const char* why = "does not name a live backend";
-  ExpectError(invalid_argument, init_execution_context(gone, 1, &e), "init_execution_context",
-              why, nullptr);
+  ExpectError(invalid_argument, init_execution_context(gone, 1, &e), "init_execution_context", why, nullptr);
   EXPECT_EQ(e, kNone);
   ExpectError(invalid_argument, deinit_backend(gone), "deinit_backend", why, nullptr);
 }
@@ -67,8 +63,7 @@ TEST_F(SeedAbi, DeinitialisedCtxIsInvalidArgument) {
 
 TEST_F(SeedAbi, NullGraphOutIsInvalidArgument) {
   const std::string path = model_path();
-  ExpectError(invalid_argument, load_by_name(ctx_, path.c_str(), path.size(), nullptr),
-              "load_by_name");
+  ExpectError(invalid_argument, load_by_name(ctx_, path.c_str(), path.size(), nullptr), "load_by_name");
   ExpectError(invalid_argument, load_by_name_with_config(ctx_, path.c_str(), 0, "{}", 0, nullptr),
               "load_by_name_with_config");
 }
@@ -291,8 +286,8 @@ TEST_F(SeedAbiOutput, GetOutputIndexOutOfRangeIsNotFound) {
 
 TEST_F(SeedAbi, MalformedJsonConfigIsInvalidArgument) {
   void* other = reinterpret_cast<void*>(uintptr_t{1});
-  ExpectError(invalid_argument, init_backend_with_config(&other, "{\"ctx_size\": 4096", 0),
-              "init_backend_with_config", "", nullptr);
+  ExpectError(invalid_argument, init_backend_with_config(&other, "{\"ctx_size\": 4096", 0), "init_backend_with_config",
+              "", nullptr);
   EXPECT_EQ(other, nullptr);
   graph g = 0;
   ExpectError(invalid_argument, LoadFile(model_path(), "[1, 2", &g), "load_by_name_with_config");
@@ -301,32 +296,29 @@ TEST_F(SeedAbi, MalformedJsonConfigIsInvalidArgument) {
 
 TEST_F(SeedAbi, OutOfRangeConfigValueIsInvalidArgument) {
   graph g = 0;
-  ExpectError(invalid_argument, LoadFile(model_path(), "{\"ctx_size\": 1}", &g),
-              "load_by_name_with_config");
+  ExpectError(invalid_argument, LoadFile(model_path(), "{\"ctx_size\": 1}", &g), "load_by_name_with_config");
   EXPECT_EQ(g, kNone);
   void* other = nullptr;
-  ExpectError(invalid_argument, init_backend_with_config(&other, "{\"top_p\": 7.5}", 0),
-              "init_backend_with_config", "top_p", nullptr);
+  ExpectError(invalid_argument, init_backend_with_config(&other, "{\"top_p\": 7.5}", 0), "init_backend_with_config",
+              "top_p", nullptr);
 }
 
 TEST_F(SeedAbi, WrongTypeConfigValueIsInvalidArgument) {
   graph g = 0;
-  ExpectError(invalid_argument, LoadFile(model_path(), "{\"n_predict\": \"many\"}", &g),
-              "load_by_name_with_config");
+  ExpectError(invalid_argument, LoadFile(model_path(), "{\"n_predict\": \"many\"}", &g), "load_by_name_with_config");
   EXPECT_EQ(g, kNone);
 }
 
 TEST_F(SeedAbi, UnknownConfigKeyIsInvalidArgument) {
   void* other = nullptr;
-  ExpectError(invalid_argument, init_backend_with_config(&other, "{\"no_such_key\": 1}", 0),
-              "init_backend_with_config", "no_such_key", nullptr);
+  ExpectError(invalid_argument, init_backend_with_config(&other, "{\"no_such_key\": 1}", 0), "init_backend_with_config",
+              "no_such_key", nullptr);
   EXPECT_EQ(other, nullptr);
 }
 
 TEST_F(SeedAbi, UnsupportedConfigKeyIsUnsupportedOperation) {
   graph g = 0;
-  ExpectError(unsupported_operation, LoadFile(model_path(), "{\"stream\": true}", &g),
-              "load_by_name_with_config");
+  ExpectError(unsupported_operation, LoadFile(model_path(), "{\"stream\": true}", &g), "load_by_name_with_config");
   EXPECT_EQ(g, kNone);
 }
 
@@ -421,8 +413,7 @@ TEST_F(SeedAbi, BadSessionIdIsInvalidArgument) {
   EXPECT_EQ(e, kNone);
   ExpectError(invalid_argument, init_execution_context_with_session_id(ctx_, "", &e), fn);
   const std::string too_long(257, 's');
-  ExpectError(invalid_argument, init_execution_context_with_session_id(ctx_, too_long.c_str(), &e),
-              fn);
+  ExpectError(invalid_argument, init_execution_context_with_session_id(ctx_, too_long.c_str(), &e), fn);
   const std::string longest(256, 's');
   EXPECT_EQ(init_execution_context_with_session_id(ctx_, longest.c_str(), &e), success);
 }
@@ -446,8 +437,7 @@ class SeedAbiRun : public SeedAbi {
   wasi_nn_error Run(const char* runtime_config, uint32_t config_len) {
     tensor t = Text("Hello");
     size_ = sizeof out_;
-    return run_inference(ctx_, session_, 0, &t, (uint8_t*)out_, &size_, runtime_config,
-                         config_len);
+    return run_inference(ctx_, session_, 0, &t, (uint8_t*)out_, &size_, runtime_config, config_len);
   }
   graph_execution_context session_ = kNone;
   char out_[8192];
@@ -495,8 +485,7 @@ TEST_F(SeedAbiRun, TinyOutputBufferIsTooLarge) {
   tensor t = Text("Hello");
   char out[2] = {'#', '#'};
   uint32_t size = 1;
-  ExpectError(too_large, run_inference(ctx_, session_, 0, &t, (uint8_t*)out, &size, nullptr, 0),
-              "run_inference");
+  ExpectError(too_large, run_inference(ctx_, session_, 0, &t, (uint8_t*)out, &size, nullptr, 0), "run_inference");
   EXPECT_GT(size, 1u);
   EXPECT_EQ(out[1], '#');
 }

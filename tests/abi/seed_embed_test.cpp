@@ -30,7 +30,8 @@ class SeedEmbed : public SeedFixture {
   }
 };
 
-constexpr char kEmbedConfig[] = R"({"embedding": true, "pooling": "mean", "ctx_size": 128, "n_parallel": 2, "threads": 2})";
+constexpr char kEmbedConfig[] =
+    R"({"embedding": true, "pooling": "mean", "ctx_size": 128, "n_parallel": 2, "threads": 2})";
 
 TEST_F(SeedEmbed, JsonAndF32OutputsAgreeAndAreNormalised) {
   graph_execution_context e = Open(kEmbedConfig);

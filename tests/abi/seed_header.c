@@ -28,27 +28,32 @@ ABI_CHECK(WASI_NN_NO_HANDLE == 0xFFFFFFFFu);
 
 /* The 13 functions with the exact types a host's dlsym'd pointers have. */
 struct seed_abi_functions {
-  wasi_nn_error (*init_backend)(void **);
-  wasi_nn_error (*init_backend_with_config)(void **, const char *, uint32_t);
-  wasi_nn_error (*deinit_backend)(void *);
-  wasi_nn_error (*load)(void *, graph_builder_array *, graph_encoding, execution_target, graph *);
-  wasi_nn_error (*load_by_name)(void *, const char *, uint32_t, graph *);
-  wasi_nn_error (*load_by_name_with_config)(void *, const char *, uint32_t, const char *,
-                                            uint32_t, graph *);
-  wasi_nn_error (*init_execution_context)(void *, graph, graph_execution_context *);
-  wasi_nn_error (*init_execution_context_with_session_id)(void *, const char *,
-                                                          graph_execution_context *);
-  wasi_nn_error (*set_input)(void *, graph_execution_context, uint32_t, tensor *);
-  wasi_nn_error (*compute)(void *, graph_execution_context);
-  wasi_nn_error (*get_output)(void *, graph_execution_context, uint32_t, tensor_data, uint32_t *);
-  wasi_nn_error (*run_inference)(void *, graph_execution_context, uint32_t, tensor *, tensor_data,
-                                 uint32_t *, const char *, uint32_t);
-  wasi_nn_error (*close_execution_context)(void *, graph_execution_context);
+  wasi_nn_error (*init_backend)(void**);
+  wasi_nn_error (*init_backend_with_config)(void**, const char*, uint32_t);
+  wasi_nn_error (*deinit_backend)(void*);
+  wasi_nn_error (*load)(void*, graph_builder_array*, graph_encoding, execution_target, graph*);
+  wasi_nn_error (*load_by_name)(void*, const char*, uint32_t, graph*);
+  wasi_nn_error (*load_by_name_with_config)(void*, const char*, uint32_t, const char*, uint32_t, graph*);
+  wasi_nn_error (*init_execution_context)(void*, graph, graph_execution_context*);
+  wasi_nn_error (*init_execution_context_with_session_id)(void*, const char*, graph_execution_context*);
+  wasi_nn_error (*set_input)(void*, graph_execution_context, uint32_t, tensor*);
+  wasi_nn_error (*compute)(void*, graph_execution_context);
+  wasi_nn_error (*get_output)(void*, graph_execution_context, uint32_t, tensor_data, uint32_t*);
+  wasi_nn_error (*run_inference)(void*, graph_execution_context, uint32_t, tensor*, tensor_data, uint32_t*, const char*,
+                                 uint32_t);
+  wasi_nn_error (*close_execution_context)(void*, graph_execution_context);
 };
 
-const struct seed_abi_functions seed_abi_functions = {
-    init_backend,           init_backend_with_config, deinit_backend,
-    load,                   load_by_name,             load_by_name_with_config,
-    init_execution_context, init_execution_context_with_session_id,
-    set_input,              compute,                  get_output,
-    run_inference,          close_execution_context};
+const struct seed_abi_functions seed_abi_functions = {init_backend,
+                                                      init_backend_with_config,
+                                                      deinit_backend,
+                                                      load,
+                                                      load_by_name,
+                                                      load_by_name_with_config,
+                                                      init_execution_context,
+                                                      init_execution_context_with_session_id,
+                                                      set_input,
+                                                      compute,
+                                                      get_output,
+                                                      run_inference,
+                                                      close_execution_context};

@@ -45,8 +45,7 @@ TEST_F(SeedAbiObs, UnloadBadHandlesAndCtx) {
   ExpectError(not_found, unload(ctx_, kNone), "unload");
   ExpectError(invalid_argument, unload(nullptr, 1), "unload", "ctx is NULL", nullptr);
   int garbage = 0;
-  ExpectError(invalid_argument, unload(&garbage, 1), "unload", "does not name a live backend",
-              nullptr);
+  ExpectError(invalid_argument, unload(&garbage, 1), "unload", "does not name a live backend", nullptr);
 }
 
 TEST_F(SeedAbiObs, StatsFollowTheSizeProtocolAndCountRequests) {
@@ -70,8 +69,8 @@ TEST_F(SeedAbiObs, StatsFollowTheSizeProtocolAndCountRequests) {
   };
   const std::string before = read();
   for (const char* key : {"\"queue_depth\"", "\"active_sequences\"", "\"sessions_held\"", "\"saved_kv_bytes\"",
-                          "\"model_bytes\"", "\"kv_bytes\"", "\"process_rss_bytes\"", "\"models\"",
-                          "\"requests_done\"", "\"tokens_out\"", "\"build_number\""}) {
+                          "\"model_bytes\"", "\"kv_bytes\"", "\"process_rss_bytes\"", "\"models\"", "\"requests_done\"",
+                          "\"tokens_out\"", "\"build_number\""}) {
     EXPECT_NE(before.find(key), std::string::npos) << key;
   }
   graph_execution_context e = Open(Load(kFastConfig));

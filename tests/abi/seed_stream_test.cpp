@@ -60,8 +60,8 @@ TEST_F(SeedStream, BadHandlesAreRefused) {
   ExpectError(invalid_argument, compute_single(nullptr, 1), "compute_single", "ctx is NULL", nullptr);
   uint32_t size = 4;
   char out[4];
-  ExpectError(not_found, get_output_single(ctx_, 12345, 0, reinterpret_cast<uint8_t*>(out), &size),
-              "get_output_single", "12345");
+  ExpectError(not_found, get_output_single(ctx_, 12345, 0, reinterpret_cast<uint8_t*>(out), &size), "get_output_single",
+              "12345");
 }
 
 }  // namespace

@@ -52,10 +52,8 @@ TEST(SeedAbiThreads, ConcurrentComputeOnOneContextIsTimeoutAndCloseCancels) {
 
   // Two computes race on one conversation: the second is refused (Busy -> timeout) while the
   // first runs; closing the context then cancels the first (Cancelled -> runtime_error).
-  const auto [first, second] =
-      RaceTwoComputes(ctx, e, [&] { EXPECT_EQ(close_execution_context(ctx, e), success); });
-  EXPECT_TRUE((first == timeout && second == runtime_error) ||
-              (first == runtime_error && second == timeout))
+  const auto [first, second] = RaceTwoComputes(ctx, e, [&] { EXPECT_EQ(close_execution_context(ctx, e), success); });
+  EXPECT_TRUE((first == timeout && second == runtime_error) || (first == runtime_error && second == timeout))
       << "codes " << first << ", " << second;
   EXPECT_EQ(deinit_backend(ctx), success);
 }

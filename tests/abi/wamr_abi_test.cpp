@@ -26,8 +26,7 @@ TEST_F(WamrAbi, NullGarbageAndDeinitialisedCtxAreInvalidArgument) {
   for (void* bad : NotLiveContexts()) {
     ExpectError(invalid_argument, compute(bad, 1), "compute", "ctx", nullptr);
     graph g = 0;
-    ExpectError(invalid_argument, load_by_name(bad, "m.gguf", 6, &g), "load_by_name", "ctx",
-                nullptr);
+    ExpectError(invalid_argument, load_by_name(bad, "m.gguf", 6, &g), "load_by_name", "ctx", nullptr);
     EXPECT_EQ(g, kNone);
     ExpectError(invalid_argument, deinit_backend(bad), "deinit_backend", "ctx", nullptr);
   }
@@ -61,7 +60,7 @@ TEST_F(WamrAbi, ZeroLengthInputIsInvalidArgument) {
 TEST_F(WamrAbi, InputSizeIsDataSizeNotDimensions) {
   graph_execution_context e = Open();
   Input in("Hello, world");
-  in.t.data.size = 5;  // "Hello"
+  in.t.data.size = 5;    // "Hello"
   in.dim = 0xFFFFFFFFu;  // dimensions never size the input in this ABI
   EXPECT_EQ(set_input(ctx_, e, 0, &in.t), success) << LastError(ctx_);
   in.t.data.size = (64u << 20) + 1;  // over the 64 MiB input limit: rejected before reading
@@ -121,18 +120,13 @@ TEST_F(WamrAbi, ModelFileErrors) {
   wasi_nn::test::ScratchDir dir;
   graph g = 0;
   const std::string missing = dir.path("no-such-model.gguf");
-  ExpectError(model_not_found, load_by_name(ctx_, missing.c_str(), missing.size(), &g),
-              "load_by_name");
+  ExpectError(model_not_found, load_by_name(ctx_, missing.c_str(), missing.size(), &g), "load_by_name");
   EXPECT_EQ(g, kNone);
-  const std::string not_gguf =
-      dir.write("not-a-model.gguf", "this is a text file, not a GGUF model\n");
-  ExpectError(invalid_argument, load_by_name(ctx_, not_gguf.c_str(), not_gguf.size(), &g),
-              "load_by_name");
-  ExpectError(invalid_argument, load_by_name(ctx_, dir.dir().c_str(), dir.dir().size(), &g),
-              "load_by_name");
+  const std::string not_gguf = dir.write("not-a-model.gguf", "this is a text file, not a GGUF model\n");
+  ExpectError(invalid_argument, load_by_name(ctx_, not_gguf.c_str(), not_gguf.size(), &g), "load_by_name");
+  ExpectError(invalid_argument, load_by_name(ctx_, dir.dir().c_str(), dir.dir().size(), &g), "load_by_name");
   ExpectError(invalid_argument, load_by_name(ctx_, nullptr, 0, &g), "load_by_name");
-  ExpectError(invalid_argument, load_by_name(ctx_, missing.c_str(), missing.size(), nullptr),
-              "load_by_name");
+  ExpectError(invalid_argument, load_by_name(ctx_, missing.c_str(), missing.size(), nullptr), "load_by_name");
 }
 
 TEST_F(WamrAbi, LoadChecksEncodingAndBuilders) {
@@ -226,10 +220,8 @@ TEST(WamrAbiThreads, ConcurrentComputeIsBusyAndDeinitCancels) {
 
   // The second compute on a running conversation is refused (busy); deinit_backend cancels the
   // running one (runtime_error). WAMR serialises calls per instance, but native callers may not.
-  const auto [first, second] =
-      RaceTwoComputes(ctx, e, [&] { EXPECT_EQ(deinit_backend(ctx), success); });
-  EXPECT_TRUE((first == busy && second == runtime_error) ||
-              (first == runtime_error && second == busy))
+  const auto [first, second] = RaceTwoComputes(ctx, e, [&] { EXPECT_EQ(deinit_backend(ctx), success); });
+  EXPECT_TRUE((first == busy && second == runtime_error) || (first == runtime_error && second == busy))
       << "codes " << first << ", " << second;
 }
 
@@ -308,8 +300,8 @@ class WamrStrictAbi : public WamrFixture {
 // Deterministic mode through WAMR's ABI (docs/DETERMINISM.md): output 1 carries the fingerprint
 // with the model's digest; flash attention, which the mode cannot keep invariant, is refused.
 TEST_F(WamrStrictAbi, DeterministicLoadCarriesTheFingerprint) {
-  graph_execution_context e = Open(
-      R"({"deterministic": true, "ctx_size": 256, "n_parallel": 2, "n_predict": 4, "temperature": 0})");
+  graph_execution_context e =
+      Open(R"({"deterministic": true, "ctx_size": 256, "n_parallel": 2, "n_predict": 4, "temperature": 0})");
   Input in("Once upon a time");
   ASSERT_EQ(set_input(ctx_, e, 0, &in.t), success);
   ASSERT_EQ(compute(ctx_, e), success) << LastError();

@@ -42,7 +42,8 @@ TEST_F(WamrEmbed, BatchAsJsonAndAsF32) {
   std::vector<float> f(raw.size() / sizeof(float));
   std::memcpy(f.data(), raw.data(), f.size() * sizeof(float));
   std::vector<float> want;
-  for (const auto& v : j["embeddings"]) for (float x : v.get<std::vector<float>>()) want.push_back(x);
+  for (const auto& v : j["embeddings"])
+    for (float x : v.get<std::vector<float>>()) want.push_back(x);
   EXPECT_EQ(f, want);
 }
 

@@ -29,17 +29,15 @@ ABI_CHECK(WASI_NN_NO_HANDLE == 0xFFFFFFFFu);
 
 /* The 9 functions with the exact types WAMR's wasi_nn.c gives its dlsym'd pointers. */
 struct wamr_abi_functions {
-  wasi_nn_error (*init_backend)(void **);
-  wasi_nn_error (*deinit_backend)(void *);
-  wasi_nn_error (*load)(void *, graph_builder_array *, graph_encoding, execution_target, graph *);
-  wasi_nn_error (*load_by_name)(void *, const char *, uint32_t, graph *);
-  wasi_nn_error (*load_by_name_with_config)(void *, const char *, uint32_t, const char *,
-                                            uint32_t, graph *);
-  wasi_nn_error (*init_execution_context)(void *, graph, graph_execution_context *);
-  wasi_nn_error (*set_input)(void *, graph_execution_context, uint32_t, tensor *);
-  wasi_nn_error (*compute)(void *, graph_execution_context);
-  wasi_nn_error (*get_output)(void *, graph_execution_context, uint32_t, tensor_data *,
-                              uint32_t *);
+  wasi_nn_error (*init_backend)(void**);
+  wasi_nn_error (*deinit_backend)(void*);
+  wasi_nn_error (*load)(void*, graph_builder_array*, graph_encoding, execution_target, graph*);
+  wasi_nn_error (*load_by_name)(void*, const char*, uint32_t, graph*);
+  wasi_nn_error (*load_by_name_with_config)(void*, const char*, uint32_t, const char*, uint32_t, graph*);
+  wasi_nn_error (*init_execution_context)(void*, graph, graph_execution_context*);
+  wasi_nn_error (*set_input)(void*, graph_execution_context, uint32_t, tensor*);
+  wasi_nn_error (*compute)(void*, graph_execution_context);
+  wasi_nn_error (*get_output)(void*, graph_execution_context, uint32_t, tensor_data*, uint32_t*);
 };
 
 const struct wamr_abi_functions wamr_abi_functions = {

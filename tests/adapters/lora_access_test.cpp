@@ -17,7 +17,8 @@ namespace {
 class LoraAccess : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string preload = "llama=" + model_file("tiny-llama.gguf") + ";attn=" + model_file("tiny-llama-lora.gguf");
+    const std::string preload =
+        "llama=" + model_file("tiny-llama.gguf") + ";attn=" + model_file("tiny-llama-lora.gguf");
     ::setenv(kPreloadEnv, preload.c_str(), 1);
     ::setenv(kModelDirsEnv, dir.dir().c_str(), 1);
     guest = std::make_unique<Backend>(BackendOptions{ModelAccess::Mode::Confined});

@@ -60,7 +60,8 @@ TEST(LoraBatching, ConcurrentRequestsWithDifferentSetsEqualTheirSoloText) {
   HostBackend b;
   const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"), two_adapters(R"("n_parallel": 4)"));
   std::vector<std::string> solo;
-  for (const char* set : kSets) solo.push_back(generate(b, b.init_execution_context(g), kPrompt, long_request(set)).text);
+  for (const char* set : kSets)
+    solo.push_back(generate(b, b.init_execution_context(g), kPrompt, long_request(set)).text);
   EXPECT_NE(solo[0], solo[1]);
   EXPECT_NE(solo[1], solo[2]);
   EXPECT_NE(solo[0], solo[2]);
@@ -68,7 +69,10 @@ TEST(LoraBatching, ConcurrentRequestsWithDifferentSetsEqualTheirSoloText) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     const std::vector<std::string> together = concurrent(b, g);
     for (size_t i = 0; i < solo.size(); ++i) EXPECT_EQ(together[i], solo[i]) << "adapter set " << i;
-    ASSERT_TRUE(wait_for_stats([](const json&) { const json e = only_engine(); return !e.is_null() && e["active_sequences"] == 0; }));
+    ASSERT_TRUE(wait_for_stats([](const json&) {
+      const json e = only_engine();
+      return !e.is_null() && e["active_sequences"] == 0;
+    }));
     if (only_engine()["steps_split_by_adapters"].get<uint64_t>() > 0) return;
   }
   FAIL() << "the requests never ran at once: " << only_engine().dump();
@@ -90,7 +94,10 @@ TEST(LoraBatching, RequestsWithTheSameSetShareDecodeCalls) {
       });
     }
     for (auto& t : threads) t.join();
-    ASSERT_TRUE(wait_for_stats([](const json&) { const json e = only_engine(); return !e.is_null() && e["active_sequences"] == 0; }));
+    ASSERT_TRUE(wait_for_stats([](const json&) {
+      const json e = only_engine();
+      return !e.is_null() && e["active_sequences"] == 0;
+    }));
     const json e = only_engine();
     EXPECT_EQ(e["steps_split_by_adapters"], 0) << e.dump();
     if (e["steps_by_sequences"][2].get<uint64_t>() > 0) return;
@@ -124,11 +131,14 @@ TEST(LoraKvReuse, PrefixSharingStaysWithinOneSet) {
   HostBackend b;
   const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"), two_adapters(R"("n_parallel": 4)"));
   const std::string prefix = long_prefix();
-  auto request = [](const char* set) { return std::string(R"({"mode": "raw", "temperature": 0, "n_predict": 8, )") + set + "}"; };
+  auto request = [](const char* set) {
+    return std::string(R"({"mode": "raw", "temperature": 0, "n_predict": 8, )") + set + "}";
+  };
   // The reference comes from another tenant (on the same engine): its KV is never shared here.
   HostBackend other_tenant;
   const uint32_t og = other_tenant.load_by_name(model_file("tiny-llama.gguf"), two_adapters(R"("n_parallel": 4)"));
-  const std::string solo = generate(other_tenant, other_tenant.init_execution_context(og), prefix + "B", request(kSets[1])).text;
+  const std::string solo =
+      generate(other_tenant, other_tenant.init_execution_context(og), prefix + "B", request(kSets[1])).text;
   generate(b, b.init_execution_context(g), prefix + "A", request(kSets[0]));
   Output other = generate(b, b.init_execution_context(g), prefix + "B", request(kSets[1]));
   EXPECT_EQ(other.meta["shared_tokens"], 0) << other.meta.dump();
@@ -140,7 +150,8 @@ TEST(LoraKvReuse, PrefixSharingStaysWithinOneSet) {
 // A conversation evicted under one set and continued under another does not restore its state.
 TEST(LoraKvReuse, SavedStateIsNotRestoredUnderAnotherSet) {
   HostBackend b;
-  const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"), two_adapters(R"("n_parallel": 1, "kv_save_budget_mb": 64)"));
+  const uint32_t g =
+      b.load_by_name(model_file("tiny-llama.gguf"), two_adapters(R"("n_parallel": 1, "kv_save_budget_mb": 64)"));
   const std::string solo = greedy_text(b, g, kSets[1]);
   auto request = [](const char* set) { return std::string(R"({"mode": "raw", "temperature": 0, )") + set + "}"; };
   const uint32_t first = b.init_execution_context(g), second = b.init_execution_context(g);
@@ -159,9 +170,11 @@ TEST(LoraKvReuse, SavedStateIsNotRestoredUnderAnotherSet) {
 // requests with other sets.
 TEST(LoraDeterministic, SameTextAloneAndTogether) {
   HostBackend b;
-  const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"), two_adapters(R"("n_parallel": 4, "deterministic": true)"));
+  const uint32_t g =
+      b.load_by_name(model_file("tiny-llama.gguf"), two_adapters(R"("n_parallel": 4, "deterministic": true)"));
   std::vector<std::string> solo;
-  for (const char* set : kSets) solo.push_back(generate(b, b.init_execution_context(g), kPrompt, long_request(set)).text);
+  for (const char* set : kSets)
+    solo.push_back(generate(b, b.init_execution_context(g), kPrompt, long_request(set)).text);
   EXPECT_NE(solo[0], solo[1]);
   const std::vector<std::string> together = concurrent(b, g);
   for (size_t i = 0; i < solo.size(); ++i) EXPECT_EQ(together[i], solo[i]) << "adapter set " << i;

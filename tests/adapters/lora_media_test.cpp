@@ -20,8 +20,8 @@ constexpr char kOn[] = R"({"temperature": 0, "lora": [{"id": 0, "scale": 1}]})";
 constexpr char kOff[] = R"({"temperature": 0, "lora": [{"id": 0, "scale": 0}]})";
 
 std::string config(const std::string& more = "") {
-  return lora_config(lora_entry("tiny-llama-lora.gguf"),
-                     R"("mmproj": ")" + model_file("tiny-llava-mmproj.gguf") + "\"" + (more.empty() ? "" : ", " + more));
+  return lora_config(lora_entry("tiny-llama-lora.gguf"), R"("mmproj": ")" + model_file("tiny-llava-mmproj.gguf") +
+                                                             "\"" + (more.empty() ? "" : ", " + more));
 }
 
 Output ask(Backend& b, uint32_t ctx, const std::string& image, const char* request) {
@@ -32,10 +32,17 @@ Output ask(Backend& b, uint32_t ctx, const std::string& image, const char* reque
 // llama-mtmd-cli on the same files and prompt (one chat turn, greedy), with the engine's
 // threads, context and attention.
 std::string mtmd_cli(const std::vector<std::string>& lora) {
-  std::vector<std::string> args = {"-m", model_file("tiny-llama.gguf"), "--mmproj", model_file("tiny-llava-mmproj.gguf"),
-                                   "--image", model_file("test-gradient.bmp"), "-p", kDescribe, "-n",
-                                   std::to_string(kTokens), "--temp", "0", "--seed", "1", "-t", "2", "-c", "512",
-                                   "-fa", "off", "--no-warmup"};
+  std::vector<std::string> args = {"-m",         model_file("tiny-llama.gguf"),
+                                   "--mmproj",   model_file("tiny-llava-mmproj.gguf"),
+                                   "--image",    model_file("test-gradient.bmp"),
+                                   "-p",         kDescribe,
+                                   "-n",         std::to_string(kTokens),
+                                   "--temp",     "0",
+                                   "--seed",     "1",
+                                   "-t",         "2",
+                                   "-c",         "512",
+                                   "-fa",        "off",
+                                   "--no-warmup"};
   args.insert(args.end(), lora.begin(), lora.end());
   std::string text = run_to_blank_line(mtmd_cli_tool(), args);
   if (!text.empty() && text[0] == '\n') text.erase(0, 1);  // printed after the prompt is evaluated
@@ -69,7 +76,8 @@ TEST(LoraMedia, AnImageBesideAnotherAdapterSetIsDecodedWithItsOwn) {
     for (int attempt = 0; attempt < 5 && !overlapped; ++attempt) {
       const uint32_t ctx = b.init_execution_context(g), busy = b.init_execution_context(g);
       ask(b, ctx, "test-gradient.bmp", mine);
-      const uint64_t split_before = process_stats()["models"][0]["engines"][0]["steps_split_by_adapters"].get<uint64_t>();
+      const uint64_t split_before =
+          process_stats()["models"][0]["engines"][0]["steps_split_by_adapters"].get<uint64_t>();
       std::atomic<bool> started{false};
       std::thread t([&] {
         started = true;
@@ -80,7 +88,8 @@ TEST(LoraMedia, AnImageBesideAnotherAdapterSetIsDecodedWithItsOwn) {
       while (!started) std::this_thread::yield();
       ASSERT_TRUE(wait_for_stats([](const json& s) { return s["models"][0]["engines"][0]["active_sequences"] == 1; }));
       EXPECT_EQ(ask(b, ctx, "test-checker.bmp", mine).text, expected) << "own set: " << mine;
-      const uint64_t split_after = process_stats()["models"][0]["engines"][0]["steps_split_by_adapters"].get<uint64_t>();
+      const uint64_t split_after =
+          process_stats()["models"][0]["engines"][0]["steps_split_by_adapters"].get<uint64_t>();
       t.join();
       overlapped = split_after > split_before;
     }

@@ -41,8 +41,9 @@ TEST(LoraPair, TwoAdaptersEqualLlamaCompletionWithBoth) {
   if (completion_tool().empty()) GTEST_SKIP() << "llama-completion is not part of this build";
   const std::string attn = model_file("tiny-llama-lora.gguf"), ffn = model_file("tiny-llama-lora-ffn.gguf");
   HostBackend b;
-  const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"),
-                                    lora_config(lora_entry("tiny-llama-lora.gguf") + ", " + lora_entry("tiny-llama-lora-ffn.gguf")));
+  const uint32_t g =
+      b.load_by_name(model_file("tiny-llama.gguf"),
+                     lora_config(lora_entry("tiny-llama-lora.gguf") + ", " + lora_entry("tiny-llama-lora-ffn.gguf")));
   const std::string both = greedy_text(b, g);
   EXPECT_EQ(both, reference_text("tiny-llama.gguf", {"--lora", attn, "--lora", ffn}));
   const std::string only_attn = greedy_text(b, g, R"("lora": [{"id": 1, "scale": 0}])");
@@ -56,7 +57,8 @@ TEST(LoraPair, TwoAdaptersEqualLlamaCompletionWithBoth) {
 TEST(LoraLoad, LoadScaleIsTheRequestsDefault) {
   if (completion_tool().empty()) GTEST_SKIP() << "llama-completion is not part of this build";
   HostBackend b;
-  const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"), lora_config(lora_entry("tiny-llama-lora.gguf", "0")));
+  const uint32_t g =
+      b.load_by_name(model_file("tiny-llama.gguf"), lora_config(lora_entry("tiny-llama-lora.gguf", "0")));
   EXPECT_EQ(greedy_text(b, g), reference_text("tiny-llama.gguf"));
   EXPECT_EQ(greedy_text(b, g, R"("lora": [{"id": 0, "scale": 1}])"),
             reference_text("tiny-llama.gguf", {"--lora", model_file("tiny-llama-lora.gguf")}));
@@ -111,10 +113,12 @@ TEST(LoraSpeculative, DraftsKeepTheAdaptedText) {
   const std::string with_lora = reference_text("tiny-llama.gguf", {"--lora", model_file("tiny-llama-lora.gguf")});
   const std::string base = reference_text("tiny-llama.gguf");
   ASSERT_NE(with_lora, base);
-  for (const std::string& spec : {std::string(R"("speculative": "ngram", "ngram_size_n": 2, "ngram_size_m": 4)"),
-                                  R"("draft_model": ")" + model_file("tiny-llama-draft.gguf") + R"(", "draft_p_min": 0)"}) {
+  for (const std::string& spec :
+       {std::string(R"("speculative": "ngram", "ngram_size_n": 2, "ngram_size_m": 4)"),
+        R"("draft_model": ")" + model_file("tiny-llama-draft.gguf") + R"(", "draft_p_min": 0)"}) {
     HostBackend b;
-    const uint32_t g = b.load_by_name(model_file("tiny-llama.gguf"), lora_config(lora_entry("tiny-llama-lora.gguf"), spec));
+    const uint32_t g =
+        b.load_by_name(model_file("tiny-llama.gguf"), lora_config(lora_entry("tiny-llama-lora.gguf"), spec));
     EXPECT_EQ(greedy_text(b, g), with_lora) << spec;
     EXPECT_EQ(greedy_text(b, g, R"("lora": [{"id": 0, "scale": 0}])"), base) << spec;
   }
@@ -129,8 +133,10 @@ TEST(LoraSharing, OneCopyPerModelAndFile) {
   ASSERT_EQ(engines.size(), 1u);
   const ModelAccess open(ModelGrants{}, ModelAccess::Mode::Open);
   auto& registry = ModelRegistry::instance();
-  auto a = registry.acquire_adapter(engines[0]->shared_weights(), ModelSource::open_file(model_file("tiny-llama-lora.gguf"), open));
-  auto c = registry.acquire_adapter(engines[0]->shared_weights(), ModelSource::open_file(model_file("tiny-llama-lora.gguf"), open));
+  auto a = registry.acquire_adapter(engines[0]->shared_weights(),
+                                    ModelSource::open_file(model_file("tiny-llama-lora.gguf"), open));
+  auto c = registry.acquire_adapter(engines[0]->shared_weights(),
+                                    ModelSource::open_file(model_file("tiny-llama-lora.gguf"), open));
   EXPECT_EQ(a.get(), c.get());
   EXPECT_GE(a.use_count(), 4) << "the two loads do not hold this copy";
 }

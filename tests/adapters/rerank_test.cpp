@@ -27,7 +27,9 @@ json rerank_input(const std::vector<std::string>& docs, const std::string& more 
 
 class Rerank : public ::testing::Test {
  protected:
-  void SetUp() override { ctx = b.init_execution_context(b.load_by_name(model_file("tiny-bert-reranker.gguf"), kLoad)); }
+  void SetUp() override {
+    ctx = b.init_execution_context(b.load_by_name(model_file("tiny-bert-reranker.gguf"), kLoad));
+  }
   Output run(const std::string& input, const std::string& request = "") { return generate(b, ctx, input, request); }
   // index -> score
   std::map<size_t, float> scores(const json& out) {

@@ -44,7 +44,8 @@ TEST(AgentConfig, ToolsAreParsedIntoSpecs) {
 TEST(AgentConfig, BadToolsAreRefusedNamingTheTool) {
   EXPECT_NE(refusal({{"tools", {{{"type", "function"}}}}}).find("tools[0]"), std::string::npos);
   EXPECT_NE(refusal({{"tools", {tool("bad name!", json::object())}}}).find("function name"), std::string::npos);
-  EXPECT_NE(refusal({{"tools", {tool("f", json::object()), tool("f", json::object())}}}).find("twice"), std::string::npos);
+  EXPECT_NE(refusal({{"tools", {tool("f", json::object()), tool("f", json::object())}}}).find("twice"),
+            std::string::npos);
   EXPECT_NE(refusal({{"tools", {tool("f", "not a schema")}}}).find("parameters"), std::string::npos);
   EXPECT_NE(refusal({{"tools", "no"}}).find("list of objects"), std::string::npos);
 }

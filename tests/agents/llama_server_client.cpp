@@ -28,7 +28,8 @@ int free_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a = loopback(0);
   socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
     close(fd);
     throw std::runtime_error("no free loopback port");
   }
@@ -75,8 +76,10 @@ std::string LlamaServer::request(const std::string& head, const std::string& bod
     close(fd);
     throw std::runtime_error("llama-server does not answer");
   }
-  const std::string msg = head + "\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string msg = head +
+                          "\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body;
   if (write(fd, msg.data(), msg.size()) != static_cast<ssize_t>(msg.size())) {
     close(fd);
     throw std::runtime_error("could not send to llama-server");

@@ -3,9 +3,9 @@
 // when the object goes.
 #pragma once
 
+#include <sys/types.h>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/types.h>
 
 namespace wasi_nn::agents {
 

@@ -19,7 +19,8 @@ void expect_same_top(const json& ours, const json& ref, const std::string& where
   for (size_t i = 0; i < ref["top_logprobs"].size(); ++i) {
     EXPECT_EQ(ours["top_logprobs"][i]["id"], ref["top_logprobs"][i]["id"]) << where << " candidate " << i;
     EXPECT_NEAR(ours["top_logprobs"][i]["logprob"].get<double>(), ref["top_logprobs"][i]["logprob"].get<double>(),
-                kTolerance) << where << " candidate " << i;
+                kTolerance)
+        << where << " candidate " << i;
   }
 }
 
@@ -43,8 +44,11 @@ TEST_F(Logprobs, GeneratedTokensEqualLlamaServer) {
   const json ours = r.meta["logprobs"]["content"];
   ASSERT_EQ(ours.size(), 8u) << r.meta.dump();
   LlamaServer server(model_path("tiny-llama"));
-  const json ref = server.post("/completion", {{"prompt", "The capital of France is"}, {"n_predict", 8}, {"n_probs", 5},
-                                               {"temperature", 0}, {"cache_prompt", false}})["completion_probabilities"];
+  const json ref = server.post("/completion", {{"prompt", "The capital of France is"},
+                                               {"n_predict", 8},
+                                               {"n_probs", 5},
+                                               {"temperature", 0},
+                                               {"cache_prompt", false}})["completion_probabilities"];
   ASSERT_EQ(ref.size(), 8u) << ref.dump();
   for (size_t i = 0; i < 8; ++i) expect_same_entry(ours[i], ref[i], "generated token " + std::to_string(i));
 }
@@ -52,15 +56,20 @@ TEST_F(Logprobs, GeneratedTokensEqualLlamaServer) {
 TEST_F(Logprobs, PromptTokensEqualLlamaServerPerPrefix) {
   Agent agent("tiny-llama");
   const uint32_t ctx = agent.context();
-  const json ids = json::parse(agent.ask(ctx, "The capital of France is", {{"task", "tokenize"}, {"add_special", true}}).text)["tokens"];
-  const Reply r = agent.ask(ctx, "The capital of France is", {{"mode", "raw"}, {"prompt_logprobs", 4}, {"n_predict", 1}});
+  const json ids = json::parse(
+      agent.ask(ctx, "The capital of France is", {{"task", "tokenize"}, {"add_special", true}}).text)["tokens"];
+  const Reply r =
+      agent.ask(ctx, "The capital of France is", {{"mode", "raw"}, {"prompt_logprobs", 4}, {"n_predict", 1}});
   const json ours = r.meta["prompt_logprobs"]["content"];
   ASSERT_EQ(ours.size(), ids.size() - 1) << r.meta.dump();
   LlamaServer server(model_path("tiny-llama"));
   for (size_t k = 1; k < ids.size(); ++k) {
     // The server's distribution of the token after ids[0..k): ours for prompt token k.
     const json prefix(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k));
-    const json ref = server.post("/completion", {{"prompt", prefix}, {"n_predict", 1}, {"n_probs", 4}, {"temperature", 0},
+    const json ref = server.post("/completion", {{"prompt", prefix},
+                                                 {"n_predict", 1},
+                                                 {"n_probs", 4},
+                                                 {"temperature", 0},
                                                  {"cache_prompt", false}})["completion_probabilities"][0];
     const std::string where = "prompt token " + std::to_string(k);
     EXPECT_EQ(ours[k - 1]["id"], ids[k]) << where;

@@ -95,11 +95,12 @@ TEST_F(Reasoning, StopStringInContentLeavesReasoningWhole) {
   for (size_t at = 1; at + 3 <= r.text.size() && stop.empty(); ++at) {
     const std::string s = r.text.substr(at, 3);
     const bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (ascii && reasoning.find(s) == std::string::npos && std::string("</think>").find(s) == std::string::npos) stop = s;
+    if (ascii && reasoning.find(s) == std::string::npos && std::string("</think>").find(s) == std::string::npos)
+      stop = s;
   }
   ASSERT_FALSE(stop.empty()) << r.meta.dump();
-  const Reply cut = agent.ask(agent.context(), "Why is the sky blue?",
-                              {{"reasoning_budget", 4}, {"stop", json::array({stop})}});
+  const Reply cut =
+      agent.ask(agent.context(), "Why is the sky blue?", {{"reasoning_budget", 4}, {"stop", json::array({stop})}});
   EXPECT_EQ(cut.meta["stop_reason"], "stop");
   EXPECT_EQ(cut.text, r.text.substr(0, r.text.find(stop)));
   EXPECT_EQ(cut.meta["reasoning_content"], reasoning);

@@ -59,12 +59,14 @@ TEST_P(ToolFormats, NamedChoiceCallsThatFunction) {
 // turn that answers after calls reuses the conversation's KV cache.
 TEST_P(ToolFormats, NoneNeverCallsAndKeepsThePromptsPrefix) {
   const uint32_t ctx = agent.context();
-  const Reply call = agent.ask(ctx, "What is the weather in Paris?", {{"tools", test_tools()}, {"tool_choice", "required"}});
+  const Reply call =
+      agent.ask(ctx, "What is the weather in Paris?", {{"tools", test_tools()}, {"tool_choice", "required"}});
   ASSERT_EQ(call.meta["tool_calls"].size(), 1u) << call.meta.dump();
-  const json result = json::array({{{"role", "tool"}, {"tool_call_id", call.meta["tool_calls"][0]["id"]},
-                                    {"content", "done"}}});
-  const Reply r = agent.ask(ctx, result.dump(), {{"input_format", "messages"}, {"tools", test_tools()},
-                                                 {"tool_choice", "none"}, {"n_predict", 8}});
+  const json result =
+      json::array({{{"role", "tool"}, {"tool_call_id", call.meta["tool_calls"][0]["id"]}, {"content", "done"}}});
+  const Reply r =
+      agent.ask(ctx, result.dump(),
+                {{"input_format", "messages"}, {"tools", test_tools()}, {"tool_choice", "none"}, {"n_predict", 8}});
   EXPECT_TRUE(r.meta["tool_calls"].empty() || !r.meta.contains("tool_calls")) << r.meta.dump();
   EXPECT_NE(r.meta["finish_reason"], "tool_calls");
   EXPECT_GE(r.meta["cached_tokens"].get<int>(), call.meta["input_tokens"].get<int>()) << r.meta.dump();

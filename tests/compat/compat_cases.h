@@ -36,7 +36,8 @@ constexpr char kStrict[] = R"({"profile": "strict"})";
 // WasmEdge's keys, as its examples send them (plus one it ignores), kept small and greedy.
 constexpr char kWasmEdgeLoad[] =
     R"({"enable-log": false, "llama3": true, "ctx-size": 256, "n-parallel": 1, "n-predict": 4, "temp": 0, "ignore-eos": true})";
-constexpr char kOurLoad[] = R"({"ctx_size": 256, "n_parallel": 1, "n_predict": 4, "temperature": 0, "ignore_eos": true})";
+constexpr char kOurLoad[] =
+    R"({"ctx_size": 256, "n_parallel": 1, "n_predict": 4, "temperature": 0, "ignore_eos": true})";
 
 inline json parsed(const std::string& text) {
   json j = json::parse(text, nullptr, false);

@@ -15,6 +15,7 @@ namespace wasi_nn {
 namespace {
 
 // WasmEdge's keys, each with a value of its type (metadata_parser.cpp, in its order).
+// clang-format off
 const std::vector<std::pair<const char*, const char*>> kWasmEdgeKeys = {
     {"enable-log", "true"}, {"enable-debug-log", "true"}, {"main-gpu", "0"}, {"n-gpu-layers", "0"},
     {"cpu-moe", "false"}, {"n-cpu-moe", "0"}, {"tensor-split", "\"1\""}, {"embedding", "false"},
@@ -64,6 +65,7 @@ const std::vector<std::pair<const char*, const char*>> kWasmEdgeKeys = {
     {"n-pca-batch", "100"}, {"n-pca-iterations", "1000"}, {"cvector-dimre-method", "\"DIMRE_METHOD_PCA\""},
     {"cvector-positive-file", "\"\""}, {"cvector-negative-file", "\"\""}, {"spm-infill", "false"},
     {"batched-bench-output-jsonl", "false"}};
+// clang-format on
 
 Settings parse_in(Profile profile, unsigned scope, const std::string& json, const Limits* limits = nullptr) {
   Settings s;
@@ -148,7 +150,8 @@ TEST(WasmEdgeProfileConfig, WasmEdgesTypesAndMeanings) {
   EXPECT_FALSE(a.model.use_mmap);
   EXPECT_FALSE(a.model.use_mlock);
   // Our own types still work in the profile: the row whose type fits the value is taken.
-  const Settings b = wasmedge(R"({"tensor_split": [1, 1], "cache_type_k": "q4_0", "pooling": "cls", "flash_attn": false})");
+  const Settings b =
+      wasmedge(R"({"tensor_split": [1, 1], "cache_type_k": "q4_0", "pooling": "cls", "flash_attn": false})");
   EXPECT_EQ(b.model.tensor_split, (std::vector<float>{1, 1}));
   EXPECT_EQ(b.context.cache_type_k, KvCacheType::Q4_0);
   EXPECT_EQ(b.context.pooling, Pooling::Cls);
@@ -163,7 +166,8 @@ TEST(WasmEdgeProfileConfig, WasmEdgesTypesAndMeanings) {
   EXPECT_FLOAT_EQ(c.request.sampling.penalty_repeat, 0.01f);
   EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"temp": -1})"), ErrorKind::InvalidArgument);
   // WasmEdge's own spellings, and its dry-last-n-penalty writing the penalties' window.
-  const Settings d = wasmedge(R"({"last-n-penalty": 32, "dry-multipier": 0.5, "n-prev": 16, "reverse-prompt": "User:"})");
+  const Settings d =
+      wasmedge(R"({"last-n-penalty": 32, "dry-multipier": 0.5, "n-prev": 16, "reverse-prompt": "User:"})");
   EXPECT_EQ(d.request.sampling.penalty_last_n, 32);
   EXPECT_FLOAT_EQ(d.request.sampling.dry_multiplier, 0.5f);
   EXPECT_EQ(d.request.sampling.n_prev, 16);
@@ -176,9 +180,9 @@ TEST(WasmEdgeProfileConfig, WasmEdgesTypesAndMeanings) {
 }
 
 TEST(WasmEdgeProfileConfig, WrongTypesAndBadValuesAreStillErrors) {
-  for (const char* doc : {R"({"n-predict": "many"})", R"({"cache-type-k": 99})", R"({"tensor-split": "a,b"})",
-                          R"({"pooling-type": 7})", R"({"flash-attn": "maybe"})", R"({"enable-log": 1})",
-                          R"({"cvector-dimre-method": "x"})"}) {
+  for (const char* doc :
+       {R"({"n-predict": "many"})", R"({"cache-type-k": 99})", R"({"tensor-split": "a,b"})", R"({"pooling-type": 7})",
+        R"({"flash-attn": "maybe"})", R"({"enable-log": 1})", R"({"cvector-dimre-method": "x"})"}) {
     EXPECT_EQ(error_of(Profile::WasmEdge, kScopeLoad, doc), ErrorKind::InvalidArgument) << doc;
   }
   // A load-only key in a request: a warning in the profile, but never with a wrong type.
@@ -201,10 +205,10 @@ TEST(WasmEdgeProfileConfig, HostOnlyKeysAndTheProfileStayTheHosts) {
 }
 
 TEST(WasmEdgeProfileConfig, TheHostsLimitsHoldForWasmEdgeSpellings) {
-  const Limits limits = parse_limits(R"({"temperature": 1.0, "denied_keys": ["repeat_last_n"], "enable_log": false})",
-                                     "test");
-  for (const char* doc : {R"({"temp": 1.5})", R"({"last-n-penalty": 8})", R"({"dry-last-n-penalty": 8})",
-                          R"({"enable-log": true})"}) {
+  const Limits limits =
+      parse_limits(R"({"temperature": 1.0, "denied_keys": ["repeat_last_n"], "enable_log": false})", "test");
+  for (const char* doc :
+       {R"({"temp": 1.5})", R"({"last-n-penalty": 8})", R"({"dry-last-n-penalty": 8})", R"({"enable-log": true})"}) {
     try {
       parse_in(Profile::WasmEdge, kScopeRequest, doc, &limits);
       ADD_FAILURE() << "accepted: " << doc;
@@ -254,7 +258,8 @@ TEST(CompatKeys, EveryProfile) {
     EXPECT_EQ(l.lora[0].scale, 0.5f);
   }
   std::string message;
-  EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"lora_adapters": ["a.gguf"]})", &message), ErrorKind::InvalidArgument);
+  EXPECT_EQ(error_of(Profile::Strict, kScopeLoad, R"({"lora_adapters": ["a.gguf"]})", &message),
+            ErrorKind::InvalidArgument);
   EXPECT_NE(message.find("'lora_adapters'"), std::string::npos) << message;
 }
 

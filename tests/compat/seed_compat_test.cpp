@@ -27,7 +27,8 @@ struct SeedDriver {
     return load_by_name_with_config(nn, path.c_str(), path.size(), config, 0, g);
   }
   int load_bytes(const std::string& bytes, const char* config, int target, uint32_t* g) {
-    graph_builder parts[2] = {{(uint8_t*)bytes.data(), (uint32_t)bytes.size()}, {(uint8_t*)config, (uint32_t)std::strlen(config)}};
+    graph_builder parts[2] = {{(uint8_t*)bytes.data(), (uint32_t)bytes.size()},
+                              {(uint8_t*)config, (uint32_t)std::strlen(config)}};
     graph_builder_array array{parts, 2};
     execution_target t;
     std::memcpy(&t, &target, sizeof t);
@@ -71,6 +72,8 @@ TEST(SeedCompat, StrictByDefault) {
   d.finish();
 }
 
+// One line per case: each runs the shared check on this ABI's driver.
+// clang-format off
 TEST(SeedCompat, StrictMetadataIsUnchanged) { SeedDriver d; compat_test::strict_is_unchanged(d); }
 TEST(SeedCompat, RawPromptsReuseThePrefix) { SeedDriver d; compat_test::raw_prompts_reuse_the_prefix(d); }
 TEST(SeedCompat, InputOnePersistsInTheProfile) { SeedDriver d; compat_test::input_one_persists_and_takes_wasmedge_keys(d, true); }
@@ -81,6 +84,7 @@ TEST(SeedCompat, LoadTakesTargetAuto) { SeedDriver d; compat_test::load_takes_ta
 TEST(SeedCompat, DecoderEmbeddingIsTheLastToken) { SeedDriver d; compat_test::embedding_of_a_decoder_is_its_last_token(d); }
 TEST(SeedCompat, NamesAreCachedInTheProfile) { SeedDriver d; compat_test::names_are_cached(d, true); }
 TEST(SeedCompat, NamesLoadAgainInStrict) { SeedDriver d; compat_test::names_are_cached(d, false); }
+// clang-format on
 
 TEST(SeedCompat, MetadataIsWasmEdgesInTheProfile) {
   struct Profiled : SeedDriver {
@@ -89,8 +93,11 @@ TEST(SeedCompat, MetadataIsWasmEdgesInTheProfile) {
   compat_test::metadata_is_wasmedges(d);
 }
 
+// One line per case: each runs the shared check on this ABI's driver.
+// clang-format off
 TEST(SeedCompat, EnableLogIsTheTenants) { SeedDriver d; compat_test::enable_log_is_the_tenants(d); }
 TEST(SeedCompat, RefusalsAreLoggedWithTheTenant) { SeedDriver d; compat_test::refusals_are_logged_with_the_tenant(d); }
+// clang-format on
 
 // No host here installs a stream sink: strict refuses stream-stdout, the profile warns.
 TEST(SeedCompat, StreamStdoutNeedsAHostSink) {
@@ -118,8 +125,9 @@ TEST(SeedCompat, LoraAdaptersLoadWithTheModel) {
   const std::string adapter = wasi_nn::test::model_file("tiny-phi3-lora.gguf");
   const std::string with_adapter = R"({"lora_adapters": [{"path": ")" + adapter + R"(", "scale": 1.0}]})";
   EXPECT_EQ(d.load(wasi_nn::test::model_path(), with_adapter.c_str(), &g), success) << d.last_error();
-  EXPECT_NE(d.load(wasi_nn::test::model_path(), R"({"lora_adapters": [{"path": "no-such-adapter.gguf", "scale": 1.0}]})", &g),
-            success);
+  EXPECT_NE(
+      d.load(wasi_nn::test::model_path(), R"({"lora_adapters": [{"path": "no-such-adapter.gguf", "scale": 1.0}]})", &g),
+      success);
   EXPECT_NE(d.last_error().find("LoRA adapter 0"), std::string::npos) << d.last_error();
   EXPECT_EQ(d.load(wasi_nn::test::model_path(), R"({"lora_adapters": [], "ctx_size": 128})", &g), success);
   d.finish();
@@ -209,7 +217,8 @@ TEST_F(SeedSessions, BusyOnlyWhenEverySessionComputes) {
   ta.join();
   tb.join();
   EXPECT_EQ(rc, timeout) << "a third session opened while both others were computing";
-  EXPECT_NE(msg.substr(0, size).find("max_sessions (2) sessions are open and all computing"), std::string::npos) << msg.substr(0, size);
+  EXPECT_NE(msg.substr(0, size).find("max_sessions (2) sessions are open and all computing"), std::string::npos)
+      << msg.substr(0, size);
   EXPECT_EQ(init_execution_context_with_session_id(nn, "c", &c), success);  // once they finished
 }
 

@@ -29,7 +29,8 @@ struct WamrDriver {
     return load_by_name_with_config(nn, path.c_str(), path.size(), config, std::strlen(config), g);
   }
   int load_bytes(const std::string& bytes, const char* config, int target, uint32_t* g) {
-    graph_builder parts[2] = {{(uint8_t*)bytes.data(), (uint32_t)bytes.size()}, {(uint8_t*)config, (uint32_t)std::strlen(config)}};
+    graph_builder parts[2] = {{(uint8_t*)bytes.data(), (uint32_t)bytes.size()},
+                              {(uint8_t*)config, (uint32_t)std::strlen(config)}};
     graph_builder_array array{parts, 2};
     execution_target t;
     std::memcpy(&t, &target, sizeof t);
@@ -68,6 +69,8 @@ struct WamrDriver {
   }
 };
 
+// One line per case: each runs the shared check on this ABI's driver.
+// clang-format off
 TEST(WamrCompat, MetadataIsWasmEdgesByDefault) { WamrDriver d; compat_test::metadata_is_wasmedges(d); }
 TEST(WamrCompat, StrictMetadataIsUnchanged) { WamrDriver d; compat_test::strict_is_unchanged(d); }
 TEST(WamrCompat, RawPromptsReuseThePrefix) { WamrDriver d; compat_test::raw_prompts_reuse_the_prefix(d); }
@@ -79,9 +82,13 @@ TEST(WamrCompat, LoadTakesTargetAuto) { WamrDriver d; compat_test::load_takes_ta
 TEST(WamrCompat, DecoderEmbeddingIsTheLastToken) { WamrDriver d; compat_test::embedding_of_a_decoder_is_its_last_token(d); }
 TEST(WamrCompat, NamesAreCachedInTheProfile) { WamrDriver d; compat_test::names_are_cached(d, true); }
 TEST(WamrCompat, NamesLoadAgainInStrict) { WamrDriver d; compat_test::names_are_cached(d, false); }
+// clang-format on
 
+// One line per case: each runs the shared check on this ABI's driver.
+// clang-format off
 TEST(WamrCompat, EnableLogIsTheTenants) { WamrDriver d; compat_test::enable_log_is_the_tenants(d); }
 TEST(WamrCompat, RefusalsAreLoggedWithTheTenant) { WamrDriver d; compat_test::refusals_are_logged_with_the_tenant(d); }
+// clang-format on
 
 // A bare name nothing grants: model_not_found (103) in both profiles (WasmEdge's runtime
 // answers not_found (8); issue 15 asks for 103, which says which grants to check).
@@ -116,7 +123,8 @@ TEST(WamrCompat, StreamStdoutHandsPiecesToTheHostsSink) {
   ASSERT_EQ(wasi_nn_set_stream_sink(d.nn, Pieces::sink, &pieces), success);
   // 96 tokens: the host thread handing pieces over must wake at least once before the engine
   // finishes; with 8 a loaded machine could deschedule it for the whole generation.
-  const uint32_t ctx = compat_test::open_model(d, R"({"ctx-size": 256, "n-predict": 96, "temp": 0, "ignore-eos": true})");
+  const uint32_t ctx =
+      compat_test::open_model(d, R"({"ctx-size": 256, "n-predict": 96, "temp": 0, "ignore-eos": true})");
   ASSERT_EQ(d.set_text(ctx, 0, "Once upon a time"), success);
   ASSERT_EQ(d.compute(ctx), success);
   EXPECT_TRUE(pieces.got.empty());

@@ -33,15 +33,21 @@ constexpr const char* kStory =
     "at dawn, cold and silent, and stayed for nine days until the supply boat arrived with flour, "
     "paraffin, letters and a newspaper that was already three weeks old.";
 
-const std::vector<std::pair<Condition, const char*>> kNames = {
-    {Condition::AloneAgain, "alone-again"},   {Condition::Neighbours1, "neighbours-1"},
-    {Condition::Neighbours3, "neighbours-3"}, {Condition::Neighbours7, "neighbours-7"},
-    {Condition::PrefixShared, "prefix-shared"}, {Condition::TurnTwo, "turn-two"},
-    {Condition::EvictMemory, "evict-memory"}, {Condition::EvictDisk, "evict-disk"},
-    {Condition::Batch512, "batch-512"},       {Condition::Batch64, "batch-64"},
-    {Condition::Batch8, "batch-8"},           {Condition::Threads1, "threads-1"},
-    {Condition::Threads2, "threads-2"},       {Condition::Parallel1, "n_parallel-1"},
-    {Condition::Parallel8, "n_parallel-8"}};
+const std::vector<std::pair<Condition, const char*>> kNames = {{Condition::AloneAgain, "alone-again"},
+                                                               {Condition::Neighbours1, "neighbours-1"},
+                                                               {Condition::Neighbours3, "neighbours-3"},
+                                                               {Condition::Neighbours7, "neighbours-7"},
+                                                               {Condition::PrefixShared, "prefix-shared"},
+                                                               {Condition::TurnTwo, "turn-two"},
+                                                               {Condition::EvictMemory, "evict-memory"},
+                                                               {Condition::EvictDisk, "evict-disk"},
+                                                               {Condition::Batch512, "batch-512"},
+                                                               {Condition::Batch64, "batch-64"},
+                                                               {Condition::Batch8, "batch-8"},
+                                                               {Condition::Threads1, "threads-1"},
+                                                               {Condition::Threads2, "threads-2"},
+                                                               {Condition::Parallel1, "n_parallel-1"},
+                                                               {Condition::Parallel8, "n_parallel-8"}};
 
 // The first `n` words of the story, repeated as often as needed.
 std::string story_words(size_t n) {
@@ -127,8 +133,8 @@ std::string host_config(const json& extra) {
 }
 
 json baseline_settings(bool deterministic) {
-  json load = {{"ctx_size", 1024}, {"n_parallel", 8}, {"batch_size", 512}, {"ubatch_size", 512},
-               {"threads", 1},     {"threads_batch", 1}};
+  json load = {{"ctx_size", 1024},   {"n_parallel", 8}, {"batch_size", 512},
+               {"ubatch_size", 512}, {"threads", 1},    {"threads_batch", 1}};
   if (deterministic) load["deterministic"] = true;
   return load;
 }
@@ -212,7 +218,8 @@ Outcome Harness::run(Condition c, const RequestSpec& r) {
 // arrive a few milliseconds apart after it, so their prompts are decoded while it generates.
 TurnRecord Harness::with_neighbours(int n, const RequestSpec& r) {
   std::vector<std::unique_ptr<bench::BenchClient>> tenants;  // one backend per tenant
-  for (int i = 0; i < n; ++i) tenants.push_back(std::make_unique<bench::BenchClient>(model_, host_config(), load_.dump()));
+  for (int i = 0; i < n; ++i)
+    tenants.push_back(std::make_unique<bench::BenchClient>(model_, host_config(), load_.dump()));
   bench::BenchClient mine(model_, host_config(), load_.dump());
   std::vector<Span> spans(n);
   std::vector<std::string> errors(n + 1);
@@ -249,7 +256,8 @@ TurnRecord Harness::with_neighbours(int n, const RequestSpec& r) {
   for (const auto& e : errors) {
     if (!e.empty()) throw std::runtime_error("a compute failed: " + e);
   }
-  for (int i = 0; i < n; ++i) require(spans[i].overlaps(me), "neighbour " + std::to_string(i) + " overlapped the request");
+  for (int i = 0; i < n; ++i)
+    require(spans[i].overlaps(me), "neighbour " + std::to_string(i) + " overlapped the request");
   return rec;
 }
 

@@ -26,8 +26,8 @@
 namespace det {
 
 enum class Condition {
-  AloneAgain,    // the same settings, a second fresh engine
-  Neighbours1,   // 1, 3, 7 other conversations decode in the same batches
+  AloneAgain,   // the same settings, a second fresh engine
+  Neighbours1,  // 1, 3, 7 other conversations decode in the same batches
   Neighbours3,
   Neighbours7,
   PrefixShared,  // the prompt's prefix is copied from another conversation's KV
@@ -37,9 +37,9 @@ enum class Condition {
   Batch512,      // batch_size (and ubatch_size) 512, 64, 8
   Batch64,
   Batch8,
-  Threads1,      // threads 1, 2
+  Threads1,  // threads 1, 2
   Threads2,
-  Parallel1,     // n_parallel 1, 8
+  Parallel1,  // n_parallel 1, 8
   Parallel8,
 };
 
@@ -71,8 +71,8 @@ std::vector<RequestSpec> standard_requests(const std::string& long_prompt);
 
 struct Outcome {
   Divergence divergence;
-  bool applicable = true;   // false: the condition does not apply to this request
-  std::string note;         // why not, or what the condition observed
+  bool applicable = true;  // false: the condition does not apply to this request
+  std::string note;        // why not, or what the condition observed
 };
 
 class Harness {

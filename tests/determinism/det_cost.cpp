@@ -41,7 +41,8 @@ double median(std::vector<double> v) {
 }
 
 std::string settings(int n_predict) {
-  return json{{"mode", "raw"}, {"temperature", 0}, {"ignore_eos", true}, {"n_predict", n_predict}, {"cache_prompt", false}}
+  return json{
+      {"mode", "raw"}, {"temperature", 0}, {"ignore_eos", true}, {"n_predict", n_predict}, {"cache_prompt", false}}
       .dump();
 }
 
@@ -87,10 +88,11 @@ int main(int argc, char** argv) {
       conc_wall.push_back(c.second);
       prompt_cpu.push_back(per_token(1, [&] { convs[1]->run(long_prompt, settings(1)); }).first);
     }
-    std::printf("%s %s threads %d: decode %.3f ms cpu/token (wall %.3f) | 8 concurrent %.3f ms cpu/token (wall %.3f) | "
-                "400-token prompt %.1f ms cpu\n",
-                model.substr(model.rfind('/') + 1).c_str(), mode.c_str(), threads, 1e3 * median(dec_cpu),
-                1e3 * median(dec_wall), 1e3 * median(conc_cpu), 1e3 * median(conc_wall), 1e3 * median(prompt_cpu));
+    std::printf(
+        "%s %s threads %d: decode %.3f ms cpu/token (wall %.3f) | 8 concurrent %.3f ms cpu/token (wall %.3f) | "
+        "400-token prompt %.1f ms cpu\n",
+        model.substr(model.rfind('/') + 1).c_str(), mode.c_str(), threads, 1e3 * median(dec_cpu),
+        1e3 * median(dec_wall), 1e3 * median(conc_cpu), 1e3 * median(conc_wall), 1e3 * median(prompt_cpu));
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "det-cost: %s\n", e.what());

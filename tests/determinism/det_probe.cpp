@@ -73,22 +73,37 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(a + ": missing value");
       return argv[++i];
     };
-    if (a == "--model") o.model = next();
-    else if (a == "--unified") o.unified = true;
-    else if (a == "--no-repack") o.repack = false;
-    else if (a == "--n-par") o.n_par = std::stoi(next());
-    else if (a == "--batch") o.n_batch = std::stoi(next());
-    else if (a == "--ubatch") o.n_ubatch = std::stoi(next());
-    else if (a == "--threads") o.threads = std::stoi(next());
-    else if (a == "--steps") o.steps = std::stoi(next());
-    else if (a == "--fa") o.fa = next();
-    else if (a == "--kv") o.kv = next();
-    else if (a == "--prompt") o.prompt = next();
-    else if (o.experiment.empty()) o.experiment = a;
-    else if (o.experiment == "kernel" && o.kernel_type.empty()) o.kernel_type = a;
-    else o.arg = std::stoi(a);
+    if (a == "--model")
+      o.model = next();
+    else if (a == "--unified")
+      o.unified = true;
+    else if (a == "--no-repack")
+      o.repack = false;
+    else if (a == "--n-par")
+      o.n_par = std::stoi(next());
+    else if (a == "--batch")
+      o.n_batch = std::stoi(next());
+    else if (a == "--ubatch")
+      o.n_ubatch = std::stoi(next());
+    else if (a == "--threads")
+      o.threads = std::stoi(next());
+    else if (a == "--steps")
+      o.steps = std::stoi(next());
+    else if (a == "--fa")
+      o.fa = next();
+    else if (a == "--kv")
+      o.kv = next();
+    else if (a == "--prompt")
+      o.prompt = next();
+    else if (o.experiment.empty())
+      o.experiment = a;
+    else if (o.experiment == "kernel" && o.kernel_type.empty())
+      o.kernel_type = a;
+    else
+      o.arg = std::stoi(a);
   }
-  if (o.experiment != "kernel" && (o.model.empty() || o.experiment.empty())) throw std::runtime_error("usage: det-probe --model M.gguf [options] EXPERIMENT [ARG]");
+  if (o.experiment != "kernel" && (o.model.empty() || o.experiment.empty()))
+    throw std::runtime_error("usage: det-probe --model M.gguf [options] EXPERIMENT [ARG]");
   return o;
 }
 
@@ -112,14 +127,23 @@ class Probe {
   }
   ~Probe() { llama_free(ctx_); }
 
-  struct Tok { llama_token t; llama_seq_id s; llama_pos p; bool out; };
+  struct Tok {
+    llama_token t;
+    llama_seq_id s;
+    llama_pos p;
+    bool out;
+  };
 
   // Decodes `toks` in one llama_decode; returns the logits of every output, in order.
   std::vector<std::vector<float>> decode(const std::vector<Tok>& toks) {
     llama_batch b = llama_batch_init(static_cast<int32_t>(toks.size()), 0, 1);
     for (const Tok& k : toks) {
       const int i = b.n_tokens++;
-      b.token[i] = k.t; b.pos[i] = k.p; b.n_seq_id[i] = 1; b.seq_id[i][0] = k.s; b.logits[i] = k.out;
+      b.token[i] = k.t;
+      b.pos[i] = k.p;
+      b.n_seq_id[i] = 1;
+      b.seq_id[i][0] = k.s;
+      b.logits[i] = k.out;
     }
     const int rc = llama_decode(ctx_, b);
     llama_batch_free(b);
@@ -212,7 +236,8 @@ std::vector<std::vector<float>> replay(Probe& p, const Reference& ref, int neigh
   p.clear();
   std::vector<std::vector<llama_token>> nb;
   for (int k = 1; k <= neighbours; ++k) {
-    nb.push_back(p.tokenize("Neighbour " + std::to_string(k) + " talks about " + std::string(k * 3, 'x') + " and rivers"));
+    nb.push_back(
+        p.tokenize("Neighbour " + std::to_string(k) + " talks about " + std::string(k * 3, 'x') + " and rivers"));
     p.prefill(nb.back(), k, 0, nb.back().size());
   }
   got.push_back(p.prefill(ref.prompt, 0, 0, ref.prompt.size()));
@@ -226,7 +251,6 @@ std::vector<std::vector<float>> replay(Probe& p, const Reference& ref, int neigh
   return got;
 }
 
-
 // One mul_mat on the CPU backend: A is [k x 64] of `type` (random), B is [k x n] f32 whose first
 // column is always the same; returns column 0 of A^T B.
 std::vector<float> mul_mat_col0(ggml_type type, int k, int n, int threads) {
@@ -236,7 +260,10 @@ std::vector<float> mul_mat_col0(ggml_type type, int k, int n, int threads) {
   ggml_tensor* b = ggml_new_tensor_2d(g, GGML_TYPE_F32, k, n);
   std::vector<float> af(static_cast<size_t>(k) * 64);
   uint32_t s = 12345;
-  auto rnd = [&] { s = s * 1664525u + 1013904223u; return ((s >> 8) / 16777216.0f - 0.5f); };
+  auto rnd = [&] {
+    s = s * 1664525u + 1013904223u;
+    return ((s >> 8) / 16777216.0f - 0.5f);
+  };
   for (float& v : af) v = rnd();
   ggml_quantize_chunk(type, af.data(), a->data, 0, 64, k, nullptr);
   float* bd = static_cast<float*>(b->data);
@@ -272,7 +299,6 @@ int run_kernel(const std::string& type_name, int k, int threads) {
   return all ? 0 : 1;
 }
 
-
 // FNV-1a 64 of a file (a prototype's stand-in for SHA-256, which the library would compute
 // while loading the model).
 std::string file_digest(const std::string& path) {
@@ -291,11 +317,13 @@ std::string file_digest(const std::string& path) {
 // run time) and the kernel families built in (LLAMAFILE, REPACK, OPENMP, KLEIDIAI, AMX).
 std::string cpu_features() {
   ggml_backend_reg_t reg = ggml_backend_reg_by_name("CPU");
-  auto get = reg ? reinterpret_cast<ggml_backend_get_features_t>(ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features"))
+  auto get = reg ? reinterpret_cast<ggml_backend_get_features_t>(
+                       ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features"))
                  : nullptr;
   std::string out;
   for (ggml_backend_feature* f = get ? get(reg) : nullptr; f && f->name; ++f) {
-    out += std::string(out.empty() ? "" : " ") + f->name + (std::string(f->value) == "1" ? "" : std::string("=") + f->value);
+    out += std::string(out.empty() ? "" : " ") + f->name +
+           (std::string(f->value) == "1" ? "" : std::string("=") + f->value);
   }
   return out;
 }
@@ -313,12 +341,13 @@ int run_fingerprint(const Options& o) {
   ggml_free(meta);
   std::string type_list;
   for (const auto& [name, n] : types) type_list += (type_list.empty() ? "" : " ") + name + "x" + std::to_string(n);
-  std::printf("{\n  \"llama_cpp\": \"%s (build %d)\",\n  \"compiler\": \"%s\",\n  \"target\": \"%s\",\n"
-              "  \"ggml_cpu\": \"%s\",\n  \"model\": \"%s\",\n  \"matrix_types\": \"%s\",\n"
-              "  \"numerics\": \"deterministic=1 repack=0 flash_attn=off cache_type_k=%s cache_type_v=%s "
-              "kv_unified=0 n_gpu_layers=0\"\n}\n",
-              llama_commit(), llama_build_number(), llama_compiler(), llama_build_target(), cpu_features().c_str(),
-              file_digest(o.model).c_str(), type_list.c_str(), o.kv.c_str(), o.kv.c_str());
+  std::printf(
+      "{\n  \"llama_cpp\": \"%s (build %d)\",\n  \"compiler\": \"%s\",\n  \"target\": \"%s\",\n"
+      "  \"ggml_cpu\": \"%s\",\n  \"model\": \"%s\",\n  \"matrix_types\": \"%s\",\n"
+      "  \"numerics\": \"deterministic=1 repack=0 flash_attn=off cache_type_k=%s cache_type_v=%s "
+      "kv_unified=0 n_gpu_layers=0\"\n}\n",
+      llama_commit(), llama_build_number(), llama_compiler(), llama_build_target(), cpu_features().c_str(),
+      file_digest(o.model).c_str(), type_list.c_str(), o.kv.c_str(), o.kv.c_str());
   return 0;
 }
 

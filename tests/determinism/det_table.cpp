@@ -46,13 +46,20 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(s + ": missing value");
       return argv[++i];
     };
-    if (s == "--mode") a.mode = next();
-    else if (s == "--conditions") a.conditions = split(next());
-    else if (s == "--requests") a.requests = split(next());
-    else if (s == "--json") a.json_out = next();
-    else if (s == "--load") a.load = json::parse(next());
-    else if (s.find('=') != std::string::npos) a.models.emplace_back(s.substr(0, s.find('=')), s.substr(s.find('=') + 1));
-    else throw std::runtime_error("unexpected argument '" + s + "' (models are NAME=PATH)");
+    if (s == "--mode")
+      a.mode = next();
+    else if (s == "--conditions")
+      a.conditions = split(next());
+    else if (s == "--requests")
+      a.requests = split(next());
+    else if (s == "--json")
+      a.json_out = next();
+    else if (s == "--load")
+      a.load = json::parse(next());
+    else if (s.find('=') != std::string::npos)
+      a.models.emplace_back(s.substr(0, s.find('=')), s.substr(s.find('=') + 1));
+    else
+      throw std::runtime_error("unexpected argument '" + s + "' (models are NAME=PATH)");
   }
   if (a.models.empty()) throw std::runtime_error("usage: det-table [--mode normal|deterministic] NAME=MODEL.gguf ...");
   if (a.mode != "normal" && a.mode != "deterministic") throw std::runtime_error("--mode: normal or deterministic");
@@ -67,11 +74,10 @@ bool wanted(const std::vector<std::string>& filter, const std::string& name) {
   return false;
 }
 
-
 std::string cell(const det::Divergence& d) {
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%s / %s / %.3g", d.tokens_identical ? "yes" : "NO",
-                d.probs_identical ? "yes" : "NO", d.max_abs_diff);
+  std::snprintf(buf, sizeof buf, "%s / %s / %.3g", d.tokens_identical ? "yes" : "NO", d.probs_identical ? "yes" : "NO",
+                d.max_abs_diff);
   return buf;
 }
 
@@ -115,7 +121,8 @@ int main(int argc, char** argv) {
                                                {"max_abs_diff", cell_d.max_abs_diff}};
       }
     }
-    std::printf("mode: %s; each cell: tokens identical / probabilities bit-identical / max |dp|\n\n", args.mode.c_str());
+    std::printf("mode: %s; each cell: tokens identical / probabilities bit-identical / max |dp|\n\n",
+                args.mode.c_str());
     std::printf("| condition |");
     for (const auto& m : args.models) std::printf(" %s |", m.first.c_str());
     std::printf("\n|---|");
@@ -134,7 +141,8 @@ int main(int argc, char** argv) {
       std::printf("\n");
     }
     for (const auto& line : details) std::printf("- %s\n", line.c_str());
-    if (!args.json_out.empty()) std::ofstream(args.json_out) << json{{"mode", args.mode}, {"table", table}}.dump(2) << "\n";
+    if (!args.json_out.empty())
+      std::ofstream(args.json_out) << json{{"mode", args.mode}, {"table", table}}.dump(2) << "\n";
     return all_identical ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "det-table: %s\n", e.what());

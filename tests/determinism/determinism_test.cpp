@@ -10,9 +10,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <ostream>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -35,7 +35,6 @@ const ModelCase kModels[] = {{"tiny_llama_f16", "tiny-llama.gguf"},
                              {"llama_mini_q4_k_m", "llama-mini-q4_k_m.gguf"}};
 
 std::string path_of(const char* file) { return std::string(WASI_NN_DET_MODEL_DIR) + "/" + file; }
-
 
 // One harness (and its cached references) per model and mode, shared by the tests.
 struct Fixture {
@@ -61,8 +60,8 @@ std::string describe(const det::Divergence& d) {
   char diff[32];
   std::snprintf(diff, sizeof diff, "%.3g", d.max_abs_diff);
   return "tokens identical " + std::string(d.tokens_identical ? "yes" : "no") + ", probabilities identical " +
-         (d.probs_identical ? "yes" : "no") + ", first token difference at step " +
-         std::to_string(d.first_token_diff) + ", max |dp| " + diff;
+         (d.probs_identical ? "yes" : "no") + ", first token difference at step " + std::to_string(d.first_token_diff) +
+         ", max |dp| " + diff;
 }
 
 #if !WASI_NN_DET_LONG  // the checks of the harness itself and of the fingerprint: default suite only
@@ -100,7 +99,8 @@ TEST(TurnRecord, ADifferentTokenOrLengthIsADifference) {
 
 TEST(TurnRecord, ParsesTheMetadataProbabilitiesExactly) {
   const float p = 0.123456789f;
-  const json meta = {{"input_tokens", 9}, {"cached_tokens", 4},
+  const json meta = {{"input_tokens", 9},
+                     {"cached_tokens", 4},
                      {"probs", {{{"token", 3}, {"text", "x"}, {"prob", p}, {"top", {{{"token", 3}, {"prob", p}}}}}}}};
   const det::TurnRecord r = det::parse_turn(json::parse(meta.dump()));
   ASSERT_EQ(r.steps.size(), 1u);

@@ -9,8 +9,8 @@
 namespace det {
 namespace {
 
-const char* const kWords[] = {"river", "lantern", "harbour", "copper", "meadow", "signal", "winter",
-                              "orchard", "engine", "letter", "compass", "bridge", "garden", "thunder"};
+const char* const kWords[] = {"river",   "lantern", "harbour", "copper",  "meadow", "signal", "winter",
+                              "orchard", "engine",  "letter",  "compass", "bridge", "garden", "thunder"};
 
 }  // namespace
 
@@ -26,8 +26,8 @@ void wait_for(const std::function<bool(const nlohmann::json&)>& ready, const std
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!ready(process_stats())) {
     if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("the condition did not happen: " + what + " (waited " +
-                               std::to_string(limit.count()) + " s)");
+      throw std::runtime_error("the condition did not happen: " + what + " (waited " + std::to_string(limit.count()) +
+                               " s)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

@@ -69,9 +69,12 @@ Divergence worst(const Divergence& a, const Divergence& b) {
   w.tokens_identical = a.tokens_identical && b.tokens_identical;
   w.probs_identical = a.probs_identical && b.probs_identical;
   w.max_abs_diff = std::max(a.max_abs_diff, b.max_abs_diff);
-  if (a.first_token_diff < 0) w.first_token_diff = b.first_token_diff;
-  else if (b.first_token_diff < 0) w.first_token_diff = a.first_token_diff;
-  else w.first_token_diff = std::min(a.first_token_diff, b.first_token_diff);
+  if (a.first_token_diff < 0)
+    w.first_token_diff = b.first_token_diff;
+  else if (b.first_token_diff < 0)
+    w.first_token_diff = a.first_token_diff;
+  else
+    w.first_token_diff = std::min(a.first_token_diff, b.first_token_diff);
   return w;
 }
 

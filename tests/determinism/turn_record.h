@@ -32,7 +32,7 @@ TurnRecord parse_turn(const nlohmann::json& meta);
 // up to and including the first token that differs: after it the two runs see different
 // histories, so their later probabilities are not comparable.
 struct Divergence {
-  size_t steps = 0;            // steps compared
+  size_t steps = 0;  // steps compared
   bool tokens_identical = true;
   bool probs_identical = true;  // every probability (chosen and top) has the same bits
   int first_token_diff = -1;    // step of the first differing token, -1 when none

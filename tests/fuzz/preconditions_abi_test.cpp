@@ -120,9 +120,9 @@ TEST_F(PreconditionsSeed, BatchSmallerThanTheBackendsParallelIsInvalidArgument) 
 
 TEST_F(PreconditionsSeed, EncoderGeneratingTextDecodesEachBatchInOneUbatch) {
   // llama.cpp encodes a model without KV memory in one ubatch (GGML_ASSERT n_ubatch >= n_tokens).
-  const graph_execution_context e = Open(
-      model("tiny-bert.gguf"),
-      R"({"ctx_size": 256, "n_parallel": 1, "batch_size": 64, "ubatch_size": 4, "n_predict": 2, "mode": "raw"})");
+  const graph_execution_context e =
+      Open(model("tiny-bert.gguf"),
+           R"({"ctx_size": 256, "n_parallel": 1, "batch_size": 64, "ubatch_size": 4, "n_predict": 2, "mode": "raw"})");
   EXPECT_EQ(Compute(e, "the quick brown fox jumps over the lazy dog, again and again and again"), success)
       << LastError();
   ExpectStillServes();
@@ -152,8 +152,9 @@ TEST_F(PreconditionsSeed, QuantisedCacheWhoseBlockDoesNotDivideTheHeadIsInvalidA
   ExpectInvalid(Load(model("tiny-phi3.gguf"), R"({"cache_type_v": "q8_0", "flash_attn": "on"})", &g),
                 {"'cache_type_v' = \"q8_0\"", "head size of 16"});
   // 64-value heads take them.
-  const auto e = Open(wide_model("tiny-llama-h64.gguf"),
-                      R"({"ctx_size": 64, "n_parallel": 1, "cache_type_k": "q4_0", "cache_type_v": "q8_0", "n_predict": 4})");
+  const auto e =
+      Open(wide_model("tiny-llama-h64.gguf"),
+           R"({"ctx_size": 64, "n_parallel": 1, "cache_type_k": "q4_0", "cache_type_v": "q8_0", "n_predict": 4})");
   EXPECT_EQ(Compute(e, "Hello"), success) << LastError();
   ExpectStillServes();
 }
@@ -162,8 +163,10 @@ class KShift : public PreconditionsSeed {
  protected:
   // Generates past a 32-token window with context_shift on; returns the metadata.
   json Generate(const std::string& path, const std::string& cache_type_k) {
-    const auto e = Open(path, R"({"ctx_size": 32, "n_parallel": 1, "n_predict": 48, "ignore_eos": true, "mode": "raw", )"
-                              R"("temperature": 0, "cache_type_k": ")" + cache_type_k + "\"}");
+    const auto e =
+        Open(path, R"({"ctx_size": 32, "n_parallel": 1, "n_predict": 48, "ignore_eos": true, "mode": "raw", )"
+                   R"("temperature": 0, "cache_type_k": ")" +
+                       cache_type_k + "\"}");
     EXPECT_EQ(Compute(e, "Once upon a time"), success) << LastError();
     return Metadata(e);
   }
@@ -172,8 +175,8 @@ class KShift : public PreconditionsSeed {
 TEST_F(KShift, CacheTypesLlamaCppCannotShiftEndAtContextFull) {
   // bf16: no CPU RoPE kernel (ops.cpp "fatal error"). q8_0 with 96-value heads (Phi-3 mini's):
   // no Hadamard rotation for them, a NULL dereference in build_rope_shift.
-  for (const auto& [path, type] : {std::make_pair(model("tiny-phi3.gguf"), "bf16"),
-                                   std::make_pair(wide_model("tiny-llama-h96.gguf"), "q8_0")}) {
+  for (const auto& [path, type] :
+       {std::make_pair(model("tiny-phi3.gguf"), "bf16"), std::make_pair(wide_model("tiny-llama-h96.gguf"), "q8_0")}) {
     SCOPED_TRACE(path + " " + type);
     const json meta = Generate(path, type);
     EXPECT_EQ(meta["stop_reason"], "context_full") << meta.dump();
@@ -183,8 +186,8 @@ TEST_F(KShift, CacheTypesLlamaCppCannotShiftEndAtContextFull) {
 }
 
 TEST_F(KShift, CacheTypesLlamaCppCanShiftKeepGenerating) {
-  for (const auto& [path, type] : {std::make_pair(model("tiny-phi3.gguf"), "f16"),
-                                   std::make_pair(wide_model("tiny-llama-h64.gguf"), "q8_0")}) {
+  for (const auto& [path, type] :
+       {std::make_pair(model("tiny-phi3.gguf"), "f16"), std::make_pair(wide_model("tiny-llama-h64.gguf"), "q8_0")}) {
     SCOPED_TRACE(path + " " + type);
     const json meta = Generate(path, type);
     EXPECT_EQ(meta["stop_reason"], "length") << meta.dump();
@@ -196,7 +199,8 @@ TEST_F(PreconditionsSeed, DeeplyNestedGrammarIsInvalidArgumentAtSetInput) {
   const auto e = Open(model("tiny-phi3.gguf"), R"({"ctx_size": 256, "n_parallel": 1, "n_predict": 4})");
   const json deep = {{"grammar", "root ::= " + nested("(", "\"a\"", ")", 20000)}};
   ExpectInvalid(SetSettings(e, deep.dump()), {"'grammar'", "nest"});
-  const json pattern = {{"grammar", "root ::= [a-z]+"}, {"grammar_lazy", true},
+  const json pattern = {{"grammar", "root ::= [a-z]+"},
+                        {"grammar_lazy", true},
                         {"grammar_triggers", {{{"type", "pattern"}, {"value", nested("(", "x", ")", 50000)}}}}};
   ExpectInvalid(SetSettings(e, pattern.dump()), {"'grammar_triggers'"});
   // The same context still takes a grammar that fits.

@@ -26,8 +26,8 @@ Settings parsed(const std::string& json, unsigned scope = kScopeLoad, Settings s
 }
 
 // Asserts that `json` (parsed over `base`) is InvalidArgument with every fragment in the message.
-void expect_invalid(const std::string& json, const std::vector<std::string>& fragments,
-                    unsigned scope = kScopeLoad, Settings base = defaults()) {
+void expect_invalid(const std::string& json, const std::vector<std::string>& fragments, unsigned scope = kScopeLoad,
+                    Settings base = defaults()) {
   SCOPED_TRACE(json.substr(0, 200));
   try {
     parse_config(json, scope, base);
@@ -42,8 +42,7 @@ std::string json_string(const std::string& s) { return nlohmann::json(s).dump();
 
 TEST(Preconditions, BatchSmallerThanParallelIsRejectedNamingBothKeys) {
   // The tenant-isolation issue's config: llama.cpp asserted n_outputs_max and aborted.
-  expect_invalid(R"({"n_batch": 4, "n_parallel": 8})",
-                 {"'n_batch' = 4", "'n_parallel' = 8", "at least 8"});
+  expect_invalid(R"({"n_batch": 4, "n_parallel": 8})", {"'n_batch' = 4", "'n_parallel' = 8", "at least 8"});
   expect_invalid(R"({"batch-size": 1, "slots": 2})", {"'batch-size' = 1", "'slots' = 2"});
   EXPECT_NO_THROW(parsed(R"({"batch_size": 8, "n_parallel": 8})"));
   EXPECT_NO_THROW(parsed(R"({"batch_size": 1, "n_parallel": 1})"));
@@ -66,17 +65,15 @@ TEST(Preconditions, UbatchNobodyGaveFollowsBatchDownAndBackUp) {
 }
 
 TEST(Preconditions, QuantisedVCacheNeedsFlashAttention) {
-  expect_invalid(R"({"cache_type_v": "q8_0", "flash_attn": false})",
-                 {"'cache_type_v' = \"q8_0\"", "'flash_attn'"});
+  expect_invalid(R"({"cache_type_v": "q8_0", "flash_attn": false})", {"'cache_type_v' = \"q8_0\"", "'flash_attn'"});
   EXPECT_NO_THROW(parsed(R"({"cache_type_v": "q8_0", "flash_attn": "auto"})"));
   EXPECT_NO_THROW(parsed(R"({"cache_type_v": "bf16", "flash_attn": "off"})"));
 }
 
 TEST(Preconditions, InfillSamplerWithAGrammarIsRejected) {
-  expect_invalid(R"({"samplers": ["infill"], "grammar": "root ::= \"a\""})",
-                 {"'samplers'", "infill", "grammar"}, kScopeRequest);
-  expect_invalid(R"({"samplers": "ki", "json_schema": {"type": "string"}})", {"'samplers'", "infill"},
+  expect_invalid(R"({"samplers": ["infill"], "grammar": "root ::= \"a\""})", {"'samplers'", "infill", "grammar"},
                  kScopeRequest);
+  expect_invalid(R"({"samplers": "ki", "json_schema": {"type": "string"}})", {"'samplers'", "infill"}, kScopeRequest);
   // The load's samplers, the request's grammar.
   const Settings load = parsed(R"({"samplers": ["top_k", "infill"]})");
   expect_invalid(R"({"grammar": "root ::= \"a\""})", {"infill"}, kScopeRequest, load);

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "core/backend/backend.h"
-#include "core/engine/kv_store.h"
 #include "core/base/error.h"
+#include "core/engine/kv_store.h"
 #include "support/core_helpers.h"
 #include "support/memory_cap.h"
 
@@ -78,7 +78,7 @@ constexpr char kSpillLoad[] =
 
 std::string long_prompt(const std::string& topic) {
   std::string s;
-  for (int i = 0; i < 40; ++i) s += topic + " and the river went on, " ;
+  for (int i = 0; i < 40; ++i) s += topic + " and the river went on, ";
   return s;
 }
 
@@ -119,7 +119,8 @@ TEST(FaultAlloc, HugeContextIsOutOfMemoryAndTheNextLoadWorks) {
     EXPECT_EQ(e.kind(), ErrorKind::OutOfMemory) << e.what();
     EXPECT_NE(std::string(e.what()).find("n_parallel 256"), std::string::npos) << e.what();
   }
-  uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "n_parallel": 1, "n_predict": 4, "ignore_eos": true})");
+  uint32_t g = b.load_by_name(model_path("tiny-phi3"),
+                              R"({"ctx_size": 256, "n_parallel": 1, "n_predict": 4, "ignore_eos": true})");
   uint32_t c = b.init_execution_context(g);
   EXPECT_EQ(generate(b, c, "Hello").meta["output_tokens"], 4);
 }

@@ -45,13 +45,11 @@ TEST_F(SeedHardening, GgufTruncatedInsideTensorDataFailsAndNothingStaysLoaded) {
   ScratchDir scratch;
   const std::string path = scratch.write("half.gguf", bytes.substr(0, bytes.size() * 3 / 4));
   graph g = 7;
-  ExpectError(runtime_error, LoadFile(path, kFastConfig, &g), "load_by_name_with_config",
-              "half.gguf");
+  ExpectError(runtime_error, LoadFile(path, kFastConfig, &g), "load_by_name_with_config", "half.gguf");
   EXPECT_EQ(g, kNone);
   // The failed load left no current model behind.
   graph_execution_context e = 7;
-  EXPECT_EQ(init_execution_context_with_session_id(ctx_, "after-failed-load", &e),
-            invalid_argument);
+  EXPECT_EQ(init_execution_context_with_session_id(ctx_, "after-failed-load", &e), invalid_argument);
   ExpectStillServes();
 }
 
@@ -101,8 +99,7 @@ TEST_F(SeedHardening, FifoAsModelIsInvalidArgumentWithoutBlocking) {
     wasi_nn_error rc = load_by_name(ctx_, fifo.c_str(), fifo.size(), &g);
     return std::make_pair(rc, std::make_pair(g, LastError()));
   });
-  ASSERT_EQ(result.wait_for(std::chrono::seconds(20)), std::future_status::ready)
-      << "load_by_name on a FIFO blocked";
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "load_by_name on a FIFO blocked";
   auto [rc, rest] = result.get();
   EXPECT_EQ(rc, invalid_argument);
   EXPECT_EQ(rest.first, kNone);
@@ -111,8 +108,7 @@ TEST_F(SeedHardening, FifoAsModelIsInvalidArgumentWithoutBlocking) {
 
 TEST_F(SeedHardening, DeviceFileAsModelIsInvalidArgument) {
   graph g = 7;
-  ExpectError(invalid_argument, load_by_name(ctx_, "/dev/zero", 0, &g), "load_by_name",
-              "not a regular file");
+  ExpectError(invalid_argument, load_by_name(ctx_, "/dev/zero", 0, &g), "load_by_name", "not a regular file");
   EXPECT_EQ(g, kNone);
 }
 
@@ -141,8 +137,7 @@ TEST_F(SeedHardening, DeeplyNestedJsonIsInvalidArgumentAtEveryEntryPoint) {
                 "init_backend_with_config", "deeper", nullptr);
     EXPECT_EQ(other, nullptr);
     graph g = 7;
-    ExpectError(invalid_argument, LoadFile(model_path(), deep.c_str(), &g),
-                "load_by_name_with_config", "deeper");
+    ExpectError(invalid_argument, LoadFile(model_path(), deep.c_str(), &g), "load_by_name_with_config", "deeper");
     EXPECT_EQ(g, kNone);
   }
   // Per request: input index 1 and run_inference's runtime config.
@@ -156,8 +151,7 @@ TEST_F(SeedHardening, DeeplyNestedJsonIsInvalidArgumentAtEveryEntryPoint) {
   tensor prompt = Text("Hi");
   char out[256];
   uint32_t size = sizeof out;
-  ExpectError(invalid_argument,
-              run_inference(ctx_, e, 0, &prompt, (uint8_t*)out, &size, deep.c_str(), 0),
+  ExpectError(invalid_argument, run_inference(ctx_, e, 0, &prompt, (uint8_t*)out, &size, deep.c_str(), 0),
               "run_inference", "deeper");
   EXPECT_EQ(size, 0u);
   ExpectStillServes();
@@ -175,12 +169,11 @@ TEST_F(SeedHardening, NestingAtTheLimitIsAcceptedAsJson) {
 TEST_F(SeedHardening, HugeJsonIsInvalidArgument) {
   const std::string huge = files::huge_json();
   void* other = reinterpret_cast<void*>(1);
-  ExpectError(invalid_argument, init_backend_with_config(&other, huge.c_str(), huge.size()),
-              "init_backend_with_config", "bytes", nullptr);
+  ExpectError(invalid_argument, init_backend_with_config(&other, huge.c_str(), huge.size()), "init_backend_with_config",
+              "bytes", nullptr);
   EXPECT_EQ(other, nullptr);
   graph g = 7;
-  ExpectError(invalid_argument, LoadFile(model_path(), huge.c_str(), &g),
-              "load_by_name_with_config", "bytes");
+  ExpectError(invalid_argument, LoadFile(model_path(), huge.c_str(), &g), "load_by_name_with_config", "bytes");
   ASSERT_EQ(LoadFile(model_path(), kFastConfig, &g), success);
   graph_execution_context e = kNone;
   ASSERT_EQ(init_execution_context(ctx_, g, &e), success);
@@ -191,13 +184,13 @@ TEST_F(SeedHardening, HugeJsonIsInvalidArgument) {
 
 TEST_F(SeedHardening, OutOfRangeNumbersAreInvalidArgument) {
   const char* const configs[] = {
-      R"({"ctx_size": 1e400})",          // not a finite double
-      R"({"ctx_size": -1})",             // below the range
+      R"({"ctx_size": 1e400})",  // not a finite double
+      R"({"ctx_size": -1})",     // below the range
       R"({"ctx_size": 99999999999999999999999})",
-      R"({"n_predict": 4294967296})",    // beyond int32
+      R"({"n_predict": 4294967296})",  // beyond int32
       R"({"temperature": -0.5})",
       R"({"n_parallel": 0})",
-      R"({"ctx_size": 256.5})",          // an integer key given a fraction
+      R"({"ctx_size": 256.5})",  // an integer key given a fraction
   };
   for (const char* config : configs) {
     SCOPED_TRACE(config);
@@ -209,9 +202,17 @@ TEST_F(SeedHardening, OutOfRangeNumbersAreInvalidArgument) {
 
 TEST_F(SeedHardening, WrongTypesAndUnknownKeysAreInvalidArgument) {
   const char* const configs[] = {
-      R"({"ctx_size": "256"})", R"({"stop": 5})", R"({"ignore_eos": "yes"})",
-      R"({"sampling": 3})",     R"({"ctx_sise": 256})", R"({"": 1})",
-      R"({"ctx_size": 256, "ctx_size": 512})", R"("just a string")", "[]", "{", "{}}",
+      R"({"ctx_size": "256"})",
+      R"({"stop": 5})",
+      R"({"ignore_eos": "yes"})",
+      R"({"sampling": 3})",
+      R"({"ctx_sise": 256})",
+      R"({"": 1})",
+      R"({"ctx_size": 256, "ctx_size": 512})",
+      R"("just a string")",
+      "[]",
+      "{",
+      "{}}",
   };
   for (const char* config : configs) {
     SCOPED_TRACE(config);
@@ -223,8 +224,7 @@ TEST_F(SeedHardening, WrongTypesAndUnknownKeysAreInvalidArgument) {
 TEST_F(SeedHardening, NonUtf8ConfigIsInvalidArgument) {
   const std::string config = "{\"system_prompt\": \"\xc3\x28\"}";
   graph g = 7;
-  ExpectError(invalid_argument, LoadFile(model_path(), config.c_str(), &g),
-              "load_by_name_with_config");
+  ExpectError(invalid_argument, LoadFile(model_path(), config.c_str(), &g), "load_by_name_with_config");
 }
 
 // --- Handles ---
@@ -248,16 +248,13 @@ TEST_F(SeedHardening, GraphOfAnotherBackendIsNotFound) {
   // NULL), as it names no live backend.
   const char* why = "does not name a live backend";
   ExpectError(invalid_argument, compute(other, theirs), "compute", why, nullptr);
-  ExpectError(invalid_argument, close_execution_context(other, theirs), "close_execution_context",
-              why, nullptr);
-  ExpectError(invalid_argument, init_execution_context(other, g, &e), "init_execution_context", why,
-              nullptr);
+  ExpectError(invalid_argument, close_execution_context(other, theirs), "close_execution_context", why, nullptr);
+  ExpectError(invalid_argument, init_execution_context(other, g, &e), "init_execution_context", why, nullptr);
   tensor t = Text("x");
   ExpectError(invalid_argument, set_input(other, theirs, 0, &t), "set_input", why, nullptr);
   char out[16];
   uint32_t size = sizeof out;
-  ExpectError(invalid_argument, get_output(other, theirs, 0, (uint8_t*)out, &size), "get_output",
-              why, nullptr);
+  ExpectError(invalid_argument, get_output(other, theirs, 0, (uint8_t*)out, &size), "get_output", why, nullptr);
   ExpectError(invalid_argument, deinit_backend(other), "deinit_backend", why, nullptr);
 }
 
@@ -269,8 +266,7 @@ TEST_F(SeedHardening, ContextTooLargeToAllocateIsAnErrorNotACrash) {
   const char* config = R"({"ctx_size": 1048576, "n_parallel": 256})";
   {
     wasi_nn::test::AddressSpaceCap cap;  // fail at once, not after filling the machine
-    ExpectError(runtime_error, LoadFile(model_path(), config, &g), "load_by_name_with_config",
-                "memory");
+    ExpectError(runtime_error, LoadFile(model_path(), config, &g), "load_by_name_with_config", "memory");
   }
   EXPECT_EQ(g, kNone);
   ExpectStillServes();

@@ -38,8 +38,7 @@ TEST_F(WamrHardening, TruncatedGgufFailsCleanlyAtEveryOffset) {
     SCOPED_TRACE("truncated at " + std::to_string(at));
     const std::string path = scratch.write("cut-" + std::to_string(at) + ".gguf", bytes.substr(0, at));
     graph g = 7;
-    ExpectError(at < 4 ? invalid_argument : runtime_error, LoadFile(path, kFastConfig, &g),
-                "load_by_name_with_config");
+    ExpectError(at < 4 ? invalid_argument : runtime_error, LoadFile(path, kFastConfig, &g), "load_by_name_with_config");
     EXPECT_EQ(g, kNone);
   }
   ExpectStillServes();
@@ -81,8 +80,7 @@ TEST_F(WamrHardening, FifoAsModelIsInvalidArgumentWithoutBlocking) {
     graph g = 7;
     return load_by_name(ctx_, fifo.c_str(), fifo.size(), &g);
   });
-  ASSERT_EQ(result.wait_for(std::chrono::seconds(20)), std::future_status::ready)
-      << "load_by_name on a FIFO blocked";
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "load_by_name on a FIFO blocked";
   ExpectError(invalid_argument, result.get(), "load_by_name", "not a regular file");
 }
 
@@ -91,17 +89,16 @@ TEST_F(WamrHardening, DirectoryAndPathEscapesAreInvalidArgument) {
   ExpectError(invalid_argument, load_by_name(ctx_, "/tmp", 4, &g), "load_by_name");
   for (const char* escape : {"/tmp/../etc/passwd", "../../etc/passwd", "/etc/passwd"}) {
     SCOPED_TRACE(escape);
-    ExpectError(invalid_argument, load_by_name(ctx_, escape, std::strlen(escape), &g),
-                "load_by_name");
+    ExpectError(invalid_argument, load_by_name(ctx_, escape, std::strlen(escape), &g), "load_by_name");
     EXPECT_EQ(g, kNone);
   }
 }
 
 TEST_F(WamrHardening, PromptsThatAreNotTextAreInvalidArgument) {
   graph_execution_context e = Open();
-  for (std::string bad : {std::string("Hello\0world", 11), std::string("\xc3\x28"),
-                          std::string("\xff\xfe\xfd"), std::string("\xed\xa0\x80"),  // surrogate
-                          std::string("abc\xe2\x82"),                                 // cut short
+  for (std::string bad : {std::string("Hello\0world", 11), std::string("\xc3\x28"), std::string("\xff\xfe\xfd"),
+                          std::string("\xed\xa0\x80"),                                  // surrogate
+                          std::string("abc\xe2\x82"),                                   // cut short
                           std::string("\xc0\xaf"), std::string("\xf4\x90\x80\x80")}) {  // overlong, > U+10FFFF
     SCOPED_TRACE(::testing::PrintToString(bad));
     Input in(bad);
@@ -112,11 +109,11 @@ TEST_F(WamrHardening, PromptsThatAreNotTextAreInvalidArgument) {
 
 TEST_F(WamrHardening, HostileRequestJsonIsInvalidArgument) {
   graph_execution_context e = Open();
-  for (std::string bad : {files::nested_json(100000, false), files::nested_json(100000, true),
-                          files::huge_json(), std::string("{\"n_predict\": 1e999}"),
-                          std::string("{\"n_predict\": \"4\"}"), std::string("{\"nope\": 1}"),
-                          std::string("{\"ctx_size\": 512}"),  // a load-time key per request
-                          std::string("not json")}) {
+  for (std::string bad :
+       {files::nested_json(100000, false), files::nested_json(100000, true), files::huge_json(),
+        std::string("{\"n_predict\": 1e999}"), std::string("{\"n_predict\": \"4\"}"), std::string("{\"nope\": 1}"),
+        std::string("{\"ctx_size\": 512}"),  // a load-time key per request
+        std::string("not json")}) {
     SCOPED_TRACE(bad.substr(0, 40));
     Input in(bad);
     ExpectError(invalid_argument, set_input(ctx_, e, 1, &in.t), "set_input");
@@ -149,8 +146,7 @@ TEST_F(WamrHardening, ClosedHandlesAndOtherBackendsHandlesAreNotFound) {
   ExpectError(not_found, set_input(other, e, 0, &in.t), "set_input", "", other);
   ASSERT_EQ(deinit_backend(other), success);
   ExpectError(invalid_argument, compute(other, e), "compute", "does not name a live backend", nullptr);
-  ExpectError(invalid_argument, deinit_backend(other), "deinit_backend", "does not name a live backend",
-              nullptr);
+  ExpectError(invalid_argument, deinit_backend(other), "deinit_backend", "does not name a live backend", nullptr);
 }
 
 TEST_F(WamrHardening, ZeroAndOneByteOutputBuffers) {

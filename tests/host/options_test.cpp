@@ -34,10 +34,9 @@ using Dirs = std::vector<std::pair<std::string, std::string>>;  // (host, guest)
 
 TEST(HostOptions, DirInEveryDialect) {
   Options o;
-  ASSERT_EQ(parse({"--dir", ".:.", "--dir", "/data:/srv/data", "--dir=/srv/x::/x",
-                   "--dir", "/plain", "--dir=/eq"}, &o), "");
-  EXPECT_EQ(o.dirs, (Dirs{{".", "."}, {"/srv/data", "/data"}, {"/srv/x", "/x"},
-                          {"/plain", "/plain"}, {"/eq", "/eq"}}));
+  ASSERT_EQ(parse({"--dir", ".:.", "--dir", "/data:/srv/data", "--dir=/srv/x::/x", "--dir", "/plain", "--dir=/eq"}, &o),
+            "");
+  EXPECT_EQ(o.dirs, (Dirs{{".", "."}, {"/srv/data", "/data"}, {"/srv/x", "/x"}, {"/plain", "/plain"}, {"/eq", "/eq"}}));
 }
 
 TEST(HostOptions, DirRefusesReadonlyAndEmptyParts) {
@@ -62,8 +61,8 @@ TEST(HostOptions, PreloadOfAMissingFileIsAWarningNotAnError) {
 }
 
 TEST(HostOptions, PreloadStillChecksItsSyntax) {
-  for (const char* bad : {"a:ONNX:AUTO:/x", "a:GGML:TPU:/x", ":GGML:AUTO:/x", "a:GGML:AUTO:",
-                          "a=b:GGML:AUTO:/x", "a:GGML:AUTO:/x;y"}) {
+  for (const char* bad :
+       {"a:ONNX:AUTO:/x", "a:GGML:TPU:/x", ":GGML:AUTO:/x", "a:GGML:AUTO:", "a=b:GGML:AUTO:/x", "a:GGML:AUTO:/x;y"}) {
     Options o;
     EXPECT_NE(parse({"--nn-preload", bad}, &o), "") << bad;
   }
@@ -87,8 +86,8 @@ TEST(HostOptions, MmprojPairsAProjectorWithAPreloadedAlias) {
 TEST(HostOptions, LogLevelAndFormatAcceptWhatTheLibraryAccepts) {
   // The host's lists must equal src/core/base/log.h's parsers: one word accepted by one side only
   // would be a typo the host lets through, or a valid setting it refuses.
-  for (const char* word : {"none", "error", "warn", "info", "debug", "plain", "json", "WARN",
-                           "warning", "trace", "", "text"}) {
+  for (const char* word :
+       {"none", "error", "warn", "info", "debug", "plain", "json", "WARN", "warning", "trace", "", "text"}) {
     wasi_nn::LogLevel level;
     wasi_nn::LogFormat format;
     Options a, b;
@@ -139,18 +138,23 @@ TEST_F(HostLogFile, ExportSetsTheLibrarysVariables) {
   ::setenv("WASI_NN_LOG_FORMAT", "json", 1);
   ::unsetenv("WASI_NN_LIMITS");
   Options o;
-  ASSERT_EQ(parse({"--nn-limits", R"({"n_predict": 64})", "--nn-log-level", "debug",
-                   "--nn-log-file", (dir / "lib.log").string(), "--nn-dir", dir.string()}, &o), "");
+  ASSERT_EQ(parse({"--nn-limits", R"({"n_predict": 64})", "--nn-log-level", "debug", "--nn-log-file",
+                   (dir / "lib.log").string(), "--nn-dir", dir.string()},
+                  &o),
+            "");
   wasi_nn::host::export_library_env(o);
-  auto env = [](const char* name) { const char* v = std::getenv(name); return v ? std::string(v) : "<unset>"; };
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v ? std::string(v) : "<unset>";
+  };
   EXPECT_EQ(env("WASI_NN_PRELOAD"), "<unset>");
   EXPECT_EQ(env("WASI_NN_MODEL_DIRS"), fs::canonical(dir).string());
   EXPECT_EQ(env("WASI_NN_LIMITS"), R"({"n_predict": 64})");
   EXPECT_EQ(env("WASI_NN_LOG_LEVEL"), "debug");
   EXPECT_EQ(env("WASI_NN_LOG_FORMAT"), "json");  // not given: the operator's value stays
   EXPECT_EQ(env("WASI_NN_LOG_FILE"), (dir / "lib.log").string());
-  for (const char* v : {"WASI_NN_MODEL_DIRS", "WASI_NN_LIMITS", "WASI_NN_LOG_LEVEL",
-                        "WASI_NN_LOG_FORMAT", "WASI_NN_LOG_FILE"}) {
+  for (const char* v :
+       {"WASI_NN_MODEL_DIRS", "WASI_NN_LIMITS", "WASI_NN_LOG_LEVEL", "WASI_NN_LOG_FORMAT", "WASI_NN_LOG_FILE"}) {
     ::unsetenv(v);
   }
 }

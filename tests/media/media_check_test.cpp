@@ -52,12 +52,14 @@ TEST(MediaCheck, RefusesWhatNoDecoderShouldSee) {
   l.max_audio_seconds = 10;
   EXPECT_NE(message_of("").find("is empty"), std::string::npos);
   EXPECT_NE(message_of("P6\n1 1\n255\n...").find("is not an image or audio file"), std::string::npos);  // PNM
-  const std::string png_huge("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\xEA\x60\0\0\xEA\x60", 24);  // 60000 x 60000
+  const std::string png_huge("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\xEA\x60\0\0\xEA\x60", 24);            // 60000 x 60000
   EXPECT_NE(message_of(png_huge, l).find("60000 x 60000 image"), std::string::npos);
-  EXPECT_NE(message_of(std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16)).find("header cannot be read"), std::string::npos);
+  EXPECT_NE(message_of(std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16)).find("header cannot be read"),
+            std::string::npos);
   const std::string bmp_tall = "BM" + std::string(12, '\0') + le32(40) + le32(10) + le32(uint32_t(-50000));
   EXPECT_NE(message_of(bmp_tall, l).find("10 x 50000"), std::string::npos) << "top-down rows count by size too";
-  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0\0\x04..\xFF\xC0\0\x11\x08\x10\x00\x10\x00", 19);  // 4096 x 4096
+  const std::string jpeg =
+      std::string("\xFF\xD8\xFF\xE0\0\x04..\xFF\xC0\0\x11\x08\x10\x00\x10\x00", 19);  // 4096 x 4096
   EXPECT_NE(message_of(jpeg, l).find("4096 x 4096"), std::string::npos);
   EXPECT_NE(message_of(wav(16000 * 2 * 20, 16000 * 2 * 20), l).find("audio of 20 seconds"), std::string::npos);
   EXPECT_EQ(message_of(wav(16000 * 2 * 20, 64), l), "") << "only the samples present count";
@@ -110,7 +112,8 @@ TEST(MediaFuzz, DamagedHeadersNeverCrash) {
     }
     int status = 0;
     ::waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status)) << "case " << i << " killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    EXPECT_TRUE(WIFEXITED(status)) << "case " << i << " killed by signal "
+                                   << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   }
 }
 

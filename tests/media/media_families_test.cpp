@@ -142,7 +142,9 @@ TEST_P(MediaFamily, RestoredAndCopiedImageKvContinuesAsResident) {
   std::string cfg = test::media_load_config(GetParam().mmproj);
   cfg.replace(cfg.find(R"("n_parallel": 2)"), 15, R"("n_parallel": 1)");
   const uint32_t one = b.load_by_name(model_file(GetParam().model), cfg);
-  const std::string image = media("test-gradient.bmp"), prompt = "<__media__>Describe the image in detail: its shapes, its colours, its light and its mood, please.";
+  const std::string
+      image = media("test-gradient.bmp"),
+      prompt = "<__media__>Describe the image in detail: its shapes, its colours, its light and its mood, please.";
   const uint32_t resident = b.init_execution_context(one);
   ask(b, resident, prompt, {image});
   const std::string expected = ask(b, resident, "And its colours?", {}).text;
@@ -156,7 +158,8 @@ TEST_P(MediaFamily, RestoredAndCopiedImageKvContinuesAsResident) {
 
   // Two sequences: a second conversation whose prompt departs from the first one's after the
   // image copies the first one's KV up to there, and answers as it does alone.
-  const std::string departs = "<__media__>Describe the image in detail: its shapes, its colours, its light and its mood, thanks.";
+  const std::string departs =
+      "<__media__>Describe the image in detail: its shapes, its colours, its light and its mood, thanks.";
   const std::string alone = ask(b, b.init_execution_context(one), departs, {image}).text;
   ask(b, fresh(), prompt, {image});
   const Output c = ask(b, fresh(), departs, {image});

@@ -35,10 +35,18 @@ inline std::string mtmd_cli(const char* model, const char* mmproj, const char* f
   // It prints one newline after evaluating the prompt, before the generated text. --jinja: the
   // model's own template, as the backend renders it (without it, Qwen2-VL's template would be
   // replaced by llama.cpp's built-in ChatML, which drops the template's default system turn).
-  std::string text = run_to_blank_line(mtmd_cli_tool(),
-                                       {"-m", model_file(model), "--mmproj", model_file(mmproj), flag,
-                                        file[0] == '/' ? std::string(file) : model_file(file), "-p", prompt, "-n", "16", "--temp", "0", "--seed", "1",
-                                        "-t", "2", "-c", "1024", "-fa", "off", "--no-warmup", "--jinja"});
+  std::string text =
+      run_to_blank_line(mtmd_cli_tool(), {"-m",          model_file(model),
+                                          "--mmproj",    model_file(mmproj),
+                                          flag,          file[0] == '/' ? std::string(file) : model_file(file),
+                                          "-p",          prompt,
+                                          "-n",          "16",
+                                          "--temp",      "0",
+                                          "--seed",      "1",
+                                          "-t",          "2",
+                                          "-c",          "1024",
+                                          "-fa",         "off",
+                                          "--no-warmup", "--jinja"});
   if (!text.empty() && text[0] == '\n') text.erase(0, 1);
   return text;
 }
@@ -46,7 +54,8 @@ inline std::string mtmd_cli(const char* model, const char* mmproj, const char* f
 // Chat mode on graph `g`: the conversation keeps the image; turn two (text only) reuses turn
 // one's KV, image included, and answers as a run that recomputes everything (cache_prompt
 // false) does.
-inline void expect_turn_two_reuses_image_kv(Backend& b, uint32_t g, const std::string& prompt, const std::string& image) {
+inline void expect_turn_two_reuses_image_kv(Backend& b, uint32_t g, const std::string& prompt,
+                                            const std::string& image) {
   const uint32_t warm = b.init_execution_context(g);
   const Output one = ask(b, warm, prompt, {image});
   const Output two = ask(b, warm, "And its colours?", {});

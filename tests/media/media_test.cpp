@@ -194,16 +194,16 @@ TEST(MediaLoad, ProjectorIsSharedAcrossTenantsAndConfinedToGrants) {
   Backend confined(BackendOptions{ModelAccess::Mode::Confined});
   Backend other(BackendOptions{ModelAccess::Mode::Confined});
   ::unsetenv(kModelDirsEnv);
-  const Error outside = test::error_of([&] {
-    confined.load_by_name("m.gguf", std::string(R"({"mmproj": ")") + model_file(kVision) + "\"}");
-  });
+  const Error outside = test::error_of(
+      [&] { confined.load_by_name("m.gguf", std::string(R"({"mmproj": ")") + model_file(kVision) + "\"}"); });
   EXPECT_EQ(outside.kind(), ErrorKind::Security) << outside.what();
   EXPECT_NE(std::string(outside.what()).find("mmproj"), std::string::npos) << outside.what();
   const Error dotdot = test::error_of([&] { confined.load_by_name("m.gguf", R"({"mmproj": "../p.gguf"})"); });
   EXPECT_EQ(dotdot.kind(), ErrorKind::Security) << dotdot.what();
   const Error missing = test::error_of([&] { confined.load_by_name("m.gguf", R"({"mmproj": "none.gguf"})"); });
   EXPECT_EQ(missing.kind(), ErrorKind::ModelNotFound) << missing.what();
-  EXPECT_EQ(std::string(missing.what()).find(grant.dir()), std::string::npos) << "a host path leaked: " << missing.what();
+  EXPECT_EQ(std::string(missing.what()).find(grant.dir()), std::string::npos)
+      << "a host path leaked: " << missing.what();
   const std::string cfg = R"({"ctx_size": 1024, "n_predict": 8, "temperature": 0, "mmproj": "p.gguf"})";
   const uint32_t g1 = confined.load_by_name("m.gguf", cfg);
   const uint32_t g2 = other.load_by_name("m.gguf", cfg);
@@ -221,15 +221,16 @@ TEST(MediaLoad, PreloadedAliasCarriesItsPairedProjector) {
   ::unsetenv(kPreloadEnv);
   const uint32_t g = b.load_by_name("m", R"({"ctx_size": 1024, "n_predict": 8, "temperature": 0})");
   const Output paired = ask(b, b.init_execution_context(g), kDescribe, {media("test-gradient.bmp")}, kRaw);
-  const uint32_t g2 = b.load_by_name("m", R"({"ctx_size": 1024, "n_predict": 8, "temperature": 0, "mmproj": "m.mmproj"})");
+  const uint32_t g2 =
+      b.load_by_name("m", R"({"ctx_size": 1024, "n_predict": 8, "temperature": 0, "mmproj": "m.mmproj"})");
   EXPECT_EQ(ask(b, b.init_execution_context(g2), kDescribe, {media("test-gradient.bmp")}, kRaw).text, paired.text);
 }
 
 // WasmEdge's guests name an image file in their metadata, or inline it in the prompt.
 TEST(MediaWasmEdge, ImagePathAndInlineTagEqualTheInput) {
   HostBackend b(R"({"profile": "wasmedge"})");
-  const std::string cfg = std::string(R"({"ctx-size": 1024, "n-predict": 12, "temp": 0, "mmproj": ")") +
-                          model_file(kVision) + "\"}";
+  const std::string cfg =
+      std::string(R"({"ctx-size": 1024, "n-predict": 12, "temp": 0, "mmproj": ")") + model_file(kVision) + "\"}";
   const uint32_t g = b.load_by_name(model_path("tiny-llama"), cfg);
   const Output direct = ask(b, b.init_execution_context(g), kDescribe, {media("test-gradient.bmp")});
   const uint32_t by_path = b.init_execution_context(g);
@@ -249,7 +250,8 @@ TEST(MediaWasmEdge, ImagePathAndInlineTagEqualTheInput) {
     b64 += i + 2 < bmp.size() ? kAlphabet[v & 63] : '=';
   }
   const uint32_t inline_ctx = b.init_execution_context(g);
-  const Output tagged = test::generate(b, inline_ctx, "<img src=\"data:image/bmp;base64," + b64 + "\">Describe the image.");
+  const Output tagged =
+      test::generate(b, inline_ctx, "<img src=\"data:image/bmp;base64," + b64 + "\">Describe the image.");
   EXPECT_EQ(tagged.text, direct.text);
 }
 

@@ -22,15 +22,35 @@ struct Speculation {
 };
 
 Speculation speculate() {
-  const ToolRun run = run_complete(
-      speculative_tool(),
-      {"-m", model_file("tiny-llama.gguf"), "-md", model_file("tiny-llama-draft.gguf"), "-p", kPrompt, "-n", "32",
-       "--temp", "0", "--top-k", "1", "--seed", "1", "--spec-type", "draft-simple", "--spec-draft-n-max", "4", "-t",
-       "1", "-td", "1", "-c", "256"},
-      [](const ToolRun& r) {
-        return r.err.find("n_accept  =") != std::string::npos && r.out.size() >= 2 &&
-               r.out.compare(r.out.size() - 2, 2, "\n\n") == 0;
-      });
+  const ToolRun run = run_complete(speculative_tool(),
+                                   {"-m",
+                                    model_file("tiny-llama.gguf"),
+                                    "-md",
+                                    model_file("tiny-llama-draft.gguf"),
+                                    "-p",
+                                    kPrompt,
+                                    "-n",
+                                    "32",
+                                    "--temp",
+                                    "0",
+                                    "--top-k",
+                                    "1",
+                                    "--seed",
+                                    "1",
+                                    "--spec-type",
+                                    "draft-simple",
+                                    "--spec-draft-n-max",
+                                    "4",
+                                    "-t",
+                                    "1",
+                                    "-td",
+                                    "1",
+                                    "-c",
+                                    "256"},
+                                   [](const ToolRun& r) {
+                                     return r.err.find("n_accept  =") != std::string::npos && r.out.size() >= 2 &&
+                                            r.out.compare(r.out.size() - 2, 2, "\n\n") == 0;
+                                   });
   Speculation s;
   std::smatch m;
   if (std::regex_search(run.err, m, std::regex("n_drafted = ([0-9]+)"))) s.drafted = std::stoi(m[1]);

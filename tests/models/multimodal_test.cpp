@@ -32,10 +32,9 @@ void PrintTo(const Projector& p, std::ostream* os) { *os << p.mmproj; }
 
 // One greedy single-turn run: llama-mtmd-cli places the media before the prompt.
 std::string respond(const Projector& p, const char* media) {
-  return run_to_blank_line(mtmd_cli_tool(),
-                           {"-m", model_file("tiny-llama.gguf"), "--mmproj", model_file(p.mmproj), p.media_flag,
-                            model_file(media), "-p", p.prompt, "-n", "16", "--temp", "0", "--seed", "1", "-t", "1",
-                            "-c", "1024", "--no-warmup"});
+  return run_to_blank_line(mtmd_cli_tool(), {"-m", model_file("tiny-llama.gguf"), "--mmproj", model_file(p.mmproj),
+                                             p.media_flag, model_file(media), "-p", p.prompt, "-n", "16", "--temp", "0",
+                                             "--seed", "1", "-t", "1", "-c", "1024", "--no-warmup"});
 }
 
 class Multimodal : public ::testing::TestWithParam<Projector> {

@@ -37,8 +37,7 @@ inline constexpr uint32_t kNone = WASI_NN_NO_HANDLE;
 // Asserts that `got` is `want` and that the last error message read through `ctx` (the context
 // the failing call used; NULL when it named no live one) is "<function>: <why>" with `needle`
 // somewhere in it.
-inline void ExpectError(wasi_nn_error want, wasi_nn_error got, const char* function,
-                        const char* needle, void* ctx) {
+inline void ExpectError(wasi_nn_error want, wasi_nn_error got, const char* function, const char* needle, void* ctx) {
   EXPECT_EQ(got, want) << function;
   const std::string msg = LastError(ctx);
   EXPECT_EQ(msg.rfind(std::string(function) + ": ", 0), 0u) << "last error: " << msg;
@@ -59,8 +58,7 @@ inline std::vector<void*> NotLiveContexts() {
 // Runs compute(ctx, e) on two threads at once, waits (at most 60 s) until one of them has
 // returned (the one refused because the conversation is busy), calls `then` (which should end
 // the other: a close, an unload, a deinit), and returns both codes.
-inline std::array<int, 2> RaceTwoComputes(void* ctx, graph_execution_context e,
-                                          const std::function<void()>& then) {
+inline std::array<int, 2> RaceTwoComputes(void* ctx, graph_execution_context e, const std::function<void()>& then) {
   std::atomic<int> codes[2] = {{-1}, {-1}};
   std::thread a([&] { codes[0] = compute(ctx, e); });
   std::thread b([&] { codes[1] = compute(ctx, e); });
@@ -87,12 +85,10 @@ class Fixture : public ::testing::Test {
   static std::string LastError(void* ctx) { return abi_fixture::LastError(ctx); }
 
   // ExpectError above, for a call on ctx_.
-  void ExpectError(wasi_nn_error want, wasi_nn_error got, const char* function,
-                   const char* needle = "") const {
+  void ExpectError(wasi_nn_error want, wasi_nn_error got, const char* function, const char* needle = "") const {
     abi_fixture::ExpectError(want, got, function, needle, ctx_);
   }
-  static void ExpectError(wasi_nn_error want, wasi_nn_error got, const char* function,
-                          const char* needle, void* ctx) {
+  static void ExpectError(wasi_nn_error want, wasi_nn_error got, const char* function, const char* needle, void* ctx) {
     abi_fixture::ExpectError(want, got, function, needle, ctx);
   }
 

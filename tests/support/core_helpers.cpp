@@ -66,13 +66,23 @@ std::string llama_completion_greedy(const std::string& model, const std::string&
   return greedy_completion(model, prompt, n_predict, kEngineLikeArgs);
 }
 
-std::vector<std::vector<float>> llama_embedding_reference(const std::string& model, const std::vector<std::string>& texts,
+std::vector<std::vector<float>> llama_embedding_reference(const std::string& model,
+                                                          const std::vector<std::string>& texts,
                                                           const std::string& pooling, int normalize) {
   require_tool(embedding_tool(), "llama-embedding");
   std::string joined;
   for (const auto& t : texts) joined += (joined.empty() ? "" : "\n") + t;  // its default separator
-  std::vector<std::string> args = {"-m", model, "-p", joined, "--pooling", pooling, "--embd-normalize",
-                                   std::to_string(normalize), "--embd-output-format", "array", "--no-warmup"};
+  std::vector<std::string> args = {"-m",
+                                   model,
+                                   "-p",
+                                   joined,
+                                   "--pooling",
+                                   pooling,
+                                   "--embd-normalize",
+                                   std::to_string(normalize),
+                                   "--embd-output-format",
+                                   "array",
+                                   "--no-warmup"};
   args.insert(args.end(), kEngineLikeArgs.begin(), kEngineLikeArgs.end());
   // A run cut short by its log thread prints no complete array: run_complete retries it.
   nlohmann::json parsed;

@@ -54,7 +54,8 @@ std::string llama_completion_greedy(const std::string& model, const std::string&
 // llama.cpp's own llama-embedding on `texts` (one prompt each) with the given pooling and
 // normalisation; returns one vector per text (per token with pooling "none"). Throws when it
 // is not built.
-std::vector<std::vector<float>> llama_embedding_reference(const std::string& model, const std::vector<std::string>& texts,
+std::vector<std::vector<float>> llama_embedding_reference(const std::string& model,
+                                                          const std::vector<std::string>& texts,
                                                           const std::string& pooling, int normalize);
 
 }  // namespace wasi_nn::test

@@ -67,11 +67,11 @@ std::vector<size_t> truncation_points(size_t size) {
 }
 
 std::vector<std::pair<size_t, unsigned char>> header_damage() {
-  return {{4, 0x00},  {4, 0xFF},  {5, 0x7F},  // version 0, 255, huge
+  return {{4, 0x00},  {4, 0xFF},  {5, 0x7F},   // version 0, 255, huge
           {8, 0xFF},  {12, 0x7F}, {15, 0xFF},  // tensor count: too many, 2^62, 2^63+
           {16, 0xFF}, {20, 0x7F}, {23, 0xFF},  // metadata count
           {24, 0xFF}, {28, 0x7F}, {31, 0xFF},  // the first key's length
-          {24, 0x00}};                          // an empty first key
+          {24, 0x00}};                         // an empty first key
 }
 
 std::string nested_json(int depth, bool arrays) {
@@ -82,8 +82,6 @@ std::string nested_json(int depth, bool arrays) {
   return arrays ? "{\"stop\":" + s + "}" : s;
 }
 
-std::string huge_json() {
-  return "{\"system_prompt\": \"" + std::string((1u << 20) + 16, 'x') + "\"}";
-}
+std::string huge_json() { return "{\"system_prompt\": \"" + std::string((1u << 20) + 16, 'x') + "\"}"; }
 
 }  // namespace wasi_nn::test

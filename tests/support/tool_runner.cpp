@@ -95,9 +95,14 @@ std::string run_to_blank_line(const std::string& tool, const std::vector<std::st
 
 std::string greedy_completion(const std::string& model, const std::string& prompt, int n_predict,
                               const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"-m", model, "-p", prompt, "-n", std::to_string(n_predict), "--temp", "0",
-                                   "-no-cnv", "--no-display-prompt", "--no-warmup", "-t", "1", "-c", "256",
-                                   "--simple-io"};
+  std::vector<std::string> args = {"-m",          model,
+                                   "-p",          prompt,
+                                   "-n",          std::to_string(n_predict),
+                                   "--temp",      "0",
+                                   "-no-cnv",     "--no-display-prompt",
+                                   "--no-warmup", "-t",
+                                   "1",           "-c",
+                                   "256",         "--simple-io"};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_to_blank_line(completion_tool(), args);
 }

@@ -53,8 +53,8 @@ class Tenant {
     tensor t = Text(prompt.c_str());
     std::string out(1 << 16, '\0');
     uint32_t size = out.size();
-    const wasi_nn_error rc = run_inference(ctx_, e, 0, &t, reinterpret_cast<uint8_t*>(out.data()), &size,
-                                           request.c_str(), 0);
+    const wasi_nn_error rc =
+        run_inference(ctx_, e, 0, &t, reinterpret_cast<uint8_t*>(out.data()), &size, request.c_str(), 0);
     if (text) *text = out.substr(0, rc == success ? size : 0);
     if (meta) {
       std::string m(1 << 16, '\0');
@@ -84,7 +84,8 @@ json stats() {
 // A prompt of ~200 tokens no other test sends.
 std::string secret_memo() {
   std::string s = "CONFIDENTIAL MEMO. The merger codename is Bluefinch. ";
-  for (int i = 0; i < 20; ++i) s += "Clause " + std::to_string(i) + ": payment terms are net " + std::to_string(30 + i) + " days. ";
+  for (int i = 0; i < 20; ++i)
+    s += "Clause " + std::to_string(i) + ": payment terms are net " + std::to_string(30 + i) + " days. ";
   return s;
 }
 
@@ -184,8 +185,10 @@ TEST(Limits, EveryCapRefusesMoreAndNamesTheLimitAndTheValue) {
   const struct {
     const char* request;
     const char* key;
-  } requests[] = {{R"({"n_predict": 9})", "n_predict"},   {R"({"n_probs": 3})", "n_probs"},
-                  {R"({"priority": 5})", "priority"},     {R"({"timeout_ms": 60001})", "timeout_ms"},
+  } requests[] = {{R"({"n_predict": 9})", "n_predict"},
+                  {R"({"n_probs": 3})", "n_probs"},
+                  {R"({"priority": 5})", "priority"},
+                  {R"({"timeout_ms": 60001})", "timeout_ms"},
                   {R"({"t_max_predict_ms": 90000})", "t_max_predict_ms"}};
   for (const auto& r : requests) {
     EXPECT_EQ(t.run(e, "Hello", r.request), invalid_argument) << r.request;

@@ -73,7 +73,8 @@ class BackendImpl {
   }
 
   void check_open() const REQUIRES(mu) {
-    if (shut_down) fail(ErrorKind::InvalidArgument, "the backend was deinitialised; create a new one with init_backend");
+    if (shut_down)
+      fail(ErrorKind::InvalidArgument, "the backend was deinitialised; create a new one with init_backend");
   }
 
   std::shared_ptr<ExecContext> find_context(uint32_t ctx) EXCLUDES(mu) {
@@ -172,9 +173,9 @@ class BackendImpl {
   HandleTable<Graph> graphs GUARDED_BY(mu){"graph"};
   HandleTable<ExecContext> contexts GUARDED_BY(mu){"execution context"};
   SessionTable sessions GUARDED_BY(mu);
-  std::shared_ptr<Graph> current GUARDED_BY(mu);        // the latest load
-  std::map<uint32_t, uint32_t> orphans GUARDED_BY(mu);  // context -> its unloaded graph
-  std::map<uint32_t, size_t> unread GUARDED_BY(mu);     // context -> the run_inference call whose reply did not fit
+  std::shared_ptr<Graph> current GUARDED_BY(mu);         // the latest load
+  std::map<uint32_t, uint32_t> orphans GUARDED_BY(mu);   // context -> its unloaded graph
+  std::map<uint32_t, size_t> unread GUARDED_BY(mu);      // context -> the run_inference call whose reply did not fit
   std::map<std::string, uint32_t> named GUARDED_BY(mu);  // WasmEdge profile: name -> graph
   bool shut_down GUARDED_BY(mu) = false;
 
@@ -212,8 +213,9 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   std::optional<ModelSource> draft;
   if (!s.context.draft_model.empty()) {
     if (s.context.speculative == Speculative::Ngram) {
-      fail(ErrorKind::InvalidArgument, "draft_model is set but speculative is \"ngram\", which drafts without a "
-                                       "model: leave out one of them");
+      fail(ErrorKind::InvalidArgument,
+           "draft_model is set but speculative is \"ngram\", which drafts without a "
+           "model: leave out one of them");
     }
     s.context.speculative = Speculative::Draft;
     draft.emplace(ModelSource::open_file(s.context.draft_model, *access));
@@ -241,10 +243,12 @@ uint32_t BackendImpl::add_graph(const ModelSource& source, std::string_view conf
   return graphs.add(graph);
 }
 
-std::vector<std::shared_ptr<const LoraAdapter>> BackendImpl::load_adapters(const Engine& engine, const Settings& s) const {
+std::vector<std::shared_ptr<const LoraAdapter>> BackendImpl::load_adapters(const Engine& engine,
+                                                                           const Settings& s) const {
   if (!s.lora.empty() && engine.embedding()) {
-    fail(ErrorKind::InvalidArgument, "\"lora\" applies to text generation; this load is for embeddings or "
-                                     "reranking. Load without \"lora\"");
+    fail(ErrorKind::InvalidArgument,
+         "\"lora\" applies to text generation; this load is for embeddings or "
+         "reranking. Load without \"lora\"");
   }
   std::vector<std::shared_ptr<const LoraAdapter>> out;
   for (size_t i = 0; i < s.lora.size(); ++i) {
@@ -280,7 +284,8 @@ void Backend::shutdown() {
 }
 
 uint32_t Backend::load_by_name(std::string_view name, std::string_view config_json) {
-  if (impl_->profile != Profile::WasmEdge) return impl_->add_graph(ModelSource::open_file(name, *impl_->access), config_json, name);
+  if (impl_->profile != Profile::WasmEdge)
+    return impl_->add_graph(ModelSource::open_file(name, *impl_->access), config_json, name);
   // WasmEdge's plugin caches graphs by name: loading a loaded name again returns its graph (the
   // new config is not applied). A name nothing grants stays model_not_found (103), as issue 15
   // asks (WasmEdge's runtime answers NotFound (8) there; 103 says which grants to check).
@@ -297,8 +302,9 @@ uint32_t Backend::load_by_name(std::string_view name, std::string_view config_js
 
 uint32_t Backend::load_from_bytes(std::string_view bytes, std::string_view config_json) {
   if (!impl_->tenant->limits().allow_load) {
-    fail(ErrorKind::InvalidArgument, "loading a model from bytes is not allowed here (the host's limit allow_load "
-                                     "= false); load a model the host granted by name");
+    fail(ErrorKind::InvalidArgument,
+         "loading a model from bytes is not allowed here (the host's limit allow_load "
+         "= false); load a model the host granted by name");
   }
   const ModelSource source = ModelSource::from_bytes(bytes);
   return impl_->add_graph(source, config_json);
@@ -319,7 +325,8 @@ uint32_t Backend::init_session(std::string_view session_id) {
   }
   MutexLock lock(impl_->mu);
   impl_->check_open();
-  if (!impl_->current) fail(ErrorKind::InvalidArgument, "no model is loaded; call load_by_name_with_config before opening a session");
+  if (!impl_->current)
+    fail(ErrorKind::InvalidArgument, "no model is loaded; call load_by_name_with_config before opening a session");
   impl_->check_context_room();
   auto conv = impl_->sessions.open(std::string(session_id), impl_->current, impl_->base.backend, impl_->tenant->tag());
   return impl_->contexts.add(impl_->new_context(conv));
@@ -346,8 +353,8 @@ void Backend::unload(uint32_t graph) {
     if (impl_->current == g) impl_->current.reset();
     impl_->sessions.detach(g, impl_->current, impl_->tenant->tag());
   }
-  const std::string why = "the request was cancelled because its graph " + std::to_string(graph) +
-                          " was unloaded while it ran";
+  const std::string why =
+      "the request was cancelled because its graph " + std::to_string(graph) + " was unloaded while it ran";
   for (auto& c : victims) c->close(why);
   LOG_INFO("graph %u unloaded (%zu execution contexts finalized)", graph, victims.size());
 }

@@ -105,8 +105,8 @@ class Backend {
   // When the reply does not fit `cap` it stays readable with get_output (TooLarge says so and
   // the size needed), and a retry of the same call (same index, input and config) on that
   // context returns it without a second turn. Any other input or compute forgets it.
-  size_t run_inference(uint32_t ctx, uint32_t index, std::string_view input, std::string_view runtime_json,
-                       char* buf, size_t cap);
+  size_t run_inference(uint32_t ctx, uint32_t index, std::string_view input, std::string_view runtime_json, char* buf,
+                       size_t cap);
 
   // The host's sink for stream_stdout pieces (core/session/stream_sink.h); NULL removes it.
   void set_stream_sink(void (*fn)(const char* piece, uint32_t len, void* user), void* user);

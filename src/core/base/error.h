@@ -9,21 +9,21 @@
 namespace wasi_nn {
 
 enum class ErrorKind {
-  InvalidArgument,   // the caller passed something malformed or out of range
-  InvalidEncoding,   // unsupported graph encoding
-  NotFound,          // unknown handle, unknown input/output index
-  ModelNotFound,     // model file missing or unreadable
-  Unsupported,       // a valid request this backend does not do
-  TooLarge,          // caller's output buffer too small; Error::needed() holds the size
-  PromptTooLong,     // one prompt alone exceeds the context window
-  ContextFull,       // the conversation no longer fits the context window
-  Busy,              // queue full or context already computing
-  Timeout,           // request exceeded its time limit
-  Cancelled,         // context closed or backend deinitialised while the request ran
-  Security,          // path or resource outside what the host granted
-  EndOfSequence,     // streaming: nothing more to produce
-  OutOfMemory,       // allocation of model/context/KV failed
-  Runtime,           // llama.cpp failed in a way the caller cannot fix
+  InvalidArgument,  // the caller passed something malformed or out of range
+  InvalidEncoding,  // unsupported graph encoding
+  NotFound,         // unknown handle, unknown input/output index
+  ModelNotFound,    // model file missing or unreadable
+  Unsupported,      // a valid request this backend does not do
+  TooLarge,         // caller's output buffer too small; Error::needed() holds the size
+  PromptTooLong,    // one prompt alone exceeds the context window
+  ContextFull,      // the conversation no longer fits the context window
+  Busy,             // queue full or context already computing
+  Timeout,          // request exceeded its time limit
+  Cancelled,        // context closed or backend deinitialised while the request ran
+  Security,         // path or resource outside what the host granted
+  EndOfSequence,    // streaming: nothing more to produce
+  OutOfMemory,      // allocation of model/context/KV failed
+  Runtime,          // llama.cpp failed in a way the caller cannot fix
 };
 
 const char* error_kind_name(ErrorKind kind);

@@ -19,7 +19,8 @@ class HandleTable {
   explicit HandleTable(const char* what) : what_(what) {}
 
   uint32_t add(std::shared_ptr<T> obj) {
-    if (next_ == 0xFFFFFFFFu) fail(ErrorKind::Runtime, std::string("out of ") + what_ + " ids for this backend; create a new backend");
+    if (next_ == 0xFFFFFFFFu)
+      fail(ErrorKind::Runtime, std::string("out of ") + what_ + " ids for this backend; create a new backend");
     items_[next_] = std::move(obj);
     return next_++;
   }

@@ -56,9 +56,8 @@ std::string utc_timestamp() {
   std::tm tm{};
   ::gmtime_r(&tv.tv_sec, &tm);
   char buf[64];  // ample for any int fields, so the compiler sees no truncation
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(tv.tv_usec / 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(tv.tv_usec / 1000));
   return buf;
 }
 
@@ -89,7 +88,7 @@ struct Sink {
   bool env_level = false, env_format = false, env_file = false;  // set once, in the constructor
 
   Sink() NO_THREAD_SAFETY_ANALYSIS {  // nobody else sees the sink before it is built
-    std::string problems;  // reported once the sink is set up: an operator's typo is not silent
+    std::string problems;             // reported once the sink is set up: an operator's typo is not silent
     LogLevel lv;
     const char* env = std::getenv("WASI_NN_LOG_LEVEL");
     if (env && parse_log_level(env, &lv)) {
@@ -119,8 +118,8 @@ struct Sink {
     }
     for (size_t at = 0, end; (end = problems.find('\n', at)) != std::string::npos; at = end + 1) {
       if (level.load() >= static_cast<int>(LogLevel::Warn)) {
-        std::fprintf(file, "%s\n", format_line(format, LogLevel::Warn, LogSource::Backend,
-                                                problems.substr(at, end - at)).c_str());
+        std::fprintf(file, "%s\n",
+                     format_line(format, LogLevel::Warn, LogSource::Backend, problems.substr(at, end - at)).c_str());
       }
     }
   }
@@ -134,9 +133,14 @@ Sink& sink() {
 }  // namespace
 
 bool parse_log_level(const std::string& text, LogLevel* out) {
-  static const struct { const char* name; LogLevel level; } kLevels[] = {
-      {"none", LogLevel::None}, {"error", LogLevel::Error}, {"warn", LogLevel::Warn},
-      {"info", LogLevel::Info}, {"debug", LogLevel::Debug}};
+  static const struct {
+    const char* name;
+    LogLevel level;
+  } kLevels[] = {{"none", LogLevel::None},
+                 {"error", LogLevel::Error},
+                 {"warn", LogLevel::Warn},
+                 {"info", LogLevel::Info},
+                 {"debug", LogLevel::Debug}};
   for (const auto& l : kLevels) {
     if (text == l.name) {
       *out = l.level;
@@ -147,9 +151,12 @@ bool parse_log_level(const std::string& text, LogLevel* out) {
 }
 
 bool parse_log_format(const std::string& text, LogFormat* out) {
-  if (text == "plain") *out = LogFormat::Plain;
-  else if (text == "json") *out = LogFormat::Json;
-  else return false;
+  if (text == "plain")
+    *out = LogFormat::Plain;
+  else if (text == "json")
+    *out = LogFormat::Json;
+  else
+    return false;
   return true;
 }
 

@@ -73,8 +73,8 @@ class TenantLogScope {
 }  // namespace wasi_nn
 
 // printf-style helpers; the arguments are not evaluated when the level is off.
-#define WASI_NN_LOG(level, ...)                                                   \
-  do {                                                                            \
+#define WASI_NN_LOG(level, ...)                                                     \
+  do {                                                                              \
     if (::wasi_nn::log_enabled(level)) ::wasi_nn::log_printf((level), __VA_ARGS__); \
   } while (0)
 #define LOG_ERR(...) WASI_NN_LOG(::wasi_nn::LogLevel::Error, __VA_ARGS__)

@@ -35,7 +35,7 @@ class Periodic {
   uint64_t next_ GUARDED_BY(mu_) = 1;
   uint64_t running_ GUARDED_BY(mu_) = 0;  // the task the thread runs now (0: none)
   bool stop_ GUARDED_BY(mu_) = false;
-  std::thread thread_;                    // started by add, joined by the last remove
+  std::thread thread_;  // started by add, joined by the last remove
 };
 
 }  // namespace wasi_nn

@@ -19,8 +19,7 @@ size_t find_invalid_utf8(std::string_view text) {
     if (ok && n > 1) {  // no overlong forms, UTF-16 surrogates, or code points past U+10FFFF
       uint32_t cp = c & (0x7F >> n);
       for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
-      ok = cp >= (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) && cp <= 0x10FFFF &&
-           (cp < 0xD800 || cp > 0xDFFF);
+      ok = cp >= (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
     }
     if (!ok) return i;
     i += n;
@@ -32,8 +31,7 @@ std::string_view checked_text(std::string_view text, const char* what, size_t ma
   while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
   if (text.size() > max_bytes) {
     fail(ErrorKind::InvalidArgument, std::string(what) + " is " + std::to_string(text.size()) +
-                                         " bytes, more than the limit of " + std::to_string(max_bytes) +
-                                         "; send less");
+                                         " bytes, more than the limit of " + std::to_string(max_bytes) + "; send less");
   }
   if (std::memchr(text.data(), '\0', text.size())) {
     fail(ErrorKind::InvalidArgument, std::string(what) + " contains a NUL byte before its end; send UTF-8 text");

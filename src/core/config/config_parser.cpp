@@ -9,8 +9,8 @@
 #include <unordered_set>
 
 #include "core/base/error.h"
-#include "core/input/input_limits.h"
 #include "core/config/llama_preconditions.h"
+#include "core/input/input_limits.h"
 
 namespace wasi_nn {
 
@@ -22,7 +22,7 @@ using Path = std::vector<std::string>;
 // Name lookup built once from the table.
 struct Index {
   std::unordered_map<std::string, const ParamSpec*> by_name;  // canonical names and aliases
-  std::unordered_set<std::string> prefixes;  // "dynatemp" for "dynatemp_range", ...
+  std::unordered_set<std::string> prefixes;                   // "dynatemp" for "dynatemp_range", ...
   std::unordered_set<std::string> sections;
 };
 
@@ -103,8 +103,7 @@ const ParamSpec* resolve(const Path& p, const V& value, Profile profile) {
 // True when an object at this path may hold further keys.
 bool is_group(const Path& p) {
   const std::string rest = stripped_name(p);
-  return rest.empty() || index().prefixes.count(rest) ||
-         index().prefixes.count(join(p.begin(), p.end()));
+  return rest.empty() || index().prefixes.count(rest) || index().prefixes.count(join(p.begin(), p.end()));
 }
 
 std::string normalise(std::string key) {
@@ -113,9 +112,7 @@ std::string normalise(std::string key) {
 }
 
 // Hostile input can be huge: messages quote at most this much of it.
-std::string clip(const std::string& s, size_t max = 80) {
-  return s.size() <= max ? s : s.substr(0, max) + "...";
-}
+std::string clip(const std::string& s, size_t max = 80) { return s.size() <= max ? s : s.substr(0, max) + "..."; }
 
 std::string describe(const V& v) {
   const char* kind = v.is_string()    ? "a string"
@@ -165,17 +162,15 @@ std::string suggestion(const std::string& name) {
   const std::string range = param_range_text(spec);
   const std::string type = param_type_name(spec);
   const bool vowel = std::string("aeiou").find(type[0]) != std::string::npos;
-  fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' must be " +
-                                       (vowel ? "an " : "a ") + type +
-                                       (range == "-" ? "" : " (" + range + ")") + ", but got " +
-                                       describe(v) + "; give a value of that type.");
+  fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' must be " + (vowel ? "an " : "a ") + type +
+                                       (range == "-" ? "" : " (" + range + ")") + ", but got " + describe(v) +
+                                       "; give a value of that type.");
 }
 
 [[noreturn]] void out_of_range(const std::string& key, const ParamSpec& spec, const V& v) {
   if (!spec.choices.empty()) {
     fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) +
-                                         " is not one of: " + param_range_text(spec) +
-                                         ". Use one of these.");
+                                         " is not one of: " + param_range_text(spec) + ". Use one of these.");
   }
   fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) +
                                        " is out of range; allowed: " + param_range_text(spec) +
@@ -184,8 +179,7 @@ std::string suggestion(const std::string& name) {
 
 bool in_range(const ParamSpec& spec, double d) {
   // Floats are stored as float: a finite double beyond FLT_MAX would become infinity.
-  const bool fits = spec.type == ParamType::Int || spec.type == ParamType::IntOrAuto ||
-                    std::fabs(d) <= FLT_MAX;
+  const bool fits = spec.type == ParamType::Int || spec.type == ParamType::IntOrAuto || std::fabs(d) <= FLT_MAX;
   return std::isfinite(d) && fits && d >= spec.min && d <= spec.max;
 }
 
@@ -229,8 +223,7 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
       [[fallthrough]];
     case ParamType::Enum:
       if (!v.is_string()) bad_type(key, spec, v);
-      if (std::find(spec.choices.begin(), spec.choices.end(), v.get<std::string>()) ==
-          spec.choices.end()) {
+      if (std::find(spec.choices.begin(), spec.choices.end(), v.get<std::string>()) == spec.choices.end()) {
         out_of_range(key, spec, v);
       }
       return v;
@@ -279,8 +272,7 @@ V checked(const std::string& key, const ParamSpec& spec, const V& v) {
       if (v.is_string() && !v.get_ref<const std::string&>().empty()) return v;
       if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 4294967295LL) bad_type(key, spec, v);
       return v;
-    case ParamType::Unsupported:
-      break;
+    case ParamType::Unsupported: break;
   }
   return v;
 }
@@ -309,25 +301,26 @@ void check_scope(const std::string& key, const ParamSpec& spec, unsigned scope) 
   if (spec.scopes & scope) return;
   if (spec.scopes == kScopeBackend) {
     fail(ErrorKind::Security,
-         "config key '" + clip(key) + "' is a host setting: only the backend config "
-         "(init_backend_with_config, or WASI_NN_CONFIG for WAMR) may set it, not a model load or "
-         "a request.");
+         "config key '" + clip(key) +
+             "' is a host setting: only the backend config "
+             "(init_backend_with_config, or WASI_NN_CONFIG for WAMR) may set it, not a model load or "
+             "a request.");
   }
   if (spec.scopes == kScopeRequest) {
-    fail(ErrorKind::InvalidArgument,
-         "config key '" + clip(key) + "' can only be set per request (input index 1, or "
-         "run_inference's config), not when loading a model or creating the backend.");
+    fail(ErrorKind::InvalidArgument, "config key '" + clip(key) +
+                                         "' can only be set per request (input index 1, or "
+                                         "run_inference's config), not when loading a model or creating the backend.");
   }
   fail(ErrorKind::InvalidArgument,
-       "config key '" + clip(key) + "' can only be set when loading a model "
-       "(load_by_name_with_config) or in the backend config (init_backend_with_config), not per "
-       "request. Load the model again with the new value.");
+       "config key '" + clip(key) +
+           "' can only be set when loading a model "
+           "(load_by_name_with_config) or in the backend config (init_backend_with_config), not per "
+           "request. Load the model again with the new value.");
 }
 
 void reject_unsupported(const std::string& key, const ParamSpec& spec, const V& v) {
   if (!spec.default_json.empty() && v == V::parse(spec.default_json)) return;  // a no-op
-  std::string msg = "config key '" + clip(key) + "' is not supported by this backend (" +
-                    spec.help + "). Remove it";
+  std::string msg = "config key '" + clip(key) + "' is not supported by this backend (" + spec.help + "). Remove it";
   if (!spec.default_json.empty()) msg += " or set it to " + spec.default_json;
   fail(ErrorKind::Unsupported, msg + ".");
 }
@@ -352,8 +345,8 @@ bool ignored_by_profile(const std::string& key, const ParamSpec& spec, const V& 
 void apply_one(const std::string& key, const ParamSpec& spec, const V& v, Document& doc) {
   auto [it, fresh] = doc.given.emplace(spec.name, key);
   if (!fresh) {
-    fail(ErrorKind::InvalidArgument, "config keys '" + clip(it->second) + "' and '" + clip(key) +
-                                         "' both set " + spec.name + "; keep one of them.");
+    fail(ErrorKind::InvalidArgument, "config keys '" + clip(it->second) + "' and '" + clip(key) + "' both set " +
+                                         spec.name + "; keep one of them.");
   }
   if (ignored_by_profile(key, spec, v, doc)) return;
   if (spec.type == ParamType::Unsupported) return reject_unsupported(key, spec, v);
@@ -387,10 +380,13 @@ void walk(const V& object, const std::string& prefix, const Path& path, Document
     } else if (spec) {
       apply_one(key, *spec, value, doc);
     } else if (stripped_name(p).empty()) {
-      fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' is a section; its value "
-                                       "must be an object of keys, not " + describe(value) + ".");
+      fail(ErrorKind::InvalidArgument, "config key '" + clip(key) +
+                                           "' is a section; its value "
+                                           "must be an object of keys, not " +
+                                           describe(value) + ".");
     } else if (doc.lenient()) {
-      doc.warn("unknown config key '" + clip(key) + "' is ignored (neither this backend nor WasmEdge's plugin knows it)");
+      doc.warn("unknown config key '" + clip(key) +
+               "' is ignored (neither this backend nor WasmEdge's plugin knows it)");
     } else {
       unknown_key(key, p);
     }
@@ -419,9 +415,8 @@ uint32_t default_ubatch_size() {
 void check_windows(Document& doc) {
   Settings& s = doc.out;
   const int64_t n_ctx = s.context.ctx_size;
-  const std::pair<const char*, int32_t*> windows[] = {
-      {"repeat_last_n", &s.request.sampling.penalty_last_n},
-      {"dry_penalty_last_n", &s.request.sampling.dry_penalty_last_n}};
+  const std::pair<const char*, int32_t*> windows[] = {{"repeat_last_n", &s.request.sampling.penalty_last_n},
+                                                      {"dry_penalty_last_n", &s.request.sampling.dry_penalty_last_n}};
   for (const auto& [name, window] : windows) {
     const int32_t n = *window;
     if (n <= n_ctx) continue;
@@ -429,10 +424,10 @@ void check_windows(Document& doc) {
       *window = static_cast<int32_t>(n_ctx);
       continue;
     }
-    fail(ErrorKind::InvalidArgument,
-         "config key '" + given_name(doc, name) + "' = " + std::to_string(n) +
-             " exceeds ctx_size = " + std::to_string(n_ctx) + ": the penalty window cannot be "
-             "longer than the context. Use at most ctx_size, or -1 for the whole context.");
+    fail(ErrorKind::InvalidArgument, "config key '" + given_name(doc, name) + "' = " + std::to_string(n) +
+                                         " exceeds ctx_size = " + std::to_string(n_ctx) +
+                                         ": the penalty window cannot be "
+                                         "longer than the context. Use at most ctx_size, or -1 for the whole context.");
   }
 }
 
@@ -465,12 +460,13 @@ void check_sampler_chain(Document& doc) {
   const auto& smp = doc.out.request.sampling;
   if (smp.mirostat != 0 && doc.given.count("mirostat") && doc.given.count("samplers")) {
     fail(ErrorKind::InvalidArgument, "config keys '" + given_name(doc, "mirostat") + "' and '" +
-                                         given_name(doc, "samplers") + "' contradict: mirostat "
+                                         given_name(doc, "samplers") +
+                                         "' contradict: mirostat "
                                          "replaces the sampler chain, so the samplers order "
                                          "would have no effect; give only one.");
   }
-  const bool adaptive = std::find(smp.samplers.begin(), smp.samplers.end(),
-                                  COMMON_SAMPLER_TYPE_ADAPTIVE_P) != smp.samplers.end();
+  const bool adaptive =
+      std::find(smp.samplers.begin(), smp.samplers.end(), COMMON_SAMPLER_TYPE_ADAPTIVE_P) != smp.samplers.end();
   if (smp.adaptive_target >= 0 && (!adaptive || smp.mirostat != 0)) {
     fail(ErrorKind::InvalidArgument, "config key '" + given_name(doc, "adaptive_target") +
                                          "' has no effect unless samplers lists adaptive_p (and "
@@ -490,9 +486,8 @@ void cross_check(Document& doc) {
   }
   if (doc.given.count("ubatch_size") && s.context.n_ubatch > s.context.n_batch) {
     fail(ErrorKind::InvalidArgument,
-         "config key '" + given_name(doc, "ubatch_size") + "' = " +
-             std::to_string(s.context.n_ubatch) + " exceeds batch_size = " +
-             std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
+         "config key '" + given_name(doc, "ubatch_size") + "' = " + std::to_string(s.context.n_ubatch) +
+             " exceeds batch_size = " + std::to_string(s.context.n_batch) + "; set ubatch_size <= batch_size.");
   }
   // Documented: an ubatch_size nobody gave follows batch_size, down and back up (a backend
   // config's small batch_size must not stick once a load config raises it).
@@ -503,11 +498,11 @@ void cross_check(Document& doc) {
   }
   const auto& smp = s.request.sampling;
   if (smp.xtc_probability > 0 && smp.xtc_threshold > 0.5f) {
-    fail(ErrorKind::InvalidArgument,
-         "config key '" + given_name(doc, "xtc_threshold") + "' = " + V(smp.xtc_threshold).dump() +
-             " disables XTC, so '" + given_name(doc, "xtc_probability") + "' = " +
-             V(smp.xtc_probability).dump() + " would have no effect; set xtc_threshold <= 0.5 "
-             "or xtc_probability to 0.");
+    fail(ErrorKind::InvalidArgument, "config key '" + given_name(doc, "xtc_threshold") +
+                                         "' = " + V(smp.xtc_threshold).dump() + " disables XTC, so '" +
+                                         given_name(doc, "xtc_probability") + "' = " + V(smp.xtc_probability).dump() +
+                                         " would have no effect; set xtc_threshold <= 0.5 "
+                                         "or xtc_probability to 0.");
   }
   const KeyName key_of = [&doc](const char* name) { return given_name(doc, name); };
   check_llama_preconditions(s.context, key_of);
@@ -522,8 +517,7 @@ void cross_check(Document& doc) {
 // Text that is not JSON fails with `not_json` (WasmEdge answers InvalidEncoding there).
 V parse_text(std::string_view text, ErrorKind not_json) {
   if (text.size() > kMaxConfigBytes) {
-    fail(ErrorKind::InvalidArgument, "config is " + std::to_string(text.size()) +
-                                         " bytes; the limit is " +
+    fail(ErrorKind::InvalidArgument, "config is " + std::to_string(text.size()) + " bytes; the limit is " +
                                          std::to_string(kMaxConfigBytes) + ". Send less.");
   }
   std::vector<std::unordered_set<std::string>> open_objects;
@@ -532,17 +526,16 @@ V parse_text(std::string_view text, ErrorKind not_json) {
     using E = V::parse_event_t;
     if (event == E::object_start || event == E::array_start) {
       if (++depth > kMaxConfigDepth) {
-        fail(ErrorKind::InvalidArgument, "config nests deeper than " +
-                                             std::to_string(kMaxConfigDepth) +
-                                             " levels; flatten it.");
+        fail(ErrorKind::InvalidArgument,
+             "config nests deeper than " + std::to_string(kMaxConfigDepth) + " levels; flatten it.");
       }
       if (event == E::object_start) open_objects.emplace_back();
     } else if (event == E::object_end || event == E::array_end) {
       --depth;
       if (event == E::object_end) open_objects.pop_back();
     } else if (event == E::key && !open_objects.back().insert(parsed.get<std::string>()).second) {
-      fail(ErrorKind::InvalidArgument, "config key '" + clip(parsed.get<std::string>()) +
-                                           "' appears twice in one object; keep one.");
+      fail(ErrorKind::InvalidArgument,
+           "config key '" + clip(parsed.get<std::string>()) + "' appears twice in one object; keep one.");
     }
     return true;
   };
@@ -562,19 +555,19 @@ void parse_config(std::string_view json, unsigned scope, Settings& into, const P
   // and silently ignore the rest, so a NUL before the end is an error.
   while (!json.empty() && json.back() == '\0') json.remove_suffix(1);
   if (json.find('\0') != std::string_view::npos) {
-    fail(ErrorKind::InvalidArgument, "config has a NUL byte at offset " +
-                                         std::to_string(json.find('\0')) +
-                                         "; pass only the JSON text.");
+    fail(ErrorKind::InvalidArgument,
+         "config has a NUL byte at offset " + std::to_string(json.find('\0')) + "; pass only the JSON text.");
   }
-  const bool blank = std::all_of(json.begin(), json.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-  });
+  const bool blank =
+      std::all_of(json.begin(), json.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
   if (blank) return;
   const V root =
       parse_text(json, options.profile == Profile::WasmEdge ? ErrorKind::InvalidEncoding : ErrorKind::InvalidArgument);
   if (!root.is_object()) {
-    fail(ErrorKind::InvalidArgument, "config must be a JSON object such as {\"ctx_size\": 4096}, "
-                                     "not " + describe(root) + ".");
+    fail(ErrorKind::InvalidArgument,
+         "config must be a JSON object such as {\"ctx_size\": 4096}, "
+         "not " +
+             describe(root) + ".");
   }
   Settings work = into;
   // The table's converters check grammars, schemas and templates against the tenant's bounds.

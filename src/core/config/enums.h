@@ -29,10 +29,10 @@ enum class Profile { Strict, WasmEdge };
 template <class E>
 struct EnumTraits;
 
-#define WASI_NN_ENUM_NAMES(E, ...)                                                 \
-  template <>                                                                      \
-  struct EnumTraits<E> {                                                           \
-    static constexpr std::array names = {__VA_ARGS__};                             \
+#define WASI_NN_ENUM_NAMES(E, ...)                     \
+  template <>                                          \
+  struct EnumTraits<E> {                               \
+    static constexpr std::array names = {__VA_ARGS__}; \
   }
 
 // The names as users write them, in each enum's order.

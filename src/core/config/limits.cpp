@@ -24,14 +24,15 @@ std::string clip(const std::string& s) { return s.size() <= 80 ? s : s.substr(0,
 
 uint32_t as_count(const V& v, const std::string& key, uint64_t max) {
   if (!v.is_number_integer() || v.get<int64_t>() < 0 || static_cast<uint64_t>(v.get<int64_t>()) > max) {
-    fail(ErrorKind::InvalidArgument, "limit '" + clip(key) + "' must be an integer from 0 to " + std::to_string(max) +
-                                         ", not " + clip(v.dump()));
+    fail(ErrorKind::InvalidArgument,
+         "limit '" + clip(key) + "' must be an integer from 0 to " + std::to_string(max) + ", not " + clip(v.dump()));
   }
   return static_cast<uint32_t>(v.get<int64_t>());
 }
 
 bool as_bool(const V& v, const std::string& key) {
-  if (!v.is_boolean()) fail(ErrorKind::InvalidArgument, "limit '" + clip(key) + "' must be true or false, not " + clip(v.dump()));
+  if (!v.is_boolean())
+    fail(ErrorKind::InvalidArgument, "limit '" + clip(key) + "' must be true or false, not " + clip(v.dump()));
   return v.get<bool>();
 }
 
@@ -40,8 +41,8 @@ void add_denied(const V& v, const std::string& key, Limits& l) {
   for (const auto& name : v) {
     const ParamSpec* spec = name.is_string() ? find_param(name.get<std::string>()) : nullptr;
     if (!spec) {
-      fail(ErrorKind::InvalidArgument, "limit '" + clip(key) + "' names " + clip(name.dump()) +
-                                           ", which is not a parameter (docs/PARAMETERS.md)");
+      fail(ErrorKind::InvalidArgument,
+           "limit '" + clip(key) + "' names " + clip(name.dump()) + ", which is not a parameter (docs/PARAMETERS.md)");
     }
     l.denied_keys.insert(spec->name);
   }
@@ -56,19 +57,25 @@ struct InputKey {
 
 const std::vector<InputKey>& input_keys() {
   static const std::vector<InputKey> keys = {
-      {"max_grammar_bytes", &InputLimits::max_grammar_bytes, "Size of a GBNF grammar (grammar, or the one a json_schema converts to)."},
-      {"max_grammar_depth", &InputLimits::max_grammar_depth, "Nested ( ) groups in a grammar (llama.cpp's parser recurses per level)."},
+      {"max_grammar_bytes", &InputLimits::max_grammar_bytes,
+       "Size of a GBNF grammar (grammar, or the one a json_schema converts to)."},
+      {"max_grammar_depth", &InputLimits::max_grammar_depth,
+       "Nested ( ) groups in a grammar (llama.cpp's parser recurses per level)."},
       {"max_grammar_repetition", &InputLimits::max_grammar_repetition, "m and n of a grammar's {m,n}."},
-      {"max_grammar_elements", &InputLimits::max_grammar_elements, "Grammar elements after every repetition is expanded."},
+      {"max_grammar_elements", &InputLimits::max_grammar_elements,
+       "Grammar elements after every repetition is expanded."},
       {"max_grammar_rules", &InputLimits::max_grammar_rules, "Grammar rules after expansion."},
-      {"max_grammar_left_depth", &InputLimits::max_grammar_left_depth, "Depth llama.cpp's left-recursion check reaches."},
+      {"max_grammar_left_depth", &InputLimits::max_grammar_left_depth,
+       "Depth llama.cpp's left-recursion check reaches."},
       {"max_triggers", &InputLimits::max_triggers, "Entries in grammar_triggers."},
       {"max_regex_bytes", &InputLimits::max_regex_bytes, "One trigger word or pattern."},
       {"max_regex_depth", &InputLimits::max_regex_depth, "Nested groups of a trigger pattern."},
       {"max_regex_repetition", &InputLimits::max_regex_repetition, "n of a trigger pattern's {m,n}."},
       {"max_regex_states", &InputLimits::max_regex_states, "A trigger pattern's length with its repetitions expanded."},
-      {"max_regex_work", &InputLimits::max_regex_work, "Matcher steps one start position of a trigger pattern may take."},
-      {"max_trigger_scan_work", &InputLimits::max_trigger_scan_work, "Text x pattern work a waiting lazy grammar may scan per token."},
+      {"max_regex_work", &InputLimits::max_regex_work,
+       "Matcher steps one start position of a trigger pattern may take."},
+      {"max_trigger_scan_work", &InputLimits::max_trigger_scan_work,
+       "Text x pattern work a waiting lazy grammar may scan per token."},
       {"max_schema_bytes", &InputLimits::max_schema_bytes, "Size of a json_schema."},
       {"max_schema_depth", &InputLimits::max_schema_depth, "Bracket nesting of a json_schema."},
       {"max_schema_name_bytes", &InputLimits::max_schema_name_bytes, "A property name or $ref of a json_schema."},
@@ -76,17 +83,26 @@ const std::vector<InputKey>& input_keys() {
       {"max_schema_visits", &InputLimits::max_schema_visits, "Subschemas the schema converter visits."},
       {"max_schema_refs", &InputLimits::max_schema_refs, "Distinct $ref strings of a json_schema."},
       {"max_schema_copies", &InputLimits::max_schema_copies, "JSON values the schema converter copies."},
-      {"max_template_bytes", &InputLimits::max_template_bytes, "A tenant's chat template (chat_template, or the template of model bytes it sent)."},
-      {"max_operator_template_bytes", &InputLimits::max_operator_template_bytes, "A chat template from a host-granted GGUF."},
+      {"max_template_bytes", &InputLimits::max_template_bytes,
+       "A tenant's chat template (chat_template, or the template of model bytes it sent)."},
+      {"max_operator_template_bytes", &InputLimits::max_operator_template_bytes,
+       "A chat template from a host-granted GGUF."},
       {"max_template_block_depth", &InputLimits::max_template_block_depth, "Nested {% %} blocks of a chat template."},
-      {"max_template_bracket_depth", &InputLimits::max_template_bracket_depth, "Nested brackets inside one template tag."},
-      {"max_template_expression_depth", &InputLimits::max_template_expression_depth, "Expression depth of one template tag."},
-      {"template_memory_bytes", &InputLimits::template_memory_bytes, "Memory a tenant's template may use while it renders (in a child process)."},
+      {"max_template_bracket_depth", &InputLimits::max_template_bracket_depth,
+       "Nested brackets inside one template tag."},
+      {"max_template_expression_depth", &InputLimits::max_template_expression_depth,
+       "Expression depth of one template tag."},
+      {"template_memory_bytes", &InputLimits::template_memory_bytes,
+       "Memory a tenant's template may use while it renders (in a child process)."},
       {"template_output_bytes", &InputLimits::template_output_bytes, "Size of a rendered prompt."},
-      {"max_media_bytes", &InputLimits::max_media_bytes, "One image or audio file a request sends (input index 2 and up, or a WasmEdge image)."},
-      {"max_media_count", &InputLimits::max_media_count, "Images and audio files in one request (in chat mode, the whole conversation's)."},
-      {"max_image_pixels", &InputLimits::max_image_pixels, "Width x height of one image, read from its header before it is decoded."},
-      {"max_audio_seconds", &InputLimits::max_audio_seconds, "Duration of one audio file, read from its header (MP3: at its lowest bitrate) before it is decoded."},
+      {"max_media_bytes", &InputLimits::max_media_bytes,
+       "One image or audio file a request sends (input index 2 and up, or a WasmEdge image)."},
+      {"max_media_count", &InputLimits::max_media_count,
+       "Images and audio files in one request (in chat mode, the whole conversation's)."},
+      {"max_image_pixels", &InputLimits::max_image_pixels,
+       "Width x height of one image, read from its header before it is decoded."},
+      {"max_audio_seconds", &InputLimits::max_audio_seconds,
+       "Duration of one audio file, read from its header (MP3: at its lowest bitrate) before it is decoded."},
       {"max_lora_adapters", &InputLimits::max_lora_adapters, "LoRA adapters one load may name (\"lora\")."},
       {"max_rerank_bytes", &InputLimits::max_rerank_bytes, "Input 0 of a reranking request: its JSON text."},
       {"max_rerank_documents", &InputLimits::max_rerank_documents, "Documents one reranking request may score."},
@@ -125,7 +141,9 @@ const std::vector<PolicyKey>& policy_keys() {
        [](const V& v, const std::string& k, Limits& l) { l.stream_idle_timeout_ms = as_count(v, k, 86400000); }},
       {{"stream_ahead_tokens", "integer", std::to_string(d.stream_ahead_tokens),
         "A stream pauses (takes no decode steps) while this many generated tokens wait unread."},
-       [](const V& v, const std::string& k, Limits& l) { l.stream_ahead_tokens = std::max<uint32_t>(1, as_count(v, k, 1u << 20)); }},
+       [](const V& v, const std::string& k, Limits& l) {
+         l.stream_ahead_tokens = std::max<uint32_t>(1, as_count(v, k, 1u << 20));
+       }},
       {{"allow_load", "bool", "true",
         "Whether a tenant may load a model from bytes it sends (load()); false leaves only the "
         "models the host granted by name."},
@@ -147,7 +165,8 @@ const InputKey* find_input_key(const std::string& name) {
 
 // A cap on a parameter: numbers for Int/Float/IntOrAuto, a bool for Bool.
 void add_ceiling(const ParamSpec& spec, const V& v, const std::string& key, Limits& l) {
-  const bool numeric = spec.type == ParamType::Int || spec.type == ParamType::Float || spec.type == ParamType::IntOrAuto;
+  const bool numeric =
+      spec.type == ParamType::Int || spec.type == ParamType::Float || spec.type == ParamType::IntOrAuto;
   if (spec.type == ParamType::Bool) {
     l.ceilings[spec.name] = as_bool(v, key) ? 1 : 0;
   } else if (numeric) {
@@ -157,8 +176,10 @@ void add_ceiling(const ParamSpec& spec, const V& v, const std::string& key, Limi
     }
     l.ceilings[spec.name] = v.get<double>();
   } else {
-    fail(ErrorKind::InvalidArgument, "limit '" + clip(key) + "': only numeric and boolean parameters take a cap; "
-                                     "forbid this one with \"denied_keys\": [\"" + spec.name + "\"]");
+    fail(ErrorKind::InvalidArgument, "limit '" + clip(key) +
+                                         "': only numeric and boolean parameters take a cap; "
+                                         "forbid this one with \"denied_keys\": [\"" +
+                                         spec.name + "\"]");
   }
 }
 
@@ -186,8 +207,9 @@ uint64_t physical_memory_mb() {
 
 V Limits::check(const ParamSpec& spec, const std::string& key, const V& v, bool clamp) const {
   if (denied_keys.count(spec.name) && !clamp) {
-    fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' may not be set here: the host's limits deny it "
-                                     "(denied_keys); leave it out to use the host's setting");
+    fail(ErrorKind::InvalidArgument, "config key '" + clip(key) +
+                                         "' may not be set here: the host's limits deny it "
+                                         "(denied_keys); leave it out to use the host's setting");
   }
   auto cap = ceilings.find(spec.name);
   if (cap == ceilings.end()) return v;
@@ -209,12 +231,13 @@ V Limits::check(const ParamSpec& spec, const std::string& key, const V& v, bool 
       return cap_value(spec, cap->second);
     }
     if (undisclosed.count(spec.name)) {
-      fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) + " is over the host's limit " +
-                                           spec.name + " (what this machine can grant); ask for less");
+      fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) +
+                                           " is over the host's limit " + spec.name +
+                                           " (what this machine can grant); ask for less");
     }
-    fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) + " is over the host's limit " +
-                                         spec.name + " = " + cap_value(spec, cap->second).dump() +
-                                         "; ask for at most that");
+    fail(ErrorKind::InvalidArgument, "config key '" + clip(key) + "' = " + clip(v.dump()) +
+                                         " is over the host's limit " + spec.name + " = " +
+                                         cap_value(spec, cap->second).dump() + "; ask for at most that");
   }
   return v;
 }
@@ -238,8 +261,10 @@ Limits Limits::tightened(const Limits& o) const {
     // The smaller cap wins, and with it whether its figure may be shown.
     if (it == t.ceilings.end() || cap <= it->second) {
       t.ceilings[name] = cap;
-      if (o.undisclosed.count(name)) t.undisclosed.insert(name);
-      else t.undisclosed.erase(name);
+      if (o.undisclosed.count(name))
+        t.undisclosed.insert(name);
+      else
+        t.undisclosed.erase(name);
     }
     if (!o.refuse_only.count(name)) t.refuse_only.erase(name);  // an operator's cap replaces "auto"
   }
@@ -264,7 +289,8 @@ Limits parse_limits(std::string_view text, const char* source) {
   try {
     doc = V::parse(text.begin(), text.end());
   } catch (const std::exception&) {
-    fail(ErrorKind::InvalidArgument, std::string(source) + " is not a JSON object of limits such as {\"ctx_size\": 4096}");
+    fail(ErrorKind::InvalidArgument,
+         std::string(source) + " is not a JSON object of limits such as {\"ctx_size\": 4096}");
   }
   if (!doc.is_object()) fail(ErrorKind::InvalidArgument, std::string(source) + " must be a JSON object of limits");
   for (const auto& [key, value] : doc.items()) {
@@ -280,8 +306,9 @@ Limits parse_limits(std::string_view text, const char* source) {
     } else if (const ParamSpec* spec = find_param(key)) {
       add_ceiling(*spec, value, key, l);
     } else {
-      fail(ErrorKind::InvalidArgument, std::string(source) + ": '" + clip(key) + "' is neither a parameter nor a "
-                                       "limit (docs/PARAMETERS.md, \"Operator limits\")");
+      fail(ErrorKind::InvalidArgument, std::string(source) + ": '" + clip(key) +
+                                           "' is neither a parameter nor a "
+                                           "limit (docs/PARAMETERS.md, \"Operator limits\")");
     }
   }
   return l;

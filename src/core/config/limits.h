@@ -44,16 +44,16 @@ struct Limits {
   // the limit, never the figure, since a tenant must not read the host's resources (and the free
   // disk of kv_save_dir moves with other tenants' spilled KV states).
   std::set<std::string> undisclosed;
-  std::set<std::string> denied_keys;       // canonical names a tenant may not set at all
-  bool allow_load = true;                  // load() of model bytes the tenant sends
-  uint32_t max_graphs = 16;                // graphs one backend context holds at once
-  uint32_t max_contexts = 256;             // execution contexts one backend context holds
-  uint32_t max_engines_per_model = 4;      // distinct context settings served for one model file
-  uint32_t max_sequences_per_tenant = 0;   // KV sequences one tenant holds on a shared engine; 0 = n_parallel
-  uint32_t max_queued_per_tenant = 0;      // requests one tenant has waiting on an engine; 0 = max_queue
-  uint64_t stream_idle_timeout_ms = 60000; // an unread stream is cancelled after this long
-  uint32_t stream_ahead_tokens = 64;       // a stream generates at most this far ahead of its reader
-  InputLimits input;                       // bounds on grammars, trigger patterns, schemas, templates
+  std::set<std::string> denied_keys;        // canonical names a tenant may not set at all
+  bool allow_load = true;                   // load() of model bytes the tenant sends
+  uint32_t max_graphs = 16;                 // graphs one backend context holds at once
+  uint32_t max_contexts = 256;              // execution contexts one backend context holds
+  uint32_t max_engines_per_model = 4;       // distinct context settings served for one model file
+  uint32_t max_sequences_per_tenant = 0;    // KV sequences one tenant holds on a shared engine; 0 = n_parallel
+  uint32_t max_queued_per_tenant = 0;       // requests one tenant has waiting on an engine; 0 = max_queue
+  uint64_t stream_idle_timeout_ms = 60000;  // an unread stream is cancelled after this long
+  uint32_t stream_ahead_tokens = 64;        // a stream generates at most this far ahead of its reader
+  InputLimits input;                        // bounds on grammars, trigger patterns, schemas, templates
 
   // The value of `spec` to apply for `v` (already type- and range-checked): `v` itself, or the
   // cap when `v` means "as much as possible". Throws InvalidArgument (naming the key, the value

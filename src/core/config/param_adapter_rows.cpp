@@ -41,8 +41,9 @@ void only_keys(const V& entry, size_t i, std::initializer_list<const char*> allo
 LoraFile lora_file(const V& entry, size_t i) {
   only_keys(entry, i, {"path", "alias", "scale"});
   if (entry.contains("path") == entry.contains("alias")) {
-    fail(ErrorKind::InvalidArgument, "entry " + std::to_string(i) + " must name its adapter by exactly one "
-                                     "of \"path\" (a file in a granted directory) or \"alias\" (a preloaded name)");
+    fail(ErrorKind::InvalidArgument, "entry " + std::to_string(i) +
+                                         " must name its adapter by exactly one "
+                                         "of \"path\" (a file in a granted directory) or \"alias\" (a preloaded name)");
   }
   const V& name = entry.contains("path") ? entry["path"] : entry["alias"];
   if (!name.is_string() || name.get<std::string>().empty()) {
@@ -81,8 +82,9 @@ void apply_lora(const V& v, Settings& s) {
   std::set<uint32_t> ids;
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i].contains("id") != by_id) {
-      fail(ErrorKind::InvalidArgument, "mixes adapter files ({\"path\"|\"alias\", \"scale\"}, at load) with "
-                                       "scales by id ({\"id\", \"scale\"}, per request); give one kind");
+      fail(ErrorKind::InvalidArgument,
+           "mixes adapter files ({\"path\"|\"alias\", \"scale\"}, at load) with "
+           "scales by id ({\"id\", \"scale\"}, per request); give one kind");
     }
     if (!by_id) {
       files.push_back(lora_file(v[i], i));
@@ -111,6 +113,8 @@ void apply_reranking(const V& v, Settings& s) {
 
 std::vector<ParamSpec> adapter_rows() {
   const unsigned LOAD = kScopeLoad;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       {"lora", "adapters", {"lora_adapters"}, ParamType::ObjectList, kScopeAll, 0, 0, {}, "[]",
        "LoRA adapters. At load: [{\"path\": \"adapter.gguf\", \"scale\": 1.0}, {\"alias\": \"name\"}, "
@@ -129,6 +133,7 @@ std::vector<ParamSpec> adapter_rows() {
        "\"relevance_score\": s}, ...]}, best first, as llama-server's /rerank answers.",
        apply_reranking},
   };
+  // clang-format on
 }
 
 }  // namespace wasi_nn::param_rows

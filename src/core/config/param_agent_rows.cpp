@@ -21,13 +21,14 @@ constexpr size_t kMaxToolNameBytes = 64;  // OpenAI's limit on a function name
 
 // OpenAI's function names: letters, digits, '_' and '-' (we also allow '.'), at most 64 bytes.
 void check_tool_name(const std::string& name, const std::string& where) {
-  const bool ok = !name.empty() && name.size() <= kMaxToolNameBytes &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-                  });
+  const bool ok =
+      !name.empty() && name.size() <= kMaxToolNameBytes && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
   if (!ok) {
-    fail(ErrorKind::InvalidArgument, "has " + where + " " + shown_text(name) + "; a function name is 1 to 64 "
-                                     "letters, digits, '_', '-' or '.'");
+    fail(ErrorKind::InvalidArgument, "has " + where + " " + shown_text(name) +
+                                         "; a function name is 1 to 64 "
+                                         "letters, digits, '_', '-' or '.'");
   }
 }
 
@@ -35,7 +36,8 @@ void check_tool_name(const std::string& name, const std::string& where) {
 std::string tool_parameters(const V& function, const std::string& where) {
   if (!function.contains("parameters")) return "{}";
   const V& p = function["parameters"];
-  if (!p.is_object()) fail(ErrorKind::InvalidArgument, "has " + where + ".parameters that is not an object (a JSON schema)");
+  if (!p.is_object())
+    fail(ErrorKind::InvalidArgument, "has " + where + ".parameters that is not an object (a JSON schema)");
   const std::string text = p.dump();
   check_json_schema(text, active_input_limits(), where + ".parameters");
   return text;
@@ -44,16 +46,19 @@ std::string tool_parameters(const V& function, const std::string& where) {
 ToolSpec one_tool(const V& t, size_t i) {
   const std::string where = "tools[" + std::to_string(i) + "]";
   if (!t.contains("type") || t["type"] != "function" || !t.contains("function") || !t["function"].is_object()) {
-    fail(ErrorKind::InvalidArgument, "has " + where + " that is not {\"type\": \"function\", \"function\": "
-                                     "{\"name\", \"description\", \"parameters\"}}");
+    fail(ErrorKind::InvalidArgument, "has " + where +
+                                         " that is not {\"type\": \"function\", \"function\": "
+                                         "{\"name\", \"description\", \"parameters\"}}");
   }
   const V& f = t["function"];
-  if (!f.contains("name") || !f["name"].is_string()) fail(ErrorKind::InvalidArgument, "has " + where + " without a function name");
+  if (!f.contains("name") || !f["name"].is_string())
+    fail(ErrorKind::InvalidArgument, "has " + where + " without a function name");
   ToolSpec spec;
   spec.name = f["name"].get<std::string>();
   check_tool_name(spec.name, where + ".function.name");
   if (f.contains("description")) {
-    if (!f["description"].is_string()) fail(ErrorKind::InvalidArgument, "has " + where + ".description that is not a string");
+    if (!f["description"].is_string())
+      fail(ErrorKind::InvalidArgument, "has " + where + ".description that is not a string");
     spec.description = f["description"].get<std::string>();
   }
   spec.parameters = tool_parameters(f, where + ".function");
@@ -88,8 +93,9 @@ void apply_tool_choice(const V& v, Settings& s) {
   if (v.is_string()) {
     const std::string& c = v.get_ref<const std::string&>();
     if (c == "named" || !enum_from_name(c, &a.tool_choice)) {
-      fail(ErrorKind::InvalidArgument, "= " + shown_text(c) + " is not \"auto\", \"none\", \"required\" or "
-                                       "{\"type\": \"function\", \"function\": {\"name\": ...}}");
+      fail(ErrorKind::InvalidArgument, "= " + shown_text(c) +
+                                           " is not \"auto\", \"none\", \"required\" or "
+                                           "{\"type\": \"function\", \"function\": {\"name\": ...}}");
     }
     a.tool_name.clear();
     return;
@@ -123,6 +129,8 @@ std::vector<ParamSpec> agent_rows() {
   const auto I = ParamType::Int;
   const auto E = ParamType::Enum;
   const unsigned ALL = kScopeAll, REQ = kScopeRequest;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       {"tools", "agents", {}, ParamType::ObjectList, ALL, 0, 0, {}, "[]",
        "Functions the model may call, in OpenAI's format: [{\"type\": \"function\", \"function\": "
@@ -180,6 +188,7 @@ std::vector<ParamSpec> agent_rows() {
        "copied (no recompute); on the same model. Denied by the operator's denied_keys.",
        apply_fork_from},
   };
+  // clang-format on
 }
 
 }  // namespace wasi_nn::param_rows

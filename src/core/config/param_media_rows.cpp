@@ -24,6 +24,8 @@ void apply_marker(const V& v, Settings& s) {
 
 std::vector<ParamSpec> media_rows() {
   const auto S = ParamType::String;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       {"mmproj", "media", {"mm_proj", "projector"}, S, kScopeLoadTime, 0, 0, {}, "\"\"",
        "Multimodal projector (llama.cpp's mtmd) paired with the model: an alias the host "
@@ -36,6 +38,7 @@ std::vector<ParamSpec> media_rows() {
        "mtmd's default \"<__media__>\". The prompt must hold exactly one per medium.",
        apply_marker},
   };
+  // clang-format on
 }
 
 }  // namespace wasi_nn::param_rows

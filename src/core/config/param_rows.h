@@ -20,25 +20,28 @@ constexpr double kI32 = 2147483647.0;
 using V = ParamValue;
 
 // Every apply function has the same shape; the macro keeps each table row to its one statement.
-#define APPLY(stmt) [](const V& v, Settings& s) { (void)v; (void)s; stmt; }
+#define APPLY(stmt)             \
+  [](const V& v, Settings& s) { \
+    (void)v;                    \
+    (void)s;                    \
+    stmt;                       \
+  }
 // An enum key: the table's choices are the enum's names, so the lookup cannot miss.
-#define APPLY_ENUM(field) \
-  [](const V& v, Settings& s) { enum_from_name(v.get_ref<const std::string&>(), &s.field); }
+#define APPLY_ENUM(field) [](const V& v, Settings& s) { enum_from_name(v.get_ref<const std::string&>(), &s.field); }
 // Sampling fields llama.cpp also reads from a model's metadata: the flag tells it the user chose.
-#define APPLY_SAMPLING(field, type, flag)                          \
-  [](const V& v, Settings& s) {                                    \
-    s.request.sampling.field = v.get<type>();                      \
+#define APPLY_SAMPLING(field, type, flag)                                            \
+  [](const V& v, Settings& s) {                                                      \
+    s.request.sampling.field = v.get<type>();                                        \
     s.request.sampling.user_sampling_config |= COMMON_PARAMS_SAMPLING_CONFIG_##flag; \
   }
-
 
 // A number as the reference prints a default: integers in full, floats with %g.
 std::string num(double d);
 
 // Keys the original project documented but this backend does not implement. A value equal to
 // `accepted` describes what the backend does anyway and is accepted; any other is an error.
-ParamSpec unsupported(const char* name, const char* section, std::vector<std::string> aliases,
-                      std::string accepted, std::string why);
+ParamSpec unsupported(const char* name, const char* section, std::vector<std::string> aliases, std::string accepted,
+                      std::string why);
 
 // The row groups, in reference order.
 std::vector<ParamSpec> host_rows();         // backend, model, context, serving (param_table.cpp)

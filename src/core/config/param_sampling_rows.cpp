@@ -26,9 +26,9 @@ void apply_seed(const V& v, Settings& s) {
 // Sampler kinds a user may name, in llama.cpp's order.
 const std::vector<common_sampler_type>& sampler_kinds() {
   static const std::vector<common_sampler_type> kinds = {
-      COMMON_SAMPLER_TYPE_PENALTIES, COMMON_SAMPLER_TYPE_DRY,     COMMON_SAMPLER_TYPE_TOP_N_SIGMA,
+      COMMON_SAMPLER_TYPE_PENALTIES, COMMON_SAMPLER_TYPE_DRY,       COMMON_SAMPLER_TYPE_TOP_N_SIGMA,
       COMMON_SAMPLER_TYPE_TOP_K,     COMMON_SAMPLER_TYPE_TYPICAL_P, COMMON_SAMPLER_TYPE_TOP_P,
-      COMMON_SAMPLER_TYPE_MIN_P,     COMMON_SAMPLER_TYPE_XTC,     COMMON_SAMPLER_TYPE_TEMPERATURE,
+      COMMON_SAMPLER_TYPE_MIN_P,     COMMON_SAMPLER_TYPE_XTC,       COMMON_SAMPLER_TYPE_TEMPERATURE,
       COMMON_SAMPLER_TYPE_INFILL,    COMMON_SAMPLER_TYPE_ADAPTIVE_P};
   return kinds;
 }
@@ -43,8 +43,7 @@ std::string sampler_choices() {
 }
 
 [[noreturn]] void unknown_sampler(const std::string& item) {
-  fail(ErrorKind::InvalidArgument,
-       "names an unknown sampler '" + item + "' (" + sampler_choices() + ")");
+  fail(ErrorKind::InvalidArgument, "names an unknown sampler '" + item + "' (" + sampler_choices() + ")");
 }
 
 common_sampler_type sampler_from_char(char c) {
@@ -83,8 +82,7 @@ std::string default_samplers() {
 void apply_grammar(const V& v, Settings& s) {
   const auto& text = v.get_ref<const std::string&>();
   check_gbnf(text, active_input_limits(), "");
-  s.request.sampling.grammar =
-      text.empty() ? common_grammar() : common_grammar(COMMON_GRAMMAR_TYPE_USER, text);
+  s.request.sampling.grammar = text.empty() ? common_grammar() : common_grammar(COMMON_GRAMMAR_TYPE_USER, text);
 }
 
 // Same conversion and grammar type as llama-server's "json_schema" field.
@@ -107,8 +105,7 @@ void apply_json_schema(const V& v, Settings& s) {
 }
 
 void apply_stop(const V& v, Settings& s) {
-  s.request.stop = v.is_string() ? std::vector<std::string>{v.get<std::string>()}
-                                 : v.get<std::vector<std::string>>();
+  s.request.stop = v.is_string() ? std::vector<std::string>{v.get<std::string>()} : v.get<std::vector<std::string>>();
 }
 
 }  // namespace
@@ -121,6 +118,8 @@ std::vector<ParamSpec> sampling_rows() {
   const auto E = ParamType::Enum;
   const auto S = ParamType::String;
   const unsigned LT = kScopeLoadTime, ALL = kScopeAll;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       // sampling (llama.cpp's defaults, as llama-server uses them)
       {"temperature", "sampling", {"temp"}, F, ALL, 0, kInf, {}, num(d.temp),
@@ -247,6 +246,7 @@ std::vector<ParamSpec> sampling_rows() {
        "Keep generating past end-of-sequence tokens (until n_predict or a stop string).",
        APPLY(s.request.sampling.ignore_eos = v.get<bool>())},
   };
+  // clang-format on
 }
 
 }  // namespace wasi_nn::param_rows

@@ -11,6 +11,8 @@ std::vector<ParamSpec> session_rows() {
   const auto E = ParamType::Enum;
   const auto S = ParamType::String;
   const unsigned LT = kScopeLoadTime, ALL = kScopeAll;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       // session
       {"mode", "session", {}, E, ALL, 0, 0, enum_names<ChatMode>(), "\"chat\"",
@@ -58,9 +60,12 @@ std::vector<ParamSpec> session_rows() {
        "query and documents to score (set by reranking; needs rank pooling).",
        APPLY_ENUM(request.embd.input)},
   };
+  // clang-format on
 }
 
 std::vector<ParamSpec> unsupported_rows() {
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       unsupported("auto_cleanup", "backend", {}, "true",
                   "idle sessions are always closed after idle_timeout_ms"),
@@ -90,6 +95,7 @@ std::vector<ParamSpec> unsupported_rows() {
       unsupported("batch_timeout_ms", "performance", {}, "",
                   "decode steps do not wait to fill a batch"),
   };
+  // clang-format on
 }
 
 }  // namespace wasi_nn::param_rows

@@ -12,6 +12,8 @@ std::vector<ParamSpec> speculative_rows() {
   const auto E = ParamType::Enum;
   const auto S = ParamType::String;
   const unsigned LT = kScopeLoadTime;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       {"speculative", "speculation", {"spec_type"}, E, LT, 0, 0, enum_names<Speculative>(), "\"none\"",
        "Speculative decoding: none; ngram = drafts from the conversation's own tokens (the tokens "
@@ -46,6 +48,7 @@ std::vector<ParamSpec> speculative_rows() {
        "draft_max).",
        APPLY(s.context.ngram_size_m = v.get<uint32_t>())},
   };
+  // clang-format on
 }
 
 }  // namespace wasi_nn::param_rows

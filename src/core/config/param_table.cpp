@@ -27,21 +27,19 @@ std::string num(double d) {
   return buf;
 }
 
-
 void no_apply(const V&, Settings&) {}
 
-ParamSpec unsupported(const char* name, const char* section, std::vector<std::string> aliases,
-                      std::string accepted, std::string why) {
-  return {name, section, std::move(aliases), ParamType::Unsupported, kScopeAll, 0, 0, {},
-          std::move(accepted), std::move(why), no_apply};
+ParamSpec unsupported(const char* name, const char* section, std::vector<std::string> aliases, std::string accepted,
+                      std::string why) {
+  return {name, section, std::move(aliases),  ParamType::Unsupported, kScopeAll, 0,
+          0,    {},      std::move(accepted), std::move(why),         no_apply};
 }
 
 namespace {
 
 void apply_tensor_split(const V& v, Settings& s) {
   if (v.size() > llama_max_devices()) {
-    fail(ErrorKind::InvalidArgument, "has " + std::to_string(v.size()) +
-                                         " entries; this build supports at most " +
+    fail(ErrorKind::InvalidArgument, "has " + std::to_string(v.size()) + " entries; this build supports at most " +
                                          std::to_string(llama_max_devices()) + " devices");
   }
   s.model.tensor_split = v.get<std::vector<float>>();
@@ -63,6 +61,8 @@ std::vector<ParamSpec> host_rows() {
   const auto E = ParamType::Enum;
   const auto S = ParamType::String;
   const unsigned LT = kScopeLoadTime, ALL = kScopeAll;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       // backend
       {"max_sessions", "backend", {}, I, LT, 1, 100000, {}, "100",
@@ -231,6 +231,7 @@ std::vector<ParamSpec> host_rows() {
        "block (32 values) must divide the model's attention head size.",
        APPLY_ENUM(context.cache_type_v)},
   };
+  // clang-format on
 }
 
 }  // namespace param_rows
@@ -240,8 +241,8 @@ namespace {
 std::vector<ParamSpec> build_table() {
   using namespace param_rows;
   std::vector<ParamSpec> t;
-  for (auto rows : {host_rows, sampling_rows, session_rows, media_rows, agent_rows, adapter_rows, speculative_rows, wasmedge_rows,
-                    unsupported_rows}) {
+  for (auto rows : {host_rows, sampling_rows, session_rows, media_rows, agent_rows, adapter_rows, speculative_rows,
+                    wasmedge_rows, unsupported_rows}) {
     std::vector<ParamSpec> group = rows();
     t.insert(t.end(), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
   }
@@ -249,7 +250,6 @@ std::vector<ParamSpec> build_table() {
 }
 
 }  // namespace
-
 
 using param_rows::kInf;
 using param_rows::num;
@@ -278,9 +278,9 @@ const ParamSpec* find_param(std::string_view name) {
 
 const std::vector<std::string>& param_sections() {
   static const std::vector<std::string> sections = {
-      "backend", "model",   "context", "sampling",    "stopping", "session", "memory",
-      "memory_management", "cache_policy", "logging", "performance", "runtime", "chat",
-      "embeddings", "media", "agents", "adapters", "speculation"};
+      "backend",      "model",      "context",     "sampling", "stopping", "session",    "memory", "memory_management",
+      "cache_policy", "logging",    "performance", "runtime",  "chat",     "embeddings", "media",  "agents",
+      "adapters",     "speculation"};
   return sections;
 }
 
@@ -325,8 +325,8 @@ std::string param_range_text(const ParamSpec& spec) {
     case ParamType::Float:
     case ParamType::FloatList: {
       std::string r = spec.min == -kInf && spec.max == kInf ? "any finite number"
-                      : spec.max == kInf ? ">= " + num(spec.min)
-                                         : num(spec.min) + " to " + num(spec.max);
+                      : spec.max == kInf                    ? ">= " + num(spec.min)
+                                                            : num(spec.min) + " to " + num(spec.max);
       if (spec.type == ParamType::IntOrAuto) return spec.choices.at(0) + ", or " + r;
       return spec.type == ParamType::FloatList ? "each " + r : r;
     }
@@ -352,4 +352,3 @@ std::string param_scope_text(unsigned scopes) {
 }
 
 }  // namespace wasi_nn
-

@@ -27,31 +27,31 @@ constexpr unsigned kScopeAll = kScopeBackend | kScopeLoad | kScopeRequest;
 
 enum class ParamType {
   Bool,
-  Int,           // a JSON integer (an integral float such as 2048.0 is accepted too)
-  IntOrAuto,     // an Int, or a string from `choices` (e.g. "auto")
-  Float,         // any finite JSON number
-  Enum,          // a string from `choices`
-  EnumOrBool,    // a string from `choices`, or true/false meaning "on"/"off"
+  Int,         // a JSON integer (an integral float such as 2048.0 is accepted too)
+  IntOrAuto,   // an Int, or a string from `choices` (e.g. "auto")
+  Float,       // any finite JSON number
+  Enum,        // a string from `choices`
+  EnumOrBool,  // a string from `choices`, or true/false meaning "on"/"off"
   String,
-  FloatList,     // a list of numbers, each within [min, max]
-  StringList,    // a non-empty list of non-empty strings
-  StringOrList,  // one non-empty string, or a list of them (possibly empty)
-  Samplers,      // a list of sampler names, or a string of sampler chars
-  Schema,        // a JSON schema: an object, or a string holding one
-  LogitBias,     // [[token, bias], ...] or {"token": bias}; token = id or text; false = never
+  FloatList,        // a list of numbers, each within [min, max]
+  StringList,       // a non-empty list of non-empty strings
+  StringOrList,     // one non-empty string, or a list of them (possibly empty)
+  Samplers,         // a list of sampler names, or a string of sampler chars
+  Schema,           // a JSON schema: an object, or a string holding one
+  LogitBias,        // [[token, bias], ...] or {"token": bias}; token = id or text; false = never
   GrammarTriggers,  // a list of words, or {"type", "value", "token"} objects
-  Object,        // a JSON object with its own keys (the operator's limits)
-  ObjectList,    // a list of JSON objects (tools, LoRA adapters), checked by the key's converter
+  Object,           // a JSON object with its own keys (the operator's limits)
+  ObjectList,       // a list of JSON objects (tools, LoRA adapters), checked by the key's converter
   StringOrObject,   // a string, or a JSON object (tool_choice)
   StringOrInteger,  // a non-empty string, or an integer >= 0 (fork_from)
-  Unsupported,   // a key the original project documented that this backend does not do
+  Unsupported,      // a key the original project documented that this backend does not do
 };
 
 using ParamValue = nlohmann::ordered_json;
 
 struct ParamSpec {
-  const char* name;     // canonical snake_case
-  const char* section;  // where the reference lists it (and a section name the parser accepts)
+  const char* name;                  // canonical snake_case
+  const char* section;               // where the reference lists it (and a section name the parser accepts)
   std::vector<std::string> aliases;  // other snake_case spellings; dash-case is always accepted
   ParamType type;
   unsigned scopes;                   // Scope bits that accept this key

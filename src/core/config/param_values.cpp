@@ -23,8 +23,9 @@ constexpr double kI32 = 2147483647.0;
 float bias_value(const V& b) {
   if (b.is_boolean() && !b.get<bool>()) return -std::numeric_limits<float>::infinity();
   if (!b.is_number() || !std::isfinite(b.get<double>())) {
-    fail(ErrorKind::InvalidArgument, "has bias " + b.dump() + "; a bias is a finite number, "
-                                     "or false to forbid the token");
+    fail(ErrorKind::InvalidArgument, "has bias " + b.dump() +
+                                         "; a bias is a finite number, "
+                                         "or false to forbid the token");
   }
   return b.get<float>();
 }
@@ -35,15 +36,14 @@ void add_bias(const V& token, const V& bias, Settings& s) {
   const float b = bias_value(bias);
   if (token.is_string() && !token.get_ref<const std::string&>().empty()) {
     s.request.logit_bias_text.emplace_back(token.get<std::string>(), b);
-  } else if (token.is_number_integer() && token.get<int64_t>() >= 0 &&
-             token.get<int64_t>() <= kI32) {
+  } else if (token.is_number_integer() && token.get<int64_t>() >= 0 && token.get<int64_t>() <= kI32) {
     s.request.sampling.logit_bias.push_back({static_cast<llama_token>(token.get<int64_t>()), b});
   } else {
-    fail(ErrorKind::InvalidArgument, "names token " + token.dump() + "; a token is given by its "
-                                     "id (an integer >= 0) or by non-empty text");
+    fail(ErrorKind::InvalidArgument, "names token " + token.dump() +
+                                         "; a token is given by its "
+                                         "id (an integer >= 0) or by non-empty text");
   }
 }
-
 
 // llama-server's trigger types, by its numbers (common_grammar_trigger_type) and by name.
 common_grammar_trigger_type trigger_type(const V& t) {
@@ -58,9 +58,10 @@ common_grammar_trigger_type trigger_type(const V& t) {
       return kinds[i].second;
     }
   }
-  fail(ErrorKind::InvalidArgument, "has trigger type " + t.dump() + "; a type is \"word\", "
-                                   "\"pattern\", \"pattern_full\" or \"token\" (or llama-server's "
-                                   "numbers 1, 2, 3, 0)");
+  fail(ErrorKind::InvalidArgument, "has trigger type " + t.dump() +
+                                       "; a type is \"word\", "
+                                       "\"pattern\", \"pattern_full\" or \"token\" (or llama-server's "
+                                       "numbers 1, 2, 3, 0)");
 }
 
 // One grammar trigger: "text" (a word), or {"type", "value", "token"} as llama-server takes it.
@@ -77,37 +78,37 @@ common_grammar_trigger grammar_trigger(const V& e) {
     if (t.type == COMMON_GRAMMAR_TRIGGER_TYPE_TOKEN && e.contains("token")) {
       const V& id = e["token"];
       if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > kI32) {
-        fail(ErrorKind::InvalidArgument, "has trigger token " + id.dump() + "; a token id is an "
-                                         "integer >= 0");
+        fail(ErrorKind::InvalidArgument, "has trigger token " + id.dump() +
+                                             "; a token id is an "
+                                             "integer >= 0");
       }
       t.token = static_cast<llama_token>(id.get<int64_t>());
     }
   } else {
-    fail(ErrorKind::InvalidArgument, "has entry " + e.dump() + "; each trigger is a word (a "
-                                     "string) or {\"type\": ..., \"value\": ...}");
+    fail(ErrorKind::InvalidArgument, "has entry " + e.dump() +
+                                         "; each trigger is a word (a "
+                                         "string) or {\"type\": ..., \"value\": ...}");
   }
   if (t.value.empty() && t.token == LLAMA_TOKEN_NULL) {
-    fail(ErrorKind::InvalidArgument, "has entry " + e.dump() + " with no text; give a non-empty "
-                                     "\"value\" (or a \"token\" id for a token trigger)");
+    fail(ErrorKind::InvalidArgument, "has entry " + e.dump() +
+                                         " with no text; give a non-empty "
+                                         "\"value\" (or a \"token\" id for a token trigger)");
   }
   if (t.type == COMMON_GRAMMAR_TRIGGER_TYPE_WORD) {
     check_trigger_word(t.value, active_input_limits(), "has word " + shown_text(t.value) + ", which");
   }
-  if (t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN ||
-      t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN_FULL) {
+  if (t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN || t.type == COMMON_GRAMMAR_TRIGGER_TYPE_PATTERN_FULL) {
     // Bounded before std::regex compiles it (recursively) and llama.cpp searches with it.
     check_trigger_pattern(t.value, active_input_limits(), "has pattern " + shown_text(t.value) + ", which");
     try {
       std::regex check(t.value);
     } catch (const std::regex_error& err) {
-      fail(ErrorKind::InvalidArgument, "has pattern " + V(t.value).dump() +
-                                           ", which is not a valid regular expression (" +
-                                           err.what() + ")");
+      fail(ErrorKind::InvalidArgument,
+           "has pattern " + V(t.value).dump() + ", which is not a valid regular expression (" + err.what() + ")");
     }
   }
   return t;
 }
-
 
 // Names llama.cpp's built-in templates render by name (llama_chat_apply_template).
 std::vector<std::string> builtin_chat_templates() {
@@ -127,8 +128,7 @@ void apply_logit_bias(const V& v, Settings& s) {
   if (v.is_array()) {
     for (const auto& e : v) {
       if (!e.is_array() || e.size() != 2) {
-        fail(ErrorKind::InvalidArgument,
-             "has entry " + e.dump() + "; each entry is [token_id or text, bias]");
+        fail(ErrorKind::InvalidArgument, "has entry " + e.dump() + "; each entry is [token_id or text, bias]");
       }
       add_bias(e[0], e[1], s);
     }
@@ -162,8 +162,10 @@ void apply_chat_template(const V& v, Settings& s) {
   if (!text.empty() && !named && !jinja) {
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    fail(ErrorKind::InvalidArgument, "= " + V(text).dump().substr(0, 80) + " is neither a "
-                                     "built-in template name (" + list + ") nor a Jinja template");
+    fail(ErrorKind::InvalidArgument, "= " + V(text).dump().substr(0, 80) +
+                                         " is neither a "
+                                         "built-in template name (" +
+                                         list + ") nor a Jinja template");
   }
   if (jinja && !named) check_template(text, TemplateTrust::Guest, active_input_limits(), "");
   s.request.chat.chat_template = text;

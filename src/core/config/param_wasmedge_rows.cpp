@@ -33,8 +33,11 @@ constexpr double kI64 = 9.2e18;  // WasmEdge reads integers as int64
 
 // A key we cannot honour yet: accepted silently with the value that changes nothing, refused
 // (Unsupported; a warning in the WasmEdge profile) with any other.
-#define IGNORED_UNLESS(cond) \
-  [](const V& v, Settings& s) { (void)s; if (!(cond)) not_honoured(); }
+#define IGNORED_UNLESS(cond)     \
+  [](const V& v, Settings& s) {  \
+    (void)s;                     \
+    if (!(cond)) not_honoured(); \
+  }
 
 template <class T>
 T clamped(double v, double lo, double hi) {
@@ -76,14 +79,15 @@ KvCacheType cache_type_of(const V& v) {
     case GGML_TYPE_Q5_1: return KvCacheType::Q5_1;
     default: break;
   }
-  fail(ErrorKind::InvalidArgument, "is not a KV cache type llama.cpp supports; use a ggml_type number: 0 f32, 1 f16, "
-                                   "30 bf16, 8 q8_0, 2 q4_0, 3 q4_1, 20 iq4_nl, 6 q5_0, 7 q5_1");
+  fail(ErrorKind::InvalidArgument,
+       "is not a KV cache type llama.cpp supports; use a ggml_type number: 0 f32, 1 f16, "
+       "30 bf16, 8 q8_0, 2 q4_0, 3 q4_1, 20 iq4_nl, 6 q5_0, 7 q5_1");
 }
 
 // llama_pooling_type numbers: -1 unspecified (the model's), 0 none, 1 mean, 2 cls, 3 last, 4 rank.
 void apply_pooling_number(const V& v, Settings& s) {
-  static const Pooling kByNumber[] = {Pooling::Model, Pooling::None, Pooling::Mean, Pooling::Cls, Pooling::Last,
-                                      Pooling::Rank};
+  static const Pooling kByNumber[] = {Pooling::Model, Pooling::None, Pooling::Mean,
+                                      Pooling::Cls,   Pooling::Last, Pooling::Rank};
   s.context.pooling = kByNumber[v.get<int64_t>() + 1];
 }
 
@@ -135,6 +139,7 @@ ParamSpec accepted(const char* name, ParamType type) {
 // (server, perplexity, speculative decoding, control vectors, downloads): accepted, no effect.
 std::vector<ParamSpec> tool_option_rows() {
   const auto B = ParamType::Bool, I = ParamType::Int, F = ParamType::Float, S = ParamType::String;
+  // clang-format off
   const std::pair<const char*, ParamType> keys[] = {
       {"n_chunks", I}, {"n_sequences", I}, {"grp_attn_n", I}, {"grp_attn_w", I}, {"n_print", I},
       {"mask_valid", B}, {"strict_cpu", B}, {"poll", I}, {"mask_valid_batch", B}, {"priority_batch", I},
@@ -163,15 +168,25 @@ std::vector<ParamSpec> tool_option_rows() {
       {"process_output", B}, {"compute_ppl", B}, {"n_pca_batch", I}, {"n_pca_iterations", I},
       {"cvector_positive_file", S}, {"cvector_negative_file", S}, {"spm_infill", B},
       {"batched_bench_output_jsonl", B}, {"priority", I}};
+  // clang-format on
   std::vector<ParamSpec> rows;
   for (const auto& [name, type] : keys) {
     rows.push_back(accepted(name, type));
     rows.back().help = "No effect, in WasmEdge's plugin too (a llama.cpp tool option).";
   }
-  rows.back().help = "No effect (WasmEdge: the CPU threads' scheduling priority, which its plugin does not "
-                     "apply either). Our queue priority is not reachable in this profile.";
-  rows.push_back({"cvector_dimre_method", "wasmedge_noop", {}, ParamType::Enum, kScopeAll, 0, 0,
-                  {"DIMRE_METHOD_PCA", "DIMRE_METHOD_MEAN"}, "", "No effect, in WasmEdge's plugin too.",
+  rows.back().help =
+      "No effect (WasmEdge: the CPU threads' scheduling priority, which its plugin does not "
+      "apply either). Our queue priority is not reachable in this profile.";
+  rows.push_back({"cvector_dimre_method",
+                  "wasmedge_noop",
+                  {},
+                  ParamType::Enum,
+                  kScopeAll,
+                  0,
+                  0,
+                  {"DIMRE_METHOD_PCA", "DIMRE_METHOD_MEAN"},
+                  "",
+                  "No effect, in WasmEdge's plugin too.",
                   APPLY((void)0)});
   return rows;
 }
@@ -181,6 +196,8 @@ std::vector<ParamSpec> tool_option_rows() {
 std::vector<ParamSpec> not_honoured_rows() {
   const auto B = ParamType::Bool, I = ParamType::Int, F = ParamType::Float, S = ParamType::String;
   const unsigned ALL = kScopeAll;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       {"rope_freq_base", "wasmedge_ignored", {}, F, ALL, -kInf, kInf, {}, "0", "RoPE base frequency (0 = the model's).",
        IGNORED_UNLESS(v.get<double>() == 0)},
@@ -213,12 +230,15 @@ std::vector<ParamSpec> not_honoured_rows() {
       {"tts", "wasmedge_ignored", {}, B, ALL, 0, 0, {}, "false", "Text to speech (OuteTTS and a vocoder).",
        IGNORED_UNLESS(!v.get<bool>())},
   };
+  // clang-format on
 }
 
 // WasmEdge's types and meanings for keys the main table also has, and its own honoured keys.
 std::vector<ParamSpec> mapped_rows() {
   const auto B = ParamType::Bool, I = ParamType::Int, F = ParamType::Float, S = ParamType::String;
   const unsigned ALL = kScopeAll, LT = kScopeLoadTime;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       respelled("repeat_last_n", {"last_n_penalty", "dry_last_n_penalty"}),
       {"mmproj", "wasmedge", {}, S, LT, 0, 0, {}, "",
@@ -268,6 +288,7 @@ std::vector<ParamSpec> mapped_rows() {
        "", "How the weights are read: sets use_mmap and use_mlock; dio (direct I/O) is not implemented.",
        apply_load_mode},
   };
+  // clang-format on
 }
 
 std::vector<ParamSpec> build_profile_table() {
@@ -283,6 +304,8 @@ std::vector<ParamSpec> build_profile_table() {
 
 std::vector<ParamSpec> wasmedge_rows() {
   const auto T = ParamType::Bool;
+  // One row per parameter, laid out by hand.
+  // clang-format off
   return {
       {"profile", "compat", {}, ParamType::Enum, kScopeBackend, 0, 0, enum_names<Profile>(), "",
        "The dialect of the tenant's load and request configs (docs/COMPATIBILITY.md): strict = every key checked, "
@@ -306,6 +329,7 @@ std::vector<ParamSpec> wasmedge_rows() {
        "profile and a warning in the WasmEdge profile. Not applied to compute_single.",
        APPLY(s.request.stream_stdout = v.get<bool>())},
   };
+  // clang-format on
 }
 
 }  // namespace param_rows

@@ -14,8 +14,10 @@ namespace {
 std::string cell(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else out += c == '\n' ? ' ' : c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c == '\n' ? ' ' : c;
   }
   return out;
 }
@@ -123,14 +125,15 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 }
 
 std::string section_markdown(const std::string& section, const std::string& title) {
-  std::string md = "\n## " + title + "\n\n| Key | Aliases | Type | Default | Allowed | Scopes | "
+  std::string md = "\n## " + title +
+                   "\n\n| Key | Aliases | Type | Default | Allowed | Scopes | "
                    "Description |\n|---|---|---|---|---|---|---|\n";
   for (const auto& spec : param_table()) {
     if (spec.section != section || spec.type == ParamType::Unsupported) continue;
     const std::string def = spec.default_json.empty() ? "none" : "`" + spec.default_json + "`";
-    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " +
-          param_type_name(spec) + " | " + cell(def) + " | " + cell(param_range_text(spec)) +
-          " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
+    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + param_type_name(spec) + " | " +
+          cell(def) + " | " + cell(param_range_text(spec)) + " | " + param_scope_text(spec.scopes) + " | " +
+          cell(spec.help) + " |\n";
   }
   return md;
 }
@@ -160,14 +163,15 @@ that name.
 // unless neutral), "wasmedge_noop" (no effect, in WasmEdge's plugin too).
 std::string wasmedge_markdown() {
   std::string md = kWasmEdgeIntro;
-  std::string ignored = "\nNot implemented here (a warning unless the value is the neutral one):\n\n"
-                        "| Key | Type | Neutral value | What WasmEdge does with it |\n|---|---|---|---|\n";
+  std::string ignored =
+      "\nNot implemented here (a warning unless the value is the neutral one):\n\n"
+      "| Key | Type | Neutral value | What WasmEdge does with it |\n|---|---|---|---|\n";
   std::string noop;
   for (const auto& spec : wasmedge_profile_table()) {
     const std::string section = spec.section;
     if (section == "wasmedge") {
-      md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + param_type_name(spec) +
-            " | " + cell(param_range_text(spec)) + " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
+      md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + param_type_name(spec) + " | " +
+            cell(param_range_text(spec)) + " | " + param_scope_text(spec.scopes) + " | " + cell(spec.help) + " |\n";
     } else if (section == "wasmedge_ignored") {
       ignored += "| `" + std::string(spec.name) + "` | " + param_type_name(spec) + " | `" + spec.default_json + "` | " +
                  cell(spec.help) + " |\n";
@@ -175,20 +179,23 @@ std::string wasmedge_markdown() {
       noop += std::string(noop.empty() ? "" : ", ") + "`" + spec.name + "` (" + param_type_name(spec) + ")";
     }
   }
-  return md + ignored + "\nAccepted with no effect (llama.cpp tool options that WasmEdge's plugin ignores too; `priority` "
-                        "is WasmEdge's CPU priority here): " + noop + ".\n";
+  return md + ignored +
+         "\nAccepted with no effect (llama.cpp tool options that WasmEdge's plugin ignores too; `priority` "
+         "is WasmEdge's CPU priority here): " +
+         noop + ".\n";
 }
 
 std::string unsupported_markdown() {
-  std::string md = "\n## Recognised but not supported\n\nThese keys fail with unsupported "
-                   "operation. A key with an accepted value may be given that value, which is "
-                   "what the backend does anyway.\n\n| Key | Aliases | Accepted value | Why |"
-                   "\n|---|---|---|---|\n";
+  std::string md =
+      "\n## Recognised but not supported\n\nThese keys fail with unsupported "
+      "operation. A key with an accepted value may be given that value, which is "
+      "what the backend does anyway.\n\n| Key | Aliases | Accepted value | Why |"
+      "\n|---|---|---|---|\n";
   for (const auto& spec : param_table()) {
     if (spec.type != ParamType::Unsupported) continue;
     const std::string ok = spec.default_json.empty() ? "-" : "`" + spec.default_json + "`";
-    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + ok +
-          " | " + cell(spec.help) + " |\n";
+    md += "| `" + std::string(spec.name) + "` | " + code_list(spec.aliases) + " | " + ok + " | " + cell(spec.help) +
+          " |\n";
   }
   return md;
 }
@@ -221,7 +228,8 @@ The host's policy for tenants (one backend context is one tenant: a wasm instanc
 std::string limits_markdown() {
   std::string md = kLimitsIntro;
   for (const auto& k : limit_table()) {
-    md += "| `" + std::string(k.name) + "` | " + k.type + " | `" + cell(k.default_text) + "` | " + cell(k.help) + " |\n";
+    md +=
+        "| `" + std::string(k.name) + "` | " + k.type + " | `" + cell(k.default_text) + "` | " + cell(k.help) + " |\n";
   }
   return md;
 }

@@ -15,8 +15,8 @@ int main(int argc, char** argv) {
     std::stringstream committed;
     committed << file.rdbuf();
     if (file && committed.str() == md) return 0;
-    std::fprintf(stderr, "%s is out of date with the parameter table. Regenerate it:\n  %s > %s\n",
-                 argv[2], argv[0], argv[2]);
+    std::fprintf(stderr, "%s is out of date with the parameter table. Regenerate it:\n  %s > %s\n", argv[2], argv[0],
+                 argv[2]);
     return 1;
   }
   if (argc != 1) {

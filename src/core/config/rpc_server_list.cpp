@@ -24,13 +24,13 @@ std::string checked_endpoint(const std::string& item) {
   }
   const std::string host = ep.substr(0, colon), port = ep.substr(colon + 1);
   const bool host_ok = !host.empty() && host.size() <= 253 &&
-                       std::all_of(host.begin(), host.end(), [](unsigned char c) {
-                         return std::isalnum(c) || c == '.' || c == '-' || c == '_';
-                       });
+                       std::all_of(host.begin(), host.end(),
+                                   [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-' || c == '_'; });
   if (!host_ok) {
-    fail(ErrorKind::InvalidArgument,
-         "entry " + quoted_ep + " has no valid host (a host name or IPv4 address; ggml's RPC "
-         "client takes no IPv6 literals)" + form);
+    fail(ErrorKind::InvalidArgument, "entry " + quoted_ep +
+                                         " has no valid host (a host name or IPv4 address; ggml's RPC "
+                                         "client takes no IPv6 literals)" +
+                                         form);
   }
   const bool digits = !port.empty() && port.size() <= 5 &&
                       std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); });

@@ -28,7 +28,7 @@ struct ModelSettings {
   SplitMode split_mode = SplitMode::Layer;
   std::vector<float> tensor_split;
   std::vector<std::string> rpc_servers;  // "host:port" of llama.cpp rpc-server processes
-  uint64_t fit_device_mb = 0;  // n_gpu_layers "auto" uses at most this much of each device; 0 = free - 1 GiB
+  uint64_t fit_device_mb = 0;            // n_gpu_layers "auto" uses at most this much of each device; 0 = free - 1 GiB
   bool use_mmap = true;
   bool use_mlock = false;
   // ggml may repack weights at load for its faster CPU kernels (gemm for rows in groups of 4,
@@ -52,12 +52,12 @@ struct ContextSettings {
   KvCacheType cache_type_k = KvCacheType::F16;
   KvCacheType cache_type_v = KvCacheType::F16;
   // Serving (the engine's queue and its store of evicted conversations' KV states).
-  uint32_t max_queue = 0;            // requests waiting for a sequence; more answer Busy
-  uint32_t priority_aging_ms = 0;    // a waiting request gains +1 priority per this many ms
-  uint64_t kv_save_budget_mb = 0;    // host memory for evicted KV states; 0 = do not save
-  std::string kv_save_dir;           // "" = memory only; else spill to this directory
+  uint32_t max_queue = 0;          // requests waiting for a sequence; more answer Busy
+  uint32_t priority_aging_ms = 0;  // a waiting request gains +1 priority per this many ms
+  uint64_t kv_save_budget_mb = 0;  // host memory for evicted KV states; 0 = do not save
+  std::string kv_save_dir;         // "" = memory only; else spill to this directory
   uint64_t kv_save_disk_budget_mb = 0;
-  bool prefix_sharing = true;        // copy a shared prompt prefix from another sequence
+  bool prefix_sharing = true;  // copy a shared prompt prefix from another sequence
   // The same request gives the same bytes whatever else the engine decodes
   // (docs/DETERMINISM.md): each decode call holds one kind of work, KV is reused only where it
   // was computed as a prompt.
@@ -96,13 +96,13 @@ struct LoraScale {
 // How a prompt becomes tokens.
 struct ChatSettings {
   ChatMode mode = ChatMode::Chat;  // Chat: apply the chat template, keep history
-  std::string chat_template;  // "" = the model's own; a built-in name; or a Jinja template
+  std::string chat_template;       // "" = the model's own; a built-in name; or a Jinja template
   std::string system_prompt;
 };
 
 // What an embedding request returns (models loaded with embedding = true).
 struct EmbeddingSettings {
-  int32_t normalize = 2;  // common_embd_normalize: -1 none, 0 max-abs int16, 1 taxicab, 2 L2, >2 p-norm
+  int32_t normalize = 2;                 // common_embd_normalize: -1 none, 0 max-abs int16, 1 taxicab, 2 L2, >2 p-norm
   EmbdOutput output = EmbdOutput::Json;  // F32: raw little-endian floats
   EmbdInput input = EmbdInput::Text;     // Json: input 0 is a JSON array of texts
 };
@@ -126,7 +126,7 @@ struct RequestSettings {
   // means a random seed. sampling.ignore_eos needs the engine to add the EOG logit biases.
   // sampling.grammar_triggers of type TOKEN may hold token == LLAMA_TOKEN_NULL: the token is
   // named by its text (value), resolved against the model's vocabulary by compute.
-  int32_t n_predict = 0;  // -1 = until EOS or context end
+  int32_t n_predict = 0;         // -1 = until EOS or context end
   int64_t t_max_predict_ms = 0;  // 0 = no time limit on generation
   int32_t priority = 0;          // higher is admitted first
   int64_t timeout_ms = 0;        // 0 = none; else the whole request (queue + generation)
@@ -134,11 +134,11 @@ struct RequestSettings {
   int32_t n_keep = 0;            // tokens kept at the start on a shift (BOS always kept)
   int32_t n_discard = 0;         // tokens dropped per shift; 0 = half of what is not kept
   std::vector<std::string> stop;
-  bool reset = false;         // forget the conversation before this request
-  bool stream_stdout = false;  // the host prints each piece as it is generated (its sink)
-  bool enable_log = false;        // this tenant's info lines pass the host's log level
-  bool enable_debug_log = false;  // ... and its debug lines
-  bool cache_prompt = true;   // reuse the KV prefix shared with the previous request
+  bool reset = false;                  // forget the conversation before this request
+  bool stream_stdout = false;          // the host prints each piece as it is generated (its sink)
+  bool enable_log = false;             // this tenant's info lines pass the host's log level
+  bool enable_debug_log = false;       // ... and its debug lines
+  bool cache_prompt = true;            // reuse the KV prefix shared with the previous request
   std::vector<LoraScale> lora_scales;  // overrides of the load's adapter scales, by id
   ChatSettings chat;
   EmbeddingSettings embd;
@@ -148,14 +148,14 @@ struct RequestSettings {
 
 // Backend-wide settings (init_backend_with_config, and the backend section of a load config).
 struct BackendSettings {
-  Limits limits;            // the host's "limits" key (see has_limits)
+  Limits limits;  // the host's "limits" key (see has_limits)
   bool has_limits = false;
   std::string share_group;  // tenants of one group share KV prefixes
   uint32_t max_sessions = 0;
   uint64_t idle_timeout_ms = 0;
   LogLevel log_level = LogLevel::Warn;
   LogFormat log_format = LogFormat::Plain;
-  std::string log_file;    // empty: stderr
+  std::string log_file;               // empty: stderr
   Profile profile = Profile::Strict;  // the dialect of tenant configs (host setting)
 };
 
@@ -166,7 +166,7 @@ struct Settings {
   ModelSettings model;
   ContextSettings context;
   RequestSettings request;
-  std::vector<LoraFile> lora;  // the load's adapters, in id order (not part of the engine's key)
+  std::vector<LoraFile> lora;     // the load's adapters, in id order (not part of the engine's key)
   std::set<std::string> present;  // canonical names of every key any parse_config() applied
   // Keys the WasmEdge profile accepted without honouring them (unknown, or not implemented):
   // one line each, reported in the log and in output 1's "warnings".

@@ -5,13 +5,13 @@
 #include <atomic>
 
 #include "common.h"
-#include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
+#include "core/base/log.h"
 #include "core/engine/determinism_fingerprint.h"
 #include "core/engine/engine_slot.h"
 #include "core/engine/speculation.h"
-#include "core/base/log.h"
 #include "core/model/llama_params.h"
 #include "core/model/model_preconditions.h"
+#include "llama-ext.h"  // llama_get_memory_breakdown: where the model and caches were placed
 
 namespace wasi_nn {
 namespace {
@@ -45,9 +45,9 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
   }
   if (!ctx_) {
     fail(ErrorKind::OutOfMemory,
-         "could not create a llama.cpp context for the model with ctx_size " +
-             std::to_string(settings.ctx_size) + " x n_parallel " + std::to_string(n_par) +
-             " (" + std::to_string(cp.n_ctx) + " KV cells): the KV cache or compute buffers "
+         "could not create a llama.cpp context for the model with ctx_size " + std::to_string(settings.ctx_size) +
+             " x n_parallel " + std::to_string(n_par) + " (" + std::to_string(cp.n_ctx) +
+             " KV cells): the KV cache or compute buffers "
              "did not fit in memory (lower ctx_size or n_parallel, or use a quantised "
              "cache_type_k/cache_type_v), or the cache types do not suit this model (a quantised "
              "type's block size must divide the model's attention head size). Set "
@@ -86,11 +86,11 @@ Engine::Engine(std::shared_ptr<ModelWeights> weights, const ContextSettings& set
     placement_.push_back(DeviceBytes{ggml_backend_buft_name(buft), bytes.model, bytes.context, bytes.compute});
   }
   for (uint32_t i = 0; i < n_par; ++i) slots_[i].seq = static_cast<llama_seq_id>(i);
-  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads%s",
-           weights_->name().c_str(), n_par, n_ctx_seq_, n_batch_, threads,
+  LOG_INFO("engine for '%s': %u sequences x %u tokens, batch %u, %d threads%s", weights_->name().c_str(), n_par,
+           n_ctx_seq_, n_batch_, threads,
            !settings.deterministic ? ""
-           : decode_together_ ? "; deterministic, sampled tokens of all sequences decoded together"
-                              : "; deterministic, sampled tokens decoded one sequence per call");
+           : decode_together_      ? "; deterministic, sampled tokens of all sequences decoded together"
+                                   : "; deterministic, sampled tokens decoded one sequence per call");
   worker_ = std::thread([this] { run(); });
 }
 
@@ -215,8 +215,8 @@ void Engine::fail_in_flight(const std::string& what) {
   LOG_ERR("engine step failed: %s; the requests in flight fail, the engine goes on", what.c_str());
   for (auto& slot : slots_) {
     if (!slot.req) continue;
-    fail_request(slot, Error(ErrorKind::Runtime, "the engine failed while serving this request (" + what +
-                                                     "); retry it"));
+    fail_request(slot,
+                 Error(ErrorKind::Runtime, "the engine failed while serving this request (" + what + "); retry it"));
     clear_slot(slot);
   }
 }
@@ -285,7 +285,7 @@ RequestPtr Engine::pop_best_locked(Slot** target) {
   Slot* best_slot = nullptr;
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     Slot* own = slot_for((*it)->owner);
-    if (own && own->req) continue;  // its conversation is running: it waits its turn
+    if (own && own->req) continue;               // its conversation is running: it waits its turn
     if (at_tenant_cap((*it)->tenant)) continue;  // its tenant holds its share of sequences
     Slot* s = own ? own : (free_slot ? free_slot : lru_idle);
     if (!s) continue;
@@ -303,8 +303,8 @@ RequestPtr Engine::pop_best_locked(Slot** target) {
 
 bool Engine::at_tenant_cap(const TenantTag& tenant) const {
   if (tenant.max_sequences == 0) return false;
-  const auto running = std::count_if(slots_.begin(), slots_.end(),
-                                     [&](const Slot& s) { return s.req && s.tenant.id == tenant.id; });
+  const auto running =
+      std::count_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.req && s.tenant.id == tenant.id; });
   return static_cast<uint32_t>(running) >= tenant.max_sequences;
 }
 

@@ -34,8 +34,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <string>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -56,10 +56,10 @@ struct DeviceBytes {
 
 struct EngineStats {
   size_t queued = 0;
-  size_t active = 0;          // sequences generating or processing a prompt
-  size_t resident = 0;        // sequences holding a conversation's KV
-  size_t saved = 0;           // evicted KV states kept in the store
-  uint64_t saved_bytes = 0;   // in memory
+  size_t active = 0;         // sequences generating or processing a prompt
+  size_t resident = 0;       // sequences holding a conversation's KV
+  size_t saved = 0;          // evicted KV states kept in the store
+  uint64_t saved_bytes = 0;  // in memory
   uint64_t saved_disk_bytes = 0;
   // Decode steps by how many sequences (conversations) each one carried: [n] = steps with n.
   std::vector<uint64_t> steps_by_sequences;
@@ -128,8 +128,8 @@ class Engine {
   void evict(Slot& slot);
   void start_request(Slot& slot);
   size_t share_prefix(Slot& slot, size_t keep);
-  void fork_sequence(Slot& slot);          // engine_agent.cpp
-  void collect_prompt_probs(Slot& slot);   // engine_agent.cpp
+  void fork_sequence(Slot& slot);         // engine_agent.cpp
+  void collect_prompt_probs(Slot& slot);  // engine_agent.cpp
   int build_batch(const BatchPick& pick);
   // Deterministic mode (engine_deterministic.cpp).
   void check_deterministic(const llama_context_params& cp, bool on_devices) const;
@@ -175,11 +175,11 @@ class Engine {
   std::vector<DeviceBytes> placement_;
   std::vector<uint64_t> steps_by_sequences_;  // worker only; copied into stats_
   uint64_t steps_split_by_adapters_ = 0;      // worker only; copied into stats_
-  std::vector<Slot> slots_;  // worker thread only
-  AdapterSet applied_;       // the adapters the context decodes with now; worker only
-  uint64_t clock_ = 0;       // LRU clock, worker only
-  KvStore store_;            // worker only
-  std::unique_ptr<Speculation> spec_;  // worker only; null without speculative decoding
+  std::vector<Slot> slots_;                   // worker thread only
+  AdapterSet applied_;                        // the adapters the context decodes with now; worker only
+  uint64_t clock_ = 0;                        // LRU clock, worker only
+  KvStore store_;                             // worker only
+  std::unique_ptr<Speculation> spec_;         // worker only; null without speculative decoding
 
   Mutex mu_;
   CondVar cv_;

@@ -54,7 +54,8 @@ int Engine::with_adapters(const AdapterSet& set, const std::function<int()>& dec
 // With nothing to decode, the context lets go of its adapters, so an adapter every graph has
 // unloaded is freed now rather than at the engine's next change of set.
 void Engine::release_adapters_when_idle() {
-  if (applied_.empty() || std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.req != nullptr; })) return;
+  if (applied_.empty() || std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.req != nullptr; }))
+    return;
   const AdapterSet previous = std::move(applied_);  // freed after the lock, as in decode_with
   MutexLock lock(weights_->adapter_mutex());
   AdapterSet().apply(ctx_);

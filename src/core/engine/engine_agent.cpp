@@ -24,7 +24,7 @@ void Engine::fork_sequence(Slot& slot) {
   if (parent && parent != &slot && !parent->tokens.empty()) {
     llama_memory_seq_cp(mem, parent->seq, slot.seq, -1, -1);
     slot.tokens = parent->tokens;
-    slot.n_reusable = parent->n_reusable;  // the copied cells were computed as the parent's were
+    slot.n_reusable = parent->n_reusable;    // the copied cells were computed as the parent's were
     slot.kv_adapters = parent->kv_adapters;  // and with the parent's LoRA adapters
   } else {
     SavedSequence saved;

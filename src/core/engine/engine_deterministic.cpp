@@ -19,9 +19,9 @@
 //    attention and differs from what a fresh prompt computes; it is recomputed instead.
 #include <algorithm>
 
+#include "core/base/error.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
-#include "core/base/error.h"
 
 namespace wasi_nn {
 namespace {
@@ -48,9 +48,9 @@ void Engine::check_deterministic(const llama_context_params& cp, bool on_devices
          "bf16 or f32 with deterministic)");
   }
   if (std::min(cp.n_batch, cp.n_ubatch) < 3) {
-    fail(ErrorKind::InvalidArgument,
-         "deterministic needs batch_size and ubatch_size of at least 3 (got " + std::to_string(cp.n_batch) +
-             " and " + std::to_string(cp.n_ubatch) + "): prompt pieces must hold 2+ tokens");
+    fail(ErrorKind::InvalidArgument, "deterministic needs batch_size and ubatch_size of at least 3 (got " +
+                                         std::to_string(cp.n_batch) + " and " + std::to_string(cp.n_ubatch) +
+                                         "): prompt pieces must hold 2+ tokens");
   }
 }
 
@@ -68,8 +68,8 @@ int Engine::step_deterministic() {
   }
   for (size_t i = 0; i < together.size(); i += cap) {
     const auto first = together.begin() + i, last = together.begin() + std::min(together.size(), i + cap);
-    decoded += decode_pick({[&](const Slot& s) { return std::find(first, last, &s) != last; }, true, false,
-                            static_cast<int32_t>(cap)});
+    decoded += decode_pick(
+        {[&](const Slot& s) { return std::find(first, last, &s) != last; }, true, false, static_cast<int32_t>(cap)});
   }
   for (const Slot* one : alone) {
     decoded += decode_pick({[&](const Slot& s) { return &s == one; }, true, false, static_cast<int32_t>(cap)});

@@ -6,9 +6,9 @@
 #include <algorithm>
 
 #include "common.h"
+#include "core/base/log.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
-#include "core/base/log.h"
 
 namespace wasi_nn {
 
@@ -62,8 +62,7 @@ void Engine::embed(Request& r) {
     if (r.cancelled()) return r.fail(r.cancel_error());
     common_batch_clear(batch_);
     int32_t n_seq = 0;
-    while (next < inputs.size() && n_seq < n_seq_max &&
-           batch_.n_tokens + inputs[next].size() <= n_batch_) {
+    while (next < inputs.size() && n_seq < n_seq_max && batch_.n_tokens + inputs[next].size() <= n_batch_) {
       for (size_t i = 0; i < inputs[next].size(); ++i) {
         common_batch_add(batch_, inputs[next][i], static_cast<llama_pos>(i), {n_seq}, true);
       }
@@ -75,8 +74,8 @@ void Engine::embed(Request& r) {
     const int rc = llama_decode(ctx_, batch_);
     if (rc != 0) {
       llama_memory_clear(mem, true);
-      return r.fail(Error(ErrorKind::Runtime, "decoding the embedding inputs failed (llama_decode returned " +
-                                                  std::to_string(rc) + ")"));
+      return r.fail(Error(ErrorKind::Runtime,
+                          "decoding the embedding inputs failed (llama_decode returned " + std::to_string(rc) + ")"));
     }
     const int32_t n_vectors = per_token ? batch_.n_tokens : n_seq;
     for (int32_t k = 0; k < n_vectors; ++k) {

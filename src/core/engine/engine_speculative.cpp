@@ -9,10 +9,10 @@
 // the same logits. Worker thread only.
 #include <algorithm>
 
+#include "core/base/error.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
 #include "core/engine/speculation.h"
-#include "core/base/error.h"
 
 namespace wasi_nn {
 
@@ -77,7 +77,8 @@ void Engine::sample(Slot& slot) {
       if (slot.req) ++slot.req->progress().n_accepted;
     }
   } catch (...) {
-    if (!draft.empty()) llama_memory_seq_rm(llama_get_memory(ctx_), seq, static_cast<llama_pos>(slot.tokens.size()), -1);
+    if (!draft.empty())
+      llama_memory_seq_rm(llama_get_memory(ctx_), seq, static_cast<llama_pos>(slot.tokens.size()), -1);
     throw;
   }
   if (draft.empty()) return;

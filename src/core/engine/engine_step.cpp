@@ -4,11 +4,11 @@
 #include <exception>
 
 #include "common.h"
+#include "core/base/log.h"
+#include "core/engine/common_prefix.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_slot.h"
 #include "core/engine/speculation.h"
-#include "core/base/log.h"
-#include "core/engine/common_prefix.h"
 
 namespace wasi_nn {
 namespace {
@@ -36,7 +36,8 @@ void Engine::start_request(Slot& slot) {
         slot.n_reusable = settings_.deterministic ? slot.tokens.size() : 0;  // only those were saved
         res.n_restored = static_cast<uint32_t>(slot.tokens.size());
       } else {
-        LOG_WARN("could not restore the saved KV state of conversation %llu; re-processing it", (unsigned long long)r.owner);
+        LOG_WARN("could not restore the saved KV state of conversation %llu; re-processing it",
+                 (unsigned long long)r.owner);
         llama_memory_seq_rm(llama_get_memory(ctx_), slot.seq, -1, -1);
       }
     }
@@ -80,7 +81,8 @@ size_t Engine::share_prefix(Slot& slot, size_t keep) {
     if (o.kv_adapters != slot.req->adapters.key()) continue;  // its KV was computed with other adapters
     // Only positions already decoded are final: a running prompt may not be complete yet.
     // Deterministic mode copies only what was computed as a prompt (see reusable_keep).
-    const size_t len = std::min(common_prefix(o.tokens, prompt), settings_.deterministic ? o.n_reusable : o.tokens.size());
+    const size_t len =
+        std::min(common_prefix(o.tokens, prompt), settings_.deterministic ? o.n_reusable : o.tokens.size());
     if (len > best_len) {
       best_len = len;
       best = &o;
@@ -177,11 +179,11 @@ void Engine::after_decode(int rc) {
     } catch (const std::exception& e) {
       LOG_ERR("sampling failed: %s", e.what());
       s.i_batch = -1;
-      fail_request(s, Error(ErrorKind::InvalidArgument,
-                            std::string("sampling failed: ") + e.what() +
-                                "; the request's grammar admits no further token (a complete "
-                                "grammar needs end-of-generation: drop ignore_eos, or limit "
-                                "n_predict to what the grammar allows)"));
+      fail_request(s,
+                   Error(ErrorKind::InvalidArgument, std::string("sampling failed: ") + e.what() +
+                                                         "; the request's grammar admits no further token (a complete "
+                                                         "grammar needs end-of-generation: drop ignore_eos, or limit "
+                                                         "n_predict to what the grammar allows)"));
     }
   }
 }
@@ -201,11 +203,12 @@ bool Engine::sample_one(Slot& slot) {
   // doubling, so it never holds the worker (every tenant's decode step) for long.
   if (r.has_grammar && Clock::now() - t_sample > kMaxSampleTime) {
     slot.i_batch = -1;
-    fail_request(slot, Error(ErrorKind::InvalidArgument,
-                                    "sampling one token took over " +
-                                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxSampleTime).count()) +
-                                        " ms (most often a grammar whose matching grows with every token, such as an "
-                                        "ambiguous recursive rule); simplify the grammar"));
+    fail_request(
+        slot, Error(ErrorKind::InvalidArgument,
+                    "sampling one token took over " +
+                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxSampleTime).count()) +
+                        " ms (most often a grammar whose matching grows with every token, such as an "
+                        "ambiguous recursive rule); simplify the grammar"));
     return false;
   }
   if (r.n_probs > 0) res.probs.push_back(token_probs(ctx_, weights_->vocab(), slot.i_batch, tok, r.n_probs));
@@ -218,9 +221,15 @@ bool Engine::sample_one(Slot& slot) {
   const llama_vocab* vocab = weights_->vocab();
   if (r.triggers) {
     r.triggers->accept(tok, common_token_to_piece(vocab, tok, true));
-    if (r.triggers->over_limit()) { end_request(slot, "trigger_limit"); return false; }
+    if (r.triggers->over_limit()) {
+      end_request(slot, "trigger_limit");
+      return false;
+    }
   }
-  if (llama_vocab_is_eog(vocab, tok)) { end_request(slot, "eos"); return false; }
+  if (llama_vocab_is_eog(vocab, tok)) {
+    end_request(slot, "eos");
+    return false;
+  }
   // Tool-call markers that are special tokens are written into the text the reply parser reads.
   if (r.stop.append(common_token_to_piece(vocab, tok, r.preserved.count(tok) > 0))) {
     end_request(slot, "stop");
@@ -231,7 +240,10 @@ bool Engine::sample_one(Slot& slot) {
     return false;
   }
   // With shifting, n_predict = -1 would never end: one window's worth is the most per request.
-  if (r.n_predict < 0 && r.context_shift && res.n_generated >= n_ctx_seq_) { end_request(slot, "length"); return false; }
+  if (r.n_predict < 0 && r.context_shift && res.n_generated >= n_ctx_seq_) {
+    end_request(slot, "length");
+    return false;
+  }
   if (r.t_max_predict_ms > 0 && now - r.t_first >= std::chrono::milliseconds(r.t_max_predict_ms)) {
     end_request(slot, "time_limit");
     return false;
@@ -239,7 +251,10 @@ bool Engine::sample_one(Slot& slot) {
   // Like llama.cpp (llama-completion, llama-server): act when one cell of the window is left, so
   // that a shift happens at the same position and the text after it is llama.cpp's.
   if (slot.tokens.size() + 1 >= n_ctx_seq_) {
-    if (!r.context_shift || !can_shift_) { end_request(slot, "context_full"); return false; }
+    if (!r.context_shift || !can_shift_) {
+      end_request(slot, "context_full");
+      return false;
+    }
     shift(slot);
   }
   r.publish_progress();

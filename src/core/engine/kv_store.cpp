@@ -37,8 +37,8 @@ bool write_file(const std::string& path, const SavedSequence& s) {
   const uint64_t n_tok = s.tokens.size(), n_state = s.state.size(), n_key = s.adapters.size();
   const bool ok = write_all(fd, &magic, sizeof magic) && write_all(fd, &n_tok, sizeof n_tok) &&
                   write_all(fd, &n_state, sizeof n_state) && write_all(fd, &n_key, sizeof n_key) &&
-                  write_all(fd, s.tokens.data(), n_tok * sizeof(llama_token)) && write_all(fd, s.state.data(), n_state) &&
-                  write_all(fd, s.adapters.data(), n_key);
+                  write_all(fd, s.tokens.data(), n_tok * sizeof(llama_token)) &&
+                  write_all(fd, s.state.data(), n_state) && write_all(fd, s.adapters.data(), n_key);
   return ::close(fd) == 0 && ok;
 }
 
@@ -76,7 +76,8 @@ bool read_file(const std::string& path, SavedSequence* s) {
 }  // namespace
 
 KvStore::KvStore(uint64_t memory_budget, std::string dir, uint64_t disk_budget)
-    : memory_budget_(memory_budget), disk_budget_(disk_budget),
+    : memory_budget_(memory_budget),
+      disk_budget_(disk_budget),
       dir_(memory_budget > 0 ? private_dir(dir) : std::string()) {}
 
 KvStore::~KvStore() {
@@ -102,7 +103,8 @@ bool KvStore::take(uint64_t owner, SavedSequence* out) {
   bool ok = true;
   if (!e.path.empty()) {
     ok = read_file(e.path, out);
-    if (!ok) LOG_WARN("saved KV state %s could not be read back; the conversation will be re-processed", e.path.c_str());
+    if (!ok)
+      LOG_WARN("saved KV state %s could not be read back; the conversation will be re-processed", e.path.c_str());
   } else {
     *out = std::move(e.seq);
   }
@@ -137,7 +139,10 @@ bool KvStore::spill(Entry& e) {
   const std::string path = dir_ + "/" + std::to_string(e.owner) + ".kv";
   if (!write_file(path, e.seq)) {
     ::unlink(path.c_str());
-    LOG_WARN("could not write saved KV state to %s (disk full or not writable); it is dropped and the conversation will be re-processed", path.c_str());
+    LOG_WARN(
+        "could not write saved KV state to %s (disk full or not writable); it is dropped and the conversation will be "
+        "re-processed",
+        path.c_str());
     return false;
   }
   memory_bytes_ -= e.bytes;
@@ -153,7 +158,8 @@ void KvStore::enforce_budgets() {
     --it;
     if (!it->path.empty()) continue;
     if (!spill(*it)) {
-      LOG_INFO("saved KV state of conversation %llu dropped (kv_save_budget_mb reached)", (unsigned long long)it->owner);
+      LOG_INFO("saved KV state of conversation %llu dropped (kv_save_budget_mb reached)",
+               (unsigned long long)it->owner);
       it = (erase(it), lru_.end());
     }
   }

@@ -42,8 +42,8 @@ class KvStore {
  private:
   struct Entry {
     uint64_t owner;
-    SavedSequence seq;   // empty state when on disk
-    std::string path;    // non-empty when spilled to disk
+    SavedSequence seq;  // empty state when on disk
+    std::string path;   // non-empty when spilled to disk
     uint64_t bytes = 0;
   };
   using List = std::list<Entry>;  // front = most recently saved

@@ -14,8 +14,8 @@ std::shared_ptr<Engine> ModelRegistry::acquire(const ModelSource& source, const 
                                                const ContextSettings& context, uint32_t max_engines,
                                                const ModelSource* draft) {
   MutexLock lock(mu_);
-  const std::string ekey = source.key() + "\n" + model.key() + "\n" + context.key() +
-                           (draft ? "\ndraft=" + draft->key() : std::string());
+  const std::string ekey =
+      source.key() + "\n" + model.key() + "\n" + context.key() + (draft ? "\ndraft=" + draft->key() : std::string());
   std::shared_ptr<Engine> engine = engines_[ekey].lock();
   if (engine) return engine;
   check_engine_room(source, max_engines);
@@ -24,8 +24,10 @@ std::shared_ptr<Engine> ModelRegistry::acquire(const ModelSource& source, const 
   engine = std::make_shared<Engine>(weights, context, draft_weights);
   engines_[ekey] = engine;
   // Drop entries whose objects are gone, so the maps do not grow with every load.
-  for (auto it = engines_.begin(); it != engines_.end();) it = it->second.expired() ? engines_.erase(it) : std::next(it);
-  for (auto it = weights_.begin(); it != weights_.end();) it = it->second.expired() ? weights_.erase(it) : std::next(it);
+  for (auto it = engines_.begin(); it != engines_.end();)
+    it = it->second.expired() ? engines_.erase(it) : std::next(it);
+  for (auto it = weights_.begin(); it != weights_.end();)
+    it = it->second.expired() ? weights_.erase(it) : std::next(it);
   return engine;
 }
 
@@ -53,7 +55,8 @@ std::shared_ptr<const LoraAdapter> ModelRegistry::acquire_adapter(const std::sha
   if (adapter) return adapter;
   adapter = std::make_shared<const LoraAdapter>(weights, source);
   adapters_[key] = adapter;
-  for (auto it = adapters_.begin(); it != adapters_.end();) it = it->second.expired() ? adapters_.erase(it) : std::next(it);
+  for (auto it = adapters_.begin(); it != adapters_.end();)
+    it = it->second.expired() ? adapters_.erase(it) : std::next(it);
   return adapter;
 }
 

@@ -30,9 +30,8 @@ class ModelRegistry {
   // model and context setting) answers InvalidArgument naming the limit.
   // `draft`: the draft model of speculative decoding (context.speculative Draft), or null; its
   // weights are shared like any model's.
-  std::shared_ptr<Engine> acquire(const ModelSource& source, const ModelSettings& model,
-                                  const ContextSettings& context, uint32_t max_engines = UINT32_MAX,
-                                  const ModelSource* draft = nullptr);
+  std::shared_ptr<Engine> acquire(const ModelSource& source, const ModelSettings& model, const ContextSettings& context,
+                                  uint32_t max_engines = UINT32_MAX, const ModelSource* draft = nullptr);
 
   // The LoRA adapter `source` loaded into `weights`, loading it if no one else holds it: the same
   // file (source.key()) for the same weights is one adapter for every tenant. Throws what

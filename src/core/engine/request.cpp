@@ -18,8 +18,8 @@ void Request::cancel(ErrorKind why, std::string message) {
     if (cancelled_) return;  // the first reason wins
     cancel_kind_ = why;
     cancel_message_ = message.empty()
-        ? "the request was cancelled (its context was closed or its backend deinitialised)"
-        : std::move(message);
+                          ? "the request was cancelled (its context was closed or its backend deinitialised)"
+                          : std::move(message);
   }
   cancelled_ = true;
 }
@@ -54,9 +54,7 @@ void Request::publish_progress() {
   cv_.notify_all();
 }
 
-bool Request::stream_paused() const {
-  return streaming && generated_.load() - taken_.load() >= tenant.stream_ahead;
-}
+bool Request::stream_paused() const { return streaming && generated_.load() - taken_.load() >= tenant.stream_ahead; }
 
 bool Request::stream_abandoned(Clock::time_point now) const {
   if (!streaming || tenant.stream_idle_ms == 0 || !stream_paused()) return false;

@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "core/base/error.h"
 #include "core/base/mutex.h"
 #include "core/engine/adapter_set.h"
 #include "core/engine/greedy.h"
 #include "core/engine/media_prompt.h"
-#include "core/input/trigger_watch.h"
 #include "core/engine/stop_matcher.h"
 #include "core/engine/token_probs.h"
-#include "core/base/error.h"
+#include "core/input/trigger_watch.h"
 #include "llama.h"
 #include "sampling.h"
 
@@ -36,19 +36,19 @@ struct RequestResult {
   uint32_t n_prompt = 0;    // tokens in the prompt (whole conversation)
   uint32_t n_cached = 0;    // of those, reused from the KV cache
   uint32_t n_generated = 0;
-  uint32_t n_restored = 0;  // of n_cached, restored from a saved (evicted) KV state
-  uint32_t n_shared = 0;    // of n_cached, copied from another conversation's sequence
-  uint32_t n_shifted = 0;   // tokens dropped by context shifts during generation
-  uint32_t n_kept = 0;      // tokens the last shift kept at the start of the window
-  uint32_t n_drafted = 0;   // speculative decoding: drafted tokens decoded for verification
-  uint32_t n_accepted = 0;  //   and of those, the ones the target sampled too
-  double queue_ms = 0;      // submit -> admitted to a sequence
-  double prompt_ms = 0;     // admitted -> first token sampled
-  double generate_ms = 0;   // first token -> end
-  std::vector<llama_token> tokens;  // generated tokens
-  std::vector<TokenProbs> probs;    // per generated token, when n_probs > 0
+  uint32_t n_restored = 0;               // of n_cached, restored from a saved (evicted) KV state
+  uint32_t n_shared = 0;                 // of n_cached, copied from another conversation's sequence
+  uint32_t n_shifted = 0;                // tokens dropped by context shifts during generation
+  uint32_t n_kept = 0;                   // tokens the last shift kept at the start of the window
+  uint32_t n_drafted = 0;                // speculative decoding: drafted tokens decoded for verification
+  uint32_t n_accepted = 0;               //   and of those, the ones the target sampled too
+  double queue_ms = 0;                   // submit -> admitted to a sequence
+  double prompt_ms = 0;                  // admitted -> first token sampled
+  double generate_ms = 0;                // first token -> end
+  std::vector<llama_token> tokens;       // generated tokens
+  std::vector<TokenProbs> probs;         // per generated token, when n_probs > 0
   std::vector<TokenProbs> prompt_probs;  // per prompt token after the first, when n_prompt_probs > 0
-  uint32_t n_forked = 0;    // tokens copied from the conversation this request forks (fork_from)
+  uint32_t n_forked = 0;                 // tokens copied from the conversation this request forks (fork_from)
   // Embedding requests: every vector, in input order (one per input, or one per token with
   // pooling none), each n_embd floats, already normalised.
   std::vector<float> embeddings;
@@ -62,10 +62,10 @@ struct RequestResult {
 struct TenantTag {
   uint64_t id = 0;
   uint64_t group = 0;
-  uint32_t max_sequences = 0;    // sequences it may hold running at once; 0 = no cap
-  uint32_t max_queued = 0;       // requests it may have waiting; 0 = no cap
-  uint32_t stream_ahead = 64;    // a stream pauses this many unread tokens ahead of its reader
-  uint64_t stream_idle_ms = 0;   // an unread stream is cancelled after this long; 0 = never
+  uint32_t max_sequences = 0;   // sequences it may hold running at once; 0 = no cap
+  uint32_t max_queued = 0;      // requests it may have waiting; 0 = no cap
+  uint32_t stream_ahead = 64;   // a stream pauses this many unread tokens ahead of its reader
+  uint64_t stream_idle_ms = 0;  // an unread stream is cancelled after this long; 0 = never
 };
 
 class Request {
@@ -101,7 +101,7 @@ class Request {
   // The prompt's images and audio (media_prompt.h); null for a text-only prompt. A request with
   // media never shifts its context (a shift would cut a medium's positions).
   std::shared_ptr<const MediaPrompt> media;
-  AdapterSet adapters;     // the LoRA adapters and scales this request decodes with
+  AdapterSet adapters;  // the LoRA adapters and scales this request decodes with
   // Embedding requests (engines in embedding mode): one token list per input, each no longer
   // than the engine's batch; the worker pools, normalises (common_embd_normalize) and returns
   // them in RequestResult::embeddings.

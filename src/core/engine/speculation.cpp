@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "speculative.h"
 #include "core/base/error.h"
 #include "core/base/log.h"
 #include "core/engine/common_prefix.h"
+#include "speculative.h"
 
 namespace wasi_nn {
 
@@ -22,8 +22,9 @@ Speculation::Speculation(const ContextSettings& s, llama_context* target, const 
       dft_ = llama_init_from_model(draft_weights_->get(), dp);
     }
     if (!dft_) {
-      fail(ErrorKind::OutOfMemory, "could not create a context for the draft model (its KV cache for ctx_size x "
-                                   "n_parallel did not fit in memory); lower ctx_size or n_parallel");
+      fail(ErrorKind::OutOfMemory,
+           "could not create a context for the draft model (its KV cache for ctx_size x "
+           "n_parallel did not fit in memory); lower ctx_size or n_parallel");
     }
     n_batch_ = llama_n_batch(dft_);
     batch_ = llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1);

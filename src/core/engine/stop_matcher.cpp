@@ -63,9 +63,12 @@ size_t utf8_complete_prefix(const std::string& s) {
   if (i == 0) return n;
   const unsigned char lead = static_cast<unsigned char>(s[i - 1]);
   size_t need = 1;
-  if ((lead & 0xE0) == 0xC0) need = 2;
-  else if ((lead & 0xF0) == 0xE0) need = 3;
-  else if ((lead & 0xF8) == 0xF0) need = 4;
+  if ((lead & 0xE0) == 0xC0)
+    need = 2;
+  else if ((lead & 0xF0) == 0xE0)
+    need = 3;
+  else if ((lead & 0xF8) == 0xF0)
+    need = 4;
   const size_t have = n - (i - 1);
   return have < need ? i - 1 : n;
 }

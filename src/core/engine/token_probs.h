@@ -18,8 +18,8 @@ struct TokenCandidate {
 struct TokenProbs {
   llama_token token;  // the token generated at this step
   std::string text;
-  float prob;                        // its probability
-  std::vector<TokenCandidate> top;   // the n_probs most likely tokens, most likely first
+  float prob;                       // its probability
+  std::vector<TokenCandidate> top;  // the n_probs most likely tokens, most likely first
 };
 
 // Reads the logits of batch row `idx` of `ctx`. O(n_vocab); call only when n_probs > 0.

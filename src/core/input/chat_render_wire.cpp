@@ -24,7 +24,8 @@ std::vector<std::string> strings(const Json& j, const char* key) {
 
 std::string encode_chat_render(const common_chat_params& p, const std::map<std::string, bool>& caps) {
   Json triggers = Json::array();
-  for (const auto& t : p.grammar_triggers) triggers.push_back({{"type", t.type}, {"value", t.value}, {"token", t.token}});
+  for (const auto& t : p.grammar_triggers)
+    triggers.push_back({{"type", t.type}, {"value", t.value}, {"token", t.token}});
   Json j = {{"format", static_cast<int>(p.format)},
             {"prompt", p.prompt},
             {"grammar", p.grammar},
@@ -70,7 +71,8 @@ ChatRender decode_chat_render(const std::string& bytes) {
     p.parser = j.at("parser").get<std::string>();
     for (const auto& [k, v] : j.at("caps").items()) r.caps[k] = v.get<bool>();
   } catch (const std::exception& e) {
-    fail(ErrorKind::InvalidArgument, std::string("chat_template renderer sent back a malformed result (") + e.what() + ")");
+    fail(ErrorKind::InvalidArgument,
+         std::string("chat_template renderer sent back a malformed result (") + e.what() + ")");
   }
   return r;
 }

@@ -41,8 +41,8 @@ TemplateTrust template_trust(bool model_from_guest_bytes, const std::string& ove
   return model_from_guest_bytes ? TemplateTrust::Guest : TemplateTrust::Operator;
 }
 
-ChatTemplates::ChatTemplates(const llama_model* model, const std::string& override_template,
-                             TemplateTrust trust, const InputLimits& limits, bool validate)
+ChatTemplates::ChatTemplates(const llama_model* model, const std::string& override_template, TemplateTrust trust,
+                             const InputLimits& limits, bool validate)
     : model_(model), override_(override_template), trust_(trust), limits_(limits) {
   const std::vector<std::string> sources = template_sources(model, override_template);
   // A GGUF without a template renders with llama.cpp's own chatml: nothing of the guest's runs.
@@ -57,10 +57,12 @@ ChatTemplates::ChatTemplates(const llama_model* model, const std::string& overri
   }
   source_ = sources[0];
   if (validate) {
-    run_sandboxed([&] {
-      common_chat_templates_init(model_, override_);
-      return std::string();
-    }, sandbox_limits(limits_), "chat_template");
+    run_sandboxed(
+        [&] {
+          common_chat_templates_init(model_, override_);
+          return std::string();
+        },
+        sandbox_limits(limits_), "chat_template");
   }
 }
 
@@ -70,12 +72,15 @@ ChatRender ChatTemplates::render(const common_chat_templates_inputs& in) const {
   if (in_process_) {
     std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
     if (serial_) lock.lock();
-    return ChatRender{common_chat_templates_apply(in_process_.get(), in), common_chat_templates_get_caps(in_process_.get())};
+    return ChatRender{common_chat_templates_apply(in_process_.get(), in),
+                      common_chat_templates_get_caps(in_process_.get())};
   }
-  const std::string answer = run_sandboxed([&] {
-    common_chat_templates_ptr t = common_chat_templates_init(model_, override_);
-    return encode_chat_render(common_chat_templates_apply(t.get(), in), common_chat_templates_get_caps(t.get()));
-  }, sandbox_limits(limits_), "chat_template");
+  const std::string answer = run_sandboxed(
+      [&] {
+        common_chat_templates_ptr t = common_chat_templates_init(model_, override_);
+        return encode_chat_render(common_chat_templates_apply(t.get(), in), common_chat_templates_get_caps(t.get()));
+      },
+      sandbox_limits(limits_), "chat_template");
   return decode_chat_render(answer);
 }
 

@@ -32,13 +32,10 @@ struct SyntaxError {
 };
 
 bool is_digit(char c) { return '0' <= c && c <= '9'; }
-bool is_word(char c) {
-  return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '-' || is_digit(c);
-}
+bool is_word(char c) { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '-' || is_digit(c); }
 
 const char* parse_space(const char* pos, bool newline_ok) {
-  while (*pos == ' ' || *pos == '\t' || *pos == '#' ||
-         (newline_ok && (*pos == '\r' || *pos == '\n'))) {
+  while (*pos == ' ' || *pos == '\t' || *pos == '#' || (newline_ok && (*pos == '\r' || *pos == '\n'))) {
     if (*pos == '#') {
       while (*pos && *pos != '\r' && *pos != '\n') ++pos;
     } else {
@@ -100,8 +97,14 @@ const char* parse_char(const char* src) {
       case 'x': return parse_hex(src + 2, 2);
       case 'u': return parse_hex(src + 2, 4);
       case 'U': return parse_hex(src + 2, 8);
-      case 't': case 'r': case 'n': case '\\': case '"': case '[': case ']': case '-':
-        return src + 2;
+      case 't':
+      case 'r':
+      case 'n':
+      case '\\':
+      case '"':
+      case '[':
+      case ']':
+      case '-': return src + 2;
       default: throw SyntaxError{src};
     }
   }
@@ -171,8 +174,7 @@ class Replay {
   const char* parse_alternates(const char* pos, const std::string& rule_name, uint32_t rule_id);
   const char* parse_item(const char* pos, std::vector<Frame>& frames, const std::string& name);
   const char* parse_braces(const char* pos, Frame& f, const std::string& rule_name);
-  void repeat(Frame& f, uint64_t min_times, uint64_t max_times, const std::string& rule_name,
-              const char* pos);
+  void repeat(Frame& f, uint64_t min_times, uint64_t max_times, const std::string& rule_name, const char* pos);
   void check_repetition(uint64_t min_times, uint64_t max_times);
 
   uint32_t symbol_id(const std::string& name) {
@@ -187,8 +189,9 @@ class Replay {
     charge_name(name);
     symbols_[name] = next;
     if (symbols_.size() > limits_.max_grammar_rules) {
-      refuse_over_limit(key_, "expands to more than " + std::to_string(limits_.max_grammar_rules) +
-                                  " rules (each repetition {m,n} adds n-m rules, each ( ) group one)",
+      refuse_over_limit(key_,
+                        "expands to more than " + std::to_string(limits_.max_grammar_rules) +
+                            " rules (each repetition {m,n} adds n-m rules, each ( ) group one)",
                         limits_.max_grammar_rules, "max_grammar_rules",
                         "Use smaller repetition counts or fewer groups.");
     }
@@ -203,8 +206,9 @@ class Replay {
   void charge_name(const std::string& name) { grow((name.size() + 7) / 8); }
   void grow(uint64_t n) {
     if (n > limits_.max_grammar_elements || stats.elements + n > limits_.max_grammar_elements) {
-      refuse_over_limit(key_, "expands to more than " + std::to_string(limits_.max_grammar_elements) +
-                                  " grammar elements (a repetition S{m,n} copies S m times)",
+      refuse_over_limit(key_,
+                        "expands to more than " + std::to_string(limits_.max_grammar_elements) +
+                            " grammar elements (a repetition S{m,n} copies S m times)",
                         limits_.max_grammar_elements, "max_grammar_elements",
                         "Repeat shorter items, use smaller counts, or use * and + instead of "
                         "large bounded repetitions.");
@@ -331,10 +335,10 @@ const char* Replay::parse_item(const char* pos, std::vector<Frame>& frames, cons
     const size_t depth = frames.size() - 1;
     stats.depth = std::max(stats.depth, depth);
     if (depth > limits_.max_grammar_depth) {
-      refuse_over_limit(key_, "nests parentheses more than " + std::to_string(limits_.max_grammar_depth) +
-                                  " deep (llama.cpp's parser recurses once per level)",
-                        limits_.max_grammar_depth, "max_grammar_depth",
-                        "Name the inner groups as rules of their own.");
+      refuse_over_limit(key_,
+                        "nests parentheses more than " + std::to_string(limits_.max_grammar_depth) +
+                            " deep (llama.cpp's parser recurses once per level)",
+                        limits_.max_grammar_depth, "max_grammar_depth", "Name the inner groups as rules of their own.");
     }
     return pos;
   }
@@ -390,21 +394,19 @@ void Replay::check_repetition(uint64_t min_times, uint64_t max_times) {
   const uint64_t limit = limits_.max_grammar_repetition;
   const uint64_t biggest = max_times == kNoMax ? min_times : std::max(min_times, max_times);
   if (biggest > limit) {
-    refuse_over_limit(key_, "repeats an item " + std::to_string(biggest) + " times",
-                      limit, "max_grammar_repetition",
+    refuse_over_limit(key_, "repeats an item " + std::to_string(biggest) + " times", limit, "max_grammar_repetition",
                       "llama.cpp refuses a larger minimum and silently makes a larger maximum "
                       "unbounded; use a smaller count, or * / + for an unbounded one.");
   }
   if (max_times != kNoMax && min_times > max_times) {
-    refuse_input(key_, "has a repetition {" + std::to_string(min_times) + "," +
-                           std::to_string(max_times) + "} whose minimum exceeds its maximum "
+    refuse_input(key_, "has a repetition {" + std::to_string(min_times) + "," + std::to_string(max_times) +
+                           "} whose minimum exceeds its maximum "
                            "(llama.cpp would expand it into about 2^64 rules); write {m,n} with m <= n.");
   }
 }
 
 // handle_repetitions: S{m,n} -> S repeated m times, then n-m optional rules S'(k) ::= S S'(k-1) |.
-void Replay::repeat(Frame& f, uint64_t min_times, uint64_t max_times, const std::string& rule_name,
-                    const char* pos) {
+void Replay::repeat(Frame& f, uint64_t min_times, uint64_t max_times, const std::string& rule_name, const char* pos) {
   const bool no_max = max_times == kNoMax;
   if (f.last_sym_start == f.rule.size()) throw SyntaxError{pos};
   const Rule prev(f.rule.begin() + static_cast<std::ptrdiff_t>(f.last_sym_start), f.rule.end());
@@ -451,12 +453,12 @@ void Replay::replay_left_recursion_check() {
   std::vector<Call> stack;
   auto enter = [&](size_t r) {
     if (++stats.left_visits > kMaxGrammarLeftVisits) {
-      refuse_over_limit(key_, "makes llama.cpp's left-recursion check visit rules more than " +
-                                  std::to_string(kMaxGrammarLeftVisits) +
-                                  " times (chains of alternatives that start with the same rule "
-                                  "are revisited once per path)",
-                        kMaxGrammarLeftVisits, "kMaxGrammarLeftVisits",
-                        "Factor the shared leading rule out of the alternatives.");
+      refuse_over_limit(
+          key_,
+          "makes llama.cpp's left-recursion check visit rules more than " + std::to_string(kMaxGrammarLeftVisits) +
+              " times (chains of alternatives that start with the same rule "
+              "are revisited once per path)",
+          kMaxGrammarLeftVisits, "kMaxGrammarLeftVisits", "Factor the shared leading rule out of the alternatives.");
     }
     in_progress[r] = true;
     const Rule& rule = rules_[r];
@@ -475,9 +477,10 @@ void Replay::replay_left_recursion_check() {
     stack.push_back(Call{r});
     stats.left_depth = std::max(stats.left_depth, stack.size());
     if (stack.size() > limits_.max_grammar_left_depth) {
-      refuse_over_limit(key_, "chains rules more than " + std::to_string(limits_.max_grammar_left_depth) +
-                                  " deep through their first symbols (llama.cpp's left-recursion "
-                                  "check recurses once per link)",
+      refuse_over_limit(key_,
+                        "chains rules more than " + std::to_string(limits_.max_grammar_left_depth) +
+                            " deep through their first symbols (llama.cpp's left-recursion "
+                            "check recurses once per link)",
                         limits_.max_grammar_left_depth, "max_grammar_left_depth",
                         "Start long chains of rules with a literal, or flatten them.");
     }
@@ -517,8 +520,8 @@ void Replay::replay_left_recursion_check() {
 GrammarStats check_gbnf(const std::string& text, const InputLimits& limits, const std::string& key) {
   const size_t size = std::min(text.size(), text.find('\0'));  // llama.cpp reads a C string
   if (size > limits.max_grammar_bytes) {
-    refuse_over_limit(key, "is " + std::to_string(size) + " bytes", limits.max_grammar_bytes,
-                      "max_grammar_bytes", "Send a shorter grammar.");
+    refuse_over_limit(key, "is " + std::to_string(size) + " bytes", limits.max_grammar_bytes, "max_grammar_bytes",
+                      "Send a shorter grammar.");
   }
   Replay replay(limits, key);
   try {
@@ -541,8 +544,9 @@ GrammarStats check_gbnf(const std::string& text, const InputLimits& limits, cons
 void refuse_unparsable_gbnf(const GrammarStats& stats, const std::string& key) {
   if (!stats.syntax_error) return;
   if (stats.undefined_rule) {
-    refuse_input(key, "names a rule it never defines, or defines no 'root' rule; define every rule it uses, "
-                      "starting with root ::= ...");
+    refuse_input(key,
+                 "names a rule it never defines, or defines no 'root' rule; define every rule it uses, "
+                 "starting with root ::= ...");
   }
   refuse_input(key, "does not parse as GBNF (a syntax error at byte " + std::to_string(stats.error_offset) +
                         "); see llama.cpp's grammars/README.md");

@@ -30,7 +30,7 @@ struct GrammarStats {
   size_t left_depth = 0;   // deepest recursion of llama.cpp's left-recursion check
   size_t left_visits = 0;  // rule visits of that check
   bool syntax_error = false;
-  size_t error_offset = 0;  // with syntax_error: the byte llama.cpp stops at
+  size_t error_offset = 0;      // with syntax_error: the byte llama.cpp stops at
   bool undefined_rule = false;  // parses, but names a rule it never defines, or has no root
   // The <text> token literals (offset, length of "<...>"): llama.cpp tokenizes each and refuses
   // the grammar unless it is exactly one token of the model's vocabulary.
@@ -43,8 +43,7 @@ struct GrammarStats {
 void refuse_unparsable_gbnf(const GrammarStats& stats, const std::string& key);
 
 // Throws InvalidArgument naming `key` ("grammar", "json_schema", ...) when `text` exceeds a limit.
-GrammarStats check_gbnf(const std::string& text, const InputLimits& limits,
-                        const std::string& key = "grammar");
+GrammarStats check_gbnf(const std::string& text, const InputLimits& limits, const std::string& key = "grammar");
 
 // Rule visits the left-recursion replay may make before it refuses; not a limit of the grammar
 // language, only of how much work llama.cpp's check may do (it is exponential in the worst case).

@@ -20,8 +20,8 @@ bool is_block_open(const std::string& name) {
 }
 
 bool is_block_close(const std::string& name) {
-  return name == "endif" || name == "endfor" || name == "endmacro" || name == "endcall" ||
-         name == "endfilter" || name == "endset";
+  return name == "endif" || name == "endfor" || name == "endmacro" || name == "endcall" || name == "endfilter" ||
+         name == "endset";
 }
 
 bool is_operator(const token& t) {
@@ -32,13 +32,11 @@ bool is_operator(const token& t) {
     case token::unary_operator:
     case token::pipe:
     case token::dot:
-    case token::call_operator:
-      return true;
+    case token::call_operator: return true;
     case token::identifier:
-      return t.value == "and" || t.value == "or" || t.value == "not" || t.value == "in" ||
-             t.value == "is" || t.value == "if" || t.value == "else";
-    default:
-      return false;
+      return t.value == "and" || t.value == "or" || t.value == "not" || t.value == "in" || t.value == "is" ||
+             t.value == "if" || t.value == "else";
+    default: return false;
   }
 }
 
@@ -81,8 +79,7 @@ void TemplateScan::run(const std::vector<token>& tokens) {
       ++i;
       continue;
     }
-    const token::type close = t == token::open_statement ? token::close_statement
-                                                          : token::close_expression;
+    const token::type close = t == token::open_statement ? token::close_statement : token::close_expression;
     size_t end = i + 1;
     while (end < tokens.size() && tokens[end].t != close) ++end;
     if (t == token::open_statement) statement(tokens, i + 1, end);
@@ -151,22 +148,24 @@ size_t TemplateScan::tag(const std::vector<token>& tokens, size_t begin, size_t 
 
 void TemplateScan::check_depths() {
   if (stats.bracket_depth > limits_.max_template_bracket_depth) {
-    refuse_over_limit(key_, "nests brackets more than " + std::to_string(limits_.max_template_bracket_depth) +
-                                " deep in one tag (the Jinja parser recurses about twelve frames per level)",
+    refuse_over_limit(key_,
+                      "nests brackets more than " + std::to_string(limits_.max_template_bracket_depth) +
+                          " deep in one tag (the Jinja parser recurses about twelve frames per level)",
                       limits_.max_template_bracket_depth, "max_template_bracket_depth",
                       "Split the expression with {% set %}.");
   }
   if (stats.expression_depth > limits_.max_template_expression_depth) {
-    refuse_over_limit(key_, "has an expression " + std::to_string(stats.expression_depth) +
-                                " operators deep (parsing, rendering and freeing it recurse once per operator)",
+    refuse_over_limit(key_,
+                      "has an expression " + std::to_string(stats.expression_depth) +
+                          " operators deep (parsing, rendering and freeing it recurse once per operator)",
                       limits_.max_template_expression_depth, "max_template_expression_depth",
                       "Split the expression with {% set %}.");
   }
   if (stats.block_depth > limits_.max_template_block_depth) {
-    refuse_over_limit(key_, "nests blocks " + std::to_string(stats.block_depth) +
-                                " deep (each {% elif %} counts as one more level)",
-                      limits_.max_template_block_depth, "max_template_block_depth",
-                      "Use fewer nested blocks and shorter elif chains.");
+    refuse_over_limit(
+        key_, "nests blocks " + std::to_string(stats.block_depth) + " deep (each {% elif %} counts as one more level)",
+        limits_.max_template_block_depth, "max_template_block_depth",
+        "Use fewer nested blocks and shorter elif chains.");
   }
 }
 
@@ -174,8 +173,8 @@ void TemplateScan::check_depths() {
 
 TemplateStats check_template(const std::string& text, TemplateTrust trust, const InputLimits& limits,
                              const std::string& key) {
-  const size_t max_bytes = trust == TemplateTrust::Guest ? limits.max_template_bytes
-                                                         : limits.max_operator_template_bytes;
+  const size_t max_bytes =
+      trust == TemplateTrust::Guest ? limits.max_template_bytes : limits.max_operator_template_bytes;
   const char* max_name = trust == TemplateTrust::Guest ? "max_template_bytes" : "max_operator_template_bytes";
   if (text.size() > max_bytes) {
     refuse_over_limit(key, "is " + std::to_string(text.size()) + " bytes", max_bytes, max_name,
@@ -184,8 +183,9 @@ TemplateStats check_template(const std::string& text, TemplateTrust trust, const
   TemplateStats stats;
   for (size_t at = text.find("\r\n"); at != std::string::npos; at = text.find("\r\n", at + 2)) {
     if (++stats.crlf > kMaxTemplateCrlf) {
-      refuse_over_limit(key, "has more than " + std::to_string(kMaxTemplateCrlf) +
-                                 " \\r\\n line ends (the Jinja lexer erases each one in place)",
+      refuse_over_limit(key,
+                        "has more than " + std::to_string(kMaxTemplateCrlf) +
+                            " \\r\\n line ends (the Jinja lexer erases each one in place)",
                         kMaxTemplateCrlf, "kMaxTemplateCrlf", "Use \\n line ends.");
     }
   }

@@ -112,15 +112,14 @@ void SchemaWalk::collect_refs() {
         const std::string ref = it->get<std::string>();
         if (ref.size() > limits_.max_schema_name_bytes) {
           refuse_over_limit(key_, "has a $ref of " + std::to_string(ref.size()) + " bytes",
-                            limits_.max_schema_name_bytes, "max_schema_name_bytes",
-                            "Use shorter definition names.");
+                            limits_.max_schema_name_bytes, "max_schema_name_bytes", "Use shorter definition names.");
         }
         if (!refs_.count(ref)) {
           if (refs_.size() >= limits_.max_schema_refs) {
-            refuse_over_limit(key_, "has more than " + std::to_string(limits_.max_schema_refs) +
-                                        " distinct $ref values (each copies the whole schema)",
-                              limits_.max_schema_refs, "max_schema_refs",
-                              "Reuse fewer definitions.");
+            refuse_over_limit(key_,
+                              "has more than " + std::to_string(limits_.max_schema_refs) +
+                                  " distinct $ref values (each copies the whole schema)",
+                              limits_.max_schema_refs, "max_schema_refs", "Reuse fewer definitions.");
           }
           size_t copies = 0;
           refs_[ref] = resolve(ref, &copies);
@@ -138,10 +137,10 @@ void SchemaWalk::collect_refs() {
 void SchemaWalk::charge_visits(size_t n) {
   stats_->visits = sat_add(stats_->visits, n);
   if (stats_->visits > limits_.max_schema_visits) {
-    refuse_over_limit(key_, "makes the grammar converter visit more than " +
-                                std::to_string(limits_.max_schema_visits) +
-                                " subschemas (each \"type\" list entry and each allOf $ref "
-                                "converts the subschema below it again)",
+    refuse_over_limit(key_,
+                      "makes the grammar converter visit more than " + std::to_string(limits_.max_schema_visits) +
+                          " subschemas (each \"type\" list entry and each allOf $ref "
+                          "converts the subschema below it again)",
                       limits_.max_schema_visits, "max_schema_visits",
                       "Use fewer nested \"type\" lists and allOf references.");
   }
@@ -150,10 +149,10 @@ void SchemaWalk::charge_visits(size_t n) {
 void SchemaWalk::charge_copies(size_t n) {
   stats_->copies = sat_add(stats_->copies, n);
   if (stats_->copies > limits_.max_schema_copies) {
-    refuse_over_limit(key_, "makes the grammar converter copy more than " +
-                                std::to_string(limits_.max_schema_copies) +
-                                " JSON values (the whole schema per distinct $ref, a subschema "
-                                "per \"type\" list entry, cubic work per object's properties)",
+    refuse_over_limit(key_,
+                      "makes the grammar converter copy more than " + std::to_string(limits_.max_schema_copies) +
+                          " JSON values (the whole schema per distinct $ref, a subschema "
+                          "per \"type\" list entry, cubic work per object's properties)",
                       limits_.max_schema_copies, "max_schema_copies",
                       "Use a smaller schema, fewer $ref targets or fewer properties per object.");
   }
@@ -166,8 +165,7 @@ void SchemaWalk::check_counts(const Json& node) {
     if (it == node.end() || !it->is_number()) continue;
     const double v = it->get<double>();
     if (v < 0 || v > static_cast<double>(limits_.max_grammar_repetition)) {
-      refuse_over_limit(key_ + " " + kw, "is " + it->dump(), limits_.max_grammar_repetition,
-                        "max_grammar_repetition",
+      refuse_over_limit(key_ + " " + kw, "is " + it->dump(), limits_.max_grammar_repetition, "max_grammar_repetition",
                         "It becomes a grammar repetition, which llama.cpp refuses (minimum) or "
                         "silently leaves unbounded (maximum) above 2000; use 0..the limit or drop it.");
     }
@@ -177,7 +175,8 @@ void SchemaWalk::check_counts(const Json& node) {
     if (it == node.end() || !it->is_number()) continue;
     const double v = it->get<double>();
     if (!(std::fabs(v) <= 9007199254740992.0)) {  // 2^53: exact in a double, no int64 overflow
-      refuse_input(key_ + " " + kw, "is " + it->dump() + "; integer bounds must lie within "
+      refuse_input(key_ + " " + kw, "is " + it->dump() +
+                                        "; integer bounds must lie within "
                                         "+-2^53 (llama.cpp negates and increments them as int64).");
     }
   }
@@ -187,14 +186,12 @@ void SchemaWalk::properties(const Json& props, size_t mult, bool extra) {
   if (!props.is_object()) return;
   if (props.size() > limits_.max_schema_properties) {
     refuse_over_limit(key_, "has an object with " + std::to_string(props.size()) + " properties",
-                      limits_.max_schema_properties, "max_schema_properties",
-                      "Split the object into nested objects.");
+                      limits_.max_schema_properties, "max_schema_properties", "Split the object into nested objects.");
   }
   for (auto it = props.begin(); it != props.end(); ++it) {
     if (it.key().size() > limits_.max_schema_name_bytes) {
       refuse_over_limit(key_, "has a property name of " + std::to_string(it.key().size()) + " bytes",
-                        limits_.max_schema_name_bytes, "max_schema_name_bytes",
-                        "Use shorter property names.");
+                        limits_.max_schema_name_bytes, "max_schema_name_bytes", "Use shorter property names.");
     }
     push(it.value(), mult);
   }
@@ -312,19 +309,18 @@ size_t json_text_depth(const std::string& text) {
   return deepest;
 }
 
-SchemaStats check_json_schema(const std::string& text, const InputLimits& limits,
-                              const std::string& key) {
+SchemaStats check_json_schema(const std::string& text, const InputLimits& limits, const std::string& key) {
   SchemaStats stats;
   if (text.size() > limits.max_schema_bytes) {
-    refuse_over_limit(key, "is " + std::to_string(text.size()) + " bytes", limits.max_schema_bytes,
-                      "max_schema_bytes", "Send a smaller schema.");
+    refuse_over_limit(key, "is " + std::to_string(text.size()) + " bytes", limits.max_schema_bytes, "max_schema_bytes",
+                      "Send a smaller schema.");
   }
   stats.depth = json_text_depth(text);
   if (stats.depth > limits.max_schema_depth) {
-    refuse_over_limit(key, "nests brackets " + std::to_string(stats.depth) +
-                               " deep (llama.cpp copies and converts schemas recursively)",
-                      limits.max_schema_depth, "max_schema_depth",
-                      "Flatten the schema, or move nested parts into $defs.");
+    refuse_over_limit(
+        key,
+        "nests brackets " + std::to_string(stats.depth) + " deep (llama.cpp copies and converts schemas recursively)",
+        limits.max_schema_depth, "max_schema_depth", "Flatten the schema, or move nested parts into $defs.");
   }
   Json root;
   try {

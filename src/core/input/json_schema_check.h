@@ -25,10 +25,10 @@
 namespace wasi_nn {
 
 struct SchemaStats {
-  size_t depth = 0;    // deepest bracket nesting of the text
-  size_t visits = 0;   // upper bound of subschemas the converter visits
-  size_t copies = 0;   // upper bound of JSON values it copies (plus optional-property work)
-  size_t refs = 0;     // distinct $ref strings
+  size_t depth = 0;          // deepest bracket nesting of the text
+  size_t visits = 0;         // upper bound of subschemas the converter visits
+  size_t copies = 0;         // upper bound of JSON values it copies (plus optional-property work)
+  size_t refs = 0;           // distinct $ref strings
   bool parse_error = false;  // not JSON: the caller's parse reports it
 };
 

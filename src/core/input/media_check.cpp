@@ -79,8 +79,7 @@ void image_size(std::string_view b, const std::string& what, MediaInfo* m) {
       }
       break;
     }
-    default:
-      jpeg_size(b, what, m);
+    default: jpeg_size(b, what, m);
   }
   if (m->width == 0 || m->height == 0) unreadable(what, m->format, "its width or height is 0");
 }
@@ -121,14 +120,22 @@ double flac_seconds(std::string_view b, const std::string& what) {
 // mtmd's helper applies it (is_audio_file), so what is audio here is audio there.
 bool sniff(std::string_view b, MediaInfo* m) {
   const auto* p = u8(b);
-  if (starts(b, "\x89PNG\r\n\x1a\n")) m->format = MediaFormat::Png;
-  else if (b.size() >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) m->format = MediaFormat::Jpeg;
-  else if (starts(b, "BM")) m->format = MediaFormat::Bmp;
-  else if (starts(b, "GIF87a") || starts(b, "GIF89a")) m->format = MediaFormat::Gif;
-  else if (starts(b, "RIFF") && starts(b, "WAVE", 8)) m->format = MediaFormat::Wav;
-  else if (starts(b, "fLaC")) m->format = MediaFormat::Flac;
-  else if (starts(b, "ID3") || (b.size() >= 2 && p[0] == 0xFF && (p[1] & 0xE0) == 0xE0)) m->format = MediaFormat::Mp3;
-  else return false;
+  if (starts(b, "\x89PNG\r\n\x1a\n"))
+    m->format = MediaFormat::Png;
+  else if (b.size() >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
+    m->format = MediaFormat::Jpeg;
+  else if (starts(b, "BM"))
+    m->format = MediaFormat::Bmp;
+  else if (starts(b, "GIF87a") || starts(b, "GIF89a"))
+    m->format = MediaFormat::Gif;
+  else if (starts(b, "RIFF") && starts(b, "WAVE", 8))
+    m->format = MediaFormat::Wav;
+  else if (starts(b, "fLaC"))
+    m->format = MediaFormat::Flac;
+  else if (starts(b, "ID3") || (b.size() >= 2 && p[0] == 0xFF && (p[1] & 0xE0) == 0xE0))
+    m->format = MediaFormat::Mp3;
+  else
+    return false;
   m->audio = m->format == MediaFormat::Wav || m->format == MediaFormat::Mp3 || m->format == MediaFormat::Flac;
   return true;
 }
@@ -159,8 +166,9 @@ MediaInfo check_media(std::string_view b, const InputLimits& limits, const std::
   }
   MediaInfo m;
   if (!sniff(b, &m)) {
-    refuse_input(what, "is not an image or audio file this backend reads (PNG, JPEG, BMP, GIF; WAV, MP3, FLAC): "
-                       "its first bytes match none of them");
+    refuse_input(what,
+                 "is not an image or audio file this backend reads (PNG, JPEG, BMP, GIF; WAV, MP3, FLAC): "
+                 "its first bytes match none of them");
   }
   if (!m.audio) {
     image_size(b, what, &m);
@@ -174,8 +182,9 @@ MediaInfo check_media(std::string_view b, const InputLimits& limits, const std::
               : m.format == MediaFormat::Flac ? flac_seconds(b, what)
                                               : static_cast<double>(b.size()) / kMinMp3BytesPerSecond;
   if (m.seconds > static_cast<double>(limits.max_audio_seconds)) {
-    refuse_over_limit(what, std::string("is ") + (m.format == MediaFormat::Mp3 ? "an MP3 that may last " : "audio of ") +
-                                std::to_string(static_cast<uint64_t>(m.seconds)) + " seconds",
+    refuse_over_limit(what,
+                      std::string("is ") + (m.format == MediaFormat::Mp3 ? "an MP3 that may last " : "audio of ") +
+                          std::to_string(static_cast<uint64_t>(m.seconds)) + " seconds",
                       limits.max_audio_seconds, "max_audio_seconds",
                       "Send a shorter clip (an MP3 is bounded at its lowest bitrate; WAV and FLAC state their length)");
   }
@@ -195,8 +204,12 @@ std::string decode_base64(std::string_view text, size_t max_bytes, const std::st
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
-    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '+' ? 62 : c == '/' ? 63 : -1;
+    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+'             ? 62
+            : c == '/'             ? 63
+                                   : -1;
     if (v < 0) refuse_input(what, "is not valid base64 (a character outside A-Z a-z 0-9 + /)");
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;

@@ -20,7 +20,7 @@ size_t sat_mul(size_t a, size_t b) { return (a != 0 && b > kHuge / a) ? kHuge : 
 // One piece of a sequence: an atom, a group, an assertion, or one of those repeated.
 struct Item {
   size_t states = 1, paths = 1, len = 1, reach = 1;
-  bool repeatable = true;   // not an assertion, not already repeated
+  bool repeatable = true;  // not an assertion, not already repeated
   bool assertion = false;
   bool has_repeat = false;  // holds a repetition
   bool has_alt = false;     // holds an alternation
@@ -133,8 +133,8 @@ class PatternScan {
 
 PatternStats PatternScan::run() {
   if (p_.size() > limits_.max_regex_bytes) {
-    refuse_over_limit(key_, "is " + std::to_string(p_.size()) + " bytes", limits_.max_regex_bytes,
-                      "max_regex_bytes", "Use a shorter pattern.");
+    refuse_over_limit(key_, "is " + std::to_string(p_.size()) + " bytes", limits_.max_regex_bytes, "max_regex_bytes",
+                      "Use a shorter pattern.");
   }
   groups_.emplace_back(GroupKind::Root);
   try {
@@ -153,17 +153,16 @@ PatternStats PatternScan::run() {
   stats_.work = sat_mul(whole.paths, whole.states);
   stats_.max_reach = whole.reach;
   if (stats_.states > limits_.max_regex_states) {
-    refuse_over_limit(key_, "expands to " + std::to_string(stats_.states) +
-                                " matcher states (repetitions copy what they repeat)",
-                      limits_.max_regex_states, "max_regex_states",
-                      "Use smaller repetition counts or a shorter pattern.");
+    refuse_over_limit(
+        key_, "expands to " + std::to_string(stats_.states) + " matcher states (repetitions copy what they repeat)",
+        limits_.max_regex_states, "max_regex_states", "Use smaller repetition counts or a shorter pattern.");
   }
   if (stats_.work > limits_.max_regex_work) {
-    refuse_over_limit(key_, "can take " + std::to_string(stats_.work) +
-                                " matcher steps from one position (" + std::to_string(stats_.paths) +
-                                " backtracking paths x " + std::to_string(stats_.states) + " states)",
-                      limits_.max_regex_work, "max_regex_work",
-                      "Use fewer alternatives or optional parts in sequence.");
+    refuse_over_limit(
+        key_,
+        "can take " + std::to_string(stats_.work) + " matcher steps from one position (" +
+            std::to_string(stats_.paths) + " backtracking paths x " + std::to_string(stats_.states) + " states)",
+        limits_.max_regex_work, "max_regex_work", "Use fewer alternatives or optional parts in sequence.");
   }
   return stats_;
 }
@@ -181,16 +180,13 @@ void PatternScan::step() {
       ++i_;
       return groups_.back().cur.add(it);
     }
-    case '|':
-      ++i_;
-      return groups_.back().end_alternative();
-    case '*': case '+':
-      refuse(std::string("uses the unbounded repetition '") + c + "'");
-    case '?':
-      ++i_;
-      return quantifier(0, 1);
+    case '|': ++i_; return groups_.back().end_alternative();
+    case '*':
+    case '+': refuse(std::string("uses the unbounded repetition '") + c + "'");
+    case '?': ++i_; return quantifier(0, 1);
     case '{': return braces();
-    case '^': case '$': return assertion(1);
+    case '^':
+    case '$': return assertion(1);
     default: return atom(1);
   }
 }
@@ -250,8 +246,9 @@ void PatternScan::open_group() {
   groups_.emplace_back(kind);
   stats_.depth = std::max(stats_.depth, groups_.size() - 1);
   if (groups_.size() - 1 > limits_.max_regex_depth) {
-    refuse_over_limit(key_, "nests groups more than " + std::to_string(limits_.max_regex_depth) +
-                                " deep (std::regex compiles them recursively)",
+    refuse_over_limit(key_,
+                      "nests groups more than " + std::to_string(limits_.max_regex_depth) +
+                          " deep (std::regex compiles them recursively)",
                       limits_.max_regex_depth, "max_regex_depth", "Use fewer nested groups.");
   }
 }
@@ -297,8 +294,7 @@ void PatternScan::quantifier(size_t min_times, size_t max_times) {
   if (min_times > max_times) throw Syntax{};
   if (max_times > limits_.max_regex_repetition) {
     refuse_over_limit(key_, "repeats an item up to " + std::to_string(max_times) + " times",
-                      limits_.max_regex_repetition, "max_regex_repetition",
-                      "Use a smaller count.");
+                      limits_.max_regex_repetition, "max_regex_repetition", "Use a smaller count.");
   }
   it.states = sat_add(sat_mul(it.states, max_times), 1);
   it.paths = max_times - min_times + 1;
@@ -310,16 +306,14 @@ void PatternScan::quantifier(size_t min_times, size_t max_times) {
 
 }  // namespace
 
-PatternStats check_trigger_pattern(const std::string& pattern, const InputLimits& limits,
-                                   const std::string& key) {
+PatternStats check_trigger_pattern(const std::string& pattern, const InputLimits& limits, const std::string& key) {
   return PatternScan(pattern, limits, key).run();
 }
 
-PatternStats check_trigger_word(const std::string& word, const InputLimits& limits,
-                                const std::string& key) {
+PatternStats check_trigger_word(const std::string& word, const InputLimits& limits, const std::string& key) {
   if (word.size() > limits.max_regex_bytes) {
-    refuse_over_limit(key, "is " + std::to_string(word.size()) + " bytes", limits.max_regex_bytes,
-                      "max_regex_bytes", "Use a shorter word.");
+    refuse_over_limit(key, "is " + std::to_string(word.size()) + " bytes", limits.max_regex_bytes, "max_regex_bytes",
+                      "Use a shorter word.");
   }
   PatternStats s;
   s.states = word.size();

@@ -31,11 +31,11 @@
 namespace wasi_nn {
 
 struct PatternStats {
-  size_t depth = 0;      // deepest group nesting
-  size_t states = 0;     // NFA states with repetitions expanded: the matcher's deepest recursion
-  size_t paths = 0;      // backtracking paths from one start position
-  size_t work = 0;       // paths x states: matcher steps from one start position, at most
-  size_t max_reach = 0;  // bytes after a match's start the matcher may read (lookaheads included)
+  size_t depth = 0;           // deepest group nesting
+  size_t states = 0;          // NFA states with repetitions expanded: the matcher's deepest recursion
+  size_t paths = 0;           // backtracking paths from one start position
+  size_t work = 0;            // paths x states: matcher steps from one start position, at most
+  size_t max_reach = 0;       // bytes after a match's start the matcher may read (lookaheads included)
   bool syntax_error = false;  // std::regex will refuse it (reported by the caller's compile)
 };
 

@@ -34,17 +34,20 @@ RerankInput parse_rerank_input(const std::string& text, const InputLimits& limit
   }
   for (const auto& [key, value] : doc.items()) {
     (void)value;
-    if (key != "query" && key != "documents" && key != "top_n") refuse_input(kKey, "has unknown key " + shown_text(key) + kShape);
+    if (key != "query" && key != "documents" && key != "top_n")
+      refuse_input(kKey, "has unknown key " + shown_text(key) + kShape);
   }
   RerankInput in;
   in.query = string_field(doc["query"], "\"query\"");
   const auto& docs = doc["documents"];
-  if (!docs.is_array() || docs.empty()) refuse_input(kKey, std::string("\"documents\" is not a non-empty list") + kShape);
+  if (!docs.is_array() || docs.empty())
+    refuse_input(kKey, std::string("\"documents\" is not a non-empty list") + kShape);
   if (docs.size() > limits.max_rerank_documents) {
     refuse_over_limit(kKey, "has " + std::to_string(docs.size()) + " documents", limits.max_rerank_documents,
                       "max_rerank_documents", "Split them over several requests");
   }
-  for (size_t i = 0; i < docs.size(); ++i) in.documents.push_back(string_field(docs[i], "document " + std::to_string(i)));
+  for (size_t i = 0; i < docs.size(); ++i)
+    in.documents.push_back(string_field(docs[i], "document " + std::to_string(i)));
   if (doc.contains("top_n")) {
     const auto& n = doc["top_n"];
     if (!n.is_number_integer() || n.get<int64_t>() < 1) refuse_input(kKey, "\"top_n\" is not a positive integer");

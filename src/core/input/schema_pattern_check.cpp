@@ -23,7 +23,13 @@ size_t escape_length(const std::string& s, size_t pos) {
     case 'x': n_hex = 2; break;
     case 'u': n_hex = 4; break;
     case 'U': n_hex = 8; break;
-    case 't': case 'r': case 'n': case '\\': case '"': case '[': case ']': return 2;
+    case 't':
+    case 'r':
+    case 'n':
+    case '\\':
+    case '"':
+    case '[':
+    case ']': return 2;
     default: return 0;
   }
   if (pos + 2 + n_hex > s.size()) return 0;

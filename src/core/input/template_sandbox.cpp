@@ -77,7 +77,7 @@ void set_limit(int resource, rlim_t value) {
 
 struct ChildResult {
   std::string data;
-  bool complete = false;    // EOF seen
+  bool complete = false;  // EOF seen
   bool timed_out = false;
   bool too_large = false;
   bool have_status = false;
@@ -107,7 +107,8 @@ ChildResult run_child(const std::function<std::string()>& work, const SandboxLim
   const auto deadline = start + std::chrono::milliseconds(limits.wall_ms);
   char buf[65536];
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       r.timed_out = true;
       break;
@@ -151,7 +152,8 @@ std::string describe_signal(int sig) {
   switch (sig) {
     case SIGSEGV:
     case SIGBUS:
-      return "crashed (signal " + std::to_string(sig) + ": most likely unbounded recursion, "
+      return "crashed (signal " + std::to_string(sig) +
+             ": most likely unbounded recursion, "
              "such as a macro that calls itself, overflowing the stack)";
     case SIGXCPU: return "used up its CPU time";
     case SIGABRT: return "aborted (signal 6; most often out of memory)";
@@ -173,8 +175,8 @@ std::string run_sandboxed(const std::function<std::string()>& work, const Sandbo
                                          "time (no huge ranges, repetitions or recursion)");
   }
   if (r.too_large) {
-    fail(ErrorKind::InvalidArgument, what + " produced more than " + std::to_string(limits.output_bytes) +
-                                         " bytes and was stopped");
+    fail(ErrorKind::InvalidArgument,
+         what + " produced more than " + std::to_string(limits.output_bytes) + " bytes and was stopped");
   }
   if (r.have_status && WIFSIGNALED(r.status)) {
     fail(ErrorKind::InvalidArgument, what + " " + describe_signal(WTERMSIG(r.status)) + " while rendering");

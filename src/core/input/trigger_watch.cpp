@@ -12,9 +12,7 @@ TriggerWatch::TriggerWatch(const common_params_sampling& sp, const InputLimits& 
   size_t work = 0;
   for (const auto& t : sp.grammar_triggers) {
     switch (t.type) {
-      case COMMON_GRAMMAR_TRIGGER_TYPE_TOKEN:
-        tokens_.push_back(t.token);
-        break;
+      case COMMON_GRAMMAR_TRIGGER_TYPE_TOKEN: tokens_.push_back(t.token); break;
       case COMMON_GRAMMAR_TRIGGER_TYPE_WORD:
         work += check_trigger_word(t.value, limits).work;
         words_.push_back(t.value);

@@ -53,17 +53,16 @@ std::string device_list(const std::vector<ggml_backend_dev_t>& devs) {
 void check_gpu_keys(const ModelSettings& s, const std::vector<ggml_backend_dev_t>& devs) {
   const size_t n = devs.size();
   if (s.main_gpu > 0 && static_cast<size_t>(s.main_gpu) >= n) {
-    fail(ErrorKind::InvalidArgument,
-         "config key 'main_gpu' = " + std::to_string(s.main_gpu) + " names no device; devices " +
-             "present: " + device_list(devs) + ". Use a device index below " +
-             std::to_string(n == 0 ? 1 : n) + ".");
+    fail(ErrorKind::InvalidArgument, "config key 'main_gpu' = " + std::to_string(s.main_gpu) +
+                                         " names no device; devices " + "present: " + device_list(devs) +
+                                         ". Use a device index below " + std::to_string(n == 0 ? 1 : n) + ".");
   }
   if (s.tensor_split.size() > n) {
-    fail(ErrorKind::InvalidArgument,
-         "config key 'tensor_split' has " + std::to_string(s.tensor_split.size()) +
-             " entries, more than the " + std::to_string(n) + " device(s) present (" +
-             device_list(devs) + "). Give at most one share per device, or [] to split by free "
-             "memory.");
+    fail(ErrorKind::InvalidArgument, "config key 'tensor_split' has " + std::to_string(s.tensor_split.size()) +
+                                         " entries, more than the " + std::to_string(n) + " device(s) present (" +
+                                         device_list(devs) +
+                                         "). Give at most one share per device, or [] to split by free "
+                                         "memory.");
   }
 }
 
@@ -108,19 +107,19 @@ DevicePlan::DevicePlan(const std::string& path, const ModelSettings& model, cons
       margins[i] = free > cap ? free - cap : 0;
     }
   }
-  const auto status = common_fit_params(path.c_str(), &params_, &cp, tensor_split_.data(),
-                                        overrides_.data(), margins.data(), cp.n_ctx, nullptr,
-                                        GGML_LOG_LEVEL_ERROR);
+  const auto status = common_fit_params(path.c_str(), &params_, &cp, tensor_split_.data(), overrides_.data(),
+                                        margins.data(), cp.n_ctx, nullptr, GGML_LOG_LEVEL_ERROR);
   decision_.status = status == COMMON_PARAMS_FIT_STATUS_SUCCESS ? "fitted" : "failed";
   decision_.n_gpu_layers = params_.n_gpu_layers;
   if (status == COMMON_PARAMS_FIT_STATUS_SUCCESS) {
     const std::string layers = params_.n_gpu_layers < 0 ? "all" : std::to_string(params_.n_gpu_layers);
-    LOG_INFO("n_gpu_layers auto: %s layers on %zu device(s) for '%s'", layers.c_str(), n_devices_,
-             path.c_str());
+    LOG_INFO("n_gpu_layers auto: %s layers on %zu device(s) for '%s'", layers.c_str(), n_devices_, path.c_str());
   } else {
-    LOG_WARN("n_gpu_layers auto: llama.cpp could not fit '%s' to free device memory (its own "
-             "warning says why); loading with every layer offloaded. Set n_gpu_layers, or lower "
-             "ctx_size/n_parallel.", path.c_str());
+    LOG_WARN(
+        "n_gpu_layers auto: llama.cpp could not fit '%s' to free device memory (its own "
+        "warning says why); loading with every layer offloaded. Set n_gpu_layers, or lower "
+        "ctx_size/n_parallel.",
+        path.c_str());
   }
 }
 

@@ -15,9 +15,9 @@ namespace wasi_nn {
 
 // What n_gpu_layers came to: asked "auto" and fitted (status and layers), or given.
 struct FitDecision {
-  bool automatic = false;   // n_gpu_layers was "auto"
-  std::string status;       // "fitted", "failed" (everything offloaded), "no_devices", "given"
-  int32_t n_gpu_layers = 0; // what llama.cpp is asked for (-1 = all)
+  bool automatic = false;    // n_gpu_layers was "auto"
+  std::string status;        // "fitted", "failed" (everything offloaded), "no_devices", "given"
+  int32_t n_gpu_layers = 0;  // what llama.cpp is asked for (-1 = all)
   size_t n_devices = 0;
 };
 
@@ -38,8 +38,8 @@ class DevicePlan {
   const FitDecision& decision() const { return decision_; }
 
  private:
-  std::vector<ggml_backend_dev_t> devices_;  // explicit list (null-terminated) with RPC servers
-  std::vector<float> tensor_split_;          // llama_max_devices() entries
+  std::vector<ggml_backend_dev_t> devices_;                  // explicit list (null-terminated) with RPC servers
+  std::vector<float> tensor_split_;                          // llama_max_devices() entries
   std::vector<llama_model_tensor_buft_override> overrides_;  // written by the fitting
   llama_model_params params_;
   size_t n_devices_ = 0;

@@ -36,8 +36,9 @@ LoraAdapter::LoraAdapter(std::shared_ptr<ModelWeights> weights, const ModelSourc
       MutexLock lock(weights_->adapter_mutex());
       llama_adapter_lora_free(adapter_);
     }
-    fail(ErrorKind::Unsupported, "LoRA adapter '" + name_ + "' is an activated LoRA (it has invocation "
-                                 "tokens), which this backend does not apply; use a plain LoRA adapter");
+    fail(ErrorKind::Unsupported, "LoRA adapter '" + name_ +
+                                     "' is an activated LoRA (it has invocation "
+                                     "tokens), which this backend does not apply; use a plain LoRA adapter");
   }
   LOG_INFO("loaded LoRA adapter '%s' for model '%s'", name_.c_str(), weights_->name().c_str());
 }

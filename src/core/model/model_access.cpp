@@ -51,17 +51,19 @@ bool has_dotdot(std::string_view name) {
 // A guest's name, as its error messages show it: at most 256 bytes, so a huge name is not
 // echoed back whole (or copied into the host's log).
 std::string quoted(std::string_view name) {
-  return name.size() <= 256 ? "'" + std::string(name) + "'"
-                            : "'" + std::string(name.substr(0, 256)) + "...' (" + std::to_string(name.size()) + " bytes)";
+  return name.size() <= 256
+             ? "'" + std::string(name) + "'"
+             : "'" + std::string(name.substr(0, 256)) + "...' (" + std::to_string(name.size()) + " bytes)";
 }
 
 [[noreturn]] void refuse(std::string_view noun, std::string_view name, const std::string& why) {
-  fail(ErrorKind::Security,
-       std::string(noun) + " " + quoted(name) + " is not granted to this module: " + why +
-           ". The host grants models with " + kPreloadEnv + "=\"alias=/path/model.gguf;...\" "
-           "(load the alias by name) or " + kModelDirsEnv +
-           "=\"/dir1:/dir2\" (load files inside them); wasi-nn-run sets these from "
-           "--nn-preload and --nn-dir");
+  fail(ErrorKind::Security, std::string(noun) + " " + quoted(name) + " is not granted to this module: " + why +
+                                ". The host grants models with " + kPreloadEnv +
+                                "=\"alias=/path/model.gguf;...\" "
+                                "(load the alias by name) or " +
+                                kModelDirsEnv +
+                                "=\"/dir1:/dir2\" (load files inside them); wasi-nn-run sets these from "
+                                "--nn-preload and --nn-dir");
 }
 
 // A name with no '/' (and not "." or ".."): what a guest passes to load an alias. Not finding
@@ -71,10 +73,13 @@ bool bare_name(std::string_view name) {
 }
 
 [[noreturn]] void no_such_file(std::string_view noun, std::string_view name) {
-  fail(ErrorKind::ModelNotFound,
-       std::string(noun) + " " + quoted(name) + " is neither a preloaded alias nor a file in a granted model "
-       "directory. The host grants models with " + kPreloadEnv + "=\"alias=/path/model.gguf;...\" "
-       "or " + kModelDirsEnv + "=\"/dir1:/dir2\" (wasi-nn-run: --nn-preload, --nn-dir)");
+  fail(ErrorKind::ModelNotFound, std::string(noun) + " " + quoted(name) +
+                                     " is neither a preloaded alias nor a file in a granted model "
+                                     "directory. The host grants models with " +
+                                     kPreloadEnv +
+                                     "=\"alias=/path/model.gguf;...\" "
+                                     "or " +
+                                     kModelDirsEnv + "=\"/dir1:/dir2\" (wasi-nn-run: --nn-preload, --nn-dir)");
 }
 
 // An alias's file, which the operator named (wasi-nn-run keeps an alias whose file is missing
@@ -104,14 +109,12 @@ std::vector<std::pair<std::string, std::string>> parse_preload_list(std::string_
   for (std::string_view entry : split(text, ';')) {
     size_t eq = entry.find('=');
     if (eq == std::string_view::npos || eq == 0 || eq + 1 == entry.size()) {
-      fail(ErrorKind::InvalidArgument,
-           std::string(kPreloadEnv) + ": entry " + quoted(entry) +
-               " is not alias=/path/model.gguf (entries are separated by ';')");
+      fail(ErrorKind::InvalidArgument, std::string(kPreloadEnv) + ": entry " + quoted(entry) +
+                                           " is not alias=/path/model.gguf (entries are separated by ';')");
     }
     std::string alias(entry.substr(0, eq));
     if (!seen.insert(alias).second) {
-      fail(ErrorKind::InvalidArgument,
-           std::string(kPreloadEnv) + ": alias " + quoted(alias) + " is given twice");
+      fail(ErrorKind::InvalidArgument, std::string(kPreloadEnv) + ": alias " + quoted(alias) + " is given twice");
     }
     out.emplace_back(std::move(alias), std::string(entry.substr(eq + 1)));
   }
@@ -122,8 +125,8 @@ std::vector<std::string> parse_model_dirs(std::string_view text) {
   std::vector<std::string> out;
   for (std::string_view dir : split(text, ':')) {
     if (dir[0] != '/') {
-      fail(ErrorKind::InvalidArgument, std::string(kModelDirsEnv) + ": directory " +
-                                           quoted(dir) + " is not an absolute path");
+      fail(ErrorKind::InvalidArgument,
+           std::string(kModelDirsEnv) + ": directory " + quoted(dir) + " is not an absolute path");
     }
     out.emplace_back(dir);
   }
@@ -142,17 +145,15 @@ ModelAccess::ModelAccess(ModelGrants grants, Mode mode) : grants_(std::move(gran
     std::string real = real_path(dir);
     struct stat st {};
     if (real.empty() || ::stat(real.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      fail(ErrorKind::InvalidArgument, std::string(kModelDirsEnv) + ": " + quoted(dir) +
-                                           " is not an existing directory");
+      fail(ErrorKind::InvalidArgument,
+           std::string(kModelDirsEnv) + ": " + quoted(dir) + " is not an existing directory");
     }
     given_dirs_.push_back(lexical_normal(dir));
     dir = std::move(real);
   }
 }
 
-ModelAccess ModelAccess::from_environment(Mode mode) {
-  return ModelAccess(grants_from_environment(), mode);
-}
+ModelAccess ModelAccess::from_environment(Mode mode) { return ModelAccess(grants_from_environment(), mode); }
 
 LocatedModel ModelAccess::locate(std::string_view name, std::string_view noun) const {
   if (!confined()) return LocatedModel{std::string(name), ""};
@@ -197,9 +198,9 @@ LocatedModel ModelAccess::resolve_path(std::string_view name, std::string_view n
   }
   if (grants_.dirs.empty()) {
     if (bare_name(name)) no_such_file(noun, name);
-    refuse(noun, name, grants_.aliases.empty()
-                     ? "the host granted no models at all"
-                     : "it is not a preloaded alias, and no model directory is granted");
+    refuse(noun, name,
+           grants_.aliases.empty() ? "the host granted no models at all"
+                                   : "it is not a preloaded alias, and no model directory is granted");
   }
   if (has_dotdot(name)) refuse(noun, name, "paths with '..' components are not allowed");
 

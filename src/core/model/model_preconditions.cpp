@@ -30,9 +30,7 @@ uint32_t meta_u32(const llama_model* model, const char* suffix, uint32_t fallbac
 }
 
 // llama_hparams::causal_attn: true unless the GGUF says otherwise (encoders such as BERT).
-bool attends_causally(const llama_model* model) {
-  return meta(model, arch_key(model, "attention.causal")) != "false";
-}
+bool attends_causally(const llama_model* model) { return meta(model, arch_key(model, "attention.causal")) != "false"; }
 
 // Head sizes as llama.cpp derives them: <arch>.attention.key_length / value_length, else
 // n_embd / n_head. 0 when the model has no attention heads (recurrent models).
@@ -44,9 +42,11 @@ uint32_t head_size(const llama_model* model, bool key) {
 
 [[noreturn]] void bad_block_size(const char* key, KvCacheType type, int64_t block, uint32_t head) {
   fail(ErrorKind::InvalidArgument,
-       std::string("config key '") + key + "' = \"" + enum_name(type) + "\" stores blocks of " +
-           std::to_string(block) + " values, which do not divide this model's attention head "
-           "size of " + std::to_string(head) + ", so llama.cpp cannot hold its cache rows in "
+       std::string("config key '") + key + "' = \"" + enum_name(type) + "\" stores blocks of " + std::to_string(block) +
+           " values, which do not divide this model's attention head "
+           "size of " +
+           std::to_string(head) +
+           ", so llama.cpp cannot hold its cache rows in "
            "that type. Use f16, bf16 or f32 for this model, or a type whose block size divides " +
            std::to_string(head) + ".");
 }

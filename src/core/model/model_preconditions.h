@@ -24,8 +24,7 @@ namespace wasi_nn {
 // packs more values per block than the model's attention heads hold, or a block size that does
 // not divide it (llama_init_from_model refuses it with flash attention; without, the cache
 // holds unusable rows).
-void fit_context_to_model(const llama_model* model, const ContextSettings& settings,
-                          llama_context_params& cp);
+void fit_context_to_model(const llama_model* model, const ContextSettings& settings, llama_context_params& cp);
 
 // Whether llama.cpp can shift this model's K cache of type `type_k` (the RoPE re-rotation that
 // follows llama_memory_seq_add, i.e. context_shift while generating). Not for bf16 (the CPU

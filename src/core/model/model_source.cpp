@@ -20,11 +20,13 @@ std::string quoted(std::string_view name) { return "'" + std::string(name.substr
 // link: each component is opened relative to its parent with O_NOFOLLOW.
 int open_beneath(const std::string& dir, const std::string& path, std::string_view name, const char* what = "model") {
   if (path.size() <= dir.size()) {  // the granted directory itself
-    fail(ErrorKind::InvalidArgument, what + (" " + quoted(name)) + " is not a regular file (a directory, device "
-                                     "or FIFO); pass a file");
+    fail(ErrorKind::InvalidArgument, what + (" " + quoted(name)) +
+                                         " is not a regular file (a directory, device "
+                                         "or FIFO); pass a file");
   }
   int at = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (at < 0) fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: its granted directory is gone");
+  if (at < 0)
+    fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: its granted directory is gone");
   std::string rest = path.substr(dir == "/" ? 1 : dir.size() + 1);
   for (;;) {
     const size_t slash = rest.find('/');
@@ -37,8 +39,9 @@ int open_beneath(const std::string& dir, const std::string& path, std::string_vi
     ::close(at);
     if (next < 0) {
       if (err == ELOOP || err == ENOTDIR) {
-        fail(ErrorKind::Security, what + (" " + quoted(name)) + " changed while it was opened (a path "
-                                  "component became a symbolic link); it is not loaded");
+        fail(ErrorKind::Security, what + (" " + quoted(name)) +
+                                      " changed while it was opened (a path "
+                                      "component became a symbolic link); it is not loaded");
       }
       fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: " + std::strerror(err));
     }
@@ -52,14 +55,15 @@ int open_beneath(const std::string& dir, const std::string& path, std::string_vi
 uint64_t check_gguf(int fd, std::string_view name) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    fail(ErrorKind::InvalidArgument, "model " + quoted(name) + " is not a regular file (a directory, device "
-                                     "or FIFO); pass a .gguf model file");
+    fail(ErrorKind::InvalidArgument, "model " + quoted(name) +
+                                         " is not a regular file (a directory, device "
+                                         "or FIFO); pass a .gguf model file");
   }
   char magic[4] = {0, 0, 0, 0};
   if (::pread(fd, magic, 4, 0) != 4 || std::memcmp(magic, "GGUF", 4) != 0) {
-    fail(ErrorKind::InvalidArgument,
-         "model " + quoted(name) + " is not a GGUF file (it does not start with the GGUF magic); "
-         "convert it with llama.cpp's convert_hf_to_gguf.py or pass a .gguf model");
+    fail(ErrorKind::InvalidArgument, "model " + quoted(name) +
+                                         " is not a GGUF file (it does not start with the GGUF magic); "
+                                         "convert it with llama.cpp's convert_hf_to_gguf.py or pass a .gguf model");
   }
   return static_cast<uint64_t>(st.st_size);
 }
@@ -123,7 +127,8 @@ std::string ModelSource::read_file(std::string_view name, const ModelAccess& acc
   const LocatedModel where = access.locate(name, what);
   int fd = where.beneath.empty() ? ::open(where.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)
                                  : open_beneath(where.beneath, where.path, name, what);
-  if (fd < 0) fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: " + std::strerror(errno));
+  if (fd < 0)
+    fail(ErrorKind::ModelNotFound, what + (" " + quoted(name)) + " cannot be opened: " + std::strerror(errno));
   struct stat st {};
   const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   const uint64_t size = regular ? static_cast<uint64_t>(st.st_size) : 0;
@@ -165,8 +170,8 @@ ModelSource ModelSource::from_bytes(std::string_view bytes) {
     }
     off += static_cast<size_t>(n);
   }
-  const std::string key = "bytes:" + std::to_string(std::hash<std::string_view>()(bytes)) + ":" +
-                          std::to_string(bytes.size());
+  const std::string key =
+      "bytes:" + std::to_string(std::hash<std::string_view>()(bytes)) + ":" + std::to_string(bytes.size());
   return ModelSource(fd, key, "model bytes", bytes.size(), true);
 }
 

@@ -9,9 +9,9 @@
 
 #include "core/base/error.h"
 #include "core/base/log.h"
+#include "core/base/runtime.h"
 #include "core/model/device_plan.h"
 #include "core/model/file_sha256.h"
-#include "core/base/runtime.h"
 
 namespace wasi_nn {
 namespace {
@@ -36,9 +36,11 @@ std::string gib(uint64_t bytes) {
 
 }  // namespace
 
-ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& settings,
-                           const ContextSettings& context)
-    : runtime_(Runtime::acquire()), name_(source.name()), from_guest_bytes_(source.from_guest_bytes()), settings_(settings) {
+ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& settings, const ContextSettings& context)
+    : runtime_(Runtime::acquire()),
+      name_(source.name()),
+      from_guest_bytes_(source.from_guest_bytes()),
+      settings_(settings) {
   const std::string path = source.load_path();
   const DevicePlan plan(path, settings_, context);
   n_gpu_layers_ = plan.n_gpu_layers();
@@ -51,10 +53,10 @@ ModelWeights::ModelWeights(const ModelSource& source, const ModelSettings& setti
     const uint64_t avail = available_memory();
     LOG_ERR("model '%s' failed to load: %s of weights, %s of memory available", name_.c_str(),
             gib(source.size()).c_str(), avail ? gib(avail).c_str() : "unknown");
-    fail(ErrorKind::Runtime,
-         "failed to load model '" + name_ + "': llama.cpp could not read it (corrupt or "
-         "truncated GGUF, an unsupported architecture, or not enough memory for its " +
-             gib(source.size()) + " of weights). The host's log has llama.cpp's own reason.");
+    fail(ErrorKind::Runtime, "failed to load model '" + name_ +
+                                 "': llama.cpp could not read it (corrupt or "
+                                 "truncated GGUF, an unsupported architecture, or not enough memory for its " +
+                                 gib(source.size()) + " of weights). The host's log has llama.cpp's own reason.");
   }
   vocab_ = llama_model_get_vocab(model_);
   // Read now: the file is open only while the weights load.
@@ -67,9 +69,7 @@ ModelWeights::~ModelWeights() {
   LOG_INFO("freed model '%s'", name_.c_str());
 }
 
-uint32_t ModelWeights::n_ctx_train() const {
-  return static_cast<uint32_t>(llama_model_n_ctx_train(model_));
-}
+uint32_t ModelWeights::n_ctx_train() const { return static_cast<uint32_t>(llama_model_n_ctx_train(model_)); }
 
 std::string ModelWeights::description() const {
   char buf[256];

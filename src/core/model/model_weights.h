@@ -37,11 +37,11 @@ class ModelWeights {
   bool from_guest_bytes() const { return from_guest_bytes_; }  // see ModelSource
   const ModelSettings& settings() const { return settings_; }
   uint32_t n_ctx_train() const;
-  std::string description() const;  // e.g. "llama 7B Q4_K - Medium"
+  std::string description() const;                        // e.g. "llama 7B Q4_K - Medium"
   int32_t n_gpu_layers() const { return n_gpu_layers_; }  // as asked of llama.cpp; -1 = all
   const FitDecision& fit() const { return fit_; }
   int32_t n_layer() const { return llama_model_n_layer(model_); }
-  size_t n_devices() const { return n_devices_; }         // GPUs and RPC devices it may use
+  size_t n_devices() const { return n_devices_; }  // GPUs and RPC devices it may use
   // The file's matrix types, read at load (row_invariance.h).
   const MatrixTypes& matrix_types() const { return matrix_types_; }
   // SHA-256 of the file, computed at load only when the first context is deterministic (the

@@ -57,7 +57,8 @@ std::shared_ptr<Projector> Projector::acquire(const ModelSource& source, std::sh
   if (!ctx) {
     fail(ErrorKind::InvalidArgument,
          "mmproj " + quoted(source.name()) + " could not be loaded as a multimodal projector for model '" +
-             weights->name() + "': llama.cpp's mtmd refused it (not a projector GGUF, a projector type this "
+             weights->name() +
+             "': llama.cpp's mtmd refused it (not a projector GGUF, a projector type this "
              "llama.cpp does not know, or made for a model of another embedding width). Pair the model with "
              "its own mmproj file; WASI_NN_LOG_LEVEL=debug shows llama.cpp's reason");
   }
@@ -95,7 +96,7 @@ mtmd::bitmap Projector::bitmap(std::string_view bytes, bool is_audio, const std:
 }
 
 mtmd::input_chunks_ptr Projector::tokenize(const std::vector<std::string>& texts,
-                                       const std::vector<const mtmd_bitmap*>& media) const {
+                                           const std::vector<const mtmd_bitmap*>& media) const {
   std::vector<mtmd_input_text> text_parts(texts.size());
   std::vector<mtmd_input_part> parts;
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -122,8 +123,8 @@ int32_t Projector::eval(llama_context* ctx, const mtmd_input_chunk* chunk, llama
   const int32_t rc = mtmd_encode_chunk(ctx_, chunk);
   if (rc != 0) return rc;
   llama_pos new_n_past = n_past;
-  return mtmd_helper_decode_image_chunk(ctx_, ctx, chunk, mtmd_get_output_embd(ctx_), n_past, seq, n_batch,
-                                        &new_n_past, nullptr, nullptr);
+  return mtmd_helper_decode_image_chunk(ctx_, ctx, chunk, mtmd_get_output_embd(ctx_), n_past, seq, n_batch, &new_n_past,
+                                        nullptr, nullptr);
 }
 
 }  // namespace wasi_nn

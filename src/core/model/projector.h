@@ -50,7 +50,8 @@ class Projector {
   mtmd::bitmap bitmap(std::string_view bytes, bool audio, const std::string& what) const;
   // `pieces` alternate text and media: text, media, text, ..., text (one more text than media).
   // Throws InvalidArgument when mtmd cannot preprocess a medium.
-  mtmd::input_chunks_ptr tokenize(const std::vector<std::string>& texts, const std::vector<const mtmd_bitmap*>& media) const;
+  mtmd::input_chunks_ptr tokenize(const std::vector<std::string>& texts,
+                                  const std::vector<const mtmd_bitmap*>& media) const;
   // Worker thread: encodes `chunk` (a media chunk) and decodes it into `seq` at position `n_past`
   // (M-RoPE models: on the grid mtmd lays out from there) in batches of `n_batch`. Returns mtmd's
   // status (0 = done).

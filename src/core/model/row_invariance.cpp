@@ -19,10 +19,8 @@ bool row_invariant_type(ggml_type t) {
     case GGML_TYPE_Q5_K:
     case GGML_TYPE_Q6_K:
     case GGML_TYPE_Q4_1:
-    case GGML_TYPE_Q5_1:
-      return true;
-    default:
-      return false;
+    case GGML_TYPE_Q5_1: return true;
+    default: return false;
   }
 }
 
@@ -44,7 +42,8 @@ MatrixTypes read_matrix_types(const std::string& path) {
   }
   gguf_free(g);
   ggml_free(meta);
-  for (const auto& [name, n] : counts) out.histogram += (out.histogram.empty() ? "" : " ") + name + "x" + std::to_string(n);
+  for (const auto& [name, n] : counts)
+    out.histogram += (out.histogram.empty() ? "" : " ") + name + "x" + std::to_string(n);
 #if defined(__x86_64__)
   out.rows_independent = all && !counts.empty();
 #else

@@ -31,7 +31,9 @@ using Clock = std::chrono::steady_clock;
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   int get() const { return fd_; }
 
  private:
@@ -39,10 +41,10 @@ class Fd {
 };
 
 [[noreturn]] void unreachable(const std::string& server, const std::string& why) {
-  fail(ErrorKind::Runtime,
-       "RPC server '" + server + "' (rpc_servers) " + why + ". Start llama.cpp's rpc-server there "
-       "(rpc-server -H <host> -p <port>, built from the same llama.cpp), or remove it from "
-       "rpc_servers.");
+  fail(ErrorKind::Runtime, "RPC server '" + server + "' (rpc_servers) " + why +
+                               ". Start llama.cpp's rpc-server there "
+                               "(rpc-server -H <host> -p <port>, built from the same llama.cpp), or remove it from "
+                               "rpc_servers.");
 }
 
 // Waits for `events` on fd until the deadline; false on timeout.
@@ -115,20 +117,21 @@ void probe(const std::string& server, bool known) {
                         transfer(fd.get(), &reply_size, sizeof reply_size, false, deadline);
   if (!answered) {
     if (known) return;  // busy serving this process's own connection (see above)
-    unreachable(server, "accepted a connection but did not answer the RPC handshake within " +
-                            secs + " (is it an rpc-server, and is another client using it?)");
+    unreachable(server, "accepted a connection but did not answer the RPC handshake within " + secs +
+                            " (is it an rpc-server, and is another client using it?)");
   }
   if (reply_size != sizeof reply || !transfer(fd.get(), reply, sizeof reply, false, deadline) ||
       reply[0] != RPC_PROTO_MAJOR_VERSION || reply[1] > RPC_PROTO_MINOR_VERSION) {
-    const std::string got = reply_size == sizeof reply ? std::to_string(reply[0]) + "." +
-                                                             std::to_string(reply[1]) + "." +
-                                                             std::to_string(reply[2])
+    const std::string got = reply_size == sizeof reply ? std::to_string(reply[0]) + "." + std::to_string(reply[1]) +
+                                                             "." + std::to_string(reply[2])
                                                        : "unrecognised";
-    fail(ErrorKind::Runtime,
-         "RPC server '" + server + "' (rpc_servers) is not a compatible llama.cpp rpc-server "
-         "(protocol " + got + "; this build speaks " + std::to_string(RPC_PROTO_MAJOR_VERSION) +
-         "." + std::to_string(RPC_PROTO_MINOR_VERSION) + "). Run an rpc-server built from the "
-         "same llama.cpp as this backend.");
+    fail(ErrorKind::Runtime, "RPC server '" + server +
+                                 "' (rpc_servers) is not a compatible llama.cpp rpc-server "
+                                 "(protocol " +
+                                 got + "; this build speaks " + std::to_string(RPC_PROTO_MAJOR_VERSION) + "." +
+                                 std::to_string(RPC_PROTO_MINOR_VERSION) +
+                                 "). Run an rpc-server built from the "
+                                 "same llama.cpp as this backend.");
   }
 }
 
@@ -152,12 +155,13 @@ std::vector<ggml_backend_dev_t> rpc_devices(const std::vector<std::string>& serv
   if (servers.empty()) return devices;
   ggml_backend_reg_t rpc = ggml_backend_reg_by_name("RPC");
   using AddServer = ggml_backend_reg_t (*)(const char* endpoint);
-  auto add_server = rpc ? reinterpret_cast<AddServer>(
-                              ggml_backend_reg_get_proc_address(rpc, "ggml_backend_rpc_add_server"))
-                        : nullptr;
+  auto add_server =
+      rpc ? reinterpret_cast<AddServer>(ggml_backend_reg_get_proc_address(rpc, "ggml_backend_rpc_add_server"))
+          : nullptr;
   if (!add_server) {
-    fail(ErrorKind::Unsupported, "rpc_servers is set, but this build has no RPC backend; rebuild "
-                                 "with -DWASI_NN_GGML_RPC=ON or remove rpc_servers.");
+    fail(ErrorKind::Unsupported,
+         "rpc_servers is set, but this build has no RPC backend; rebuild "
+         "with -DWASI_NN_GGML_RPC=ON or remove rpc_servers.");
   }
   for (const auto& server : servers) {
     probe(server, known.count(server) > 0);

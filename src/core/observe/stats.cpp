@@ -29,11 +29,16 @@ uint64_t resident_bytes() {
 }
 
 json counters_json(const UsageCounters& c) {
-  return {{"requests_done", c.requests_done.load()}, {"requests_failed", c.requests_failed.load()},
-          {"busy", c.busy.load()},                   {"timeouts", c.timeouts.load()},
-          {"cancelled", c.cancelled.load()},         {"refused", c.refused.load()},
-          {"tokens_in", c.tokens_in.load()},         {"tokens_cached", c.tokens_cached.load()},
-          {"tokens_out", c.tokens_out.load()},       {"queue_ms", c.queue_us.load() / 1000.0}};
+  return {{"requests_done", c.requests_done.load()},
+          {"requests_failed", c.requests_failed.load()},
+          {"busy", c.busy.load()},
+          {"timeouts", c.timeouts.load()},
+          {"cancelled", c.cancelled.load()},
+          {"refused", c.refused.load()},
+          {"tokens_in", c.tokens_in.load()},
+          {"tokens_cached", c.tokens_cached.load()},
+          {"tokens_out", c.tokens_out.load()},
+          {"queue_ms", c.queue_us.load() / 1000.0}};
 }
 
 // One entry per live backend context: the operator sees who uses what.
@@ -65,8 +70,11 @@ std::string process_stats_json() {
       m["description"] = w.description();
       m["model_bytes"] = llama_model_size(w.get());
       const FitDecision& fit = w.fit();
-      m["n_gpu_layers"] = {{"asked", fit.automatic ? "auto" : "given"}, {"decision", fit.status},
-                           {"layers", fit.n_gpu_layers}, {"model_layers", w.n_layer()}, {"devices", fit.n_devices}};
+      m["n_gpu_layers"] = {{"asked", fit.automatic ? "auto" : "given"},
+                           {"decision", fit.status},
+                           {"layers", fit.n_gpu_layers},
+                           {"model_layers", w.n_layer()},
+                           {"devices", fit.n_devices}};
       m["engines"] = json::array();
       model_bytes += llama_model_size(w.get());
     }
@@ -87,8 +95,8 @@ std::string process_stats_json() {
     if (!engine->determinism().empty()) e["determinism"] = json::parse(engine->determinism());
     json placement = json::array();
     for (const auto& d : engine->placement()) {
-      placement.push_back({{"device", d.device}, {"model_bytes", d.model}, {"context_bytes", d.context},
-                           {"compute_bytes", d.compute}});
+      placement.push_back(
+          {{"device", d.device}, {"model_bytes", d.model}, {"context_bytes", d.context}, {"compute_bytes", d.compute}});
     }
     e["placement"] = std::move(placement);
     m["engines"].push_back(std::move(e));

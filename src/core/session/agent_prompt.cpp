@@ -108,8 +108,7 @@ std::vector<std::string> markers_of(const common_chat_params& p) {
 // `own_grammar`: the request's grammar or json_schema shapes an answer (tool_choice none only).
 std::shared_ptr<ReplyFormat> generic_format(const ChatTemplates& tmpls, common_chat_templates_inputs in,
                                             const std::vector<ToolSpec>& tools, const AgentSettings& a,
-                                            bool own_grammar, const InputLimits& limits,
-                                            common_chat_params* rendered) {
+                                            bool own_grammar, const InputLimits& limits, common_chat_params* rendered) {
   in.messages = fallback_messages(in.messages, tools);
   in.tools.clear();
   *rendered = render(tmpls, in).params;
@@ -117,7 +116,7 @@ std::shared_ptr<ReplyFormat> generic_format(const ChatTemplates& tmpls, common_c
   f->kind = ReplyFormat::Kind::Generic;
   f->tools = a.tools_active();
   f->parallel = a.parallel_tool_calls;
-  const FallbackReply allowed = !a.tools_active() ? FallbackReply::Answer
+  const FallbackReply allowed = !a.tools_active()  ? FallbackReply::Answer
                                 : required_call(a) ? FallbackReply::Call
                                                    : FallbackReply::CallOrAnswer;
   if (!own_grammar) f->params.grammar = fallback_grammar(tools, allowed, a.parallel_tool_calls, limits);
@@ -133,8 +132,9 @@ ChatTurnRender render_chat_turn(const ChatTemplates& tmpls, common_chat_template
   const bool presented = a.tools_presented();
   const bool own_grammar = !common_grammar_value(rs.sampling.grammar).empty();
   if (tools && own_grammar) {
-    fail(ErrorKind::InvalidArgument, "tools and grammar (or json_schema) both constrain the reply; give only one, "
-                                     "or set tool_choice to \"none\"");
+    fail(ErrorKind::InvalidArgument,
+         "tools and grammar (or json_schema) both constrain the reply; give only one, "
+         "or set tool_choice to \"none\"");
   }
   const std::vector<ToolSpec> offered = presented ? offered_tools(a) : std::vector<ToolSpec>();
   in.reasoning_format = static_cast<common_reasoning_format>(a.reasoning_format);
@@ -142,7 +142,7 @@ ChatTurnRender render_chat_turn(const ChatTemplates& tmpls, common_chat_template
   ChatTurnRender out;
   if (presented && in.use_jinja) {
     in.tools = to_common(offered);
-    in.tool_choice = !tools              ? COMMON_CHAT_TOOL_CHOICE_NONE
+    in.tool_choice = !tools             ? COMMON_CHAT_TOOL_CHOICE_NONE
                      : required_call(a) ? COMMON_CHAT_TOOL_CHOICE_REQUIRED
                                         : COMMON_CHAT_TOOL_CHOICE_AUTO;
     in.parallel_tool_calls = a.parallel_tool_calls;
@@ -201,7 +201,8 @@ void apply_reply_format(const ReplyFormat& reply, const AgentSettings& agent, co
     sp.reasoning_budget_tokens = agent.reasoning_budget;
     sp.reasoning_budget_start = common_tokenize(vocab, p.thinking_start_tag, false, true);
     sp.reasoning_budget_end.clear();
-    for (const auto& tag : p.thinking_end_tags) sp.reasoning_budget_end.push_back(common_tokenize(vocab, tag, false, true));
+    for (const auto& tag : p.thinking_end_tags)
+      sp.reasoning_budget_end.push_back(common_tokenize(vocab, tag, false, true));
     sp.reasoning_budget_forced = sp.reasoning_budget_end.front();
   }
 }

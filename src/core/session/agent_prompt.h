@@ -18,8 +18,8 @@
 namespace wasi_nn {
 
 struct ChatTurnRender {
-  common_chat_params params;                  // prompt and stop strings, as rendered
-  std::shared_ptr<const ReplyFormat> reply;   // how to read the reply; never null
+  common_chat_params params;                 // prompt and stop strings, as rendered
+  std::shared_ptr<const ReplyFormat> reply;  // how to read the reply; never null
 };
 
 // Renders `in` (messages, generation prompt, jinja flag already set) with the request's agent

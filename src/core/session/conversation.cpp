@@ -8,7 +8,10 @@
 namespace wasi_nn {
 
 Conversation::Conversation(std::shared_ptr<Graph> g, std::string id, const TenantTag& tenant)
-    : graph_(std::move(g)), session_id_(std::move(id)), owner_(Engine::new_owner_id()), tenant_(tenant),
+    : graph_(std::move(g)),
+      session_id_(std::move(id)),
+      owner_(Engine::new_owner_id()),
+      tenant_(tenant),
       last_used_(Clock::now()) {
   ++(session_id_.empty() ? live_objects().contexts : live_objects().sessions);
 }
@@ -59,7 +62,8 @@ void Conversation::end_turn(TurnRecord r) {
     }
     // The turn's media belong to its first added message (the user's, or a messages input's).
     const size_t added = r.messages.size();
-    history_.insert(history_.end(), std::make_move_iterator(r.messages.begin()), std::make_move_iterator(r.messages.end()));
+    history_.insert(history_.end(), std::make_move_iterator(r.messages.begin()),
+                    std::make_move_iterator(r.messages.end()));
     media_.push_back(std::move(r.user_media));
     for (size_t i = 1; i < added; ++i) media_.push_back({});
     last_turn_ = std::move(r.rendered);

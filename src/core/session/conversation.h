@@ -24,8 +24,8 @@ namespace wasi_nn {
 struct TurnStart {
   std::vector<common_chat_msg> history;
   std::vector<MediaList> history_media;  // per history message: the media its markers place
-  RenderedTurn last;  // the previous chat turn as the KV cache holds it
-  MediaList media;    // this turn's media (inputs 2, 3, ...), set by the execution context
+  RenderedTurn last;                     // the previous chat turn as the KV cache holds it
+  MediaList media;                       // this turn's media (inputs 2, 3, ...), set by the execution context
 };
 
 // What a finished turn leaves in the conversation.
@@ -38,7 +38,7 @@ struct TurnRecord {
   Kind kind = Kind::Other;
   size_t dropped = 0;
   std::string user, reply;
-  MediaList user_media;   // chat: the user message's media, kept for the turns that follow
+  MediaList user_media;  // chat: the user message's media, kept for the turns that follow
   // Chat: when not empty, the messages the turn added (a messages input, then the reply with its
   // tool calls and reasoning), appended instead of `user` and `reply`.
   std::vector<common_chat_msg> messages;
@@ -54,8 +54,8 @@ class Conversation {
 
   const std::shared_ptr<Graph>& graph() const { return graph_; }
   const std::string& session_id() const { return session_id_; }  // empty: a plain context
-  uint64_t owner() const { return owner_; }    // the engine's sequence owner id
-  const TenantTag& tenant() const { return tenant_; }  // the backend context that created it
+  uint64_t owner() const { return owner_; }                      // the engine's sequence owner id
+  const TenantTag& tenant() const { return tenant_; }            // the backend context that created it
 
   // Claims the conversation for one turn; throws Busy when a turn is already running. With
   // `reset`, the history is forgotten first; with `fork`, it becomes that snapshot of another

@@ -19,8 +19,9 @@ std::vector<std::string> split_inputs(const std::string& text, EmbdInput mode) {
   try {
     arr = json::parse(text);
   } catch (const std::exception&) {
-    fail(ErrorKind::InvalidArgument, "with embd_input \"json\", input 0 must be a JSON array of strings, "
-                                     "e.g. [\"first text\", \"second text\"]; it does not parse as JSON");
+    fail(ErrorKind::InvalidArgument,
+         "with embd_input \"json\", input 0 must be a JSON array of strings, "
+         "e.g. [\"first text\", \"second text\"]; it does not parse as JSON");
   }
   if (!arr.is_array() || arr.empty()) {
     fail(ErrorKind::InvalidArgument, "with embd_input \"json\", input 0 must be a non-empty JSON array of strings");
@@ -42,7 +43,8 @@ std::vector<std::vector<llama_token>> tokenize_inputs(const Engine& engine, cons
   for (size_t i = 0; i < texts.size(); ++i) {
     // As llama-embedding does: special tokens added (BOS/CLS, EOS/SEP per the GGUF) and parsed.
     auto tokens = common_tokenize(engine.weights().vocab(), texts[i], /*add_special=*/true, /*parse_special=*/true);
-    if (tokens.empty()) fail(ErrorKind::InvalidArgument, "embedding input " + std::to_string(i) + " is empty; send some text");
+    if (tokens.empty())
+      fail(ErrorKind::InvalidArgument, "embedding input " + std::to_string(i) + " is empty; send some text");
     if (tokens.size() > max) {
       fail(ErrorKind::PromptTooLong,
            "embedding input " + std::to_string(i) + " is " + std::to_string(tokens.size()) +
@@ -65,12 +67,14 @@ json input_json(const RequestResult& r, size_t* at, size_t n_vectors) {
     return v;
   }
   json list = json::array();
-  for (size_t k = 0; k < n_vectors; ++k, *at += r.n_embd) list.push_back(vector_json(r.embeddings.data() + *at, r.n_embd));
+  for (size_t k = 0; k < n_vectors; ++k, *at += r.n_embd)
+    list.push_back(vector_json(r.embeddings.data() + *at, r.n_embd));
   return list;
 }
 
 // "f32" promises little-endian floats: copying the host's own is that only on such a host.
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "embd_output f32 copies host floats: needs a little-endian host");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "embd_output f32 copies host floats: needs a little-endian host");
 
 std::string output_bytes(const RequestResult& r, const EmbeddingSettings& es, const std::vector<size_t>& vectors_each) {
   if (es.output == EmbdOutput::F32) {
@@ -105,8 +109,7 @@ RequestResult last_token_vectors(const RequestResult& r, const std::vector<size_
 }
 
 std::string embedding_metadata(const RequestResult& r, const Engine& engine, const EmbeddingSettings& es,
-                               const std::vector<size_t>& tokens_each, const std::string& model_name,
-                               bool last_token) {
+                               const std::vector<size_t>& tokens_each, const std::string& model_name, bool last_token) {
   static const char* kPooling[] = {"none", "mean", "cls", "last", "rank"};
   const int p = last_token ? LLAMA_POOLING_TYPE_LAST : static_cast<int>(engine.pooling());
   json m;
@@ -119,7 +122,8 @@ std::string embedding_metadata(const RequestResult& r, const Engine& engine, con
   m["pooling"] = p >= 0 && p <= 4 ? kPooling[p] : "unknown";
   m["embd_normalize"] = engine.pooling() == LLAMA_POOLING_TYPE_RANK ? -1 : es.normalize;
   m["stop_reason"] = r.stop_reason;
-  m["timings"] = {{"queue_ms", r.queue_ms}, {"prompt_ms", r.prompt_ms},
+  m["timings"] = {{"queue_ms", r.queue_ms},
+                  {"prompt_ms", r.prompt_ms},
                   {"prompt_tokens_per_second", r.prompt_ms > 0 ? r.n_prompt * 1000.0 / r.prompt_ms : 0.0}};
   m["model"] = model_name;
   return m.dump();
@@ -129,12 +133,14 @@ std::string embedding_metadata(const RequestResult& r, const Engine& engine, con
 
 RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const TurnStart& start) {
   if (!start.media.empty()) {
-    fail(ErrorKind::InvalidArgument, "embeddings take text only, but the request sends media (inputs 2 and up); "
-                                     "send the text alone");
+    fail(ErrorKind::InvalidArgument,
+         "embeddings take text only, but the request sends media (inputs 2 and up); "
+         "send the text alone");
   }
   if (!s.context.embedding) {
-    fail(ErrorKind::InvalidArgument, "this model was loaded for embeddings (\"embedding\": true); a request "
-                                     "cannot switch it to text generation. Load it without \"embedding\" to generate text");
+    fail(ErrorKind::InvalidArgument,
+         "this model was loaded for embeddings (\"embedding\": true); a request "
+         "cannot switch it to text generation. Load it without \"embedding\" to generate text");
   }
   const Engine& engine = *conv_.graph()->engine;
   settings_ = s.request.embd;
@@ -146,8 +152,9 @@ RequestPtr EmbedTurn::prepare(const std::string& text, const Settings& s, const 
   std::vector<std::string> texts;
   if (settings_.input == EmbdInput::Rerank) {
     if (engine.pooling() != LLAMA_POOLING_TYPE_RANK) {
-      fail(ErrorKind::InvalidArgument, "embd_input \"rerank\" needs a reranker (rank pooling); load the model "
-                                       "with {\"reranking\": true}");
+      fail(ErrorKind::InvalidArgument,
+           "embd_input \"rerank\" needs a reranker (rank pooling); load the model "
+           "with {\"reranking\": true}");
     }
     rerank_ = parse_rerank_input(text, conv_.graph()->input_limits);
     texts = rerank_texts(engine.weights().get(), *rerank_);
@@ -170,8 +177,9 @@ TurnOutputs EmbedTurn::outputs(const RequestResult& all, const Conversation& con
   const Engine& engine = *conv.graph()->engine;
   const RequestResult res = last_token_ ? last_token_vectors(all, tokens_each_) : all;
   const bool ranked = rerank_ && settings_.output == EmbdOutput::Json;
-  return TurnOutputs{ranked ? rerank_json(res, *rerank_, conv.graph()->name) : output_bytes(res, settings_, vectors_each_),
-                     embedding_metadata(res, engine, settings_, tokens_each_, conv.graph()->name, last_token_)};
+  return TurnOutputs{
+      ranked ? rerank_json(res, *rerank_, conv.graph()->name) : output_bytes(res, settings_, vectors_each_),
+      embedding_metadata(res, engine, settings_, tokens_each_, conv.graph()->name, last_token_)};
 }
 
 }  // namespace wasi_nn

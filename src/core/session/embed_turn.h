@@ -3,8 +3,8 @@
 // array of texts), tokenizes each as llama-embedding does and refuses an input longer than one
 // batch; outputs() writes the vectors as WasmEdge's ggml plugin does (JSON) or as raw
 // little-endian f32, and the metadata. With embd_input "rerank" (a reranker's load) input 0 is a
-// query and documents (rerank_input.h) and output 0 their scores (rerank_format.h). In the WasmEdge profile a model that does not pool gives
-// each input's last token's vector, as WasmEdge's plugin does.
+// query and documents (rerank_input.h) and output 0 their scores (rerank_format.h). In the WasmEdge profile a model
+// that does not pool gives each input's last token's vector, as WasmEdge's plugin does.
 #pragma once
 
 #include <optional>
@@ -29,7 +29,7 @@ class EmbedTurn : public TurnKind {
   EmbeddingSettings settings_;
   std::vector<size_t> tokens_each_, vectors_each_;
   std::optional<RerankInput> rerank_;  // embd_input "rerank": the query and documents
-  bool last_token_ = false;  // WasmEdge profile, model without pooling: one vector per input
+  bool last_token_ = false;            // WasmEdge profile, model without pooling: one vector per input
 };
 
 }  // namespace wasi_nn

@@ -74,8 +74,10 @@ void ExecContext::set_input(uint32_t index, std::string_view bytes) {
     }
   } else {
     if (!graph().projector) {
-      fail(ErrorKind::NotFound, "input index " + std::to_string(index) + " does not exist (0: prompt text, 1: request "
-                                "settings JSON; 2 and up take images or audio when the model is loaded with \"mmproj\")");
+      fail(ErrorKind::NotFound,
+           "input index " + std::to_string(index) +
+               " does not exist (0: prompt text, 1: request "
+               "settings JSON; 2 and up take images or audio when the model is loaded with \"mmproj\")");
     }
     MediaFile file = checked_media_input(index, bytes, tenant_->limits().input);
     MutexLock lock(mu_);
@@ -91,7 +93,8 @@ MediaList ExecContext::take_media(Inputs& in) const {
   for (auto& [index, file] : in.media) {
     if (index != expected) {
       fail(ErrorKind::InvalidArgument, "input " + std::to_string(index) + " was set but input " +
-                                           std::to_string(expected) + " was not; media go in inputs 2, 3, ... without gaps");
+                                           std::to_string(expected) +
+                                           " was not; media go in inputs 2, 3, ... without gaps");
     }
     out.push_back(std::move(file));
     ++expected;
@@ -157,8 +160,8 @@ Turn ExecContext::begin_turn(std::string_view runtime_json, bool streaming) {
 const RequestResult& ExecContext::wait_turn(const Turn& turn) {
   Request& req = *turn.req;
   if (turn.timeout_ms > 0 && !req.wait_until(req.t_submit + std::chrono::milliseconds(turn.timeout_ms))) {
-    req.cancel(ErrorKind::Timeout, "the request did not finish within timeout_ms (" +
-                                       std::to_string(turn.timeout_ms) + " ms); raise timeout_ms or retry later");
+    req.cancel(ErrorKind::Timeout, "the request did not finish within timeout_ms (" + std::to_string(turn.timeout_ms) +
+                                       " ms); raise timeout_ms or retry later");
     graph().engine->wake();
   }
   return req.wait();
@@ -177,8 +180,8 @@ void ExecContext::finish_turn(const Turn& turn, const RequestResult& res) {
   conv_->end_turn(turn.kind->record(res));
   tenant_->counters().record_done(res.n_prompt, res.n_cached, res.n_generated, res.queue_ms);
   process_counters().record_done(res.n_prompt, res.n_cached, res.n_generated, res.queue_ms);
-  LOG_INFO("compute: %u prompt tokens (%u cached), %u generated, stop reason %s, %.1f ms", res.n_prompt,
-           res.n_cached, res.n_generated, res.stop_reason.c_str(), res.queue_ms + res.prompt_ms + res.generate_ms);
+  LOG_INFO("compute: %u prompt tokens (%u cached), %u generated, stop reason %s, %.1f ms", res.n_prompt, res.n_cached,
+           res.n_generated, res.stop_reason.c_str(), res.queue_ms + res.prompt_ms + res.generate_ms);
   {
     MutexLock lock(mu_);
     if (inflight_ == turn.req) inflight_.reset();
@@ -196,8 +199,8 @@ void ExecContext::finish_turn(const Turn& turn, const RequestResult& res) {
 // request streams, so it waits for this reader instead of running ahead).
 void ExecContext::pump_to_sink(const Turn& turn) {
   Request& req = *turn.req;
-  const auto deadline = turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(turn.timeout_ms)
-                                            : Clock::time_point::max();
+  const auto deadline =
+      turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(turn.timeout_ms) : Clock::time_point::max();
   // A parsed reply (tools, reasoning) shows only its visible content, as compute_single does.
   const std::unique_ptr<ReplyStream> reply = turn.kind->reply_stream();
   size_t delivered = 0;
@@ -238,7 +241,8 @@ void ExecContext::fail_turn(const Error& e, bool claimed, const RequestPtr& req)
   if (claimed) conv_->abort_turn();
   MutexLock lock(mu_);
   if (req && inflight_ == req) inflight_.reset();
-  outputs_ = TurnOutputs{std::string(), wasmedge_ ? metadata_after_error(outputs_.metadata, error_json(e)) : error_json(e)};
+  outputs_ =
+      TurnOutputs{std::string(), wasmedge_ ? metadata_after_error(outputs_.metadata, error_json(e)) : error_json(e)};
 }
 
 void ExecContext::compute(std::string_view runtime_json) {
@@ -256,7 +260,8 @@ std::string ExecContext::output(uint32_t index) const {
   MutexLock lock(mu_);
   if (index == 0) return outputs_.data;
   if (index == 1) return outputs_.metadata;
-  fail(ErrorKind::NotFound, "output index " + std::to_string(index) + " does not exist (0: generated text, 1: metadata JSON)");
+  fail(ErrorKind::NotFound,
+       "output index " + std::to_string(index) + " does not exist (0: generated text, 1: metadata JSON)");
 }
 
 void ExecContext::close(const std::string& why) {

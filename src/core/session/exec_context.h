@@ -73,7 +73,7 @@ class ExecContext {
   struct Inputs {
     bool has_prompt = false;
     std::string prompt;
-    std::string request_json;  // input index 1
+    std::string request_json;             // input index 1
     std::map<uint32_t, MediaFile> media;  // index 2, 3, ...: for the next compute only
   };
 

@@ -25,8 +25,9 @@ void ExecContext::compute_single(std::string_view runtime_json) {
   }
   if (!s) {
     if (graph().engine->embedding()) {
-      fail(ErrorKind::InvalidArgument, "streaming (compute_single) is not available on a model loaded with "
-                                       "\"embedding\": true; call compute and read the vector at output 0");
+      fail(ErrorKind::InvalidArgument,
+           "streaming (compute_single) is not available on a model loaded with "
+           "\"embedding\": true; call compute and read the vector at output 0");
     }
     auto fresh = std::make_unique<Stream>();
     fresh->turn = begin_turn(runtime_json, /*streaming=*/true);
@@ -36,8 +37,8 @@ void ExecContext::compute_single(std::string_view runtime_json) {
   }
   // stream_mu_ keeps fini_single from replacing the Stream while this step uses it.
   Request& req = *s->turn.req;
-  const auto deadline = s->turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(s->turn.timeout_ms)
-                                               : Clock::time_point::max();
+  const auto deadline =
+      s->turn.timeout_ms > 0 ? req.t_submit + std::chrono::milliseconds(s->turn.timeout_ms) : Clock::time_point::max();
   for (;;) {
     req.take_stream();
     graph().engine->wake();  // a stream paused for its reader goes on
@@ -92,7 +93,8 @@ std::string ExecContext::output_single(uint32_t index) const {
   MutexLock lock(mu_);
   if (index == 0) return single_output_;
   if (index == 1) return single_meta_.empty() ? outputs_.metadata : single_meta_;
-  fail(ErrorKind::NotFound, "output index " + std::to_string(index) + " does not exist (0: the step's text, 1: metadata JSON)");
+  fail(ErrorKind::NotFound,
+       "output index " + std::to_string(index) + " does not exist (0: the step's text, 1: metadata JSON)");
 }
 
 void ExecContext::fini_single() {

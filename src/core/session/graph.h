@@ -20,7 +20,7 @@ namespace wasi_nn {
 
 struct Graph {
   std::shared_ptr<Engine> engine;
-  Settings settings;  // the load's merged settings; settings.request = per-request defaults
+  Settings settings;         // the load's merged settings; settings.request = per-request defaults
   InputLimits input_limits;  // the tenant's bounds on grammars, schemas, templates
   std::shared_ptr<const ChatTemplates> templates;  // for settings.request.chat.chat_template
   std::string name;  // the model as the caller named it (metadata, messages): never a host path

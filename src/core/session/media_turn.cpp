@@ -26,7 +26,9 @@ std::string medium_name(size_t i, size_t n, size_t n_new) {
   return "medium " + std::to_string(i + 1) + " of the conversation (sent with an earlier turn)";
 }
 
-std::string plural(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+std::string plural(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
 
 [[noreturn]] void marker_mismatch(size_t markers, size_t n, size_t n_new, const std::string& marker) {
   const size_t earlier = n - n_new;
@@ -48,8 +50,8 @@ size_t count_markers(const std::string& text, const std::string& marker) { retur
 MediaFile checked_media_input(uint32_t index, std::string_view bytes, const InputLimits& limits) {
   const std::string what = "input " + std::to_string(index);
   if (index - 2 >= limits.max_media_count) {
-    refuse_over_limit(what, "is medium number " + std::to_string(index - 1), limits.max_media_count,
-                      "max_media_count", "Send fewer images or audio files per request");
+    refuse_over_limit(what, "is medium number " + std::to_string(index - 1), limits.max_media_count, "max_media_count",
+                      "Send fewer images or audio files per request");
   }
   check_media(bytes, limits, what);
   return std::make_shared<const std::string>(bytes);
@@ -68,8 +70,8 @@ MediaTokens tokenize_with_media(const Graph& graph, const RequestSettings& rs, c
   if (pieces.size() - 1 != media.size()) marker_mismatch(pieces.size() - 1, media.size(), n_new, marker);
   const InputLimits& limits = graph.input_limits;
   if (media.size() > limits.max_media_count) {
-    refuse_over_limit("the conversation", "holds " + std::to_string(media.size()) + " media",
-                      limits.max_media_count, "max_media_count", "Send {\"reset\": true} or open a new session");
+    refuse_over_limit("the conversation", "holds " + std::to_string(media.size()) + " media", limits.max_media_count,
+                      "max_media_count", "Send {\"reset\": true} or open a new session");
   }
   std::vector<mtmd::bitmap> decoded;
   std::vector<const mtmd_bitmap*> bitmaps;
@@ -80,17 +82,19 @@ MediaTokens tokenize_with_media(const Graph& graph, const RequestSettings& rs, c
     bitmaps.push_back(decoded.back().ptr.get());
   }
   MediaTokens out;
-  out.media = std::make_shared<const MediaPrompt>(graph.projector, graph.projector->tokenize(pieces, bitmaps), &out.tokens);
+  out.media =
+      std::make_shared<const MediaPrompt>(graph.projector, graph.projector->tokenize(pieces, bitmaps), &out.tokens);
   const auto& spans = out.media->spans();
   if (!spans.empty() && spans.back().start + spans.back().n == out.tokens.size()) {
-    fail(ErrorKind::InvalidArgument, "the prompt ends with a media marker; put text after the last one (the "
-                                     "model answers from the prompt's last token, which must be text)");
+    fail(ErrorKind::InvalidArgument,
+         "the prompt ends with a media marker; put text after the last one (the "
+         "model answers from the prompt's last token, which must be text)");
   }
   return out;
 }
 
-void take_wasmedge_media(const Graph& graph, const RequestSettings& rs, const InputLimits& limits,
-                         std::string* prompt, MediaList* media) {
+void take_wasmedge_media(const Graph& graph, const RequestSettings& rs, const InputLimits& limits, std::string* prompt,
+                         MediaList* media) {
   const std::string marker = media_marker(rs);
   static const std::string kOpen = "<img src=\"data:", kBase64 = ";base64,";
   for (size_t at = prompt->find(kOpen); at != std::string::npos; at = prompt->find(kOpen, at)) {
@@ -98,8 +102,9 @@ void take_wasmedge_media(const Graph& graph, const RequestSettings& rs, const In
     const size_t quote = data == std::string::npos ? data : prompt->find('"', data);
     const size_t close = quote == std::string::npos ? quote : prompt->find('>', quote);
     if (close == std::string::npos) {
-      fail(ErrorKind::InvalidArgument, "the prompt has an <img src=\"data:...\"> tag that is not "
-                                       "<img src=\"data:<type>;base64,<data>\">; close it or send the image as input 2");
+      fail(ErrorKind::InvalidArgument,
+           "the prompt has an <img src=\"data:...\"> tag that is not "
+           "<img src=\"data:<type>;base64,<data>\">; close it or send the image as input 2");
     }
     const std::string what = "the prompt's inline image " + std::to_string(media->size() + 1);
     if (media->size() >= limits.max_media_count) {
@@ -129,7 +134,8 @@ void take_wasmedge_media(const Graph& graph, const RequestSettings& rs, const In
     prompt->insert(0, marker);
   }
   // Media go in marker order: the image takes its place among the inline ones.
-  media->insert(media->begin() + static_cast<std::ptrdiff_t>(count_markers(prompt->substr(0, at), marker)), std::move(file));
+  media->insert(media->begin() + static_cast<std::ptrdiff_t>(count_markers(prompt->substr(0, at), marker)),
+                std::move(file));
 }
 
 }  // namespace wasi_nn

@@ -50,7 +50,7 @@ MediaTokens tokenize_with_media(const Graph& graph, const RequestSettings& rs, c
 // <img src="data:image/...;base64,..."> tags become media of this turn. Each tag is replaced by
 // the marker; the image goes at the prompt's first marker-less placeholder "<image>", or before
 // the prompt when it has no marker at all. Base64 is bounded by max_media_bytes before decoding.
-void take_wasmedge_media(const Graph& graph, const RequestSettings& rs, const InputLimits& limits,
-                         std::string* prompt, MediaList* media);
+void take_wasmedge_media(const Graph& graph, const RequestSettings& rs, const InputLimits& limits, std::string* prompt,
+                         MediaList* media);
 
 }  // namespace wasi_nn

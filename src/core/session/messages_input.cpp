@@ -43,7 +43,8 @@ std::string content_of(const Json& m, size_t i) {
 }
 
 common_chat_tool_call tool_call_of(const Json& c, size_t i, size_t max_depth) {
-  if (!c.is_object() || c.value("type", "function") != "function" || !c.contains("function") || !c["function"].is_object()) {
+  if (!c.is_object() || c.value("type", "function") != "function" || !c.contains("function") ||
+      !c["function"].is_object()) {
     bad(i, "has a tool call that is not {\"id\", \"type\": \"function\", \"function\": {\"name\", \"arguments\"}}");
   }
   const Json& f = c["function"];
@@ -61,7 +62,8 @@ common_chat_tool_call tool_call_of(const Json& c, size_t i, size_t max_depth) {
       bad(i, "has tool call arguments nesting deeper than " + std::to_string(max_depth) +
                  " levels (max_schema_depth + 4); flatten them");
     }
-    if (Json::parse(call.arguments, nullptr, false).is_discarded()) bad(i, "has tool call arguments that are not JSON text");
+    if (Json::parse(call.arguments, nullptr, false).is_discarded())
+      bad(i, "has tool call arguments that are not JSON text");
   } else {
     call.arguments = f["arguments"].dump();
   }
@@ -78,7 +80,8 @@ common_chat_msg message_of(const Json& m, size_t i, size_t max_depth) {
   }
   msg.content = content_of(m, i);
   if (m.contains("tool_calls") && !m["tool_calls"].is_null()) {
-    if (msg.role != "assistant" || !m["tool_calls"].is_array()) bad(i, "has \"tool_calls\" but is not an assistant message with a list of calls");
+    if (msg.role != "assistant" || !m["tool_calls"].is_array())
+      bad(i, "has \"tool_calls\" but is not an assistant message with a list of calls");
     for (const auto& c : m["tool_calls"]) msg.tool_calls.push_back(tool_call_of(c, i, max_depth));
   }
   if (msg.role == "assistant") msg.reasoning_content = string_field(m, "reasoning_content", i);
@@ -103,8 +106,9 @@ std::vector<common_chat_msg> parse_input_messages(const std::string& text, const
   }
   const Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_array()) {
-    fail(ErrorKind::InvalidArgument, "input 0 (messages) is not a JSON array of chat messages, as \"input_format\": "
-                                     "\"messages\" requires; send [{\"role\": \"user\", \"content\": \"...\"}, ...]");
+    fail(ErrorKind::InvalidArgument,
+         "input 0 (messages) is not a JSON array of chat messages, as \"input_format\": "
+         "\"messages\" requires; send [{\"role\": \"user\", \"content\": \"...\"}, ...]");
   }
   if (j.empty() || j.size() > kMaxMessages) {
     fail(ErrorKind::InvalidArgument, "input 0 (messages) holds " + std::to_string(j.size()) + " messages; send 1 to " +
@@ -113,8 +117,9 @@ std::vector<common_chat_msg> parse_input_messages(const std::string& text, const
   std::vector<common_chat_msg> out;
   for (size_t i = 0; i < j.size(); ++i) out.push_back(message_of(j[i], i, max_depth));
   if (out.back().role == "assistant") {
-    fail(ErrorKind::InvalidArgument, "input 0 (messages) ends with an assistant message; end with a user or tool "
-                                     "message so the model replies to it");
+    fail(ErrorKind::InvalidArgument,
+         "input 0 (messages) ends with an assistant message; end with a user or tool "
+         "message so the model replies to it");
   }
   return out;
 }

@@ -20,8 +20,7 @@ namespace {
 bool is_builtin_template(const std::string& name) {
   std::vector<const char*> names(llama_chat_builtin_templates(nullptr, 0));
   llama_chat_builtin_templates(names.data(), names.size());
-  return std::find_if(names.begin(), names.end(), [&](const char* n) { return name == n; }) !=
-         names.end();
+  return std::find_if(names.begin(), names.end(), [&](const char* n) { return name == n; }) != names.end();
 }
 
 std::string trim(const std::string& s) {
@@ -82,8 +81,8 @@ std::string end_of_turn(const ChatTemplates* tmpls, bool use_jinja) {
 // prompt tokens, then the reply tokens whose pieces the text repeats (a template may trim the
 // reply, a stop string may have cut it), then the rest tokenized. Empty when it does not start
 // so (history dropped or edited, another system prompt or template).
-std::vector<llama_token> tokens_after(const llama_vocab* vocab, const RenderedTurn& prev,
-                                      const std::string& text, size_t* reused) {
+std::vector<llama_token> tokens_after(const llama_vocab* vocab, const RenderedTurn& prev, const std::string& text,
+                                      size_t* reused) {
   if (prev.text.empty() || text.compare(0, prev.text.size(), prev.text) != 0) return {};
   std::vector<llama_token> out = prev.prompt;
   size_t at = prev.text.size();
@@ -142,8 +141,8 @@ BuiltPrompt build_prompt(const Graph& graph, const RequestSettings& settings,
   out.text = std::move(params.prompt);
   out.template_stops = params.additional_stops;
   const std::string marker = end_of_turn(tmpls, !is_builtin_template(settings.chat.chat_template));
-  if (!marker.empty() && std::find(out.template_stops.begin(), out.template_stops.end(), marker) ==
-                             out.template_stops.end()) {
+  if (!marker.empty() &&
+      std::find(out.template_stops.begin(), out.template_stops.end(), marker) == out.template_stops.end()) {
     out.template_stops.push_back(marker);
   }
   return out;

@@ -28,8 +28,8 @@ struct RenderedTurn {
 
 struct BuiltPrompt {
   std::vector<llama_token> tokens;
-  std::string text;     // the rendered prompt (chat mode)
-  size_t reused = 0;    // leading tokens taken from the previous turn, not re-tokenized
+  std::string text;   // the rendered prompt (chat mode)
+  size_t reused = 0;  // leading tokens taken from the previous turn, not re-tokenized
   // Stop words of the template: those llama.cpp declares for it, and its end-of-turn marker.
   std::vector<std::string> template_stops;
   std::shared_ptr<const ReplyFormat> reply;  // chat mode: how the reply is read (agent_prompt.h)

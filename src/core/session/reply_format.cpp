@@ -25,9 +25,8 @@ size_t bracket_depth(const std::string& text) {
 }
 
 bool mentions(const std::string& text, const std::vector<std::string>& tags) {
-  return std::any_of(tags.begin(), tags.end(), [&](const std::string& t) {
-    return !t.empty() && text.find(t) != std::string::npos;
-  });
+  return std::any_of(tags.begin(), tags.end(),
+                     [&](const std::string& t) { return !t.empty() && text.find(t) != std::string::npos; });
 }
 
 // llama.cpp's parser reads UTF-8 and fails on a byte that is not (a model can write one: a
@@ -69,8 +68,9 @@ std::shared_ptr<const common_chat_parser_params> load_chat_parser(const common_c
   if (params.parser.empty()) return p;
   // The serialized parser holds the tools' schemas; a guest's template produced it in a child.
   if (json_text_depth(params.parser) > limits.max_schema_depth + 16) {
-    fail(ErrorKind::InvalidArgument, "the chat template's reply parser nests deeper than the schema bounds allow "
-                                     "(max_schema_depth); use simpler tool schemas");
+    fail(ErrorKind::InvalidArgument,
+         "the chat template's reply parser nests deeper than the schema bounds allow "
+         "(max_schema_depth); use simpler tool schemas");
   }
   try {
     p->parser.load(params.parser);

@@ -28,8 +28,8 @@ struct ReplyFormat {
   // generation prompt, thinking tags, the serialized parser.
   common_chat_params params;
   std::shared_ptr<const common_chat_parser_params> parser;  // Chat: loaded once
-  bool tools = false;     // the model was offered tools: calls are parsed
-  bool parallel = false;  // parallel_tool_calls: a reply may hold several calls
+  bool tools = false;                                       // the model was offered tools: calls are parsed
+  bool parallel = false;                                    // parallel_tool_calls: a reply may hold several calls
   // Texts whose partial appearance at the end of a stream may still turn into markup (thinking
   // tags, tool-call markers): a stream holds them back until it can tell.
   std::vector<std::string> markers;

@@ -16,8 +16,8 @@
 namespace wasi_nn {
 
 struct StreamPiece {
-  std::string content;    // new visible text
-  std::string reasoning;  // new reasoning text
+  std::string content;                            // new visible text
+  std::string reasoning;                          // new reasoning text
   std::vector<common_chat_tool_call> tool_calls;  // the last piece: every call of the reply
   bool empty() const { return content.empty() && reasoning.empty() && tool_calls.empty(); }
   // {"content": ..., "reasoning_content": ..., "tool_calls": [...]} with the fields present.

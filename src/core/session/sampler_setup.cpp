@@ -18,8 +18,7 @@ void check_token(const llama_vocab* vocab, llama_token token, const char* what) 
   const int32_t n_vocab = llama_vocab_n_tokens(vocab);
   if (token < 0 || token >= n_vocab) {
     fail(ErrorKind::InvalidArgument, std::string(what) + " names token " + std::to_string(token) +
-                                         " but the model's vocabulary has tokens 0.." +
-                                         std::to_string(n_vocab - 1));
+                                         " but the model's vocabulary has tokens 0.." + std::to_string(n_vocab - 1));
   }
 }
 
@@ -45,10 +44,10 @@ void resolve_triggers(const llama_vocab* vocab, common_params_sampling& sp) {
     if (trigger.token == LLAMA_TOKEN_NULL) {
       const auto ids = common_tokenize(vocab, trigger.value, false, /*parse_special=*/true);
       if (ids.size() != 1) {
-        fail(ErrorKind::InvalidArgument,
-             "grammar_triggers token " + shown(trigger.value) + " is " +
-                 std::to_string(ids.size()) + " tokens for this model, not one; use a \"word\" "
-                 "trigger for text");
+        fail(ErrorKind::InvalidArgument, "grammar_triggers token " + shown(trigger.value) + " is " +
+                                             std::to_string(ids.size()) +
+                                             " tokens for this model, not one; use a \"word\" "
+                                             "trigger for text");
       }
       trigger.token = ids[0];
     }
@@ -122,8 +121,7 @@ common_sampler* make_sampler(const Engine& engine, RequestSettings& rs, const In
   try {
     smpl = common_sampler_init(engine.weights().get(), sp);
   } catch (const std::exception& e) {
-    fail(ErrorKind::InvalidArgument,
-         std::string("the sampling settings were rejected by llama.cpp: ") + e.what());
+    fail(ErrorKind::InvalidArgument, std::string("the sampling settings were rejected by llama.cpp: ") + e.what());
   }
   if (!smpl) {
     fail(ErrorKind::InvalidArgument,

@@ -46,9 +46,8 @@ void SessionTable::expire_idle(Map& map, const BackendSettings& limits) {
 // Parks the least recently used open session that is not computing until one more fits.
 void SessionTable::make_room(const BackendSettings& limits) {
   while (open_.size() >= limits.max_sessions) {
-    auto victim = least_recent(open_, [](const std::shared_ptr<Conversation>& c, Clock::time_point* last) {
-      return c->idle(last);
-    });
+    auto victim = least_recent(
+        open_, [](const std::shared_ptr<Conversation>& c, Clock::time_point* last) { return c->idle(last); });
     if (victim == open_.end()) {
       fail(ErrorKind::Busy, "max_sessions (" + std::to_string(limits.max_sessions) +
                                 ") sessions are open and all computing right now, so none can be parked to open "
@@ -78,7 +77,7 @@ std::shared_ptr<Conversation> SessionTable::open(const std::string& id, const st
   if (it != open_.end() && it->second->graph() == graph) return it->second;
   if (it == open_.end()) make_room(limits);  // parks others first: nothing of `id` changed if it throws
   auto parked = parked_.find(id);
-  const std::shared_ptr<Conversation> known = it != open_.end()       ? it->second
+  const std::shared_ptr<Conversation> known = it != open_.end()         ? it->second
                                               : parked != parked_.end() ? parked->second
                                                                         : nullptr;
   std::shared_ptr<Conversation> conv = known;

@@ -19,15 +19,15 @@ void check_fits(const Engine& engine, size_t n_prompt, size_t n_without_history)
   const size_t n_ctx = engine.n_ctx_seq();
   if (n_prompt < n_ctx) return;
   if (n_without_history < n_ctx) {
-    fail(ErrorKind::ContextFull,
-         "the conversation is " + std::to_string(n_prompt) + " tokens and no longer fits the " +
-             std::to_string(n_ctx) + "-token context; send {\"reset\": true} or open a new "
-             "session, or load the model with a larger ctx_size");
+    fail(ErrorKind::ContextFull, "the conversation is " + std::to_string(n_prompt) + " tokens and no longer fits the " +
+                                     std::to_string(n_ctx) +
+                                     "-token context; send {\"reset\": true} or open a new "
+                                     "session, or load the model with a larger ctx_size");
   }
-  fail(ErrorKind::PromptTooLong,
-       "the prompt is " + std::to_string(n_prompt) + " tokens but the context holds " +
-           std::to_string(n_ctx) + " per sequence (ctx_size); shorten the prompt or load the "
-           "model with a larger ctx_size");
+  fail(ErrorKind::PromptTooLong, "the prompt is " + std::to_string(n_prompt) + " tokens but the context holds " +
+                                     std::to_string(n_ctx) +
+                                     " per sequence (ctx_size); shorten the prompt or load the "
+                                     "model with a larger ctx_size");
 }
 
 // Messages in front of the history that make up its oldest exchange: up to the next user
@@ -76,8 +76,8 @@ void check_probs_memory(const RequestSettings& rs, const Engine& engine) {
 
 void check_request(const RequestSettings& rs, bool raw) {
   if (rs.agent.task != TaskKind::Generate) {
-    fail(ErrorKind::InvalidArgument, std::string("task \"") + enum_name(rs.agent.task) +
-                                         "\" is answered by compute, not streamed; call compute");
+    fail(ErrorKind::InvalidArgument,
+         std::string("task \"") + enum_name(rs.agent.task) + "\" is answered by compute, not streamed; call compute");
   }
   if (raw && rs.agent.input_format == InputFormat::Messages) {
     fail(ErrorKind::InvalidArgument, "input_format \"messages\" needs mode \"chat\" (raw mode takes text as it is)");
@@ -94,8 +94,8 @@ std::unique_ptr<TriggerWatch> watch_triggers(const RequestSettings& rs, const In
   } catch (const Error& e) {
     if (!rs.agent.tools_active()) throw;
     fail(ErrorKind::InvalidArgument, std::string("this model's tool-call format starts a call at a trigger the "
-                                                 "backend cannot watch within its bounds (") + e.what() +
-                                         "); set tool_choice to \"required\", which needs no trigger");
+                                                 "backend cannot watch within its bounds (") +
+                                         e.what() + "); set tool_choice to \"required\", which needs no trigger");
   }
 }
 
@@ -114,8 +114,9 @@ MediaList turn_media(const TurnStart& start, bool raw) {
 
 RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const TurnStart& start) {
   if (s.context.embedding) {
-    fail(ErrorKind::InvalidArgument, "this model was loaded for text generation; embeddings need a model "
-                                     "loaded with {\"embedding\": true} (load it again with that key)");
+    fail(ErrorKind::InvalidArgument,
+         "this model was loaded for text generation; embeddings need a model "
+         "loaded with {\"embedding\": true} (load it again with that key)");
   }
   const Graph& graph = *conv_.graph();
   const Engine& engine = *graph.engine;
@@ -145,7 +146,8 @@ RequestPtr TextTurn::prepare(const std::string& input, const Settings& s, const 
   // Turns with media are not dropped: the conversation's media would have to follow them.
   dropped_ = !raw_ && rs.context_shift && !with_media ? drop_old_turns(graph, rs, added_, &history, &built) : 0;
   if (built.tokens.size() >= engine.n_ctx_seq()) {
-    size_t alone = history.empty() || with_media ? built.tokens.size() : build_prompt(graph, rs, {}, added_).tokens.size();
+    size_t alone =
+        history.empty() || with_media ? built.tokens.size() : build_prompt(graph, rs, {}, added_).tokens.size();
     check_fits(engine, built.tokens.size(), alone);
   }
   auto req = std::make_shared<Request>();

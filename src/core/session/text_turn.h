@@ -30,12 +30,12 @@ class TextTurn : public TurnKind {
 
   const Conversation& conv_;
   bool raw_ = false;
-  std::vector<common_chat_msg> added_;  // what this turn adds before the reply
-  size_t dropped_ = 0;     // oldest history messages dropped to make room
-  RenderedTurn rendered_;  // the prompt as rendered and tokenized (chat mode)
-  MediaList new_media_;    // this turn's media (inputs 2, 3, ...), kept with the user message
-  std::shared_ptr<const ReplyParser> parser_;         // chat mode
-  mutable std::optional<ParsedReply> parsed_;         // the reply, read once
+  std::vector<common_chat_msg> added_;         // what this turn adds before the reply
+  size_t dropped_ = 0;                         // oldest history messages dropped to make room
+  RenderedTurn rendered_;                      // the prompt as rendered and tokenized (chat mode)
+  MediaList new_media_;                        // this turn's media (inputs 2, 3, ...), kept with the user message
+  std::shared_ptr<const ReplyParser> parser_;  // chat mode
+  mutable std::optional<ParsedReply> parsed_;  // the reply, read once
 };
 
 }  // namespace wasi_nn

@@ -37,8 +37,8 @@ TokenTaskResult tokenize(const llama_vocab* vocab, const AgentSettings& a, const
 }
 
 [[noreturn]] void bad_ids(const std::string& why) {
-  fail(ErrorKind::InvalidArgument, "input 0 of a detokenize task " + why +
-                                       "; send a JSON array of token ids, or {\"tokens\": [...]}");
+  fail(ErrorKind::InvalidArgument,
+       "input 0 of a detokenize task " + why + "; send a JSON array of token ids, or {\"tokens\": [...]}");
 }
 
 TokenTaskResult detokenize(const llama_vocab* vocab, const std::string& text) {

@@ -26,10 +26,11 @@ std::string instructions(const std::vector<ToolSpec>& tools) {
   for (const auto& t : tools) {
     text += Json{{"name", t.name}, {"description", t.description}, {"parameters", arguments_schema(t)}}.dump() + "\n";
   }
-  return text + "Reply with one JSON object only. To call functions: {\"tool_calls\": [{\"name\": \"<function "
-                "name>\", \"arguments\": {<arguments>}}]}. To answer without a call: {\"response\": \"<your "
-                "answer>\"}. Function results come back as {\"tool_response\": {\"tool_call_id\", \"name\", "
-                "\"content\"}}.";
+  return text +
+         "Reply with one JSON object only. To call functions: {\"tool_calls\": [{\"name\": \"<function "
+         "name>\", \"arguments\": {<arguments>}}]}. To answer without a call: {\"response\": \"<your "
+         "answer>\"}. Function results come back as {\"tool_response\": {\"tool_call_id\", \"name\", "
+         "\"content\"}}.";
 }
 
 std::string calls_text(const common_chat_msg& m) {
@@ -52,7 +53,8 @@ common_chat_msg text_message(const std::string& role, std::string content) {
 // One message as the template sees it in this format.
 common_chat_msg rewritten(const common_chat_msg& m) {
   if (m.role == "assistant") {
-    return text_message("assistant", m.tool_calls.empty() ? Json{{"response", m.render_content()}}.dump() : calls_text(m));
+    return text_message("assistant",
+                        m.tool_calls.empty() ? Json{{"response", m.render_content()}}.dump() : calls_text(m));
   }
   if (m.role == "tool") {
     Json r = {{"tool_call_id", m.tool_call_id}, {"name", m.tool_name}, {"content", m.render_content()}};
@@ -109,7 +111,8 @@ std::string fallback_grammar(const std::vector<ToolSpec>& tools, FallbackReply a
   try {
     grammar = json_schema_to_grammar(common_json::parse(text));
   } catch (const std::exception& e) {
-    fail(ErrorKind::InvalidArgument, std::string("tools: a parameter schema cannot be converted to a grammar: ") + e.what());
+    fail(ErrorKind::InvalidArgument,
+         std::string("tools: a parameter schema cannot be converted to a grammar: ") + e.what());
   }
   check_gbnf(grammar, limits, "tools (the generic tool-call format) convert to a grammar that");
   return grammar;

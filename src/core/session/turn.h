@@ -57,8 +57,8 @@ struct Turn {
 // A streamed turn between its first compute_single and its end.
 struct Stream {
   Turn turn;
-  size_t delivered = 0;  // bytes of text handed out so far
-  bool ended = false;    // the turn was ended (history and outputs written)
+  size_t delivered = 0;                // bytes of text handed out so far
+  bool ended = false;                  // the turn was ended (history and outputs written)
   std::unique_ptr<ReplyStream> reply;  // parsed replies: splits content from reasoning
   bool reply_finished = false;         // reply: its last piece was handed out
 };

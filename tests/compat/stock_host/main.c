@@ -25,29 +25,35 @@ struct options {
   int first_arg; /* index of the module in argv */
 };
 
-static int add(const char **list, uint32_t *n, const char *value) {
+static int add(const char** list, uint32_t* n, const char* value) {
   if (*n == MAX_LIST) return 0;
   list[(*n)++] = value;
   return 1;
 }
 
-static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+static int starts(const char* s, const char* prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
 /* Returns 1 when argv is well formed. */
-static int parse(int argc, char **argv, struct options *o) {
+static int parse(int argc, char** argv, struct options* o) {
   memset(o, 0, sizeof *o);
   o->stack_size = 128 * 1024;
   o->heap_size = 16 * 1024;
   int i = 1;
   for (; i < argc && starts(argv[i], "--"); ++i) {
-    const char *a = argv[i];
+    const char* a = argv[i];
     int ok = 1;
-    if (starts(a, "--dir=")) ok = add(o->dirs, &o->n_dirs, a + 6);
-    else if (starts(a, "--map-dir=")) ok = add(o->map_dirs, &o->n_map_dirs, a + 10);
-    else if (starts(a, "--env=")) ok = add(o->env, &o->n_env, a + 6);
-    else if (starts(a, "--stack-size=")) o->stack_size = (uint32_t)strtoul(a + 13, NULL, 10);
-    else if (starts(a, "--heap-size=")) o->heap_size = (uint32_t)strtoul(a + 12, NULL, 10);
-    else ok = 0;
+    if (starts(a, "--dir="))
+      ok = add(o->dirs, &o->n_dirs, a + 6);
+    else if (starts(a, "--map-dir="))
+      ok = add(o->map_dirs, &o->n_map_dirs, a + 10);
+    else if (starts(a, "--env="))
+      ok = add(o->env, &o->n_env, a + 6);
+    else if (starts(a, "--stack-size="))
+      o->stack_size = (uint32_t)strtoul(a + 13, NULL, 10);
+    else if (starts(a, "--heap-size="))
+      o->heap_size = (uint32_t)strtoul(a + 12, NULL, 10);
+    else
+      ok = 0;
     if (!ok) {
       fprintf(stderr, "stock-wamr: unknown or too many of option %s\n", a);
       return 0;
@@ -57,10 +63,10 @@ static int parse(int argc, char **argv, struct options *o) {
   return i < argc;
 }
 
-static char *read_file(const char *path, uint32_t *size) {
-  FILE *f = fopen(path, "rb");
+static char* read_file(const char* path, uint32_t* size) {
+  FILE* f = fopen(path, "rb");
   if (f == NULL) return NULL;
-  char *buf = NULL;
+  char* buf = NULL;
   long n = -1;
   if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
     buf = malloc((size_t)n);
@@ -75,9 +81,9 @@ static char *read_file(const char *path, uint32_t *size) {
 }
 
 /* Loads, instantiates and runs the module; returns the exit status. */
-static int run(struct options *o, int argc, char **argv) {
+static int run(struct options* o, int argc, char** argv) {
   uint32_t size = 0;
-  char *bytes = read_file(argv[o->first_arg], &size);
+  char* bytes = read_file(argv[o->first_arg], &size);
   if (bytes == NULL) {
     fprintf(stderr, "stock-wamr: cannot read %s\n", argv[o->first_arg]);
     return 1;
@@ -85,13 +91,13 @@ static int run(struct options *o, int argc, char **argv) {
   char err[256];
   int status = 1;
   wasm_module_inst_t inst = NULL;
-  wasm_module_t module = wasm_runtime_load((uint8_t *)bytes, size, err, sizeof err);
+  wasm_module_t module = wasm_runtime_load((uint8_t*)bytes, size, err, sizeof err);
   if (module == NULL) {
     fprintf(stderr, "stock-wamr: cannot load the module: %s\n", err);
     goto done;
   }
-  wasm_runtime_set_wasi_args(module, o->dirs, o->n_dirs, o->map_dirs, o->n_map_dirs, o->env,
-                             o->n_env, argv + o->first_arg, argc - o->first_arg);
+  wasm_runtime_set_wasi_args(module, o->dirs, o->n_dirs, o->map_dirs, o->n_map_dirs, o->env, o->n_env,
+                             argv + o->first_arg, argc - o->first_arg);
   inst = wasm_runtime_instantiate(module, o->stack_size, o->heap_size, err, sizeof err);
   if (inst == NULL) {
     fprintf(stderr, "stock-wamr: cannot instantiate the module: %s\n", err);
@@ -109,7 +115,7 @@ done:
   return status;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   struct options o;
   if (!parse(argc, argv, &o)) {
     fprintf(stderr,

@@ -82,10 +82,13 @@ TEST(Unload, ContextsOfAnUnloadedGraphAnswerNotFound) {
   uint32_t c = b.init_execution_context(g);
   generate(b, c, "Hello", R"({"n_predict": 2})");
   b.unload(g);
-  for (auto call : std::vector<std::function<void()>>{
-           [&] { b.set_input(c, 0, "again"); }, [&] { b.compute(c); },
-           [&] { char buf[8]; b.get_output(c, 0, buf, sizeof buf); },
-           [&] { b.compute_single(c); }, [&] { b.close_execution_context(c); }}) {
+  for (auto call :
+       std::vector<std::function<void()>>{[&] { b.set_input(c, 0, "again"); }, [&] { b.compute(c); },
+                                          [&] {
+                                            char buf[8];
+                                            b.get_output(c, 0, buf, sizeof buf);
+                                          },
+                                          [&] { b.compute_single(c); }, [&] { b.close_execution_context(c); }}) {
     Error e = error_of(call);
     EXPECT_EQ(e.kind(), ErrorKind::NotFound);
     EXPECT_NE(std::string(e.what()).find("was unloaded"), std::string::npos) << e.what();
@@ -166,8 +169,8 @@ TEST(Metadata, HasCountsTimingsSpeedsAndBuild) {
 
 TEST(Stats, FollowRequestsSessionsAndUnload) {
   json s0 = stats();
-  for (const char* key : {"queue_depth", "active_sequences", "sessions_held", "saved_kv_bytes", "memory",
-                          "models", "counters", "llama_cpp"}) {
+  for (const char* key : {"queue_depth", "active_sequences", "sessions_held", "saved_kv_bytes", "memory", "models",
+                          "counters", "llama_cpp"}) {
     EXPECT_TRUE(s0.contains(key)) << key;
   }
   HostBackend b;
@@ -186,7 +189,8 @@ TEST(Stats, FollowRequestsSessionsAndUnload) {
   EXPECT_EQ(s2["sessions_held"].get<int>(), s1["sessions_held"].get<int>() + 1);
   EXPECT_EQ(c2["requests_done"].get<uint64_t>(), c1["requests_done"].get<uint64_t>() + 1);
   EXPECT_EQ(c2["tokens_out"].get<uint64_t>(), c1["tokens_out"].get<uint64_t>() + 3);
-  EXPECT_EQ(c2["tokens_in"].get<uint64_t>(), c1["tokens_in"].get<uint64_t>() + out.meta["input_tokens"].get<uint64_t>());
+  EXPECT_EQ(c2["tokens_in"].get<uint64_t>(),
+            c1["tokens_in"].get<uint64_t>() + out.meta["input_tokens"].get<uint64_t>());
 
   {
     Endless run(b, g);  // holds the only sequence

@@ -244,7 +244,8 @@ TEST(LogEnv, BadValuesAreReportedNotSilentlyIgnored) {
         LOG_WARN("after the report");
         std::exit(0);
       },
-      ::testing::ExitedWithCode(0), "WASI_NN_LOG_LEVEL='loud' is not none.*\n.*WASI_NN_LOG_FORMAT='yaml' is not plain.*\n.*after the report");
+      ::testing::ExitedWithCode(0),
+      "WASI_NN_LOG_LEVEL='loud' is not none.*\n.*WASI_NN_LOG_FORMAT='yaml' is not plain.*\n.*after the report");
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <string>
 
-#include "core/config/config_parser.h"
 #include "core/base/error.h"
+#include "core/config/config_parser.h"
 
 namespace wasi_nn {
 namespace {
@@ -35,13 +35,11 @@ Error error_of(const std::string& json, unsigned scope = kScopeLoad) {
 }
 
 // Asserts an InvalidArgument whose message contains every fragment.
-void expect_invalid(const std::string& json, std::vector<std::string> fragments,
-                    unsigned scope = kScopeLoad) {
+void expect_invalid(const std::string& json, std::vector<std::string> fragments, unsigned scope = kScopeLoad) {
   const Error e = error_of(json, scope);
   EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << json << ": " << e.what();
   for (const auto& f : fragments) {
-    EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
-        << "'" << f << "' missing from: " << e.what();
+    EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << "'" << f << "' missing from: " << e.what();
   }
 }
 
@@ -91,7 +89,8 @@ TEST(ParseConfig, OriginalProjectSections) {
     "stopping": {"max_tokens": 64, "stop": ["</s>", "Human:"], "ignore_eos": true},
     "logging": {"level": "debug"},
     "performance": {"batch_size": 128}
-  })", kScopeBackend);
+  })",
+                            kScopeBackend);
   EXPECT_EQ(s.backend.max_sessions, 200u);
   EXPECT_EQ(s.context.ctx_size, 1024u);
   EXPECT_EQ(s.context.threads, 12);
@@ -129,7 +128,10 @@ TEST(ParseConfig, WasmEdgeDashCase) {
 
 // Each alias lands in the same field as its canonical name.
 TEST(ParseConfig, EveryAliasSetsItsParameter) {
-  struct Case { const char* json; bool (*check)(const Settings&); };
+  struct Case {
+    const char* json;
+    bool (*check)(const Settings&);
+  };
   const Case cases[] = {
       {R"({"ngl": 7})", [](const Settings& s) { return s.model.n_gpu_layers == 7; }},
       {R"({"gpu_layers": 7})", [](const Settings& s) { return s.model.n_gpu_layers == 7; }},
@@ -229,8 +231,7 @@ TEST(ParseConfig, SamplersFromNamesAndChars) {
                              common_sampler_type_to_chr(COMMON_SAMPLER_TYPE_TEMPERATURE)};
   s = parsed("{\"samplers\": \"" + chars + "\"}", kScopeRequest);
   EXPECT_EQ(s.request.sampling.samplers,
-            (std::vector<common_sampler_type>{COMMON_SAMPLER_TYPE_TOP_P,
-                                              COMMON_SAMPLER_TYPE_TEMPERATURE}));
+            (std::vector<common_sampler_type>{COMMON_SAMPLER_TYPE_TOP_P, COMMON_SAMPLER_TYPE_TEMPERATURE}));
   expect_invalid(R"({"samplers": ["top_k", "nucleus_x"]})", {"samplers", "nucleus_x", "top_k"});
   expect_invalid(R"({"samplers": "k#"})", {"samplers", "'#'"});
   expect_invalid(R"({"samplers": 3})", {"samplers"});
@@ -251,8 +252,7 @@ TEST(ParseConfig, SpecialValues) {
 }
 
 TEST(ParseConfig, WrongTypesNameKeyValueAndExpectation) {
-  expect_invalid(R"({"ctx_size": "2048"})",
-                 {"'ctx_size'", "must be an integer", "\"2048\"", "16 to 1048576"});
+  expect_invalid(R"({"ctx_size": "2048"})", {"'ctx_size'", "must be an integer", "\"2048\"", "16 to 1048576"});
   expect_invalid(R"({"ctx-size": 20.5})", {"'ctx-size'", "integer", "20.5"});
   expect_invalid(R"({"use_mmap": 1})", {"'use_mmap'", "bool", "1"});
   expect_invalid(R"({"temp": "hot"})", {"'temp'", "number", "\"hot\""});
@@ -274,23 +274,22 @@ TEST(ParseConfig, OutOfRangeNamesKeyValueAndRange) {
   expect_invalid(R"({"mirostat": 3})", {"'mirostat'", "0 to 2"});
   expect_invalid(R"({"seed": 4294967296})", {"'seed'", "-1 to 4294967295"});
   expect_invalid(R"({"n_predict": -2})", {"'n_predict'", "-1 to 1048576"});
-  expect_invalid(R"({"split_mode": "rows"})",
-                 {"'split_mode'", "\"rows\"", "not one of: none, layer, row"});
+  expect_invalid(R"({"split_mode": "rows"})", {"'split_mode'", "\"rows\"", "not one of: none, layer, row"});
   expect_invalid(R"({"cache_type_k": "q3"})", {"'cache_type_k'", "q8_0"});
   expect_invalid(R"({"flash_attn": "yes"})", {"'flash_attn'", "auto, on, off"});
   expect_invalid(R"({"log_level": "fatal"})", {"'log_level'", "none, error, warn, info, debug"}, kScopeBackend);
   expect_invalid(R"({"tensor_split": [1, -1]})", {"'tensor_split'", ">= 0"});
   expect_invalid(R"({"dry_base": 0.5})", {"'dry_base'", ">= 1"});
-  expect_invalid(R"({"tensor_split": [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]})",
-                 {"'tensor_split'", "devices"});
+  expect_invalid(
+      R"({"tensor_split": [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]})",
+      {"'tensor_split'", "devices"});
   expect_invalid(R"({"logit_bias": [[1, "x"]]})", {"'logit_bias'", "bias"});
   expect_invalid(R"({"logit_bias": [[-1, 1]]})", {"'logit_bias'", "integer >= 0"});
   expect_invalid(R"({"logit_bias": {"": 1}})", {"'logit_bias'", "non-empty text"});
 }
 
 TEST(ParseConfig, CrossParameterRules) {
-  expect_invalid(R"({"batch_size": 256, "ubatch_size": 512})",
-                 {"'ubatch_size'", "512", "batch_size = 256"});
+  expect_invalid(R"({"batch_size": 256, "ubatch_size": 512})", {"'ubatch_size'", "512", "batch_size = 256"});
   // Only batch_size given: ubatch_size follows it down.
   Settings s = parsed(R"({"batch_size": 128})");
   EXPECT_EQ(s.context.n_ubatch, 128u);
@@ -321,15 +320,13 @@ TEST(ParseConfig, KeysGivenTwiceAreRejected) {
 }
 
 TEST(ParseConfig, UnsupportedKeys) {
-  for (const char* json : {R"({"stream": true})", R"({"numa": "distribute"})",
-                           R"({"numa": 1})"}) {
+  for (const char* json : {R"({"stream": true})", R"({"numa": "distribute"})", R"({"numa": 1})"}) {
     const Error e = error_of(json);
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << json << ": " << e.what();
     EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos) << e.what();
   }
   // The value that describes what the backend does anyway is accepted.
-  EXPECT_NO_THROW(parsed(R"({"stream": false, "context_shift": false})",
-                         kScopeRequest));
+  EXPECT_NO_THROW(parsed(R"({"stream": false, "context_shift": false})", kScopeRequest));
 }
 
 TEST(ParseConfig, MediaKeys) {
@@ -342,10 +339,8 @@ TEST(ParseConfig, MediaKeys) {
 }
 
 TEST(ParseConfig, ScopesLimitWhereKeysMayAppear) {
-  expect_invalid(R"({"ctx_size": 1024})", {"'ctx_size'", "only be set when loading a model"},
-                 kScopeRequest);
-  expect_invalid(R"({"model": {"n_gpu_layers": 1}})", {"'model.n_gpu_layers'", "loading"},
-                 kScopeRequest);
+  expect_invalid(R"({"ctx_size": 1024})", {"'ctx_size'", "only be set when loading a model"}, kScopeRequest);
+  expect_invalid(R"({"model": {"n_gpu_layers": 1}})", {"'model.n_gpu_layers'", "loading"}, kScopeRequest);
   expect_invalid(R"({"max_sessions": 3})", {"'max_sessions'", "loading"}, kScopeRequest);
   expect_invalid(R"({"reset": true})", {"'reset'", "per request"}, kScopeLoad);
   expect_invalid(R"({"reset": true})", {"'reset'", "per request"}, kScopeBackend);
@@ -353,7 +348,8 @@ TEST(ParseConfig, ScopesLimitWhereKeysMayAppear) {
   // Backend and load scopes accept model, context, backend and request keys.
   for (unsigned scope : {unsigned(kScopeBackend), unsigned(kScopeLoad)}) {
     EXPECT_NO_THROW(parsed(R"({"max_sessions": 3, "ctx_size": 1024, "ngl": 1, "temp": 0.1,
-                              "stop": "x", "mode": "raw"})", scope));
+                              "stop": "x", "mode": "raw"})",
+                           scope));
   }
 }
 

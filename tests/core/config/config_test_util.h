@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config/config_parser.h"
 #include "core/base/error.h"
+#include "core/config/config_parser.h"
 
 namespace wasi_nn::test {
 

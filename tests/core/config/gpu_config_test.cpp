@@ -24,15 +24,13 @@ TEST(GpuConfig, GpuLayersTakeAutoOrAnInteger) {
   expect_error(R"({"n_gpu_layers": "all"})", ErrorKind::InvalidArgument,
                {"'n_gpu_layers'", "\"all\"", "auto, or -1 to 2147483647"});
   expect_error(R"({"n_gpu_layers": -2})", ErrorKind::InvalidArgument, {"'n_gpu_layers'", "-2"});
-  expect_error(R"({"n_gpu_layers": 1.5})", ErrorKind::InvalidArgument,
-               {"'n_gpu_layers'", "integer or \"auto\""});
+  expect_error(R"({"n_gpu_layers": 1.5})", ErrorKind::InvalidArgument, {"'n_gpu_layers'", "integer or \"auto\""});
   expect_error(R"({"n_gpu_layers": true})", ErrorKind::InvalidArgument, {"'n_gpu_layers'", "a boolean"});
 }
 
 TEST(GpuConfig, OtherGpuKeysAreRangeChecked) {
   expect_error(R"({"main_gpu": -1})", ErrorKind::InvalidArgument, {"'main_gpu'", "0 to"});
-  expect_error(R"({"split_mode": "tensor"})", ErrorKind::InvalidArgument,
-               {"'split_mode'", "none, layer, row"});
+  expect_error(R"({"split_mode": "tensor"})", ErrorKind::InvalidArgument, {"'split_mode'", "none, layer, row"});
   expect_error(R"({"tensor_split": [1, -0.5]})", ErrorKind::InvalidArgument, {"'tensor_split'", ">= 0"});
   expect_error(R"({"cache_type_v": "q2_K"})", ErrorKind::InvalidArgument, {"'cache_type_v'", "q4_0"});
   expect_error(R"({"flash_attn": 1})", ErrorKind::InvalidArgument, {"'flash_attn'", "string or bool"});
@@ -86,8 +84,8 @@ TEST(GpuConfig, RpcServerEntriesAreValidated) {
 // rpc_servers opens network connections from the host: only the host's backend config sets it.
 TEST(GpuConfig, RpcServersAreAHostSetting) {
   for (unsigned scope : {kScopeLoad, kScopeRequest}) {
-    expect_error(R"({"rpc_servers": "127.0.0.1:50052"})", ErrorKind::Security,
-                 {"'rpc_servers'", "host setting"}, scope);
+    expect_error(R"({"rpc_servers": "127.0.0.1:50052"})", ErrorKind::Security, {"'rpc_servers'", "host setting"},
+                 scope);
   }
 }
 

@@ -40,8 +40,9 @@ TEST(ParamTable, EveryDefaultPassesItsOwnChecks) {
     Settings s;
     apply_defaults(s);
     const std::string doc = "{\"" + std::string(spec.name) + "\": " + spec.default_json + "}";
-    const unsigned scope = (spec.scopes & kScopeLoad) ? kScopeLoad
-                           : (spec.scopes & kScopeBackend) ? kScopeBackend : kScopeRequest;
+    const unsigned scope = (spec.scopes & kScopeLoad)      ? kScopeLoad
+                           : (spec.scopes & kScopeBackend) ? kScopeBackend
+                                                           : kScopeRequest;
     EXPECT_NO_THROW(parse_config(doc, scope, s)) << doc;
   }
 }

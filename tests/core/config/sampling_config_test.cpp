@@ -6,8 +6,8 @@
 #include <cmath>
 #include <string>
 
-#include "core/config/config_parser.h"
 #include "core/base/error.h"
+#include "core/config/config_parser.h"
 
 namespace wasi_nn {
 namespace {
@@ -29,8 +29,7 @@ void expect_invalid(const std::string& json, std::vector<std::string> fragments)
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument) << json << ": " << e.what();
     for (const auto& f : fragments) {
-      EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
-          << "'" << f << "' missing from: " << e.what();
+      EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << "'" << f << "' missing from: " << e.what();
     }
   }
 }
@@ -89,17 +88,13 @@ TEST(SamplingConfig, GrammarTriggerErrors) {
   expect_invalid("{" + g + R"("grammar_triggers": [""]})", {"'grammar_triggers'", "no text"});
   expect_invalid("{" + g + R"("grammar_triggers": [42]})", {"'grammar_triggers'", "a word"});
   expect_invalid("{" + g + R"("grammar_triggers": "word"})", {"'grammar_triggers'", "list"});
-  expect_invalid(R"({"grammar": "root ::= \"a\"", "grammar_lazy": true})",
-                 {"'grammar_lazy'", "grammar_triggers"});
-  expect_invalid(R"({"grammar_lazy": true, "grammar_triggers": ["a"]})",
-                 {"'grammar_lazy'", "grammar or json_schema"});
-  expect_invalid(R"({"grammar": "root ::= \"a\"", "grammar_triggers": ["a"]})",
-                 {"'grammar_triggers'", "grammar_lazy"});
+  expect_invalid(R"({"grammar": "root ::= \"a\"", "grammar_lazy": true})", {"'grammar_lazy'", "grammar_triggers"});
+  expect_invalid(R"({"grammar_lazy": true, "grammar_triggers": ["a"]})", {"'grammar_lazy'", "grammar or json_schema"});
+  expect_invalid(R"({"grammar": "root ::= \"a\"", "grammar_triggers": ["a"]})", {"'grammar_triggers'", "grammar_lazy"});
 }
 
 TEST(SamplingConfig, PenaltyWindowsMustFitTheContext) {
-  expect_invalid(R"({"ctx_size": 1024, "repeat_last_n": 2048})",
-                 {"'repeat_last_n'", "2048", "ctx_size = 1024"});
+  expect_invalid(R"({"ctx_size": 1024, "repeat_last_n": 2048})", {"'repeat_last_n'", "2048", "ctx_size = 1024"});
   expect_invalid(R"({"penalty_last_n": 5000})", {"'penalty_last_n'", "ctx_size = 4096"});
   expect_invalid(R"({"ctx_size": 512, "dry_penalty_last_n": 513})", {"'dry_penalty_last_n'"});
   EXPECT_NO_THROW(parsed(R"({"ctx_size": 1024, "repeat_last_n": 1024, "dry_penalty_last_n": -1})"));
@@ -114,8 +109,7 @@ TEST(SamplingConfig, PenaltyWindowsMustFitTheContext) {
 }
 
 TEST(SamplingConfig, SamplerChainContradictions) {
-  expect_invalid(R"({"mirostat": 2, "samplers": ["top_k", "temperature"]})",
-                 {"'mirostat'", "'samplers'", "no effect"});
+  expect_invalid(R"({"mirostat": 2, "samplers": ["top_k", "temperature"]})", {"'mirostat'", "'samplers'", "no effect"});
   EXPECT_NO_THROW(parsed(R"({"mirostat": 0, "samplers": "kt"})"));
   expect_invalid(R"({"adaptive_target": 0.5})", {"'adaptive_target'", "adaptive_p"});
   const Settings s = parsed(R"({"adaptive_target": 0.3, "adaptive_decay": 0.5,

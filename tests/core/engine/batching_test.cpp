@@ -26,8 +26,8 @@ json only_engine(const json& stats) {
 TEST(ContinuousBatching, ConcurrentConversationsShareDecodeSteps) {
   constexpr int kConversations = 4, kTokens = 64;
   HostBackend b;
-  const uint32_t g = b.load_by_name(model_path("tiny-phi3"),
-                                    R"({"ctx_size": 512, "n_parallel": 4, "threads": 2, "temperature": 0})");
+  const uint32_t g =
+      b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 512, "n_parallel": 4, "threads": 2, "temperature": 0})");
   std::vector<uint32_t> ctx;
   for (int i = 0; i < kConversations; ++i) ctx.push_back(b.init_execution_context(g));
   // The requests are submitted together (each thread waits for the others before its compute),

@@ -18,7 +18,8 @@ using test::model_path;
 
 TEST(ContextShift, LongConversationKeepsGoing) {
   HostBackend b;
-  b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true})");
+  b.load_by_name(model_path("tiny-qwen2"),
+                 R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true})");
   uint32_t s = b.init_session("long");
   int dropped = 0;
   for (int turn = 0; turn < 12; ++turn) {
@@ -30,7 +31,9 @@ TEST(ContextShift, LongConversationKeepsGoing) {
 
 TEST(ContextShift, DisabledAnswersContextFull) {
   HostBackend b;
-  b.load_by_name(model_path("tiny-qwen2"), R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true, "context_shift": false})");
+  b.load_by_name(
+      model_path("tiny-qwen2"),
+      R"({"ctx_size": 256, "threads": 2, "temperature": 0, "n_predict": 24, "ignore_eos": true, "context_shift": false})");
   uint32_t s = b.init_session("long");
   ErrorKind kind = ErrorKind::Runtime;
   bool failed = false;
@@ -55,9 +58,11 @@ TEST(ContextShift, GenerationContinuesPastTheWindow) {
   EXPECT_EQ(out.meta["stop_reason"], "length");
   EXPECT_GT(out.meta["shifted_tokens"].get<int>(), 0);
   EXPECT_EQ(out.meta["kept_tokens"], 4);
-  auto more = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 300, "ignore_eos": true, "n_keep": 40, "cache_prompt": false})");
+  auto more = generate(b, c, "Start",
+                       R"({"mode": "raw", "n_predict": 300, "ignore_eos": true, "n_keep": 40, "cache_prompt": false})");
   EXPECT_EQ(more.meta["kept_tokens"], 40);
-  auto off = generate(b, c, "Start", R"({"mode": "raw", "n_predict": 600, "ignore_eos": true, "context_shift": false})");
+  auto off =
+      generate(b, c, "Start", R"({"mode": "raw", "n_predict": 600, "ignore_eos": true, "context_shift": false})");
   EXPECT_EQ(off.meta["stop_reason"], "context_full");
 }
 
@@ -67,14 +72,15 @@ constexpr int kWindow = 256;
 const char* kPrompt = "Once upon a time";
 
 json shift_request(int n_predict, int n_keep, int n_discard) {
-  return {{"mode", "raw"}, {"n_predict", n_predict}, {"ignore_eos", true}, {"n_keep", n_keep},
-          {"n_discard", n_discard}, {"cache_prompt", false}};
+  return {{"mode", "raw"},    {"n_predict", n_predict}, {"ignore_eos", true},
+          {"n_keep", n_keep}, {"n_discard", n_discard}, {"cache_prompt", false}};
 }
 
 class ShiftWhileGenerating : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string load = R"({"ctx_size": )" + std::to_string(kWindow) + R"(, "n_parallel": 1, "threads": 2, "temperature": 0})";
+    const std::string load =
+        R"({"ctx_size": )" + std::to_string(kWindow) + R"(, "n_parallel": 1, "threads": 2, "temperature": 0})";
     ctx = b.init_execution_context(b.load_by_name(model_path("tiny-llama"), load));
   }
   test::Output run(int n_predict, int n_keep, int n_discard) {
@@ -115,11 +121,12 @@ TEST_F(ShiftWhileGenerating, TextEqualsLlamaCompletionsContextShift) {
   const int n_predict = 400, n_keep = 4;
   const test::Output out = run(n_predict, n_keep, 0);
   ASSERT_EQ(out.meta["output_tokens"], n_predict) << out.meta.dump();
-  ASSERT_GT(out.meta["shifted_tokens"].get<int>(), (kWindow - n_keep) / 2) << "fewer than two shifts: " << out.meta.dump();
-  const std::string ref = test::greedy_completion(
-      model_path("tiny-llama"), kPrompt, n_predict,
-      {"-t", "2", "-fa", "off", "-c", std::to_string(kWindow), "--context-shift", "--ignore-eos", "--keep",
-       std::to_string(n_keep - 1)});
+  ASSERT_GT(out.meta["shifted_tokens"].get<int>(), (kWindow - n_keep) / 2)
+      << "fewer than two shifts: " << out.meta.dump();
+  const std::string ref =
+      test::greedy_completion(model_path("tiny-llama"), kPrompt, n_predict,
+                              {"-t", "2", "-fa", "off", "-c", std::to_string(kWindow), "--context-shift",
+                               "--ignore-eos", "--keep", std::to_string(n_keep - 1)});
   const size_t at = first_difference(out.text, ref);
   EXPECT_TRUE(out.text == ref) << "the texts differ from byte " << at << " (of " << out.text.size() << " and "
                                << ref.size() << "): \"" << out.text.substr(at, 60) << "\" here, \""
@@ -147,11 +154,13 @@ TEST_F(ShiftWhileGenerating, NDiscardDecidesTheTokensDropped) {
 // its next turn: restored_tokens > 0 (its KV state came back from the save) or 0 (still resident).
 TEST(Eviction, LeastRecentlyUsedConversationIsEvicted) {
   HostBackend b;
-  b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 1024, "n_parallel": 2, "threads": 2, "temperature": 0, "n_predict": 4, "kv_save_budget_mb": 64})");
+  b.load_by_name(
+      model_path("tiny-llama"),
+      R"({"ctx_size": 1024, "n_parallel": 2, "threads": 2, "temperature": 0, "n_predict": 4, "kv_save_budget_mb": 64})");
   const uint32_t a = b.init_session("a"), s_b = b.init_session("b"), c = b.init_session("c");
   generate(b, a, "Hello from a.");
   generate(b, s_b, "Hello from b.");
-  generate(b, a, "a again.");  // a is now used more recently than b
+  generate(b, a, "a again.");                       // a is now used more recently than b
   const auto c1 = generate(b, c, "Hello from c.");  // both sequences held: evicts b
   EXPECT_EQ(c1.meta["restored_tokens"], 0);
   const auto a3 = generate(b, a, "a once more.");

@@ -45,13 +45,21 @@ TEST(Greedy, PlannedOnlyWhenTheChainCannotChooseOtherwise) {
   EXPECT_FALSE(with([](auto& sp) { sp.penalty_repeat = 1.1f; }));
   EXPECT_FALSE(with([](auto& sp) { sp.penalty_present = 0.5f; }));
   EXPECT_FALSE(with([](auto& sp) { sp.dry_multiplier = 0.8f; }));
-  EXPECT_FALSE(with([](auto& sp) { sp.xtc_probability = 0.5f; sp.xtc_threshold = 0.1f; }));
+  EXPECT_FALSE(with([](auto& sp) {
+    sp.xtc_probability = 0.5f;
+    sp.xtc_threshold = 0.1f;
+  }));
   EXPECT_FALSE(with([](auto& sp) { sp.mirostat = 2; }));
   EXPECT_FALSE(with([](auto& sp) { sp.grammar = common_grammar(COMMON_GRAMMAR_TYPE_USER, "root ::= \"a\""); }));
   // Without a temperature stage, temperature 0 does not make the chain greedy.
   EXPECT_FALSE(with([](auto& sp) { sp.samplers = {COMMON_SAMPLER_TYPE_TOP_K}; }));
   // Truncation samplers never remove the largest logit; penalties of 1.0 are no-ops.
-  EXPECT_TRUE(with([](auto& sp) { sp.top_k = 5; sp.top_p = 0.5f; sp.min_p = 0.2f; sp.penalty_repeat = 1.0f; }));
+  EXPECT_TRUE(with([](auto& sp) {
+    sp.top_k = 5;
+    sp.top_p = 0.5f;
+    sp.min_p = 0.2f;
+    sp.penalty_repeat = 1.0f;
+  }));
 }
 
 TEST(Greedy, PickAppliesBiasesAndBreaksTiesByIndex) {
@@ -79,7 +87,7 @@ TEST(Greedy, MatchesTheSamplerChain) {
     common_params_sampling sp = greedy_params();
     sp.top_k = round % 3 == 0 ? 0 : 40;
     const llama_token top = static_cast<llama_token>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    if (round % 2) sp.logit_bias.push_back({top, -INFINITY});           // ban the winner
+    if (round % 2) sp.logit_bias.push_back({top, -INFINITY});          // ban the winner
     if (round % 5 == 0) sp.logit_bias.push_back({token(rng), 30.0f});  // force another
     if (round % 7 == 0) sp.logit_bias.push_back({top, 1.0f});          // two biases, one token
     const GreedyPlan plan = plan_greedy(sp, m.vocab());

@@ -15,7 +15,8 @@ TEST(Registry, BackendsShareOneModelAndFreeItWithTheLastUser) {
   {
     HostBackend a, b;
     a.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256})");
-    b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "temperature": 0.1})");  // defaults differ: still shared
+    b.load_by_name(model_path("tiny-phi3"),
+                   R"({"ctx_size": 256, "temperature": 0.1})");  // defaults differ: still shared
     EXPECT_EQ(ModelRegistry::instance().live_models(), 1u);
     b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "n_gpu_layers": 0, "use_mmap": false})");
     EXPECT_EQ(ModelRegistry::instance().live_models(), 2u);  // other weight-loading settings: another copy

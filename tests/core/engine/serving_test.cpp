@@ -29,7 +29,8 @@ ErrorKind kind_of(const std::function<void()>& f) { return test::error_of(f).kin
 class OneSequence : public ::testing::Test {
  protected:
   void load(const std::string& extra = "") {
-    g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 4096, "n_parallel": 1, "threads": 2, "temperature": 0)" + extra + "}");
+    g = b.load_by_name(model_path("tiny-phi3"),
+                       R"({"ctx_size": 4096, "n_parallel": 1, "threads": 2, "temperature": 0)" + extra + "}");
   }
   // Starts an endless request on its own context; it holds the only sequence until stop_long().
   void start_long() {
@@ -62,12 +63,19 @@ TEST_F(OneSequence, HigherPriorityIsAdmittedFirst) {
   std::atomic<int> counter{0}, low_order{-1}, high_order{-1};
   start_long();
   uint32_t lo = b.init_execution_context(g), hi = b.init_execution_context(g);
-  std::thread low([&] { generate(b, lo, "low", R"({"mode": "raw", "n_predict": 200, "ignore_eos": true, "priority": 0})"); low_order = counter++; });
+  std::thread low([&] {
+    generate(b, lo, "low", R"({"mode": "raw", "n_predict": 200, "ignore_eos": true, "priority": 0})");
+    low_order = counter++;
+  });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 1; });
-  std::thread high([&] { generate(b, hi, "high", R"({"mode": "raw", "n_predict": 4, "priority": 10})"); high_order = counter++; });
+  std::thread high([&] {
+    generate(b, hi, "high", R"({"mode": "raw", "n_predict": 4, "priority": 10})");
+    high_order = counter++;
+  });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 2; });
   stop_long();
-  low.join(); high.join();
+  low.join();
+  high.join();
   EXPECT_LT(high_order, low_order);
 }
 
@@ -76,13 +84,20 @@ TEST_F(OneSequence, AgingLetsALowPriorityRequestOvertakeNewcomers) {
   std::atomic<int> counter{0}, old_order{-1}, new_order{-1};
   start_long();
   uint32_t c1 = b.init_execution_context(g), c2 = b.init_execution_context(g);
-  std::thread old_req([&] { generate(b, c1, "old", R"({"mode": "raw", "n_predict": 4, "priority": -100})"); old_order = counter++; });
+  std::thread old_req([&] {
+    generate(b, c1, "old", R"({"mode": "raw", "n_predict": 4, "priority": -100})");
+    old_order = counter++;
+  });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 1; });
   std::this_thread::sleep_for(400ms);  // queued, it ages past +300: aging is by time on purpose
-  std::thread new_req([&] { generate(b, c2, "new", R"({"mode": "raw", "n_predict": 200, "ignore_eos": true, "priority": 100})"); new_order = counter++; });
+  std::thread new_req([&] {
+    generate(b, c2, "new", R"({"mode": "raw", "n_predict": 200, "ignore_eos": true, "priority": 100})");
+    new_order = counter++;
+  });
   wait_for_stats([](const nlohmann::json& st) { return queue_depth(st) == 2; });
   stop_long();
-  old_req.join(); new_req.join();
+  old_req.join();
+  new_req.join();
   EXPECT_LT(old_order, new_order);
 }
 
@@ -102,7 +117,8 @@ TEST_F(OneSequence, TimeoutFailsAWaitingRequest) {
   start_long();
   uint32_t c = b.init_execution_context(g);
   // Behind an endless request, only the timeout can end this one.
-  EXPECT_EQ(kind_of([&] { generate(b, c, "late", R"({"mode": "raw", "n_predict": 2, "timeout_ms": 100})"); }), ErrorKind::Timeout);
+  EXPECT_EQ(kind_of([&] { generate(b, c, "late", R"({"mode": "raw", "n_predict": 2, "timeout_ms": 100})"); }),
+            ErrorKind::Timeout);
   stop_long();
 }
 
@@ -172,8 +188,8 @@ TEST(Eviction, WithoutSavingTheHistoryIsReprocessedWithTheSameResult) {
 TEST(PrefixSharing, ACommonSystemPromptIsComputedOnce) {
   std::string system;
   for (int i = 0; i < 12; ++i) system += "You are a careful, friendly and precise assistant. ";
-  nlohmann::json load = {{"ctx_size", 1024}, {"n_parallel", 2}, {"threads", 2}, {"temperature", 0},
-                         {"n_predict", 6}, {"system_prompt", system}};
+  nlohmann::json load = {{"ctx_size", 1024}, {"n_parallel", 2}, {"threads", 2},
+                         {"temperature", 0}, {"n_predict", 6},  {"system_prompt", system}};
   HostBackend b;
   b.load_by_name(model_path("tiny-qwen2"), load.dump());
   uint32_t x = b.init_session("x"), y = b.init_session("y");
@@ -214,7 +230,8 @@ test::Output finish_stream(Backend& b, uint32_t ctx, std::string so_far) {
     }
     so_far.append(buf.data(), b.get_output_single(ctx, 0, buf.data(), buf.size()));
   }
-  test::Output out{so_far, nlohmann::json::parse(std::string(buf.data(), b.get_output_single(ctx, 1, buf.data(), buf.size())))};
+  test::Output out{so_far,
+                   nlohmann::json::parse(std::string(buf.data(), b.get_output_single(ctx, 1, buf.data(), buf.size())))};
   b.fini_single(ctx);
   return out;
 }
@@ -228,8 +245,9 @@ TEST(HotSwap, InFlightRequestFinishesOnTheOldModel) {
   std::string reference;  // the same request on the old model, alone
   {
     HostBackend ref;
-    reference = generate(ref, ref.init_execution_context(ref.load_by_name(model_path("tiny-phi3"), kLoadOld)),
-                         "old", kRequest).text;
+    reference =
+        generate(ref, ref.init_execution_context(ref.load_by_name(model_path("tiny-phi3"), kLoadOld)), "old", kRequest)
+            .text;
   }
   const size_t before = ModelRegistry::instance().live_models();
   HostBackend b;

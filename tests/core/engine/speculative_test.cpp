@@ -40,7 +40,9 @@ std::string greedy(int n_predict) {
 
 class Speculative : public ::testing::Test {
  protected:
-  uint32_t Open(const json& extra) { return b.init_execution_context(b.load_by_name(model_path(kModel), load_config(extra).dump())); }
+  uint32_t Open(const json& extra) {
+    return b.init_execution_context(b.load_by_name(model_path(kModel), load_config(extra).dump()));
+  }
   test::Output Run(const json& extra, const std::string& prompt, int n_predict = 48) {
     return generate(b, Open(extra), prompt, greedy(n_predict));
   }
@@ -135,7 +137,9 @@ TEST_F(Speculative, EndsInsideADraftAndTheNextTurnReusesTheKv) {
 }
 
 TEST_F(Speculative, RefusedWhereItCannotWork) {
-  auto load = [&](const json& extra) { return error_of([&] { b.load_by_name(model_path(kModel), load_config(extra).dump()); }); };
+  auto load = [&](const json& extra) {
+    return error_of([&] { b.load_by_name(model_path(kModel), load_config(extra).dump()); });
+  };
   Error e = load({{"speculative", "ngram"}, {"deterministic", true}});
   EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
   EXPECT_NE(std::string(e.what()).find("deterministic or speculative"), std::string::npos) << std::string(e.what());

@@ -49,11 +49,25 @@ TEST(GbnfCheck, LlamaCppsOwnGrammarsPassAndParseTheSame) {
 // accepts, the replay parsed to the end.
 TEST(GbnfCheck, ReplayStopsWhereLlamaCppRefuses) {
   const std::vector<std::string> grammars = {
-      "root ::= (", "root ::= yes", "root ::= \"a\"{2,", "root ::= [a-", "root ::= \"\\q\"",
-      "root ::= <", "root ::= \"a\" )", "root ::= *", "root ::= \"a\"{3001}", "root ::= x\nx ::= x \"a\"",
-      "root ::= \"a\"{2,3}", "root ::= (\"a\" | \"b\")* [c-e]+ .? <[12]>", "root ::= \"\\x41\\u00e9\" [^\\]]",
-      "root ::= a\na ::= \"x\" a | ",  "root ::= \"a\"\n\n# comment\nb ::= \"c\"{0,5}",
-      "root ::= (\"a\"{2}){3}", "root ::= \"\\U0001F600\"", "root::=\"a\"", "root ::= \"a\" | \n  \"b\"",
+      "root ::= (",
+      "root ::= yes",
+      "root ::= \"a\"{2,",
+      "root ::= [a-",
+      "root ::= \"\\q\"",
+      "root ::= <",
+      "root ::= \"a\" )",
+      "root ::= *",
+      "root ::= \"a\"{3001}",
+      "root ::= x\nx ::= x \"a\"",
+      "root ::= \"a\"{2,3}",
+      "root ::= (\"a\" | \"b\")* [c-e]+ .? <[12]>",
+      "root ::= \"\\x41\\u00e9\" [^\\]]",
+      "root ::= a\na ::= \"x\" a | ",
+      "root ::= \"a\"\n\n# comment\nb ::= \"c\"{0,5}",
+      "root ::= (\"a\"{2}){3}",
+      "root ::= \"\\U0001F600\"",
+      "root::=\"a\"",
+      "root ::= \"a\" | \n  \"b\"",
   };
   for (const auto& g : grammars) {
     GrammarStats s;
@@ -76,8 +90,8 @@ TEST(GbnfCheck, DeepParenthesesAreRefused) {
 }
 
 TEST(GbnfCheck, RepetitionCountsAreBounded) {
-  EXPECT_REFUSED(check_gbnf("root ::= \"x\"{0,3000}", kLimits), "repeats an item 3000 times",
-                 "max_grammar_repetition", "silently makes a larger maximum unbounded");
+  EXPECT_REFUSED(check_gbnf("root ::= \"x\"{0,3000}", kLimits), "repeats an item 3000 times", "max_grammar_repetition",
+                 "silently makes a larger maximum unbounded");
   EXPECT_REFUSED(check_gbnf("root ::= \"x\"{5000}", kLimits), "repeats an item 5000 times");
   EXPECT_REFUSED(check_gbnf("root ::= \"x\"{5,3}", kLimits), "{5,3}", "minimum exceeds its maximum");
   EXPECT_NO_THROW(check_gbnf("root ::= \"x\"{0,1999}", kLimits));

@@ -31,11 +31,14 @@ std::vector<json> static_attacks() {
       {{"json_schema", nested(200000, "[", "]")}},
       {{"json_schema", nested(60000, "{\"items\":", "}", "{}")}},
       {{"json_schema", R"({"allOf": [{"$ref": "#/$defs/a"}], "$defs": {"a": {"$ref": "#/$defs/a"}}})"}},
-      {{"grammar", "root ::= \"x\""}, {"grammar_lazy", true},
+      {{"grammar", "root ::= \"x\""},
+       {"grammar_lazy", true},
        {"grammar_triggers", {{{"type", "pattern"}, {"value", nested(50000, "(", ")", "a")}}}}},
-      {{"grammar", "root ::= \"x\""}, {"grammar_lazy", true},
+      {{"grammar", "root ::= \"x\""},
+       {"grammar_lazy", true},
        {"grammar_triggers", {{{"type", "pattern"}, {"value", "[\\s\\S]*<tool_call>"}}}}},
-      {{"grammar", "root ::= \"x\""}, {"grammar_lazy", true},
+      {{"grammar", "root ::= \"x\""},
+       {"grammar_lazy", true},
        {"grammar_triggers", {{{"type", "pattern"}, {"value", "(a|a){0,30}b"}}}}},
       {{"chat_template", "{{ " + nested(100000, "(", ")", "1") + " }}"}},
       {{"chat_template", long_chain("~")}},
@@ -97,11 +100,13 @@ TEST_F(InputE2E, AttacksInALoadAreInvalidAndTheProcessGoesOn) {
   for (const std::string& t : runtime_templates()) {
     json config = load_config();
     config["chat_template"] = t;
-    expect_invalid([&] {
-      const uint32_t bad = b.load_by_name(test::model_path("tiny-llama"), config.dump());
-      ctx = b.init_execution_context(bad);
-      generate("Hello");
-    }, t);
+    expect_invalid(
+        [&] {
+          const uint32_t bad = b.load_by_name(test::model_path("tiny-llama"), config.dump());
+          ctx = b.init_execution_context(bad);
+          generate("Hello");
+        },
+        t);
   }
   ctx = b.init_execution_context(g);
   EXPECT_FALSE(generate("Hello").empty());

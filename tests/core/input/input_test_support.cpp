@@ -69,8 +69,7 @@ std::string ChildOutcome::describe() const {
   return s.str();
 }
 
-ChildOutcome run_in_child(const std::function<void()>& fn, int timeout_ms, size_t stack_bytes,
-                          size_t memory_bytes) {
+ChildOutcome run_in_child(const std::function<void()>& fn, int timeout_ms, size_t stack_bytes, size_t memory_bytes) {
   const auto start = std::chrono::steady_clock::now();
   fflush(nullptr);
   const pid_t pid = fork();

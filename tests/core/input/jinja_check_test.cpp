@@ -28,8 +28,8 @@ TEST(JinjaCheck, LlamaCppsTemplatesPassAsGuestTemplates) {
   EXPECT_LE(worst.block_depth * 2, kLimits.max_template_block_depth);
   EXPECT_LE(worst.bracket_depth * 2, kLimits.max_template_bracket_depth);
   EXPECT_LE(worst.expression_depth * 2, kLimits.max_template_expression_depth);
-  std::printf("deepest over models/templates: blocks %zu, brackets %zu, expression %zu\n",
-              worst.block_depth, worst.bracket_depth, worst.expression_depth);
+  std::printf("deepest over models/templates: blocks %zu, brackets %zu, expression %zu\n", worst.block_depth,
+              worst.bracket_depth, worst.expression_depth);
 }
 
 TEST(JinjaCheck, TinyModelsTemplatesPass) {
@@ -56,11 +56,12 @@ TEST(JinjaCheck, DeepBracketsAreRefused) {
 TEST(JinjaCheck, LongOperatorChainsAreRefused) {
   std::string chain = "{{ 'a'";
   for (int i = 0; i < 100000; ++i) chain += " ~ 'a'";
-  EXPECT_REFUSED(check_template(chain + " }}", TemplateTrust::Operator, kLimits),
-                 "operators deep", "max_template_expression_depth");
-  std::string nots = "{% if " + std::string() ;
+  EXPECT_REFUSED(check_template(chain + " }}", TemplateTrust::Operator, kLimits), "operators deep",
+                 "max_template_expression_depth");
+  std::string nots = "{% if " + std::string();
   for (int i = 0; i < 100; ++i) nots += "not ";
-  EXPECT_REFUSED(check_template(nots + "x %}{% endif %}", TemplateTrust::Guest, kLimits), "max_template_expression_depth");
+  EXPECT_REFUSED(check_template(nots + "x %}{% endif %}", TemplateTrust::Guest, kLimits),
+                 "max_template_expression_depth");
   std::string calls = "{{ f";
   for (int i = 0; i < 100; ++i) calls += "()";
   EXPECT_REFUSED(check_template(calls + " }}", TemplateTrust::Guest, kLimits), "max_template_expression_depth");
@@ -91,7 +92,8 @@ TEST(JinjaCheck, SizeDependsOnWhoSuppliedIt) {
 }
 
 TEST(JinjaCheck, WhatDoesNotLexIsRefused) {
-  EXPECT_REFUSED(check_template("{{ 'unterminated }}", TemplateTrust::Guest, kLimits), "chat_template is not a valid Jinja template");
+  EXPECT_REFUSED(check_template("{{ 'unterminated }}", TemplateTrust::Guest, kLimits),
+                 "chat_template is not a valid Jinja template");
 }
 
 }  // namespace

@@ -78,8 +78,8 @@ TEST(JsonSchemaCheck, ToolSchemaOfRealUsePasses) {
 
 TEST(JsonSchemaCheck, DeepNestingIsRefusedBeforeParsing) {
   EXPECT_REFUSED(check_json_schema(nested(200000, "[", "]"), kLimits), "json_schema is 400000 bytes");
-  EXPECT_REFUSED(check_json_schema(nested(100, "{\"items\":", "}", "{}"), kLimits),
-                 "nests brackets 101 deep", "max_schema_depth");
+  EXPECT_REFUSED(check_json_schema(nested(100, "{\"items\":", "}", "{}"), kLimits), "nests brackets 101 deep",
+                 "max_schema_depth");
   // Brackets inside strings do not count.
   EXPECT_NO_THROW(check_json_schema("{\"description\": \"" + std::string(500, '[') + "\"}", kLimits));
   EXPECT_EQ(json_text_depth(R"({"a": "}}]]\"[[", "b": [[{}]]})"), 4u);
@@ -88,8 +88,7 @@ TEST(JsonSchemaCheck, DeepNestingIsRefusedBeforeParsing) {
 TEST(JsonSchemaCheck, AllOfReferenceCyclesAreRefused) {
   const std::string s = R"({"allOf": [{"$ref": "#/$defs/a"}],
                             "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}})";
-  EXPECT_REFUSED(check_json_schema(s, kLimits), "$ref chain returns to itself",
-                 "#/$defs/a -> #/$defs/b -> #/$defs/a");
+  EXPECT_REFUSED(check_json_schema(s, kLimits), "$ref chain returns to itself", "#/$defs/a -> #/$defs/b -> #/$defs/a");
 }
 
 TEST(JsonSchemaCheck, TypeListsThatMultiplyAreRefused) {
@@ -109,10 +108,12 @@ TEST(JsonSchemaCheck, ObjectsAndNamesAreBounded) {
   for (int i = 0; i < 200; ++i) props += std::string(props.empty() ? "" : ",") + "\"p" + std::to_string(i) + "\": {}";
   EXPECT_REFUSED(check_json_schema("{\"properties\": {" + props + "}}", kLimits), "object with 200 properties",
                  "max_schema_properties");
-  const std::string long_name = "{\"properties\": {\"" + std::string(5000, '!') + "\": {}}, \"additionalProperties\": true}";
+  const std::string long_name =
+      "{\"properties\": {\"" + std::string(5000, '!') + "\": {}}, \"additionalProperties\": true}";
   EXPECT_REFUSED(check_json_schema(long_name, kLimits), "property name of 5000 bytes", "max_schema_name_bytes");
   std::string refs = "{\"$defs\": {\"a\": {}}, \"anyOf\": [";
-  for (int i = 0; i < 70; ++i) refs += std::string(i ? "," : "") + "{\"$ref\": \"#/$defs/a?" + std::to_string(i) + "\"}";
+  for (int i = 0; i < 70; ++i)
+    refs += std::string(i ? "," : "") + "{\"$ref\": \"#/$defs/a?" + std::to_string(i) + "\"}";
   EXPECT_REFUSED(check_json_schema(refs + "]}", kLimits), "distinct $ref", "max_schema_refs");
 }
 
@@ -120,8 +121,8 @@ TEST(JsonSchemaCheck, CountsAreCheckedWhereTheyAreWritten) {
   EXPECT_REFUSED(check_json_schema(R"({"type": "string", "maxLength": 5000})", kLimits),
                  "json_schema maxLength is 5000", "max_grammar_repetition");
   EXPECT_REFUSED(check_json_schema(R"({"type": "array", "minItems": -1})", kLimits), "minItems is -1");
-  EXPECT_REFUSED(check_json_schema(R"({"type": "integer", "minimum": -9223372036854775808})", kLimits),
-                 "minimum", "2^53");
+  EXPECT_REFUSED(check_json_schema(R"({"type": "integer", "minimum": -9223372036854775808})", kLimits), "minimum",
+                 "2^53");
 }
 
 TEST(JsonSchemaCheck, CopiesAreBounded) {
@@ -133,9 +134,7 @@ TEST(JsonSchemaCheck, CopiesAreBounded) {
   EXPECT_REFUSED(check_json_schema(s + "]}", kLimits), "copy more than", "max_schema_copies");
 }
 
-TEST(JsonSchemaCheck, NotJsonIsLeftToTheParser) {
-  EXPECT_TRUE(check_json_schema("{\"type\": ", kLimits).parse_error);
-}
+TEST(JsonSchemaCheck, NotJsonIsLeftToTheParser) { EXPECT_TRUE(check_json_schema("{\"type\": ", kLimits).parse_error); }
 
 }  // namespace
 }  // namespace wasi_nn

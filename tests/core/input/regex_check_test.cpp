@@ -13,11 +13,11 @@ namespace {
 const InputLimits kLimits;
 
 TEST(RegexCheck, TriggerPatternsOfRealUsePass) {
-  for (const char* p : {"<tool_call>", "(<tool_call>)", "\\{\\s{0,8}\"name\"", "```json",
-                        "<\\|channel\\|>(?:commentary|analysis)\\s{1,4}to=functions",
-                        "<\\|start\\|>assistant( to=(?!self<\\|message\\|>)[a-z_.]{1,32}<\\|message\\|>)",
-                        "^\\s?\\[TOOL_CALLS\\]", "\\[(yes|no)", ">>>(?!all)", "[Aa]nswer:\\s?",
-                        "<function=[a-zA-Z_]{1,16}>", "\\bcall\\b", "a??b", "x{3}"}) {
+  for (const char* p :
+       {"<tool_call>", "(<tool_call>)", "\\{\\s{0,8}\"name\"", "```json",
+        "<\\|channel\\|>(?:commentary|analysis)\\s{1,4}to=functions",
+        "<\\|start\\|>assistant( to=(?!self<\\|message\\|>)[a-z_.]{1,32}<\\|message\\|>)", "^\\s?\\[TOOL_CALLS\\]",
+        "\\[(yes|no)", ">>>(?!all)", "[Aa]nswer:\\s?", "<function=[a-zA-Z_]{1,16}>", "\\bcall\\b", "a??b", "x{3}"}) {
     PatternStats s;
     EXPECT_NO_THROW(s = check_trigger_pattern(p, kLimits)) << p;
     EXPECT_FALSE(s.syntax_error) << p;
@@ -28,14 +28,14 @@ TEST(RegexCheck, TriggerPatternsOfRealUsePass) {
 TEST(RegexCheck, DeepGroupsAreRefused) {
   EXPECT_REFUSED(check_trigger_pattern(test::nested(50000, "(", ")", "a"), kLimits),
                  "grammar_triggers pattern is 100001 bytes", "max_regex_bytes");
-  EXPECT_REFUSED(check_trigger_pattern(test::nested(9, "(", ")", "a"), kLimits),
-                 "nests groups more than 8 deep", "max_regex_depth");
+  EXPECT_REFUSED(check_trigger_pattern(test::nested(9, "(", ")", "a"), kLimits), "nests groups more than 8 deep",
+                 "max_regex_depth");
   EXPECT_NO_THROW(check_trigger_pattern(test::nested(8, "(?:", ")", "a"), kLimits));
 }
 
 TEST(RegexCheck, UnboundedRepetitionsAreRefused) {
-  EXPECT_REFUSED(check_trigger_pattern("[\\s\\S]*<tool_call>", kLimits), "unbounded repetition '*'",
-                 "at byte 6", "a leading .* is never needed");
+  EXPECT_REFUSED(check_trigger_pattern("[\\s\\S]*<tool_call>", kLimits), "unbounded repetition '*'", "at byte 6",
+                 "a leading .* is never needed");
   EXPECT_REFUSED(check_trigger_pattern("\\s+to", kLimits), "unbounded repetition '+'");
   EXPECT_REFUSED(check_trigger_pattern("a{2,}", kLimits), "unbounded repetition {2,}");
   EXPECT_REFUSED(check_trigger_pattern("[^<]*?x", kLimits), "unbounded repetition '*'");

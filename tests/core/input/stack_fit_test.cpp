@@ -47,22 +47,26 @@ TEST(StackFit, WorstAcceptedTriggerPatternOnLongText) {
   const PatternStats s = check_trigger_pattern(p, kLimits);
   EXPECT_GE(s.states, 960u);
   // Text that matches all but the last character from every 32nd position.
-  expect_fits([&] {
-    const char* patterns[] = {p.c_str()};
-    llama_sampler* smpl = llama_sampler_init_grammar_lazy_patterns(test::tiny_vocab(), "root ::= \"z\"", "root",
-                                                                   patterns, 1, nullptr, 0);
-    const auto ids = common_tokenize(test::tiny_vocab(), unit, false, false);
-    for (int i = 0; i < 40; ++i) {
-      for (llama_token t : ids) llama_sampler_accept(smpl, t);
-    }
-    llama_sampler_free(smpl);
-  }, 512u << 10);
+  expect_fits(
+      [&] {
+        const char* patterns[] = {p.c_str()};
+        llama_sampler* smpl = llama_sampler_init_grammar_lazy_patterns(test::tiny_vocab(), "root ::= \"z\"", "root",
+                                                                       patterns, 1, nullptr, 0);
+        const auto ids = common_tokenize(test::tiny_vocab(), unit, false, false);
+        for (int i = 0; i < 40; ++i) {
+          for (llama_token t : ids) llama_sampler_accept(smpl, t);
+        }
+        llama_sampler_free(smpl);
+      },
+      512u << 10);
 }
 
 TEST(StackFit, WorstAcceptedJsonSchema) {
   std::string names;
-  for (int i = 0; i < 127; ++i) names += "\"" + std::to_string(i) + std::string(120, '!') + "\": {\"type\": \"string\"},";
-  std::string inner = "{\"type\": \"object\", \"properties\": {" + names + "\"last\": {}}, \"additionalProperties\": true}";
+  for (int i = 0; i < 127; ++i)
+    names += "\"" + std::to_string(i) + std::string(120, '!') + "\": {\"type\": \"string\"},";
+  std::string inner =
+      "{\"type\": \"object\", \"properties\": {" + names + "\"last\": {}}, \"additionalProperties\": true}";
   const std::string s = nested(30, "{\"properties\": {\"a\": ", "}}", inner);
   const SchemaStats st = check_json_schema(s, kLimits);
   EXPECT_GE(st.depth, 62u);

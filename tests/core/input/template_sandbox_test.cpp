@@ -53,13 +53,24 @@ TEST(Sandbox, StopsWhatRunsTooLongUsesTooMuchOrCrashes) {
   l.wall_ms = 500;
   l.memory_bytes = 64u << 20;
   l.output_bytes = 1000;
-  EXPECT_REFUSED(run_sandboxed([]() -> std::string { for (volatile int i = 0;; i = i + 1) {} }, l, "probe"),
+  EXPECT_REFUSED(run_sandboxed(
+                     []() -> std::string {
+                       for (volatile int i = 0;; i = i + 1) {
+                       }
+                     },
+                     l, "probe"),
                  "probe ran longer than 500 ms");
   EXPECT_REFUSED(run_sandboxed([] { return std::string(size_t(1) << 30, 'x'); }, l, "probe"),
                  "needed more than 64 MiB");
   EXPECT_REFUSED(run_sandboxed([] { return std::to_string(deep(100000000)); }, l, "probe"), "crashed (signal 11");
   EXPECT_REFUSED(run_sandboxed([] { return std::string(5000, 'y'); }, l, "probe"), "more than");
-  EXPECT_REFUSED(run_sandboxed([]() -> std::string { std::raise(SIGABRT); return ""; }, l, "probe"), "aborted");
+  EXPECT_REFUSED(run_sandboxed(
+                     []() -> std::string {
+                       std::raise(SIGABRT);
+                       return "";
+                     },
+                     l, "probe"),
+                 "aborted");
 }
 
 // Every template llama.cpp ships renders the same conversation to the same prompt whether it
@@ -97,8 +108,7 @@ TEST(ChatTemplatesTest, GuestTemplatesThatNeverEndAreStopped) {
     // Building it runs it (llama.cpp detects a template's capabilities by rendering it, and
     // swallows exceptions there, so a bomb that ends in bad_alloc may build): refused when
     // built, or else when rendered.
-    EXPECT_REFUSED(ChatTemplates(test::tiny_model(), text, TemplateTrust::Guest, quick_limits())
-                       .apply(conversation()),
+    EXPECT_REFUSED(ChatTemplates(test::tiny_model(), text, TemplateTrust::Guest, quick_limits()).apply(conversation()),
                    "chat_template", expected.c_str());
     const ChatTemplates unvalidated(test::tiny_model(), text, TemplateTrust::Guest, quick_limits(), false);
     EXPECT_REFUSED(unvalidated.apply(conversation()), "chat_template", expected.c_str());

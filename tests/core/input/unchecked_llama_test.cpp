@@ -19,12 +19,12 @@ namespace {
 using test::nested;
 const InputLimits kLimits;
 
-#define EXPECT_OVERRUNS(call)                                               \
-  do {                                                                      \
-    test::tiny_model();                                                     \
-    const test::ChildOutcome o = test::run_in_child([&] { call; });         \
-    EXPECT_TRUE(o.overran()) << #call << ": " << o.describe();              \
-    std::printf("  unchecked: %s\n", o.describe().c_str());                 \
+#define EXPECT_OVERRUNS(call)                                       \
+  do {                                                              \
+    test::tiny_model();                                             \
+    const test::ChildOutcome o = test::run_in_child([&] { call; }); \
+    EXPECT_TRUE(o.overran()) << #call << ": " << o.describe();      \
+    std::printf("  unchecked: %s\n", o.describe().c_str());         \
   } while (0)
 
 void grammar(const std::string& g) {
@@ -35,8 +35,8 @@ void grammar(const std::string& g) {
 // A lazy grammar waiting for `pattern` while `piece` is generated `n` times.
 void trigger(const std::string& pattern, const std::string& piece, int n) {
   const char* patterns[] = {pattern.c_str()};
-  llama_sampler* s = llama_sampler_init_grammar_lazy_patterns(test::tiny_vocab(), "root ::= \"z\"", "root",
-                                                              patterns, 1, nullptr, 0);
+  llama_sampler* s =
+      llama_sampler_init_grammar_lazy_patterns(test::tiny_vocab(), "root ::= \"z\"", "root", patterns, 1, nullptr, 0);
   const llama_token t = test::token_for(piece);
   if (!s || t < 0) _exit(91);
   for (int i = 0; i < n; ++i) llama_sampler_accept(s, t);
@@ -187,8 +187,7 @@ TEST(Unchecked, TemplateLongElifChainCrashes) {
 // What no static check bounds: these pass check_template, and the sandbox stops them
 // (template_sandbox_test.cpp).
 TEST(Unchecked, TemplateRuntimeBombsPassStaticChecks) {
-  for (const std::string t : {"{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}",
-                              "{{ 'x' * 100000000000 }}",
+  for (const std::string t : {"{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}", "{{ 'x' * 100000000000 }}",
                               "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"}) {
     EXPECT_NO_THROW(check_template(t, TemplateTrust::Guest, kLimits)) << t;
     EXPECT_OVERRUNS(chat_template(t));

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "core/config/config_parser.h"
-#include "core/model/llama_params.h"
 #include "core/engine/model_registry.h"
+#include "core/model/llama_params.h"
 #include "support/core_helpers.h"
 
 namespace wasi_nn {
@@ -43,11 +43,12 @@ class DevicesOnCpu : public ::testing::Test {
 
 TEST_F(DevicesOnCpu, AutoIsTheDefaultAndLoadsOnTheCpu) {
   auto engine = load("{}");
-  EXPECT_EQ(engine->weights().n_gpu_layers(), -1);  // llama.cpp's "all": nothing to offload to
+  EXPECT_EQ(engine->weights().n_gpu_layers(), -1);         // llama.cpp's "all": nothing to offload to
   EXPECT_EQ(load(R"({"n_gpu_layers": "auto"})"), engine);  // the same settings, the same engine
   HostBackend b;
   const uint32_t g = b.load_by_name(model_path("tiny-phi3"), R"({"ctx_size": 256, "n_gpu_layers": "auto"})");
-  const auto out = test::generate(b, b.init_execution_context(g), "Hello", R"({"mode": "raw", "n_predict": 4, "temperature": 0})");
+  const auto out =
+      test::generate(b, b.init_execution_context(g), "Hello", R"({"mode": "raw", "n_predict": 4, "temperature": 0})");
   EXPECT_EQ(out.meta["output_tokens"], 4);
   // The fitting saw no device and did not run; everything is placed here.
   const nlohmann::json stats = test::process_stats();
@@ -74,12 +75,12 @@ TEST_F(DevicesOnCpu, ExplicitLayerCountsAreHonoured) {
 TEST_F(DevicesOnCpu, DeviceIndicesNeedDevices) {
   Error e = load_error(R"({"main_gpu": 1})");
   EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
-  EXPECT_NE(std::string(e.what()).find("'main_gpu' = 1 names no device; devices present: none"),
-            std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("'main_gpu' = 1 names no device; devices present: none"), std::string::npos)
+      << e.what();
   e = load_error(R"({"tensor_split": [1]})");
   EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
-  EXPECT_NE(std::string(e.what()).find("'tensor_split' has 1 entries, more than the 0 device(s)"),
-            std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("'tensor_split' has 1 entries, more than the 0 device(s)"), std::string::npos)
+      << e.what();
   EXPECT_NO_THROW(load(R"({"main_gpu": 0, "tensor_split": [], "split_mode": "none"})"));
 }
 
@@ -97,7 +98,8 @@ TEST(FlashAttn, AutoIsOffOnTheCpuUnlessAQuantisedVCacheNeedsIt) {
     const uint32_t g = b.load_by_name(model_path("tiny-llama"),
                                       std::string(R"({"ctx_size": 256, "threads": 2, "flash_attn": ")") + fa + "\"}");
     return test::generate(b, b.init_execution_context(g), "The quick brown fox",
-                          R"({"mode": "raw", "n_predict": 12, "temperature": 0})").text;
+                          R"({"mode": "raw", "n_predict": 12, "temperature": 0})")
+        .text;
   };
   EXPECT_EQ(run("auto"), run("on"));
 }

@@ -109,7 +109,8 @@ class Rpc : public ::testing::Test {
     HostBackend b(backend_json);
     const uint32_t g = b.load_by_name(model_path("tiny-llama"), load_json);
     return test::generate(b, b.init_execution_context(g), "The quick brown fox",
-                          R"({"mode": "raw", "n_predict": 16, "temperature": 0})").text;
+                          R"({"mode": "raw", "n_predict": 16, "temperature": 0})")
+        .text;
   }
 
   static RpcServer* servers_[2];
@@ -157,7 +158,8 @@ nlohmann::json load_and_report(const std::string& backend_json, const std::strin
 
 TEST_F(Rpc, LayersAndComputeGoToTheServersOnlyWhenOffloaded) {
   const std::string backend = R"({"rpc_servers": ")" + both() + R"("})";
-  const nlohmann::json off = load_and_report(backend, R"({"ctx_size": 256, "threads": 2, "n_parallel": 1, "n_gpu_layers": 0})");
+  const nlohmann::json off =
+      load_and_report(backend, R"({"ctx_size": 256, "threads": 2, "n_parallel": 1, "n_gpu_layers": 0})");
   const nlohmann::json on = load_and_report(backend, kLoad);
   const nlohmann::json& p_off = off["engines"][0]["placement"];
   const nlohmann::json& p_on = on["engines"][0]["placement"];
@@ -219,7 +221,8 @@ TEST_F(Rpc, ExplicitLayerCountsAreHonouredNotFitted) {
   apply_defaults(s);
   parse_config(R"({"rpc_servers": [")" + servers_[0]->endpoint() + R"(", ")" + servers_[1]->endpoint() + R"("]})",
                kScopeBackend, s);
-  parse_config(R"({"ctx_size": 256, "threads": 2, "n_parallel": 1, "n_gpu_layers": 1, "tensor_split": [1, 3]})", kScopeLoad, s);
+  parse_config(R"({"ctx_size": 256, "threads": 2, "n_parallel": 1, "n_gpu_layers": 1, "tensor_split": [1, 3]})",
+               kScopeLoad, s);
   const ModelSource source = ModelSource::open_file(model_path("tiny-llama"), ModelAccess({}, ModelAccess::Mode::Open));
   auto engine = ModelRegistry::instance().acquire(source, s.model, s.context);
   EXPECT_EQ(engine->weights().n_gpu_layers(), 1);

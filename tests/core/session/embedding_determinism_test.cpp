@@ -22,14 +22,15 @@ const std::vector<std::string> kTexts = {"The quick brown fox jumps over the laz
 class EmbeddingDeterminism : public ::testing::TestWithParam<const char*> {
  protected:
   uint32_t Load(bool deterministic, int batch, int threads) {
-    const json cfg = {{"embedding", true},     {"pooling", "mean"}, {"ctx_size", 256},
-                      {"batch_size", batch},   {"ubatch_size", batch}, {"n_parallel", 4},
-                      {"threads", threads},    {"deterministic", deterministic}};
+    const json cfg = {
+        {"embedding", true},    {"pooling", "mean"}, {"ctx_size", 256},    {"batch_size", batch},
+        {"ubatch_size", batch}, {"n_parallel", 4},   {"threads", threads}, {"deterministic", deterministic}};
     return b.init_execution_context(b.load_by_name(model_path(GetParam()), cfg.dump()));
   }
   // The f32 bytes of each input's vector: embedded together in one request, or one per request.
   std::vector<std::string> Together(uint32_t ctx) {
-    const std::string bytes = generate(b, ctx, json(kTexts).dump(), R"({"embd_input":"json","embd_output":"f32"})").text;
+    const std::string bytes =
+        generate(b, ctx, json(kTexts).dump(), R"({"embd_input":"json","embd_output":"f32"})").text;
     EXPECT_EQ(bytes.size() % kTexts.size(), 0u);
     std::vector<std::string> out;
     const size_t each = bytes.size() / kTexts.size();

@@ -67,8 +67,9 @@ TEST_F(Embedding, DeterministicAndL2Normalised) {
   Raw a = Run(ctx, kTexts[1]);
   Raw again = Run(ctx, kTexts[1]);
   EXPECT_EQ(a.bytes, again.bytes);
-  uint32_t other = b.init_execution_context(b.load_by_name(model_path("tiny-llama"),
-      R"({"embedding": true, "pooling": "mean", "ctx_size": 256, "n_parallel": 4, "threads": 2})"));
+  uint32_t other = b.init_execution_context(
+      b.load_by_name(model_path("tiny-llama"),
+                     R"({"embedding": true, "pooling": "mean", "ctx_size": 256, "n_parallel": 4, "threads": 2})"));
   EXPECT_EQ(Run(other, kTexts[1]).bytes, a.bytes);  // another context on the shared engine
   double sum = 0;
   for (float x : Vec(json::parse(a.bytes)["embedding"])) sum += double(x) * x;
@@ -111,7 +112,8 @@ TEST_F(Embedding, BatchEqualsSingleCalls) {
   EXPECT_EQ(batch.meta["input_tokens"].get<size_t>(), total);
   Raw f32 = Run(ctx, json(kTexts).dump(), R"({"embd_input": "json", "embd_output": "f32"})");
   std::vector<float> flat;
-  for (const auto& v : out["embeddings"]) for (float x : Vec(v)) flat.push_back(x);
+  for (const auto& v : out["embeddings"])
+    for (float x : Vec(v)) flat.push_back(x);
   EXPECT_EQ(Floats(f32.bytes), flat);
 }
 
@@ -131,8 +133,10 @@ TEST_F(Embedding, ConcurrentContextsGetTheirOwnVectors) {
   std::vector<std::string> want;
   for (const auto& t : kTexts) want.push_back(Run(first, t).bytes);
   std::vector<uint32_t> ctxs;
-  for (size_t i = 0; i < 6; ++i) ctxs.push_back(b.init_execution_context(b.load_by_name(model_path("tiny-llama"),
-      R"({"embedding": true, "pooling": "mean", "ctx_size": 256, "n_parallel": 4, "threads": 2})")));
+  for (size_t i = 0; i < 6; ++i)
+    ctxs.push_back(b.init_execution_context(
+        b.load_by_name(model_path("tiny-llama"),
+                       R"({"embedding": true, "pooling": "mean", "ctx_size": 256, "n_parallel": 4, "threads": 2})")));
   std::vector<std::string> got(ctxs.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < ctxs.size(); ++i) {
@@ -171,7 +175,8 @@ TEST_F(Embedding, EqualsLlamaEmbeddingTool) {
   for (const char* pooling : {"mean", "last"}) {
     SCOPED_TRACE(pooling);
     HostBackend fresh;
-    const std::string cfg = std::string(R"({"embedding": true, "pooling": ")") + pooling + R"(", "ctx_size": 256, "threads": 2})";
+    const std::string cfg =
+        std::string(R"({"embedding": true, "pooling": ")") + pooling + R"(", "ctx_size": 256, "threads": 2})";
     uint32_t ctx = fresh.init_execution_context(fresh.load_by_name(model_path("tiny-llama"), cfg));
     Output o = generate(fresh, ctx, json(kTexts).dump(), R"({"embd_input": "json"})");
     json ours = json::parse(o.text)["embeddings"];
@@ -183,7 +188,8 @@ TEST_F(Embedding, EqualsLlamaEmbeddingTool) {
 
 // tiny-bert: an encoder (non-causal attention, its own mean pooling), as real embedding models.
 TEST_F(Embedding, EncoderModelEqualsLlamaEmbeddingTool) {
-  uint32_t ctx = b.init_execution_context(b.load_by_name(model_path("tiny-bert"), R"({"embedding": true, "ctx_size": 256, "threads": 2})"));
+  uint32_t ctx = b.init_execution_context(
+      b.load_by_name(model_path("tiny-bert"), R"({"embedding": true, "ctx_size": 256, "threads": 2})"));
   Output o = generate(b, ctx, json(kTexts).dump(), R"({"embd_input": "json"})");
   EXPECT_EQ(o.meta["pooling"], "mean");  // from the GGUF
   json ours = json::parse(o.text)["embeddings"];
@@ -197,9 +203,11 @@ TEST_F(Embedding, EncoderModelEqualsLlamaEmbeddingTool) {
   for (size_t i = 0; i < kTexts.size(); ++i) ExpectNear(Vec(ours[i]), ref[i], 1e-4f);
   // CLS pooling, not normalised: the first token's raw vector.
   HostBackend other;
-  uint32_t cls = other.init_execution_context(other.load_by_name(model_path("tiny-bert"),
+  uint32_t cls = other.init_execution_context(other.load_by_name(
+      model_path("tiny-bert"),
       R"({"embedding": true, "pooling": "cls", "embd_normalize": -1, "ctx_size": 256, "threads": 2})"));
-  json ours_cls = json::parse(generate(other, cls, json(kTexts).dump(), R"({"embd_input": "json"})").text)["embeddings"];
+  json ours_cls =
+      json::parse(generate(other, cls, json(kTexts).dump(), R"({"embd_input": "json"})").text)["embeddings"];
   auto ref_cls = llama_embedding_reference(model_path("tiny-bert"), kTexts, "cls", -1);
   ASSERT_EQ(ref_cls.size(), kTexts.size());
   for (size_t i = 0; i < kTexts.size(); ++i) ExpectNear(Vec(ours_cls[i]), ref_cls[i], 1e-4f);

@@ -46,11 +46,14 @@ class GenerationLlama : public ::testing::Test {
 // cache_prompt false: a second run would otherwise reuse the first one's KV and decode the last
 // prompt token alone, which can change its logits in the last bits (as in llama-server).
 TEST_F(GenerationLlama, SeededSamplingIsReproducible) {
-  const char* req = R"({"mode": "raw", "temperature": 1.0, "top_k": 0, "top_p": 1.0, "min_p": 0, "seed": 1234, "cache_prompt": false})";
+  const char* req =
+      R"({"mode": "raw", "temperature": 1.0, "top_k": 0, "top_p": 1.0, "min_p": 0, "seed": 1234, "cache_prompt": false})";
   auto a = generate(b, ctx, "Once upon a time", req);
   auto c = generate(b, ctx, "Once upon a time", req);
   EXPECT_EQ(a.text, c.text);
-  auto d = generate(b, ctx, "Once upon a time", R"({"mode": "raw", "temperature": 1.0, "top_k": 0, "top_p": 1.0, "min_p": 0, "seed": 99, "cache_prompt": false})");
+  auto d = generate(
+      b, ctx, "Once upon a time",
+      R"({"mode": "raw", "temperature": 1.0, "top_k": 0, "top_p": 1.0, "min_p": 0, "seed": 99, "cache_prompt": false})");
   EXPECT_NE(a.text, d.text);
 }
 
@@ -78,14 +81,19 @@ TEST_F(GenerationLlama, StopStringSplitAcrossTokensIsCut) {
   // Token boundaries come from generating 1..N tokens: greedy prefixes are stable.
   std::vector<std::string> prefix;
   for (int k = 1; k <= 12; ++k) {
-    prefix.push_back(generate(b, ctx, "Once upon a time", R"({"mode": "raw", "temperature": 0, "n_predict": )" + std::to_string(k) + "}").text);
+    prefix.push_back(generate(b, ctx, "Once upon a time",
+                              R"({"mode": "raw", "temperature": 0, "n_predict": )" + std::to_string(k) + "}")
+                         .text);
   }
   const std::string full = prefix.back();
   // Find a boundary with at least 2 bytes on each side and build a stop across it.
   size_t cut = std::string::npos;
   for (size_t k = 2; k + 1 < prefix.size(); ++k) {
     size_t at = prefix[k].size();
-    if (at >= 2 && full.size() >= at + 2 && prefix[k + 1].size() >= at + 2) { cut = at; break; }
+    if (at >= 2 && full.size() >= at + 2 && prefix[k + 1].size() >= at + 2) {
+      cut = at;
+      break;
+    }
   }
   ASSERT_NE(cut, std::string::npos) << "no usable token boundary in: " << full;
   const std::string stop = full.substr(cut - 2, 4);
@@ -154,7 +162,8 @@ TEST_F(GenerationLlama, NProbsReturnsTopCandidates) {
 }
 
 TEST_F(GenerationLlama, TimeLimitStopsGeneration) {
-  auto out = generate(b, ctx, "Hello", R"({"mode": "raw", "n_predict": 400, "ignore_eos": true, "t_max_predict_ms": 1})");
+  auto out =
+      generate(b, ctx, "Hello", R"({"mode": "raw", "n_predict": 400, "ignore_eos": true, "t_max_predict_ms": 1})");
   EXPECT_EQ(out.meta["stop_reason"], "time_limit") << out.meta.dump();
   EXPECT_LT(out.meta["output_tokens"].get<int>(), 400);
 }

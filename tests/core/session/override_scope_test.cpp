@@ -38,9 +38,10 @@ json load_with(json more) {
 Baseline greedy() { return {"tiny-llama", load_with({{"mode", "raw"}, {"temperature", 0}}), json::object()}; }
 // Seeded random sampling with top_k truncation on, so that every sampler has room to act.
 Baseline sampled() {
-  return {"tiny-llama", load_with({{"mode", "raw"}, {"temperature", 1.0}, {"top_k", 40}, {"top_p", 1.0},
-                                   {"min_p", 0.0}, {"seed", 1234}}),
-          json::object()};
+  return {
+      "tiny-llama",
+      load_with({{"mode", "raw"}, {"temperature", 1.0}, {"top_k", 40}, {"top_p", 1.0}, {"min_p", 0.0}, {"seed", 1234}}),
+      json::object()};
 }
 // Greedy on a prompt that repeats itself, with the token that would repeat it once more boosted
 // to be the greedy choice: what DRY penalises.
@@ -51,9 +52,7 @@ Baseline repeating() {
   return b;
 }
 // Greedy chat; each run starts its conversation afresh so that the three are comparable.
-Baseline chat() {
-  return {"tiny-qwen2", load_with({{"mode", "chat"}, {"temperature", 0}}), {{"reset", true}}};
-}
+Baseline chat() { return {"tiny-qwen2", load_with({{"mode", "chat"}, {"temperature", 0}}), {{"reset", true}}}; }
 // Greedy raw completion that ends at once: end-of-sequence is boosted over every other token.
 Baseline ends_at_eos() {
   Baseline b = greedy();
@@ -140,8 +139,10 @@ std::vector<OverrideCase> cases() {
       {"grammar_lazy", greedy,
        [](const Output& base) {
          const std::string word = trigger_word(base.text);
-         return json{{"grammar", "root ::= \"" + word + "\" \" yes\""}, {"grammar_lazy", true},
-                     {"grammar_triggers", {word}}, {"n_predict", 40}};
+         return json{{"grammar", "root ::= \"" + word + "\" \" yes\""},
+                     {"grammar_lazy", true},
+                     {"grammar_triggers", {word}},
+                     {"n_predict", 40}};
        },
        [](const Output& base, const Output& with) {
          // Free text up to the trigger, then the grammar's.
@@ -150,8 +151,10 @@ std::vector<OverrideCase> cases() {
          EXPECT_EQ(with.text, base.text.substr(0, base.text.find(word) + word.size()) + " yes");
        }},
       // Where generation ends.
-      {"stop",
-       greedy, [](const Output& base) { return json{{"stop", {stop_from(base.text)}}}; },
+      {"stop", greedy,
+       [](const Output& base) {
+         return json{{"stop", {stop_from(base.text)}}};
+       },
        [](const Output& base, const Output& with) {
          const std::string stop = stop_from(base.text);
          ASSERT_FALSE(stop.empty()) << base.text;
@@ -180,11 +183,13 @@ std::vector<OverrideCase> cases() {
          EXPECT_EQ(with.meta["probs"].size(), 12u);
        }},
       {"cache_prompt", greedy, just({{"cache_prompt", true}}),
-       [](const Output&, const Output& with) { EXPECT_GT(with.meta["cached_tokens"].get<int>(), 0) << with.meta.dump(); }},
+       [](const Output&, const Output& with) {
+         EXPECT_GT(with.meta["cached_tokens"].get<int>(), 0) << with.meta.dump();
+       }},
       // The prompt's rendering.
       {"mode", chat, just({{"mode", "raw"}}), changes_prompt},
-      {"chat_template", chat,
-       just({{"chat_template", "{% for m in messages %}<<{{ m.content }}>>{% endfor %}"}}), changes_prompt},
+      {"chat_template", chat, just({{"chat_template", "{% for m in messages %}<<{{ m.content }}>>{% endfor %}"}}),
+       changes_prompt},
       {"system_prompt", chat, just({{"system_prompt", "You are a pirate who answers in rhymes."}}), changes_prompt},
   };
   return c;
@@ -223,7 +228,9 @@ TEST_P(OverrideScope, AppliesToOneComputeOnly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRequestKeyClass, OverrideScope, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<OverrideCase>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<OverrideCase>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace wasi_nn

@@ -80,10 +80,15 @@ TEST_F(SamplingControls, TopK1EqualsGreedy) {
 }
 
 TEST_F(SamplingControls, SeedReproducesEvenWithEveryControlOn) {
-  const json all = with(sampled(77), {{"top_k", 50}, {"top_p", 0.9}, {"min_p", 0.01},
-                                      {"typical_p", 0.95}, {"dynatemp_range", 0.5},
-                                      {"repeat_penalty", 1.2}, {"dry_multiplier", 0.5},
-                                      {"xtc_probability", 0.5}, {"xtc_threshold", 0.05}});
+  const json all = with(sampled(77), {{"top_k", 50},
+                                      {"top_p", 0.9},
+                                      {"min_p", 0.01},
+                                      {"typical_p", 0.95},
+                                      {"dynatemp_range", 0.5},
+                                      {"repeat_penalty", 1.2},
+                                      {"dry_multiplier", 0.5},
+                                      {"xtc_probability", 0.5},
+                                      {"xtc_threshold", 0.05}});
   EXPECT_EQ(text(all), text(all));
 }
 
@@ -144,14 +149,13 @@ TEST_F(SamplingControls, BadTokenIdsAndTextsAreRejectedPerRequest) {
 }
 
 TEST_F(SamplingControls, JsonSchemaOutputParsesWithItsShape) {
-  const json schema = {
-      {"type", "object"},
-      {"properties",
-       {{"answer", {{"type", "string"}, {"enum", {"yes", "no", "maybe"}}}},
-        {"count", {{"type", "integer"}, {"minimum", 0}, {"maximum", 9}}},
-        {"name", {{"type", "string"}, {"maxLength", 6}}}}},
-      {"required", {"answer", "count", "name"}},
-      {"additionalProperties", false}};
+  const json schema = {{"type", "object"},
+                       {"properties",
+                        {{"answer", {{"type", "string"}, {"enum", {"yes", "no", "maybe"}}}},
+                         {"count", {{"type", "integer"}, {"minimum", 0}, {"maximum", 9}}},
+                         {"name", {{"type", "string"}, {"maxLength", 6}}}}},
+                       {"required", {"answer", "count", "name"}},
+                       {"additionalProperties", false}};
   for (const json& req : {json{{"temperature", 0}}, sampled(), sampled(42)}) {
     auto out = run(with(req, {{"json_schema", schema}, {"n_predict", 200}}));
     EXPECT_EQ(out.meta["stop_reason"], "eos") << out.text;
@@ -186,8 +190,7 @@ TEST_F(SamplingControls, GbnfGrammarForcesYesOrNo) {
 // without llguidance, and leaks its sampler chain on one that does not parse (LeakSanitizer in
 // `scripts/sanitize.sh asan ours` watches this test): both are refused before it sees them.
 TEST_F(SamplingControls, LlguidanceAndUnparsableGrammarsAreRefusedBeforeLlamaCpp) {
-  for (const char* grammar : {"%llguidance {}\nstart: \"yes\"", "root ::= yes", "root ::= (",
-                              "root ::= root \"a\""}) {
+  for (const char* grammar : {"%llguidance {}\nstart: \"yes\"", "root ::= yes", "root ::= (", "root ::= root \"a\""}) {
     try {
       run({{"grammar", grammar}});
       FAIL() << "grammar accepted: " << grammar;
@@ -238,20 +241,20 @@ TEST_F(SamplingControls, LazyGrammarSwitchesOnAtItsTrigger) {
   const std::string word = p[k];
   const std::string grammar = "root ::= \"" + word + "\" (\" yes\" | \" no\")";
   const json triggers[] = {
-      json::array({word}),                                              // a word
+      json::array({word}),                                                // a word
       json::array({{{"type", "pattern"}, {"value", "(" + word + ")"}}}),  // a pattern
-      json::array({{{"type", "token"}, {"value", word}}}),              // a token, by text
+      json::array({{{"type", "token"}, {"value", word}}}),                // a token, by text
   };
   for (const auto& t : triggers) {
-    auto out = run({{"temperature", 0}, {"grammar", grammar}, {"grammar_lazy", true},
-                    {"grammar_triggers", t}, {"n_predict", 40}});
+    auto out = run(
+        {{"temperature", 0}, {"grammar", grammar}, {"grammar_lazy", true}, {"grammar_triggers", t}, {"n_predict", 40}});
     EXPECT_TRUE(out.text == prefix + " yes" || out.text == prefix + " no")
         << t.dump() << " -> " << out.text << " (free text up to the trigger: " << prefix << ")";
     EXPECT_EQ(out.meta["stop_reason"], "eos") << t.dump();
   }
   // A trigger that never appears leaves the output free.
-  auto untriggered = run({{"temperature", 0}, {"grammar", grammar}, {"grammar_lazy", true},
-                   {"grammar_triggers", {"zqxjzqxj"}}});
+  auto untriggered =
+      run({{"temperature", 0}, {"grammar", grammar}, {"grammar_lazy", true}, {"grammar_triggers", {"zqxjzqxj"}}});
   EXPECT_EQ(untriggered.text, greedy());
 }
 
@@ -276,8 +279,9 @@ TEST_F(SamplingControls, RepeatPenaltyAndDryReduceRepetition) {
   const auto plain = tokens(base, prompt);
   const auto penalised = tokens(with(base, {{"repeat_penalty", 1.8}, {"repeat_last_n", -1}}), prompt);
   const auto presence = tokens(with(base, {{"presence_penalty", 1.5}, {"frequency_penalty", 1.0}}), prompt);
-  const auto dry = tokens(with(base, {{"dry_multiplier", 2.0}, {"dry_base", 2.0},
-                                      {"dry_allowed_length", 1}, {"dry_penalty_last_n", -1}}), prompt);
+  const auto dry = tokens(
+      with(base, {{"dry_multiplier", 2.0}, {"dry_base", 2.0}, {"dry_allowed_length", 1}, {"dry_penalty_last_n", -1}}),
+      prompt);
   ASSERT_EQ(plain.size(), 32u);
   ASSERT_GT(repeats(plain), 0) << "the baseline does not repeat; the test proves nothing";
   EXPECT_LT(repeats(penalised), repeats(plain));
@@ -303,8 +307,8 @@ TEST_F(SamplingControls, XtcRemovesTheTopChoices) {
   // With probability 1, XTC removes every candidate above the threshold except the least likely
   // of them, so even greedy decoding no longer picks its usual first token.
   const auto g0 = tokens({{"temperature", 0}});
-  const json xtc = {{"temperature", 0}, {"min_p", 0}, {"top_p", 1}, {"top_k", 40},
-                    {"xtc_probability", 1.0}, {"xtc_threshold", 0.001}};
+  const json xtc = {{"temperature", 0},      {"min_p", 0}, {"top_p", 1}, {"top_k", 40}, {"xtc_probability", 1.0},
+                    {"xtc_threshold", 0.001}};
   const auto x = tokens(xtc);
   ASSERT_FALSE(x.empty());
   EXPECT_NE(x[0], g0[0]);
@@ -368,8 +372,7 @@ const char* kTaggedJinja =
     "{% if add_generation_prompt %}<assistant>{% endif %}";
 
 TEST_F(SamplingControls, ChatTemplateByBuiltInNamePerRequest) {
-  expect_renders(b, ctx, {{"chat_template", "chatml"}},
-                 "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
+  expect_renders(b, ctx, {{"chat_template", "chatml"}}, "<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
   expect_renders(b, ctx, {{"chat_template", "phi3"}}, "<|user|>\nHello<|end|>\n<|assistant|>\n");
   expect_renders(b, ctx, {{"chat_template", kTaggedJinja}}, "<user>Hello</user>\n<assistant>");
   expect_renders(b, ctx, {{"chat_template", kTaggedJinja}, {"system_prompt", "Be brief."}},
@@ -381,8 +384,8 @@ TEST(ChatTemplates, BuiltInNameAndJinjaFromLoadConfig) {
   const json load = {{"ctx_size", 512}, {"threads", 2}, {"chat_template", "phi3"}};
   uint32_t ctx = b.init_execution_context(b.load_by_name(model_path("tiny-llama"), load.dump()));
   expect_renders(b, ctx, json::object(), "<|user|>\nHello<|end|>\n<|assistant|>\n");
-  const json custom = {{"ctx_size", 512}, {"threads", 2}, {"chat_template", kTaggedJinja},
-                       {"system_prompt", "Be brief."}};
+  const json custom = {
+      {"ctx_size", 512}, {"threads", 2}, {"chat_template", kTaggedJinja}, {"system_prompt", "Be brief."}};
   ctx = b.init_execution_context(b.load_by_name(model_path("tiny-llama"), custom.dump()));
   expect_renders(b, ctx, json::object(), "<system>Be brief.</system>\n<user>Hello</user>\n<assistant>");
 }
@@ -391,8 +394,8 @@ TEST_F(SamplingControls, TemplateEndOfTurnMarkerStopsGeneration) {
   // The first turn's prompt does not contain the marker, so the greedy reply is the same
   // whatever the marker is; with a marker taken from that reply, the reply stops before it.
   auto tmpl = [](const std::string& marker) {
-    return "{% for m in messages %}{{ m.role }}: {{ m.content }}{% if m.role == 'assistant' %}" +
-           marker + "{% endif %}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
+    return "{% for m in messages %}{{ m.role }}: {{ m.content }}{% if m.role == 'assistant' %}" + marker +
+           "{% endif %}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
   };
   const json req = {{"temperature", 0}, {"n_predict", 16}, {"n_probs", 1}, {"reset", true}, {"cache_prompt", false}};
   auto free = generate(b, ctx, "Hello", with(req, {{"chat_template", tmpl("[END]")}}).dump());

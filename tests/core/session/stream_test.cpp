@@ -5,8 +5,8 @@
 
 #include <thread>
 
-#include "core/engine/stop_matcher.h"
 #include "core/base/error.h"
+#include "core/engine/stop_matcher.h"
 #include "support/core_helpers.h"
 
 namespace wasi_nn {
@@ -63,10 +63,11 @@ TEST_P(Streaming, ChunksEqualTheNonStreamedTextByteForByte) {
 
 // The random-weight qwen2 model emits many multi-byte characters (CJK, Cyrillic); the stop
 // case cuts at a string taken from its own greedy output.
-INSTANTIATE_TEST_SUITE_P(Requests, Streaming,
-                         ::testing::Values(R"({"mode": "raw", "n_predict": 40})",
-                                           R"({"mode": "raw", "n_predict": 40, "ignore_eos": true, "stop": ["zz-never"]})",
-                                           R"({"n_predict": 24})"));
+INSTANTIATE_TEST_SUITE_P(
+    Requests, Streaming,
+    ::testing::Values(R"({"mode": "raw", "n_predict": 40})",
+                      R"({"mode": "raw", "n_predict": 40, "ignore_eos": true, "stop": ["zz-never"]})",
+                      R"({"n_predict": 24})"));
 
 TEST(StreamingStop, StopStringNeverAppearsInAnyChunk) {
   HostBackend b;
@@ -116,7 +117,8 @@ TEST(StreamingSession, FiniEarlyCancelsAndFreesTheConversation) {
 
 TEST(StreamingBatch, StreamsAndOrdinaryRequestsShareTheDecodeLoop) {
   HostBackend b;
-  uint32_t g = b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 512, "threads": 2, "temperature": 0, "n_parallel": 2})");
+  uint32_t g =
+      b.load_by_name(model_path("tiny-llama"), R"({"ctx_size": 512, "threads": 2, "temperature": 0, "n_parallel": 2})");
   uint32_t c1 = b.init_execution_context(g), c2 = b.init_execution_context(g);
   auto solo_stream = stream(b, c1, "Alpha", R"({"mode": "raw", "n_predict": 40, "ignore_eos": true})");
   auto solo_plain = generate(b, c2, "Beta", R"({"mode": "raw", "n_predict": 40, "ignore_eos": true})");

@@ -18,19 +18,19 @@
 #include "wasi_nn_guest.h"
 
 #define PAGE 65536u
-#define MAX_PAGES 65536u      // 4 GiB
-#define NAME_CAP 65536u       // wasi-nn-run's limits (src/host/README.md)
+#define MAX_PAGES 65536u  // 4 GiB
+#define NAME_CAP 65536u   // wasi-nn-run's limits (src/host/README.md)
 
 enum { kOk = NN_SUCCESS, kInvalidArgument = NN_ERR_INVALID_ARGUMENT, kModelNotFound = NN_ERR_MODEL_NOT_FOUND };
 
 static int failures;
-static const char *alias;
-static uint8_t *grown;  // the first byte of the memory this guest grew (all zeros)
+static const char* alias;
+static uint8_t* grown;  // the first byte of the memory this guest grew (all zeros)
 // 'x' text high in the grown memory (away from the zeroed builders at `grown`): lengths over
 // the caps made of text, so that only the cap can refuse them (not a NUL, not a parser).
-static char *const text = (char *)(uintptr_t)0xF0000000u;
+static char* const text = (char*)(uintptr_t)0xF0000000u;
 
-static void expect(const char *name, int32_t got, int32_t want) {
+static void expect(const char* name, int32_t got, int32_t want) {
   printf("%s=%d%s\n", name, (int)got, got == want ? "" : " (unexpected)");
   if (got != want) failures++;
 }
@@ -42,7 +42,7 @@ static int grow_to_4gib(void) {
     fprintf(stderr, "huge_memory_guest: memory.grow to 4 GiB (from %u pages) failed\n", pages);
     return 1;
   }
-  grown = (uint8_t *)(uintptr_t)(pages * PAGE);
+  grown = (uint8_t*)(uintptr_t)(pages * PAGE);
   printf("memory_pages=%u\n", (unsigned)__builtin_wasm_memory_size(0));
   memset(text, 'x', (1u << 20) + 1);
   return (uint32_t)__builtin_wasm_memory_size(0) == MAX_PAGES ? 0 : 1;
@@ -50,16 +50,16 @@ static int grow_to_4gib(void) {
 
 // Each case: a call whose lengths lie inside the 4 GiB memory but overflow 32-bit arithmetic in
 // WAMR's natives, or exceed wasi-nn-run's caps. 0 is a valid guest address here.
-static int32_t run_case(const char *name) {
+static int32_t run_case(const char* name) {
   nn_graph g = 0;
-  const char *cfg = "{}";
-  if (!strcmp(name, "name_4gib")) return nn_load_by_name((const char *)0, 0xFFFFFFFFu, &g);
+  const char* cfg = "{}";
+  if (!strcmp(name, "name_4gib")) return nn_load_by_name((const char*)0, 0xFFFFFFFFu, &g);
   if (!strcmp(name, "name_over_cap")) return nn_load_by_name(text, NAME_CAP + 1, &g);
   if (!strcmp(name, "config_name_4gib")) {
-    return nn_load_by_name_with_config((const char *)0, 0xFFFFFFFFu, cfg, 2, &g);
+    return nn_load_by_name_with_config((const char*)0, 0xFFFFFFFFu, cfg, 2, &g);
   }
   if (!strcmp(name, "config_4gib")) {
-    return nn_load_by_name_with_config(alias, strlen(alias), (const char *)0, 0xFFFFFFFFu, &g);
+    return nn_load_by_name_with_config(alias, strlen(alias), (const char*)0, 0xFFFFFFFFu, &g);
   }
   if (!strcmp(name, "config_over_cap")) {
     return nn_load_by_name_with_config(alias, strlen(alias), text, (1u << 20) + 1, &g);
@@ -67,19 +67,19 @@ static int32_t run_case(const char *name) {
   // 2^28 + 1 zeroed builders (2 GiB + 8 bytes, inside memory): WAMR's unsigned int allocation
   // size wraps to 16 bytes and it then writes 2^28 + 1 native builders into it.
   if (!strcmp(name, "load_builders_wrap")) {
-    return nn_load((nn_graph_builder *)grown, (1u << 28) + 1, NN_ENCODING_GGML, NN_TARGET_CPU, &g);
+    return nn_load((nn_graph_builder*)grown, (1u << 28) + 1, NN_ENCODING_GGML, NN_TARGET_CPU, &g);
   }
   fprintf(stderr, "huge_memory_guest: unknown case %s\n", name);
   exit(2);
 }
 
-static const char *const kCases[] = {"name_4gib", "name_over_cap", "config_name_4gib",
+static const char* const kCases[] = {"name_4gib",   "name_over_cap",   "config_name_4gib",
                                      "config_4gib", "config_over_cap", "load_builders_wrap"};
 
 // A name exactly at the cap passes the host and reaches the backend: an unknown alias (103).
 static void name_at_cap(void) {
   nn_graph g = 0;
-  char *name = malloc(NAME_CAP);
+  char* name = malloc(NAME_CAP);
   memset(name, 'x', NAME_CAP);
   expect("name_at_cap", nn_load_by_name(name, NAME_CAP, &g), kModelNotFound);
   free(name);
@@ -87,7 +87,7 @@ static void name_at_cap(void) {
 
 // The instance still works: a real load, one request, its output.
 static void normal_run(void) {
-  const char *config = "{\"ctx_size\": 256, \"n_predict\": 4, \"ignore_eos\": true}";
+  const char* config = "{\"ctx_size\": 256, \"n_predict\": 4, \"ignore_eos\": true}";
   nn_graph g = 0;
   nn_exec_ctx ctx = 0;
   uint32_t n = 0;
@@ -110,22 +110,22 @@ static void dims_past_end(void) {
   nn_exec_ctx ctx = 0;
   expect("load_ok", nn_load_named(alias, NULL, &g), kOk);
   expect("init_ok", nn_init_execution_context(g, &ctx), kOk);
-  uint32_t *end = (uint32_t *)(uintptr_t)(0xFFFFFFFFu - 15);
+  uint32_t* end = (uint32_t*)(uintptr_t)(0xFFFFFFFFu - 15);
   end[0] = 5;
   nn_tensor t;
   memset(&t, 0, sizeof t);
   t.dimensions.buf = end;
   t.dimensions.size = 1u << 30;
   t.type = NN_TYPE_U8;
-  t.data = (uint8_t *)"Hello";
+  t.data = (uint8_t*)"Hello";
   t.data_size = 5;
   int32_t rc = nn_set_input(ctx, 0, &t);
   printf("dims_past_end=%d (returned: expected a trap)\n", (int)rc);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  const char *mode = argc > 1 ? argv[1] : "";
+  const char* mode = argc > 1 ? argv[1] : "";
   alias = argv[argc - 1];
   if (grow_to_4gib()) return 3;
   if (!strcmp(mode, "dims") && argc == 3) {

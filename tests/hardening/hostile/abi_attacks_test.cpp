@@ -187,10 +187,12 @@ TEST_F(Hostile, ThousandsOfContextsStopAtTheLimit) {
 // Model bytes a tenant sends with load() that are not a GGUF model.
 TEST_F(Hostile, ModelBytesThatAreNotGgufAreRefused) {
   const std::string images[] = {
-      std::string(1 << 20, '\0'),                 // 1 MiB of zeros
-      "GGUF",                                     // the magic alone
-      "GGUF\x03\0\0\0" + std::string(64, '\xff'), // counts of 2^64 - 1
-      "\x7f" "ELF" + std::string(4096, 'x'),      // an executable's header
+      std::string(1 << 20, '\0'),                  // 1 MiB of zeros
+      "GGUF",                                      // the magic alone
+      "GGUF\x03\0\0\0" + std::string(64, '\xff'),  // counts of 2^64 - 1
+      "\x7f"
+      "ELF" +
+          std::string(4096, 'x'),  // an executable's header
   };
   for (const std::string& image : images) {
     SCOPED_TRACE(image.size());

@@ -127,8 +127,7 @@ void ExpectNoHostFacts(const std::string& message, const std::string& given, con
     EXPECT_EQ(message.find(fact), std::string::npos) << "host fact '" << fact << "' in: " << message;
   }
   static const std::regex free_memory(
-      R"(([0-9.]+ ?(B|KiB|MiB|GiB|KB|MB|GB|bytes) (free|available))|free memory|memory available)",
-      std::regex::icase);
+      R"(([0-9.]+ ?(B|KiB|MiB|GiB|KB|MB|GB|bytes) (free|available))|free memory|memory available)", std::regex::icase);
   EXPECT_FALSE(std::regex_search(message, free_memory)) << "free memory in: " << message;
   EXPECT_FALSE(MentionsAbout(message, physical_memory_mb())) << "the machine's memory in: " << message;
   if (!disk_dir.empty()) {

@@ -49,8 +49,8 @@ inline constexpr char kCloseName[] = "finalize_execution_context";
 // Input `index` of `e` set to exactly `bytes` (NUL bytes included).
 wasi_nn_error SetBytes(void* ctx, graph_execution_context e, uint32_t index, const std::string& bytes);
 // Output `index` of `e` (at most `cap` bytes) into `*out`; with `single`, get_output_single.
-wasi_nn_error GetBytes(void* ctx, graph_execution_context e, uint32_t index, std::string* out,
-                       uint32_t cap = 1 << 20, bool single = false);
+wasi_nn_error GetBytes(void* ctx, graph_execution_context e, uint32_t index, std::string* out, uint32_t cap = 1 << 20,
+                       bool single = false);
 
 // A backend context as a host creates one for a tenant: under the operator's `limits` (a JSON
 // object, or "" for none: WASI_NN_LIMITS while it is created) and the host's `config` (seed:

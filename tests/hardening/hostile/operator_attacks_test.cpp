@@ -30,10 +30,20 @@ TEST_F(Hostile, LoadKeysCannotOverrideTheOperatorsLimits) {
   Tenant t(kLimits);
   const json base = {{"ctx_size", 512}, {"n_parallel", 1}, {"threads", 1}, {"temperature", 0}};
   const std::pair<const char*, json> over[] = {
-      {"ctx_size", 4096},         {"n_parallel", 8},          {"threads", 1024},       {"threads_batch", 2},
-      {"batch_size", 512},        {"ubatch_size", 257},       {"use_mlock", true},     {"kv_save_budget_mb", 1048576},
-      {"kv_save_disk_budget_mb", 65}, {"n_predict", 17},      {"n_probs", 100},        {"max_queue", 9},
-      {"max_sessions", 5},        {"n_gpu_layers", 1},
+      {"ctx_size", 4096},
+      {"n_parallel", 8},
+      {"threads", 1024},
+      {"threads_batch", 2},
+      {"batch_size", 512},
+      {"ubatch_size", 257},
+      {"use_mlock", true},
+      {"kv_save_budget_mb", 1048576},
+      {"kv_save_disk_budget_mb", 65},
+      {"n_predict", 17},
+      {"n_probs", 100},
+      {"max_queue", 9},
+      {"max_sessions", 5},
+      {"n_gpu_layers", 1},
   };  // (n_gpu_layers -1 means "all", which a cap replaces with the cap: documented, not refused)
   for (const auto& [key, value] : over) {
     SCOPED_TRACE(std::string(key) + " = " + value.dump());
@@ -168,11 +178,20 @@ TEST_F(Hostile, UnreadStreamsOnEverySequenceDoNotStarveAnotherTenant) {
 
 TEST_F(Hostile, HostOnlyKeysUnderEverySpellingAreRefused) {
   const char* const attacks[] = {
-      R"({"log_level": "none"})", R"({"logging_level": "none"})", R"({"log-level": "debug"})",
-      R"({"logging": {"level": "none"}})", R"({"backend": {"log_level": "debug"}})", R"({"log_format": "json"})",
-      R"({"log_file": "/tmp/tenant.log"})", R"({"logging": {"file": "/tmp/tenant.log"}})",
-      R"({"kv_save_dir": "/tmp"})", R"({"memory": {"kv_save_dir": "/tmp"}})", R"({"rpc_servers": "127.0.0.1:50052"})",
-      R"({"rpc": ["127.0.0.1:50052"]})", R"({"share_group": "victims"})", R"({"fit_device_mb": 1})",
+      R"({"log_level": "none"})",
+      R"({"logging_level": "none"})",
+      R"({"log-level": "debug"})",
+      R"({"logging": {"level": "none"}})",
+      R"({"backend": {"log_level": "debug"}})",
+      R"({"log_format": "json"})",
+      R"({"log_file": "/tmp/tenant.log"})",
+      R"({"logging": {"file": "/tmp/tenant.log"}})",
+      R"({"kv_save_dir": "/tmp"})",
+      R"({"memory": {"kv_save_dir": "/tmp"}})",
+      R"({"rpc_servers": "127.0.0.1:50052"})",
+      R"({"rpc": ["127.0.0.1:50052"]})",
+      R"({"share_group": "victims"})",
+      R"({"fit_device_mb": 1})",
       R"({"limits": {"ctx_size": 1048576}})",
   };
   graph_execution_context e = kNone;
@@ -254,13 +273,13 @@ TEST_F(Hostile, ATenantsTextNeverReachesTheHostsStderr) {
   graph_execution_context e = kNone;
   ASSERT_EQ(init_execution_context(ctx_, normal_, &e), success);
   const char* const requests[] = {
-      R"({"grammar": "root ::= tenantsecret42"})",                        // an undefined rule
-      R"({"grammar": "root ::= \"x\" tenantsecret42 ::="})",             // a syntax error
-      R"({"grammar": "root ::= <tenantsecret42-not-a-token>"})",          // not one token
-      R"({"grammar": "root ::= \"x\" | (tenantsecret42"})",              // unbalanced
-      R"({"json_schema": {"type": "string", "pattern": "tenantsecret42"}})",       // not anchored
+      R"({"grammar": "root ::= tenantsecret42"})",                                  // an undefined rule
+      R"({"grammar": "root ::= \"x\" tenantsecret42 ::="})",                        // a syntax error
+      R"({"grammar": "root ::= <tenantsecret42-not-a-token>"})",                    // not one token
+      R"({"grammar": "root ::= \"x\" | (tenantsecret42"})",                         // unbalanced
+      R"({"json_schema": {"type": "string", "pattern": "tenantsecret42"}})",        // not anchored
       R"({"json_schema": {"type": "string", "pattern": "^(?=tenantsecret42)$"}})",  // lookahead
-      R"({"json_schema": {"type": "string", "pattern": "^tenantsecret42\\d$"}})", // \d
+      R"({"json_schema": {"type": "string", "pattern": "^tenantsecret42\\d$"}})",   // \d
       R"({"json_schema": {"properties": {"a": {"pattern": "^a{tenantsecret42}$"}}}})",
       R"({"json_schema": {"type": "tenantsecret42"}})",
   };
@@ -273,7 +292,8 @@ TEST_F(Hostile, ATenantsTextNeverReachesTheHostsStderr) {
   }
   ASSERT_EQ(wasi_nn_set_log_callback(nullptr, nullptr), success);
   // Supported patterns still convert, and constrain the output.
-  const Reply ok = Run(e, "Hello", R"({"json_schema": {"type": "string", "pattern": "^ab(?:c|d)[0-9]{2}$"}, "n_predict": 16})");
+  const Reply ok =
+      Run(e, "Hello", R"({"json_schema": {"type": "string", "pattern": "^ab(?:c|d)[0-9]{2}$"}, "n_predict": 16})");
   EXPECT_EQ(ok.code, success) << LastError();
   EXPECT_EQ(ok.text.rfind("\"ab", 0), 0u) << ok.text;
   StillServes();

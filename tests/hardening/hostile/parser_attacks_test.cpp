@@ -12,7 +12,7 @@ namespace {
 
 struct Attack {
   const char* name;
-  json config;        // the keys of the attack (merged into Small() for a load)
+  json config;         // the keys of the attack (merged into Small() for a load)
   const char* needle;  // what the message must name: the key the caller sent
 };
 
@@ -69,13 +69,16 @@ std::vector<Attack> StaticAttacks() {
        {{"json_schema", {{"type", "object"}, {"properties", {{std::string(20000, '-'), {{"type", "string"}}}}}}}},
        "json_schema"},
       {"schema_60000_nested_items", {{"json_schema", Nest(60000, "{\"items\":", "}", "{}")}}, "json_schema"},
-      {"triggers_17", {{"grammar", "root ::= \"x\""}, {"grammar_lazy", true}, {"grammar_triggers", many_triggers}},
+      {"triggers_17",
+       {{"grammar", "root ::= \"x\""}, {"grammar_lazy", true}, {"grammar_triggers", many_triggers}},
        "grammar_triggers"},
       {"trigger_word_300_bytes", Lazy(std::string(300, 'w')), "grammar_triggers"},
       {"trigger_unbalanced_regex", Pattern("(a"), "grammar_triggers"},
       {"trigger_nested_quantifiers", Pattern("(a+)+b"), "grammar_triggers"},
       {"template_1000_nested_ifs", {{"chat_template", Nest(1000, "{% if true %}", "{% endif %}")}}, "chat_template"},
-      {"template_8000_concatenations", {{"chat_template", "{{ 'a'" + Nest(8000, " ~ 'a'", "") + " }}"}}, "chat_template"},
+      {"template_8000_concatenations",
+       {{"chat_template", "{{ 'a'" + Nest(8000, " ~ 'a'", "") + " }}"}},
+       "chat_template"},
       {"template_5000_crlf", {{"chat_template", crlf_template}}, "chat_template"},
       {"template_over_64k", {{"chat_template", "{{ 'x' }}" + std::string(70000, 'x')}}, "chat_template"},
   };
@@ -85,11 +88,11 @@ std::vector<Attack> StaticAttacks() {
 // process, bounded in time and memory): refused at the load, or at the first request.
 std::vector<std::string> RuntimeTemplates() {
   return {
-      "{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}",                          // the issue's
-      "{{ 'x' * 100000000000 }}",                                                    // the issue's
+      "{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}",                                // the issue's
+      "{{ 'x' * 100000000000 }}",                                                          // the issue's
       "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",  // the issue's
-      "{% set a = [1] %}{% set _ = a.append(a) %}{{ a }}",                           // prints itself
-      "{{ 'x' | indent(1000000000) }}{{ 'y' * 30000000 }}",                           // output over 16 MiB
+      "{% set a = [1] %}{% set _ = a.append(a) %}{{ a }}",                                 // prints itself
+      "{{ 'x' | indent(1000000000) }}{{ 'y' * 30000000 }}",                                // output over 16 MiB
   };
 }
 

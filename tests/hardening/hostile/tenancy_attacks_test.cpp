@@ -100,8 +100,10 @@ TEST_F(Hostile, ErrorsNeverNameTheHostsModelDirectory) {
     std::string name;
     wasi_nn_error code;
   } names[] = {
-      {"no-such-model.gguf", model_not_found}, {"../../etc/passwd", invalid_argument},
-      {"tiny-llama.gguf/..", invalid_argument}, {"/etc/passwd", invalid_argument},
+      {"no-such-model.gguf", model_not_found},
+      {"../../etc/passwd", invalid_argument},
+      {"tiny-llama.gguf/..", invalid_argument},
+      {"/etc/passwd", invalid_argument},
       {"/", invalid_argument},
   };
   for (const auto& n : names) {

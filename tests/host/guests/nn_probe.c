@@ -23,23 +23,34 @@
 #include <string.h>
 
 // --- wasi_ephemeral_nn, as WAMR 2.4 registers it (wasm32 layouts). ---
-typedef struct { uint32_t *buf; uint32_t size; } dims_t;                  // 8 bytes
-typedef struct { dims_t dims; uint32_t type; uint8_t *data; uint32_t data_size; } tensor_t;  // 20
+typedef struct {
+  uint32_t* buf;
+  uint32_t size;
+} dims_t;  // 8 bytes
+typedef struct {
+  dims_t dims;
+  uint32_t type;
+  uint8_t* data;
+  uint32_t data_size;
+} tensor_t;  // 20
 _Static_assert(sizeof(tensor_t) == 20, "wasm32 tensor layout");
 
 #define NN_IMPORT(name) __attribute__((import_module("wasi_ephemeral_nn"), import_name(name)))
-typedef struct { uint8_t *buf; uint32_t size; } builder_t;                 // 8 bytes
+typedef struct {
+  uint8_t* buf;
+  uint32_t size;
+} builder_t;  // 8 bytes
 NN_IMPORT("load")
-int32_t nn_load(builder_t *builders, uint32_t count, uint32_t encoding, uint32_t target, uint32_t *g);
-NN_IMPORT("load_by_name") int32_t nn_load_by_name(const char *name, uint32_t len, uint32_t *g);
+int32_t nn_load(builder_t* builders, uint32_t count, uint32_t encoding, uint32_t target, uint32_t* g);
+NN_IMPORT("load_by_name") int32_t nn_load_by_name(const char* name, uint32_t len, uint32_t* g);
 NN_IMPORT("load_by_name_with_config")
-int32_t nn_load_by_name_with_config(const char *name, uint32_t len, const char *config,
-                                    uint32_t config_len, uint32_t *g);
-NN_IMPORT("init_execution_context") int32_t nn_init_execution_context(uint32_t g, uint32_t *ctx);
-NN_IMPORT("set_input") int32_t nn_set_input(uint32_t ctx, uint32_t index, tensor_t *t);
+int32_t nn_load_by_name_with_config(const char* name, uint32_t len, const char* config, uint32_t config_len,
+                                    uint32_t* g);
+NN_IMPORT("init_execution_context") int32_t nn_init_execution_context(uint32_t g, uint32_t* ctx);
+NN_IMPORT("set_input") int32_t nn_set_input(uint32_t ctx, uint32_t index, tensor_t* t);
 NN_IMPORT("compute") int32_t nn_compute(uint32_t ctx);
 NN_IMPORT("get_output")
-int32_t nn_get_output(uint32_t ctx, uint32_t index, uint8_t *buf, uint32_t len, uint32_t *size);
+int32_t nn_get_output(uint32_t ctx, uint32_t index, uint8_t* buf, uint32_t len, uint32_t* size);
 
 NN_IMPORT("unload") int32_t nn_unload(uint32_t g);
 NN_IMPORT("finalize_execution_context") int32_t nn_finalize_execution_context(uint32_t ctx);
@@ -49,9 +60,9 @@ enum { kInvalidArgument = 1, kTooLarge = 7, kNotFound = 8 };
 
 static uint32_t dims_buf[4];  // WAMR validates 16 bytes at the dimensions pointer
 
-static tensor_t text_tensor(const char *text, uint32_t len) {
+static tensor_t text_tensor(const char* text, uint32_t len) {
   dims_buf[0] = len;
-  tensor_t t = {{dims_buf, 1}, 3 /* u8 */, (uint8_t *)text, len};
+  tensor_t t = {{dims_buf, 1}, 3 /* u8 */, (uint8_t*)text, len};
   return t;
 }
 
@@ -60,20 +71,19 @@ static void print_last_error(void) {
   uint32_t n = 0;
   if (nn_get_output(NO_CONTEXT, 0, msg, sizeof msg - 1, &n) == 0 && n < sizeof msg) {
     msg[n] = 0;
-    printf("message=%s\n", (char *)msg);
+    printf("message=%s\n", (char*)msg);
   }
 }
 
-static int die(const char *step, int32_t rc) {
+static int die(const char* step, int32_t rc) {
   fprintf(stderr, "nn_probe: %s failed with code %d\n", step, (int)rc);
   print_last_error();
   return 1;
 }
 
-static int generate(const char *name, const char *prompt, const char *n_predict) {
+static int generate(const char* name, const char* prompt, const char* n_predict) {
   char config[256];
-  snprintf(config, sizeof config,
-           "{\"mode\": \"raw\", \"temperature\": 0, \"n_predict\": %s, \"ctx_size\": 512}",
+  snprintf(config, sizeof config, "{\"mode\": \"raw\", \"temperature\": 0, \"n_predict\": %s, \"ctx_size\": 512}",
            n_predict);
   uint32_t g, ctx, n = 0;
   int32_t rc = nn_load_by_name_with_config(name, strlen(name), config, strlen(config), &g);
@@ -88,7 +98,7 @@ static int generate(const char *name, const char *prompt, const char *n_predict)
   return 0;
 }
 
-static int check(const char *name, int32_t got, int32_t want) {
+static int check(const char* name, int32_t got, int32_t want) {
   printf("%s=%d%s\n", name, (int)got, got == want ? "" : " (unexpected)");
   return got == want ? 0 : 1;
 }
@@ -96,7 +106,7 @@ static int check(const char *name, int32_t got, int32_t want) {
 // One bad pointer or length per run. WAMR validates every guest address and, when one falls
 // outside linear memory, raises "out of bounds memory access" in the guest (a trap), so a run
 // that returns at all is a failure.
-static int bad_arg(const char *name, const char *which) {
+static int bad_arg(const char* name, const char* which) {
   uint32_t g, ctx, n = 0;
   int32_t rc = nn_load_by_name(name, strlen(name), &g);
   if (rc) return die("load_by_name", rc);
@@ -104,22 +114,22 @@ static int bad_arg(const char *name, const char *which) {
   tensor_t t = text_tensor("Hello", 5);
   static uint8_t out[256];
   if (!strcmp(which, "input-data")) {
-    t.data = (uint8_t *)0xFFFFFF00u;  // outside linear memory
+    t.data = (uint8_t*)0xFFFFFF00u;  // outside linear memory
     rc = nn_set_input(ctx, 0, &t);
   } else if (!strcmp(which, "input-length")) {
     t.data_size = 0x7FFFFFFFu;  // runs past the end of memory
     rc = nn_set_input(ctx, 0, &t);
   } else if (!strcmp(which, "input-dims")) {
-    t.dims.buf = (uint32_t *)0xFFFFFFF8u;
+    t.dims.buf = (uint32_t*)0xFFFFFFF8u;
     rc = nn_set_input(ctx, 0, &t);
   } else if (!strcmp(which, "name-length")) {
     rc = nn_load_by_name(name, 0xFFFFFFF0u, &g);
   } else if (!strcmp(which, "output-length")) {
     rc = nn_get_output(ctx, 0, out, 0xFFFFFFF0u, &n);
   } else if (!strcmp(which, "output-size")) {
-    rc = nn_get_output(ctx, 0, out, sizeof out, (uint32_t *)0xFFFFFFFCu);
+    rc = nn_get_output(ctx, 0, out, sizeof out, (uint32_t*)0xFFFFFFFCu);
   } else if (!strcmp(which, "direct-arg")) {
-    rc = nn_load_by_name((const char *)0xFFFFFFF0u, 4, &g);  // the argument itself
+    rc = nn_load_by_name((const char*)0xFFFFFFF0u, 4, &g);  // the argument itself
   } else {
     fprintf(stderr, "nn_probe: unknown case %s\n", which);
     return 2;
@@ -129,10 +139,10 @@ static int bad_arg(const char *name, const char *which) {
 }
 
 // A real request read back through buffers too small, exact, and through a wrong handle.
-static int small_output(const char *name) {
+static int small_output(const char* name) {
   uint32_t g, ctx, n = 0;
   int bad = 0;
-  const char *config = "{\"n_predict\": 16}";
+  const char* config = "{\"n_predict\": 16}";
   int32_t rc = nn_load_by_name_with_config(name, strlen(name), config, strlen(config), &g);
   if (rc) return die("load_by_name_with_config", rc);
   if ((rc = nn_init_execution_context(g, &ctx))) return die("init_execution_context", rc);
@@ -153,14 +163,13 @@ static int small_output(const char *name) {
   }
   bad |= check("output_unknown_index", nn_get_output(ctx, 7, out, sizeof out, &n), kNotFound);
   bad |= check("compute_unknown_context", nn_compute(ctx + 1000), kNotFound);
-  bad |= check("input_empty", nn_set_input(ctx, 0, &(tensor_t){{dims_buf, 1}, 3, out, 0}),
-               kInvalidArgument);
+  bad |= check("input_empty", nn_set_input(ctx, 0, &(tensor_t){{dims_buf, 1}, 3, out, 0}), kInvalidArgument);
   printf(bad ? "small-output: FAILED\n" : "small-output: all as expected\n");
   return bad;
 }
 
 // WasmEdge's lifetimes: a finalized context and the contexts of an unloaded graph are gone.
-static int unload_graph(const char *name) {
+static int unload_graph(const char* name) {
   uint32_t g, c1, c2;
   int bad = 0;
   int32_t rc = nn_load_by_name(name, strlen(name), &g);
@@ -180,7 +189,7 @@ static int unload_graph(const char *name) {
 // Every call that needs a loaded model, made before any load (WAMR 2.4.3's own functions
 // jumped through a NULL pointer there; wasi-nn-run guards them): invalid_argument each, then a
 // normal load and generation in the same instance.
-static int before_load(const char *name) {
+static int before_load(const char* name) {
   static uint8_t out[64];
   uint32_t n = 0, c = 0, g = 0;
   tensor_t t = text_tensor("hi", 2);
@@ -199,7 +208,7 @@ static int before_load(const char *name) {
 
 // load() with a builder that is not a model, through the encoding given (WAMR picks the
 // backend library by encoding; one it cannot open is invalid_encoding).
-static int load_encoding(const char *encoding) {
+static int load_encoding(const char* encoding) {
   static uint8_t bytes[4] = {'G', 'G', 'U', 'F'};
   builder_t b = {bytes, sizeof bytes};
   uint32_t g = 0;
@@ -207,8 +216,8 @@ static int load_encoding(const char *encoding) {
   return 0;
 }
 
-static int cat_first_line(const char *path) {
-  FILE *f = fopen(path, "r");
+static int cat_first_line(const char* path) {
+  FILE* f = fopen(path, "r");
   if (!f) {
     printf("cat: cannot open %s\n", path);
     return 1;
@@ -219,9 +228,9 @@ static int cat_first_line(const char *path) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);  // lines reach the host even if a later call traps
-  const char *mode = argc > 1 ? argv[1] : "";
+  const char* mode = argc > 1 ? argv[1] : "";
   if (!strcmp(mode, "generate") && argc == 5) return generate(argv[2], argv[3], argv[4]);
   if (!strcmp(mode, "load") && argc == 3) {
     uint32_t g = 0;
