@@ -13,6 +13,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <thread>
 
 #include "llama.h"
 #include "media/media_support.h"
@@ -165,6 +166,32 @@ TEST_P(MediaFamily, RestoredAndCopiedImageKvContinuesAsResident) {
   const Output c = ask(b, fresh(), departs, {image});
   EXPECT_GT(c.meta["shared_tokens"].get<uint32_t>(), 16u) << c.meta.dump();
   EXPECT_EQ(c.text, alone);
+}
+
+// Deterministic mode (docs/DETERMINISM.md) covers media: an image request decoded while another
+// conversation generates gives the bytes it gives alone (its prompt, image included, is decoded
+// in calls of its own; for Qwen2-VL its M-RoPE positions are its own whatever shares the step).
+TEST_P(MediaFamily, DeterministicImageRequestBesideANeighbourEqualsAlone) {
+  std::string cfg = test::media_load_config(GetParam().mmproj);
+  cfg.insert(cfg.rfind('}'), R"(, "deterministic": true, "n_probs": 3)");
+  const uint32_t det = b.load_by_name(model_file(GetParam().model), cfg);
+  const Output alone = ask(b, b.init_execution_context(det), kDescribe, {media("test-checker.bmp")});
+  const uint32_t busy = b.init_execution_context(det), ctx2 = b.init_execution_context(det);
+  std::thread neighbour(
+      [&] { test::generate(b, busy, "Once upon a time", R"({"mode": "raw", "ignore_eos": true, "n_predict": 600})"); });
+  ASSERT_TRUE(test::wait_for_stats([&](const nlohmann::json& s) {
+    for (const auto& m : s["models"]) {
+      for (const auto& e : m["engines"]) {
+        if (e["deterministic"] == true && e["active_sequences"] == 1) return true;
+      }
+    }
+    return false;
+  }));
+  const Output beside = ask(b, ctx2, kDescribe, {media("test-checker.bmp")});
+  neighbour.join();
+  EXPECT_EQ(beside.text, alone.text);
+  ASSERT_TRUE(alone.meta.contains("probs")) << alone.meta.dump();
+  EXPECT_EQ(beside.meta["probs"], alone.meta["probs"]) << "probabilities, to the bit";
 }
 
 INSTANTIATE_TEST_SUITE_P(Pairs, MediaFamily, ::testing::ValuesIn(kFamilies),
