@@ -80,6 +80,12 @@ set(_dir "${WASI_NN_TEST_MODEL_DIR}")
 wasi_nn_generate_test_file(tiny-bert-reranker.gguf make-tiny-model
   --vocab "${_wasi_nn_vocab_dir}/ggml-vocab-bert-bge.gguf" --arch bert --pooling rank --threads 2)
 
+# A classifier: the same with three labelled outputs (bert.classifier.output_labels), as a
+# sentiment model converted from a *ForSequenceClassification checkpoint has (~5 MB).
+wasi_nn_generate_test_file(tiny-bert-classifier.gguf make-tiny-model
+  --vocab "${_wasi_nn_vocab_dir}/ggml-vocab-bert-bge.gguf" --arch bert --pooling rank
+  --labels negative,neutral,positive --threads 2)
+
 # A draft model for speculative decoding: tiny-llama's vocabulary and seed with one layer, so its
 # embeddings and first block equal tiny-llama's and some of its drafts are accepted (~24 MB).
 wasi_nn_generate_test_file(tiny-llama-draft.gguf make-tiny-model

@@ -39,19 +39,6 @@ const char* kUsage =
     "  --seed N           weight seed (default 1)\n"
     "  --name NAME        general.name (default: the output file's stem)\n";
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t end = s.find(',', start);
-    const std::string p = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!p.empty()) parts.push_back(p);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return parts;
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   for (tiny::ArgReader r(argc, argv, kUsage); r.next();) {
@@ -63,7 +50,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--name")
       o.name = r.value();
     else if (a == "--targets")
-      o.targets = split_commas(r.value());
+      o.targets = tiny::split_commas(r.value());
     else if (a == "--rank")
       o.rank = r.int_value();
     else if (a == "--alpha")

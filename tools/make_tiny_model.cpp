@@ -113,11 +113,12 @@ struct Options {
   bool chat_template_set = false;
   int64_t n_layer = 2, n_embd = 64, n_head = 4, n_head_kv = 4, n_ff = 128, ctx = 4096;
   uint64_t seed = 42;
-  double spread = -1;     // < 0: 0.2 * sqrt(64 / n_embd), see spread_for()
-  double rope_base = -1;  // < 0: the family default
-  bool tied = true;       // output.weight omitted, token_embd reused (as Qwen2-0.5B)
-  bool rank = false;      // bert only: classification head, rank pooling (a reranker)
-  int threads = 0;        // 0: hardware concurrency
+  double spread = -1;               // < 0: 0.2 * sqrt(64 / n_embd), see spread_for()
+  double rope_base = -1;            // < 0: the family default
+  bool tied = true;                 // output.weight omitted, token_embd reused (as Qwen2-0.5B)
+  bool rank = false;                // bert only: classification head, rank pooling (a reranker)
+  std::vector<std::string> labels;  // with rank: a classifier with these output labels
+  int threads = 0;                  // 0: hardware concurrency
   std::vector<ControlToken> control_tokens;
 };
 
@@ -149,6 +150,8 @@ const char* kUsage =
     "  --tied | --untied           share token_embd as output (default tied)\n"
     "  --pooling mean|rank         bert only: mean (an embedder, default) or rank (a reranker\n"
     "                              with a classification head that outputs one score)\n"
+    "  --labels A,B,...            with --pooling rank: a classifier, one output per label\n"
+    "                              (bert.classifier.output_labels)\n"
     "  --chat-template TEXT | --chat-template-file F | --no-chat-template\n"
     "  --control-token ID=TEXT     rename token ID of the vocabulary to TEXT and make it a control\n"
     "                              token (repeatable): a family's media tokens in a borrowed vocab\n"
@@ -228,6 +231,8 @@ Options parse_args(int argc, char** argv) {
       o.tied = false;
     else if (a == "--pooling")
       o.rank = parse_pooling(r.value());
+    else if (a == "--labels")
+      o.labels = tiny::split_commas(r.value());
     else if (a == "--chat-template") {
       o.chat_template = r.value();
       o.chat_template_set = true;
@@ -249,6 +254,7 @@ Options parse_args(int argc, char** argv) {
   if (o.n_head % o.n_head_kv != 0) throw std::runtime_error("--n-head must be a multiple of --n-head-kv");
   if ((o.n_embd / o.n_head) % 2 != 0) throw std::runtime_error("head size (n_embd / n_head) must be even for RoPE");
   if (o.rank && o.arch_name != "bert") throw std::runtime_error("--pooling rank needs --arch bert");
+  if (!o.labels.empty() && !o.rank) throw std::runtime_error("--labels needs --pooling rank");
   return o;
 }
 
@@ -336,8 +342,9 @@ void plan_bert(Plan& p, const Options& o, int64_t n_vocab) {
   if (o.rank) {
     p.weight("cls.weight", e, e);
     p.vec("cls.bias", e);
-    p.weight("cls.output.weight", e, 1);
-    p.vec("cls.output.bias", 1);
+    const int64_t n_out = o.labels.empty() ? 1 : static_cast<int64_t>(o.labels.size());
+    p.weight("cls.output.weight", e, n_out);
+    p.vec("cls.output.bias", n_out);
   }
 }
 
@@ -488,6 +495,11 @@ void set_hparams(gguf_context* g, Arch arch, const Options& o, const TypeInfo& t
     gguf_set_val_bool(g, key("attention.causal").c_str(), false);
     gguf_set_val_u32(g, key("pooling_type").c_str(),
                      (uint32_t)(o.rank ? LLAMA_POOLING_TYPE_RANK : LLAMA_POOLING_TYPE_MEAN));
+    if (!o.labels.empty()) {  // llama.cpp takes n_cls_out from the number of labels
+      std::vector<const char*> names;
+      for (const auto& l : o.labels) names.push_back(l.c_str());
+      gguf_set_arr_str(g, key("classifier.output_labels").c_str(), names.data(), static_cast<int>(names.size()));
+    }
     return;
   }
   gguf_set_val_f32(g, key("attention.layer_norm_rms_epsilon").c_str(), qwen_or_gemma ? 1e-6f : 1e-5f);

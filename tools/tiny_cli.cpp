@@ -78,4 +78,17 @@ int run_main(const char* tool, const std::function<void()>& body) {
   }
 }
 
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = s.find(',', start);
+    const std::string p = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!p.empty()) parts.push_back(p);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return parts;
+}
+
 }  // namespace tiny

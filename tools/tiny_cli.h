@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace tiny {
 
@@ -37,6 +38,8 @@ int64_t parse_int(const std::string& flag, const std::string& v);
 double parse_double(const std::string& flag, const std::string& v);
 std::string read_text_file(const std::string& path);
 std::string stem(const std::string& path);  // "dir/name.gguf" -> "name"
+// "a,b,,c" -> {"a", "b", "c"}
+std::vector<std::string> split_commas(const std::string& s);
 
 // Runs `body`; on an exception prints "<tool>: error: <what>" to stderr and returns 1.
 int run_main(const char* tool, const std::function<void()>& body);

@@ -121,6 +121,16 @@ std::string embedding_metadata(const RequestResult& r, const Engine& engine, con
   m["n_vectors"] = r.n_embd ? r.embeddings.size() / r.n_embd : 0;
   m["pooling"] = p >= 0 && p <= 4 ? kPooling[p] : "unknown";
   m["embd_normalize"] = engine.pooling() == LLAMA_POOLING_TYPE_RANK ? -1 : es.normalize;
+  if (engine.pooling() == LLAMA_POOLING_TYPE_RANK) {
+    // A classifier's outputs, in order: the model's labels (as llama-embedding prints them), or
+    // their numbers when the model names none.
+    json labels = json::array();
+    for (uint32_t i = 0; i < r.n_embd; ++i) {
+      const char* l = llama_model_cls_label(engine.weights().get(), i);
+      labels.push_back(l && *l ? std::string(l) : std::to_string(i));
+    }
+    m["labels"] = std::move(labels);
+  }
   m["stop_reason"] = r.stop_reason;
   m["timings"] = {{"queue_ms", r.queue_ms},
                   {"prompt_ms", r.prompt_ms},
