@@ -77,12 +77,11 @@ void Engine::sample(Slot& slot) {
       if (slot.req) ++slot.req->progress().n_accepted;
     }
   } catch (...) {
-    if (!draft.empty())
-      llama_memory_seq_rm(llama_get_memory(ctx_), seq, static_cast<llama_pos>(slot.tokens.size()), -1);
+    if (!draft.empty()) llama_memory_seq_rm(llama_get_memory(ctx_), seq, slot.next_pos(), -1);
     throw;
   }
   if (draft.empty()) return;
-  llama_memory_seq_rm(llama_get_memory(ctx_), seq, static_cast<llama_pos>(slot.tokens.size()), -1);
+  llama_memory_seq_rm(llama_get_memory(ctx_), seq, slot.next_pos(), -1);
   spec_->accepted(seq, accepted);
 }
 

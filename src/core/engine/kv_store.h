@@ -18,7 +18,7 @@
 namespace wasi_nn {
 
 struct SavedSequence {
-  std::vector<llama_token> tokens;  // what the KV held, position i = tokens[i]
+  std::vector<llama_token> tokens;  // what the KV held, in order (positions as Slot::pos maps them)
   std::vector<uint8_t> state;       // llama_state_seq_get_data() bytes
   std::string adapters;             // AdapterSet::key() the KV was computed with
 };

@@ -1,5 +1,5 @@
 // MediaPrompt: the media of one request's prompt, as the engine evaluates them, and where they
-// put the tokens after them (pos_of). The prompt's
+// put the tokens after them (pos_gaps, media_pos). The prompt's
 // token list holds, at each medium's positions, stand-in tokens derived from the medium's
 // content hash (its mtmd id, the SHA-256 of the file): negative, so never a vocabulary token,
 // and equal only for the same file at the same offset. The engine's prefix matching (KV reuse

@@ -12,7 +12,8 @@
 //     sequence (the engine's worker). Encoding uses the projector's own compute state, so
 //     concurrent encodes (two engines of one model) take turns.
 // Models using M-RoPE (Qwen2-VL and its kin) place an image's embeddings on a 2-D grid of
-// positions: the image takes fewer positions than embeddings (MediaPrompt::pos_of maps them).
+// positions: the image takes fewer positions than embeddings (the engine maps them:
+// media_pos() in core/engine/media_prompt.h).
 #pragma once
 
 #include <memory>
